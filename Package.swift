@@ -1,0 +1,50 @@
+// swift-tools-version:5.10
+// cnn-inte: train a CNN, interpret one hidden layer with CNN-INTE (after Liu et al. 2018),
+// and render every test instance's explanation through Graphviz and Cairo.
+//
+// Data flows one way: Datasets -> Network -> Interpretation -> Report -> CLI.
+// C libraries come in as system-library targets (module.modulemap + shim.h); each has a
+// small Swift wrapper in the module that uses it, so no other code touches raw C pointers.
+import PackageDescription
+
+let package = Package(
+    name: "cnn-inte",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cnn-inte", targets: ["cnn-inte"]),
+        .library(name: "CNNInte", targets: ["Datasets", "Network", "Interpretation", "Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C bridges. apt providers are named so SwiftPM can say what is missing.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+
+        // Pipeline stages.
+        .target(
+            name: "Datasets",
+            dependencies: ["CZlib"],
+            resources: [.copy("Resources/mnist5k")]
+        ),
+        .target(name: "Network", dependencies: ["CBLAS", "Datasets"]),
+        .target(name: "Interpretation", dependencies: ["Network", "Datasets"]),
+        .target(name: "Report", dependencies: ["CGraphviz", "CCairo", "Interpretation"]),
+        .target(
+            name: "CLI",
+            dependencies: [
+                "Datasets", "Network", "Interpretation", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "cnn-inte", dependencies: ["CLI"]),
+
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte"]),
+    ]
+)

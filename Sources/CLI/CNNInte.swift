@@ -1,0 +1,80 @@
+import ArgumentParser
+import Datasets
+import Foundation
+
+/// The `cnn-inte` command: train a CNN, interpret a hidden layer with CNN-INTE, report.
+public struct CNNInte: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cnn-inte",
+        abstract: "Train a CNN, interpret one hidden layer with CNN-INTE, and draw every test instance's explanation.",
+        discussion: """
+            With no --data folder, every command uses the embedded sample of 5,000 MNIST digits.
+            Results are written under ./Output; progress and errors go to stderr.
+            """,
+        version: CNNInte.version,
+        subcommands: [
+            RunCommand.self, TrainCommand.self, InterpretCommand.self, ReportCommand.self,
+            ExplainCommand.self, BenchCommand.self, DataCommand.self,
+        ]
+    )
+
+    public static let version = "0.1.0"
+
+    public init() {}
+
+    /// Runs the command line and returns the process exit status: 0 on success, 64 for a
+    /// usage error, 1 for any other failure. Messages go to stderr as one line each.
+    public static func main(arguments: [String]) -> Int32 {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            return report(error)
+        }
+        do {
+            var mutable = command
+            try mutable.run()
+            return 0
+        } catch {
+            return report(error)
+        }
+    }
+
+    /// Prints `error` the way its kind calls for and returns the exit status.
+    static func report(_ error: Error) -> Int32 {
+        let code = exitCode(for: error).rawValue
+        // Help and version requests are not failures: full text on stdout.
+        if code == 0 {
+            let text = fullMessage(for: error)
+            if !text.isEmpty { print(text) }
+            return 0
+        }
+        if isArgumentParserError(error) {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            return code
+        }
+        // Our own errors describe themselves in one line naming the file or option.
+        let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("cnn-inte: error: \(line)\n".utf8))
+        return isUsageError(error) ? ExitCode.validationFailure.rawValue : 1
+    }
+
+    /// Errors that mean an option's value is wrong, not the files it names.
+    static func isUsageError(_ error: Error) -> Bool {
+        if error is UsageError { return true }
+        if case .badFolder? = error as? DatasetError { return true }
+        return false
+    }
+
+    private static func isArgumentParserError(_ error: Error) -> Bool {
+        if error is ValidationError || error is ExitCode || error is CleanExit { return true }
+        return String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    }
+}
+
+/// A usage problem found after parsing (an option out of range for this data, say): the
+/// same one-line message as other errors, but exit status 64 like a parse error.
+public struct UsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+
+/// Subcommands whose stage is not built yet. They exist so `--help` shows the whole
+/// tool; running one says plainly that it is not available and exits 1.
+struct NotYetAvailable: Error, CustomStringConvertible {
+    let command: String
+    let stage: String
+    var description: String { "'cnn-inte \(command)' is not available in this build yet (\(stage) is still being written)" }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Train, interpret and report in one go (the main job).")
+    @OptionGroup var dataOptions: DataOptions
+    func run() throws { throw NotYetAvailable(command: "run", stage: "the pipeline") }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train the CNN and save it to Output/model.")
+    @OptionGroup var dataOptions: DataOptions
+    func run() throws { throw NotYetAvailable(command: "train", stage: "the CNN engine") }
+}
+
+struct InterpretCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interpret", abstract: "Cluster a hidden layer, fit the forests, write Output/interpretation.")
+    @OptionGroup var dataOptions: DataOptions
+    func run() throws { throw NotYetAvailable(command: "interpret", stage: "the interpretation stage") }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Draw every test instance and write the HTML report and PDF booklets.")
+    func run() throws { throw NotYetAvailable(command: "report", stage: "the report stage") }
+}
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Print the interpretation path of one test instance.")
+    @Option(name: .long, help: "The test instance's index.") var index: Int
+    func run() throws { throw NotYetAvailable(command: "explain", stage: "the interpretation stage") }
+}

@@ -1,0 +1,2 @@
+// zlib, for reading the IDX files gzip-compressed (apt: zlib1g-dev).
+#include <zlib.h>

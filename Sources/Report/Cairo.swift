@@ -1,0 +1,174 @@
+import CCairo
+import Foundation
+
+public enum CairoError: Error, CustomStringConvertible, Equatable {
+    case status(path: String, message: String)
+    public var description: String {
+        switch self {
+        case let .status(path, message): return "\(path): \(message)"
+        }
+    }
+}
+
+/// An RGB colour with components in 0...1, parsed from `#RRGGBB`.
+public struct RGB: Equatable, Sendable {
+    public var red, green, blue: Double
+    public init(red: Double, green: Double, blue: Double) {
+        self.red = red
+        self.green = green
+        self.blue = blue
+    }
+    public init(hex: String) {
+        let digits = hex.hasPrefix("#") ? String(hex.dropFirst()) : hex
+        let value = UInt32(digits, radix: 16) ?? 0
+        self.init(red: Double((value >> 16) & 0xFF) / 255, green: Double((value >> 8) & 0xFF) / 255,
+                  blue: Double(value & 0xFF) / 255)
+    }
+    public static let white = RGB(red: 1, green: 1, blue: 1)
+    public static let black = RGB(red: 0, green: 0, blue: 0)
+}
+
+/// A Cairo drawing context on some surface. Owns both; all Cairo pointers stay in here.
+public class CairoCanvas {
+    let surface: OpaquePointer
+    let cr: OpaquePointer
+    public let width: Double
+    public let height: Double
+
+    init(surface: OpaquePointer, width: Double, height: Double) {
+        self.surface = surface
+        self.cr = cairo_create(surface)
+        self.width = width
+        self.height = height
+    }
+
+    deinit {
+        cairo_destroy(cr)
+        cairo_surface_destroy(surface)
+    }
+
+    public func fill(rectX x: Double, y: Double, width: Double, height: Double, color: RGB) {
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_rectangle(cr, x, y, width, height)
+        cairo_fill(cr)
+    }
+
+    public func stroke(rectX x: Double, y: Double, width: Double, height: Double, color: RGB, lineWidth: Double = 1) {
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_set_line_width(cr, lineWidth)
+        cairo_rectangle(cr, x, y, width, height)
+        cairo_stroke(cr)
+    }
+
+    /// Draws `text` with its baseline starting at (x, y).
+    public func text(_ text: String, x: Double, y: Double, size: Double, color: RGB = .black, bold: Bool = false) {
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_move_to(cr, x, y)
+        cairo_show_text(cr, text)
+    }
+
+    /// Width of `text` at `size`, for layout.
+    public func textWidth(_ text: String, size: Double, bold: Bool = false) -> Double {
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(cr, text, &extents)
+        return extents.x_advance
+    }
+
+    /// Draws a grey-scale image (0 = white paper, 255 = ink, as MNIST stores it) scaled
+    /// to `size` x `size` points with crisp pixels.
+    public func greyImage(_ pixels: [UInt8], rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double) {
+        let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, Int32(columns)))
+        var buffer = [UInt8](repeating: 0, count: stride * rows)
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let v = 255 - pixels[r * columns + c]  // ink dark on white paper
+                let o = r * stride + c * 4
+                buffer[o] = v; buffer[o + 1] = v; buffer[o + 2] = v; buffer[o + 3] = 255
+            }
+        }
+        buffer.withUnsafeMutableBufferPointer { pointer in
+            let image = cairo_image_surface_create_for_data(pointer.baseAddress, CAIRO_FORMAT_RGB24,
+                                                            Int32(columns), Int32(rows), Int32(stride))
+            defer { cairo_surface_destroy(image) }
+            cairo_save(cr)
+            cairo_translate(cr, x, y)
+            cairo_scale(cr, width / Double(columns), height / Double(rows))
+            cairo_set_source_surface(cr, image, 0, 0)
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+            cairo_paint(cr)
+            cairo_restore(cr)
+        }
+    }
+
+    func check(_ path: String) throws {
+        let status = cairo_surface_status(surface)
+        if status != CAIRO_STATUS_SUCCESS {
+            throw CairoError.status(path: path, message: String(cString: cairo_status_to_string(status)))
+        }
+    }
+}
+
+/// A raster canvas that ends as a PNG file.
+public final class CairoPNG: CairoCanvas {
+    public init(width: Int, height: Int) {
+        super.init(surface: cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)),
+                   width: Double(width), height: Double(height))
+    }
+
+    /// Writes the PNG to a temporary name beside `path`, then renames it into place.
+    public func writePNG(to path: String) throws {
+        cairo_surface_flush(surface)
+        let temporary = path + ".tmp-\(getpid())"
+        let status = cairo_surface_write_to_png(surface, temporary)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            unlink(temporary)
+            throw CairoError.status(path: path, message: String(cString: cairo_status_to_string(status)))
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CairoError.status(path: path, message: "cannot be written (\(reason))")
+        }
+    }
+}
+
+/// A multi-page vector PDF. Pages share one size; `newPage()` ends the current one.
+/// Written to a temporary name and renamed by `finish()`, so no half PDF is ever left.
+public final class CairoPDF: CairoCanvas {
+    public let path: String
+    private let temporary: String
+    private var finished = false
+
+    public init(path: String, width: Double, height: Double) throws {
+        self.path = path
+        self.temporary = path + ".tmp-\(getpid())"
+        super.init(surface: cairo_pdf_surface_create(temporary, width, height), width: width, height: height)
+        try check(path)
+    }
+
+    public func newPage() { cairo_show_page(cr) }
+
+    /// Ends the last page, closes the file and moves it into place.
+    public func finish() throws {
+        guard !finished else { return }
+        finished = true
+        cairo_show_page(cr)
+        cairo_surface_finish(surface)
+        do { try check(path) } catch { unlink(temporary); throw error }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CairoError.status(path: path, message: "cannot be written (\(reason))")
+        }
+    }
+
+    deinit {
+        if !finished { unlink(temporary) }
+    }
+}

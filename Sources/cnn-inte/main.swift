@@ -1,0 +1,4 @@
+import CLI
+import Foundation
+
+exit(CNNInte.main(arguments: Array(CommandLine.arguments.dropFirst())))

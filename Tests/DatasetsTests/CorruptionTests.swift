@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+@testable import Datasets
+
+/// One test per way an input file can be broken. Each asserts that the error names the
+/// file, so a user knows where to look.
+final class CorruptionTests: XCTestCase {
+    /// A complete, valid data set folder (gzip), returned with its folder.
+    func validFolder(train: Int = 6, test: Int = 4) throws -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        try GzipFile.write(IDX.encode(images: tinyImages(count: train)), to: folder.file("train-images-idx3-ubyte.gz"))
+        try GzipFile.write(IDX.encode(labels: (0..<train).map { UInt8($0 % 3) }), to: folder.file("train-labels-idx1-ubyte.gz"))
+        try GzipFile.write(IDX.encode(images: tinyImages(count: test)), to: folder.file("t10k-images-idx3-ubyte.gz"))
+        try GzipFile.write(IDX.encode(labels: (0..<test).map { UInt8($0 % 3) }), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        return folder
+    }
+
+    /// Asserts that loading `folder` fails with a message containing `file` and `words`.
+    func assertLoadFails(_ folder: TemporaryFolder, naming file: String, saying words: String,
+                         line: UInt = #line) {
+        do {
+            _ = try Dataset.load(folder: folder.path)
+            XCTFail("loading succeeded", line: line)
+        } catch {
+            let message = "\(error)"
+            XCTAssertTrue(message.contains(folder.file(file)), "message does not name \(file): \(message)", line: line)
+            XCTAssertTrue(message.contains(words), "message lacks '\(words)': \(message)", line: line)
+            XCTAssertFalse(message.contains("\n"), "message is not one line: \(message)", line: line)
+        }
+    }
+
+    func testValidFolderLoads() throws {
+        let folder = try validFolder()
+        let dataset = try Dataset.load(folder: folder.path)
+        XCTAssertEqual(dataset.train.count, 6)
+        XCTAssertEqual(dataset.test.count, 4)
+        XCTAssertEqual(dataset.rows, 2)
+        XCTAssertEqual(dataset.columns, 3)
+        XCTAssertEqual(dataset.train.classCounts(classes: 10).prefix(3), [2, 2, 2])
+        XCTAssertEqual(dataset.classNames, ClassNames.digits)
+    }
+
+    func testRawFilesLoadToo() throws {
+        let folder = TemporaryFolder()
+        _ = folder.write("train-images-idx3-ubyte", IDX.encode(images: tinyImages(count: 2)))
+        _ = folder.write("train-labels-idx1-ubyte", IDX.encode(labels: [0, 1]))
+        _ = folder.write("t10k-images-idx3-ubyte", IDX.encode(images: tinyImages(count: 1)))
+        _ = folder.write("t10k-labels-idx1-ubyte", IDX.encode(labels: [1]))
+        XCTAssertEqual(try Dataset.load(folder: folder.path).test.labels, [1])
+    }
+
+    func testBadMagic() throws {
+        let folder = try validFolder()
+        // A labels file where an images file belongs.
+        try GzipFile.write(IDX.encode(labels: [1, 2]), to: folder.file("train-images-idx3-ubyte.gz"))
+        assertLoadFails(folder, naming: "train-images-idx3-ubyte.gz", saying: "bad magic number 2049")
+    }
+
+    func testTruncatedGzip() throws {
+        let folder = try validFolder(train: 200)
+        let path = folder.file("train-images-idx3-ubyte.gz")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+        assertLoadFails(folder, naming: "train-images-idx3-ubyte.gz", saying: "truncated gzip")
+    }
+
+    func testCorruptGzipBody() throws {
+        let folder = try validFolder(train: 200)
+        let path = folder.file("train-images-idx3-ubyte.gz")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for i in 20..<(bytes.count - 8) { bytes[i] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        assertLoadFails(folder, naming: "train-images-idx3-ubyte.gz", saying: "gzip")
+    }
+
+    func testShortPayload() throws {
+        let folder = try validFolder()
+        let encoded = IDX.encode(images: tinyImages(count: 4))
+        try GzipFile.write(Array(encoded.dropLast(5)), to: folder.file("t10k-images-idx3-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-images-idx3-ubyte.gz", saying: "short payload")
+    }
+
+    func testCountMismatchInHeader() throws {
+        let folder = try validFolder()
+        var encoded = IDX.encode(images: tinyImages(count: 4))
+        encoded[7] = 3  // header says 3 images, payload holds 4
+        try GzipFile.write(encoded, to: folder.file("t10k-images-idx3-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-images-idx3-ubyte.gz", saying: "count mismatch")
+    }
+
+    func testImagesLabelsCountMismatch() throws {
+        let folder = try validFolder()
+        try GzipFile.write(IDX.encode(labels: [0, 1, 2]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "4 images but 3 labels")
+    }
+
+    func testLabelOutOfRange() throws {
+        let folder = try validFolder()
+        try GzipFile.write(IDX.encode(labels: [0, 1, 12, 2, 0, 1]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "label 12 at index 2 is out of range")
+    }
+
+    func testGarbageNamedGz() throws {
+        let folder = try validFolder()
+        _ = folder.write("train-labels-idx1-ubyte.gz", Array("this is not gzip at all, just text\n".utf8))
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "not gzip")
+    }
+
+    func testEmptyFile() throws {
+        let folder = try validFolder()
+        _ = folder.write("t10k-labels-idx1-ubyte.gz", [])
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "empty file")
+    }
+
+    func testMissingFile() throws {
+        let folder = try validFolder()
+        try FileManager.default.removeItem(atPath: folder.file("t10k-images-idx3-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-images-idx3-ubyte", saying: "no such file")
+    }
+
+    func testMissingFolderAndFileAsFolder() throws {
+        XCTAssertThrowsError(try Dataset.load(folder: "/nonexistent/cnn-inte")) { error in
+            XCTAssertEqual("\(error)", "/nonexistent/cnn-inte: no such data folder")
+        }
+        let folder = try validFolder()
+        let file = folder.file("train-labels-idx1-ubyte.gz")
+        XCTAssertThrowsError(try Dataset.load(folder: file)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(file + ": is a file"))
+        }
+    }
+
+    func testClassesFileNamesAndChecksRange() throws {
+        let folder = try validFolder()
+        let classes = folder.write("names.txt", Array("# three classes\nzero\none\n\ntwo\n".utf8))
+        XCTAssertEqual(try Dataset.load(folder: folder.path, classesFile: classes).classNames, ["zero", "one", "two"])
+        let two = folder.write("two.txt", Array("a\nb\n".utf8))
+        XCTAssertThrowsError(try Dataset.load(folder: folder.path, classesFile: two)) { error in
+            XCTAssertTrue("\(error)".contains("label 2 at index 2 is out of range: 2 classes"), "\(error)")
+        }
+    }
+}
