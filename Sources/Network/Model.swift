@@ -1,0 +1,147 @@
+import Datasets
+import Foundation
+
+/// A row-major matrix of Float32 values, e.g. one row of hidden-layer activations per image.
+public struct Matrix: Equatable, Sendable {
+    public var rows: Int
+    public var columns: Int
+    public var values: [Float]
+
+    public init(rows: Int, columns: Int, values: [Float]) {
+        precondition(values.count == rows * columns, "Matrix: \(values.count) values for \(rows)x\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    public func row(_ index: Int) -> ArraySlice<Float> { values[(index * columns)..<((index + 1) * columns)] }
+}
+
+/// A CNN: the layers of an `Architecture` with their weights.
+public final class Model {
+    public let architecture: Architecture
+    public let layers: [Layer]
+
+    /// Builds the layers and initialises the weights from `seed`: He-normal for layers
+    /// followed by ReLU, Glorot-uniform for the rest, zero biases.
+    public init(architecture: Architecture, seed: UInt64) throws {
+        try architecture.validate(classes: nil)
+        self.architecture = architecture
+        var shape = architecture.input
+        var layers: [Layer] = []
+        let root = SplitMix64(seed: seed)
+        for (index, spec) in architecture.layers.enumerated() {
+            let layer: Layer
+            switch spec.kind {
+            case .conv:
+                layer = Conv2D(name: spec.name, inputShape: shape, outputChannels: spec.units!,
+                               kernelSize: spec.size!, activation: spec.activation ?? .none)
+            case .maxpool:
+                layer = MaxPool2D(name: spec.name, inputShape: shape, size: spec.size!)
+            case .dense:
+                layer = Dense(name: spec.name, inputShape: shape, outputs: spec.units!, activation: spec.activation ?? .none)
+            case .dropout:
+                layer = Dropout(name: spec.name, inputShape: shape, rate: spec.rate!, seed: root.derived(UInt64(1000 + index)).state)
+            }
+            var rng = root.derived(UInt64(index))
+            for parameter in layer.parameters where parameter.name.hasSuffix(".weight") {
+                let s = parameter.value.shape
+                let fanIn = s.dropLast().reduce(1, *), fanOut = s.last!
+                let relu = (spec.activation ?? .none) == .relu
+                for i in 0..<parameter.value.count {
+                    if relu {
+                        parameter.value[i] = Float(rng.nextGaussian() * (2.0 / Double(fanIn)).squareRoot())
+                    } else {
+                        let limit = (6.0 / Double(fanIn + fanOut)).squareRoot()
+                        parameter.value[i] = Float((rng.nextUnit() * 2 - 1) * limit)
+                    }
+                }
+            }
+            layers.append(layer)
+            shape = layer.outputShape
+        }
+        self.layers = layers
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public var classCount: Int { layers.last!.outputShape[0] }
+    public var layerNames: [String] { layers.map(\.name) }
+
+    /// Reseeds the dropout masks (each training run starts its own stream).
+    public func reseedDropout(_ seed: UInt64) {
+        for (index, layer) in layers.enumerated() {
+            if let dropout = layer as? Dropout { dropout.generator = SplitMix64(seed: seed).derived(UInt64(index)) }
+        }
+    }
+
+    /// Runs the network; returns the logits `[N, classes]` (owned by the last layer).
+    /// With `stopAt`, returns that layer's output instead.
+    @discardableResult
+    public func forward(_ input: Tensor, training: Bool, stopAt: String? = nil) -> Tensor {
+        var x = input
+        for layer in layers {
+            x = layer.forward(x, training: training)
+            if layer.name == stopAt { break }
+        }
+        return x
+    }
+
+    /// Backpropagates `gradLogits` through every layer, filling each parameter's gradient.
+    public func backward(_ gradLogits: Tensor) {
+        var g = gradLogits
+        for (index, layer) in layers.enumerated().reversed() {
+            guard let next = layer.backward(g, needInputGradient: index > 0) else { break }
+            g = next
+        }
+    }
+
+    /// Converts images `[start, start + count)` to the input tensor: pixels / 255, NHWC.
+    public static func fill(_ tensor: Tensor, from images: ImageSet, indices: ArraySlice<Int>) {
+        let pixels = images.pixelsPerImage
+        tensor.resize([indices.count, images.rows, images.columns, 1])
+        images.pixels.withUnsafeBufferPointer { source in
+            let target = tensor.pointer
+            for (slot, index) in indices.enumerated() {
+                let from = source.baseAddress! + index * pixels
+                let to = target + slot * pixels
+                for p in 0..<pixels { to[p] = Float(from[p]) * (1 / 255) }
+            }
+        }
+    }
+
+    /// Activations of layer `name` for every image, flattened per image (NHWC order for
+    /// convolutional layers). Batched; the GEMMs and im2col use every core.
+    public func features(layer name: String, images: ImageSet, batchSize: Int = 500) throws -> Matrix {
+        guard let layer = layers.first(where: { $0.name == name }) else {
+            throw ArchitectureError("unknown layer '\(name)'; this network has \(layerNames.joined(separator: ", "))")
+        }
+        let width = layer.outputShape.reduce(1, *)
+        var values = [Float](repeating: 0, count: images.count * width)
+        let input = Tensor(shape: [0])
+        var start = 0
+        while start < images.count {
+            let end = min(start + batchSize, images.count)
+            Model.fill(input, from: images, indices: ArraySlice(start..<end))
+            let out = forward(input, training: false, stopAt: name)
+            values.withUnsafeMutableBufferPointer { buffer in
+                (buffer.baseAddress! + start * width).update(from: out.pointer, count: (end - start) * width)
+            }
+            start = end
+        }
+        return Matrix(rows: images.count, columns: width, values: values)
+    }
+
+    /// Softmax probabilities `[images, classes]` for every image.
+    public func probabilities(images: ImageSet, batchSize: Int = 500) -> Matrix {
+        let logits = try! features(layer: layers.last!.name, images: images, batchSize: batchSize)
+        var values = logits.values
+        values.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<logits.rows {
+                let p = SoftmaxCrossEntropy.probabilities(buffer.baseAddress! + row * logits.columns, classes: logits.columns)
+                for c in 0..<logits.columns { buffer[row * logits.columns + c] = p[c] }
+            }
+        }
+        return Matrix(rows: logits.rows, columns: logits.columns, values: values)
+    }
+}

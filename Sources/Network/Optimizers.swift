@@ -1,0 +1,73 @@
+import Foundation
+
+/// Updates parameters from their gradients.
+public protocol Optimizer: AnyObject {
+    var learningRate: Float { get set }
+    func step(_ parameters: [Parameter])
+}
+
+/// Adam (Kingma & Ba 2015), with bias correction.
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float
+    private var moments: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
+    private var t = 0
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        t += 1
+        let correction1 = 1 - powf(beta1, Float(t)), correction2 = 1 - powf(beta2, Float(t))
+        let stepSize = learningRate * correction2.squareRoot() / correction1
+        let (b1, b2, eps) = (beta1, beta2, epsilon * correction2.squareRoot())
+        for parameter in parameters {
+            let key = ObjectIdentifier(parameter)
+            if moments[key] == nil {
+                moments[key] = (Tensor(shape: parameter.value.shape), Tensor(shape: parameter.value.shape))
+            }
+            let (m, v) = (moments[key]!.m.pointer, moments[key]!.v.pointer)
+            let (w, g) = (parameter.value.pointer, UnsafePointer(parameter.gradient.pointer))
+            Parallel.forRanges(parameter.value.count, grain: 1 << 16) { range in
+                for i in range {
+                    let gi = g[i]
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    w[i] -= stepSize * m[i] / (v[i].squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
+
+/// Stochastic gradient descent with (heavy-ball) momentum.
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float
+    private var velocity: [ObjectIdentifier: Tensor] = [:]
+
+    public init(learningRate: Float = 0.01, momentum: Float = 0.9) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        let (lr, mu) = (learningRate, momentum)
+        for parameter in parameters {
+            let key = ObjectIdentifier(parameter)
+            if velocity[key] == nil { velocity[key] = Tensor(shape: parameter.value.shape) }
+            let u = velocity[key]!.pointer
+            let (w, g) = (parameter.value.pointer, UnsafePointer(parameter.gradient.pointer))
+            Parallel.forRanges(parameter.value.count, grain: 1 << 16) { range in
+                for i in range {
+                    u[i] = mu * u[i] + g[i]
+                    w[i] -= lr * u[i]
+                }
+            }
+        }
+    }
+}
