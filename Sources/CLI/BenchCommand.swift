@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Datasets
 import Network
 
 /// `cnn-inte bench`: the speed and memory figures the project's targets are judged by.
@@ -13,6 +14,8 @@ struct BenchCommand: ParsableCommand {
     enum Section: String, CaseIterable, ExpressibleByArgument {
         case sgemm
         case sgemmCheck = "sgemm-check"
+        case train
+        case infer
     }
 
     @Flag(name: .long, help: "Print one JSON object on stdout.")
@@ -41,6 +44,19 @@ struct BenchCommand: ParsableCommand {
                 progress.line("bench: sgemm self-check against a naive loop (OpenBLAS core \(info.coreName))")
                 results["sgemm_max_relative_error"] = BLAS.selfCheck()
                 results["blas"] = blasInfo(info)
+            case .train:
+                _ = try BLAS.load()
+                let dataset = try Dataset.load(data: nil)
+                progress.line("bench: training the default network on \(dataset.name), batch 50, \(max(runs, 3)) timed chunks of 20 batches")
+                let rates = NetworkBench.trainingRates(dataset: dataset, chunks: max(runs, 3))
+                results["train_images_per_s"] = round1(median(rates))
+                results["train_images_per_s_runs"] = rates.map(round1)
+            case .infer:
+                _ = try BLAS.load()
+                let dataset = try Dataset.load(data: nil)
+                progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
+                let rates = NetworkBench.inferenceRates(dataset: dataset, runs: runs)
+                results["infer_images_per_s"] = round1(median(rates))
             case .sgemm:
                 let info = try BLAS.load()
                 progress.line("bench: sgemm 1024^3 x \(runs) (OpenBLAS core \(info.coreName))")
@@ -50,6 +66,7 @@ struct BenchCommand: ParsableCommand {
                 results["blas"] = blasInfo(info)
             }
         }
+        results["peak_rss_mib"] = round1(Memory.peakResidentMiB())
         if json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -65,6 +82,8 @@ struct BenchCommand: ParsableCommand {
             "coretype_from_environment": info.coreTypeFromEnvironment ?? NSNull(),
         ]
     }
+
+    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     private func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 }

@@ -15,13 +15,6 @@ struct RunCommand: ParsableCommand {
     func run() throws { throw NotYetAvailable(command: "run", stage: "the pipeline") }
 }
 
-struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train the CNN and save it to Output/model.")
-    @OptionGroup var dataOptions: DataOptions
-    func run() throws { throw NotYetAvailable(command: "train", stage: "the CNN engine") }
-}
-
 struct InterpretCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interpret", abstract: "Cluster a hidden layer, fit the forests, write Output/interpretation.")

@@ -22,17 +22,28 @@ public struct SHA256 {
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
-        pending.append(contentsOf: bytes)
-        let whole = pending.count / 64 * 64
-        if whole > 0 {
-            pending.withUnsafeBufferPointer { buffer in
-                var offset = 0
-                while offset < whole {
-                    compress(UnsafeBufferPointer(rebasing: buffer[offset..<(offset + 64)]))
-                    offset += 64
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            var offset = 0
+            // Top up a partial block first, then hash whole blocks straight from the input.
+            if !pending.isEmpty {
+                let take = min(64 - pending.count, buffer.count)
+                pending.append(contentsOf: buffer[0..<take])
+                offset = take
+                if pending.count == 64 {
+                    let block = pending
+                    block.withUnsafeBufferPointer { compress($0) }
+                    pending.removeAll(keepingCapacity: true)
                 }
             }
-            pending.removeFirst(whole)
+            while buffer.count - offset >= 64 {
+                compress(UnsafeBufferPointer(rebasing: buffer[offset..<(offset + 64)]))
+                offset += 64
+            }
+            pending.append(contentsOf: buffer[offset...])
+        }
+        if handled == nil {
+            length &-= UInt64(bytes.count)
+            update(Array(bytes))
         }
     }
 

@@ -17,6 +17,7 @@ public enum BLAS {
         public var library: String
         public var coreName: String
         public var config: String
+        /// Cores a large product is split over (OpenBLAS itself runs single-threaded).
         public var threads: Int
         /// The OPENBLAS_CORETYPE cnn-inte set, or nil when it left the choice alone.
         public var coreTypeChosen: String?
@@ -105,6 +106,8 @@ public enum BLAS {
                        config: config().map { String(cString: $0) } ?? "unknown",
                        threads: 0, coreTypeChosen: chosen,
                        coreTypeFromEnvironment: environment["OPENBLAS_CORETYPE"]))
+        // cnn-inte splits large products over the cores itself (see sgemm).
+        library.setThreads(1)
         return library
     }
 
@@ -119,24 +122,58 @@ public enum BLAS {
     /// a crash inside the first GEMM.
     public static func load() throws -> Info {
         var info = try loaded.get().info
-        info.threads = Int(library.getThreads())
+        info.threads = Parallel.threads
         return info
     }
 
-    /// Threads OpenBLAS uses per call.
-    public static var threads: Int {
-        get { Int(library.getThreads()) }
-        set { library.setThreads(Int32(max(1, newValue))) }
-    }
 
     /// C = alpha * op(A) * op(B) + beta * C, all row-major.
     /// op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are the row strides of the
     /// matrices as stored (before transposition).
+    ///
+    /// OpenBLAS runs single-threaded here, and a large product is cut into one block of
+    /// rows (or columns) per `Parallel.threads`, each computed on its own core. OpenBLAS's
+    /// own thread pool spins in sched_yield between calls, which took a fifth of the CPU
+    /// from the element-wise loops that run between the GEMMs of a training step.
+    /// Measured (default network, batch 50, img/s): OpenBLAS threads 1,130-1,310;
+    /// with OPENBLAS_THREAD_TIMEOUT=4 1,550-1,760; split here 1,800-1,850. The price is
+    /// a square 1024^3 product at ~300 GFLOP/s instead of ~450 (both threads pack the
+    /// same panel), which the network's tall, thin products do not pay.
+    /// The blocks depend only on the thread count, so results are reproducible.
     @inline(__always)
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let pieces = Parallel.threads
+        let work = Double(m) * Double(n) * Double(k)
+        if pieces <= 1 || work < 4e6 {
+            call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if m >= n || m >= 16 * pieces {
+            // Rows of C: rows of op(A). Row i of op(A) starts at a + i*lda, or a + i if transposed.
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                let rows = Parallel.range(piece, of: pieces, count: m)
+                guard !rows.isEmpty else { return }
+                let aStart = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                call(transA, transB, rows.count, n, k, alpha, aStart, lda, b, ldb, beta, c + rows.lowerBound * ldc, ldc)
+            }
+        } else {
+            // Columns of C: columns of op(B). Column j starts at b + j, or b + j*ldb if transposed.
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                let columns = Parallel.range(piece, of: pieces, count: n)
+                guard !columns.isEmpty else { return }
+                let bStart = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                call(transA, transB, m, columns.count, k, alpha, a, lda, bStart, ldb, beta, c + columns.lowerBound, ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func call(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         library.sgemm(Int32(CNNINTE_CBLAS_ROW_MAJOR),
                       Int32(transA ? CNNINTE_CBLAS_TRANS : CNNINTE_CBLAS_NO_TRANS),
                       Int32(transB ? CNNINTE_CBLAS_TRANS : CNNINTE_CBLAS_NO_TRANS),

@@ -52,8 +52,8 @@ public final class Conv2D: Layer {
         BLAS.sgemm(m: rows, n: outputChannels, k: patchSize,
                    a: cols.pointer, lda: patchSize, b: weight.value.pointer, ldb: outputChannels,
                    c: output.pointer, ldc: outputChannels)
-        addBias(output.pointer, rows: rows, channels: outputChannels, bias: bias.value.pointer)
-        activation.apply(output.pointer, count: output.count)
+        addBiasAndActivate(output.pointer, rows: rows, channels: outputChannels, bias: bias.value.pointer,
+                           activation: activation)
         return output
     }
 

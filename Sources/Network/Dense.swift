@@ -36,8 +36,7 @@ public final class Dense: Layer {
         lastInput = UnsafePointer(input.pointer)
         BLAS.sgemm(m: n, n: outputs, k: inputs, a: input.pointer, lda: inputs,
                    b: weight.value.pointer, ldb: outputs, c: output.pointer, ldc: outputs)
-        addBias(output.pointer, rows: n, channels: outputs, bias: bias.value.pointer)
-        activation.apply(output.pointer, count: output.count)
+        addBiasAndActivate(output.pointer, rows: n, channels: outputs, bias: bias.value.pointer, activation: activation)
         return output
     }
 

@@ -29,32 +29,31 @@ public enum Activation: String, Codable, Sendable {
     case relu
     case none
 
-    /// Applies in place.
-    @inline(__always)
-    func apply(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
-        guard self == .relu else { return }
-        Parallel.forRanges(count, grain: 1 << 16) { range in
-            for i in range where pointer[i] < 0 { pointer[i] = 0 }
-        }
-    }
-
     /// Multiplies `gradient` by the activation's derivative, read from its `output`.
     @inline(__always)
     func backward(_ gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, count: Int) {
         guard self == .relu else { return }
         Parallel.forRanges(count, grain: 1 << 16) { range in
-            for i in range where output[i] <= 0 { gradient[i] = 0 }
+            // A select rather than a branch, so the loop vectorises.
+            for i in range { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
         }
     }
 }
 
-/// Adds `bias[c]` to every row of a `rows x channels` matrix.
+/// Adds `bias[c]` to every row of a `rows x channels` matrix and applies the activation,
+/// in one pass over the memory.
 @inline(__always)
-func addBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>) {
+func addBiasAndActivate(_ matrix: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>,
+                        activation: Activation) {
+    let relu = activation == .relu
     Parallel.forRanges(rows, grain: max(1, 16_384 / max(channels, 1))) { range in
         for r in range {
             let row = matrix + r * channels
-            for c in 0..<channels { row[c] += bias[c] }
+            if relu {
+                for c in 0..<channels { row[c] = max(row[c] + bias[c], 0) }
+            } else {
+                for c in 0..<channels { row[c] += bias[c] }
+            }
         }
     }
 }

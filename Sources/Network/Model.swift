@@ -112,7 +112,7 @@ public final class Model {
 
     /// Activations of layer `name` for every image, flattened per image (NHWC order for
     /// convolutional layers). Batched; the GEMMs and im2col use every core.
-    public func features(layer name: String, images: ImageSet, batchSize: Int = 500) throws -> Matrix {
+    public func features(layer name: String, images: ImageSet, batchSize: Int = 100) throws -> Matrix {
         guard let layer = layers.first(where: { $0.name == name }) else {
             throw ArchitectureError("unknown layer '\(name)'; this network has \(layerNames.joined(separator: ", "))")
         }
@@ -133,7 +133,7 @@ public final class Model {
     }
 
     /// Softmax probabilities `[images, classes]` for every image.
-    public func probabilities(images: ImageSet, batchSize: Int = 500) -> Matrix {
+    public func probabilities(images: ImageSet, batchSize: Int = 100) -> Matrix {
         let logits = try! features(layer: layers.last!.name, images: images, batchSize: batchSize)
         var values = logits.values
         values.withUnsafeMutableBufferPointer { buffer in

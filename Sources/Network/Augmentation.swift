@@ -1,0 +1,60 @@
+import Datasets
+import Foundation
+
+/// Light geometric augmentation for training: a small random rotation, scaling and shift
+/// of each image, resampled bilinearly. Digits survive these; flips they would not.
+public struct Augmentation: Codable, Equatable, Sendable {
+    /// Largest rotation either way, in degrees.
+    public var rotationDegrees: Double
+    /// Largest relative change of size either way (0.1 = 90%..110%).
+    public var scale: Double
+    /// Largest shift either way along each axis, in pixels.
+    public var shiftPixels: Double
+
+    public init(rotationDegrees: Double = 10, scale: Double = 0.1, shiftPixels: Double = 2) {
+        self.rotationDegrees = rotationDegrees
+        self.scale = scale
+        self.shiftPixels = shiftPixels
+    }
+
+    /// One image's transform: output pixel (x, y) samples the source at
+    /// `a * (x - cx) + b * (y - cy) + cx - tx`, `c * (x - cx) + d * (y - cy) + cy - ty`.
+    public struct Transform: Sendable {
+        var a, b, c, d, tx, ty: Float
+        static let identity = Transform(a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0)
+    }
+
+    /// Draws a transform; called in a fixed order so runs are reproducible.
+    public func draw(_ rng: inout SplitMix64) -> Transform {
+        let angle = (rng.nextUnit() * 2 - 1) * rotationDegrees * .pi / 180
+        let zoom = 1 + (rng.nextUnit() * 2 - 1) * scale
+        let tx = (rng.nextUnit() * 2 - 1) * shiftPixels, ty = (rng.nextUnit() * 2 - 1) * shiftPixels
+        // Inverse of "scale by zoom, then rotate by angle".
+        let inv = 1 / zoom
+        return Transform(a: Float(cos(angle) * inv), b: Float(sin(angle) * inv),
+                         c: Float(-sin(angle) * inv), d: Float(cos(angle) * inv), tx: Float(tx), ty: Float(ty))
+    }
+
+    /// Writes image `index` of `images`, transformed, as floats in [0, 1] at `target`.
+    public static func apply(_ t: Transform, images: ImageSet, index: Int, into target: UnsafeMutablePointer<Float>) {
+        let (h, w) = (images.rows, images.columns)
+        let cx = Float(w - 1) / 2, cy = Float(h - 1) / 2
+        images.pixels.withUnsafeBufferPointer { buffer in
+            let source = buffer.baseAddress! + index * h * w
+            @inline(__always) func pixel(_ x: Int, _ y: Int) -> Float {
+                (x < 0 || y < 0 || x >= w || y >= h) ? 0 : Float(source[y * w + x])
+            }
+            for y in 0..<h {
+                for x in 0..<w {
+                    let dx = Float(x) - cx - t.tx, dy = Float(y) - cy - t.ty
+                    let sx = t.a * dx + t.b * dy + cx, sy = t.c * dx + t.d * dy + cy
+                    let x0 = Int(floorf(sx)), y0 = Int(floorf(sy))
+                    let fx = sx - Float(x0), fy = sy - Float(y0)
+                    let top = pixel(x0, y0) * (1 - fx) + pixel(x0 + 1, y0) * fx
+                    let bottom = pixel(x0, y0 + 1) * (1 - fx) + pixel(x0 + 1, y0 + 1) * fx
+                    target[y * w + x] = (top * (1 - fy) + bottom * fy) * (1 / 255)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Datasets
+import Foundation
+
+/// How a model does on labelled images.
+public struct Evaluation: Sendable {
+    public let predictions: [Int]
+    /// Softmax probabilities, one row per image.
+    public let probabilities: Matrix
+    /// `confusion[truth][predicted]`.
+    public let confusion: [[Int]]
+    public let accuracy: Double
+
+    public init(model: Model, split: Split) {
+        let probabilities = model.probabilities(images: split.images)
+        let classes = probabilities.columns
+        var predictions: [Int] = []
+        predictions.reserveCapacity(split.count)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        var correct = 0
+        for row in 0..<probabilities.rows {
+            let p = probabilities.row(row)
+            let predicted = p.indices.max(by: { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) })! - p.startIndex
+            predictions.append(predicted)
+            let truth = Int(split.labels[row])
+            if truth < classes { confusion[truth][predicted] += 1 }
+            if truth == predicted { correct += 1 }
+        }
+        self.predictions = predictions
+        self.probabilities = probabilities
+        self.confusion = confusion
+        self.accuracy = Double(correct) / Double(max(split.count, 1))
+    }
+
+    /// Accuracy on a subset (validation), batched.
+    public static func accuracy(model: Model, images: ImageSet, labels: [UInt8], indices: [Int], batchSize: Int = 100) -> Double {
+        let input = Tensor(shape: [0])
+        var correct = 0
+        var start = 0
+        while start < indices.count {
+            let end = min(start + batchSize, indices.count)
+            Model.fill(input, from: images, indices: indices[start..<end])
+            let logits = model.forward(input, training: false)
+            let classes = logits.sampleSize
+            for row in 0..<(end - start) {
+                let z = logits.pointer + row * classes
+                var best = 0
+                for c in 1..<classes where z[c] > z[best] { best = c }
+                if best == Int(labels[indices[start + row]]) { correct += 1 }
+            }
+            start = end
+        }
+        return Double(correct) / Double(max(indices.count, 1))
+    }
+}

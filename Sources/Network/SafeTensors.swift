@@ -1,0 +1,125 @@
+import Foundation
+
+/// The safetensors file format (Hugging Face): an 8-byte little-endian header length N,
+/// N bytes of JSON `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
+/// "__metadata__": {string: string}}`, then the raw little-endian tensor data, offsets
+/// relative to its start. cnn-inte writes F32 only, names sorted, data in name order,
+/// the header padded with spaces to a multiple of 8 bytes.
+public enum SafeTensors {
+    public struct Entry: Equatable {
+        public var shape: [Int]
+        public var values: [Float]
+        public init(shape: [Int], values: [Float]) {
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    public struct FormatError: Error, CustomStringConvertible, Equatable {
+        public let path: String
+        public let problem: String
+        public var description: String { "\(path): \(problem)" }
+    }
+
+    /// Serialises `tensors` with `metadata`.
+    public static func encode(_ tensors: [String: Entry], metadata: [String: String]) -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let entry = tensors[name]!
+            let bytes = entry.values.count * 4
+            header[name] = ["dtype": "F32", "shape": entry.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            offset += bytes
+        }
+        var json = [UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out = [UInt8]()
+        out.reserveCapacity(8 + json.count + offset)
+        var length = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
+        out.append(contentsOf: json)
+        for name in names {
+            tensors[name]!.values.withUnsafeBytes { raw in
+                // Float32 is little-endian on every platform Swift supports here.
+                out.append(contentsOf: raw)
+            }
+        }
+        return out
+    }
+
+    /// Parses a safetensors file's bytes; `path` names it in errors. Every offset, shape
+    /// and length is checked, so a truncated or corrupt file is refused, never misread.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> (tensors: [String: Entry], metadata: [String: String]) {
+        func fail(_ problem: String) -> FormatError { FormatError(path: path, problem: problem) }
+        guard bytes.count >= 8 else { throw fail(bytes.isEmpty ? "empty file" : "too short for a safetensors header (\(bytes.count) bytes)") }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("truncated or not safetensors: header length \(headerLength) exceeds the \(bytes.count - 8) bytes that follow")
+        }
+        guard headerLength <= 100_000_000 else { throw fail("header length \(headerLength) is implausibly large") }
+        let headerEnd = 8 + Int(headerLength)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
+        } catch {
+            throw fail("header is not valid JSON")
+        }
+        guard let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+        var metadata: [String: String] = [:]
+        if let meta = header["__metadata__"] {
+            guard let dictionary = meta as? [String: Any] else { throw fail("__metadata__ is not an object") }
+            for (key, value) in dictionary {
+                guard let string = value as? String else { throw fail("__metadata__ value of '\(key)' is not a string") }
+                metadata[key] = string
+            }
+        }
+        let dataLength = bytes.count - headerEnd
+        var tensors: [String: Entry] = [:]
+        var ranges: [(Int, Int, String)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let info = value as? [String: Any] else { throw fail("tensor '\(name)' is not described by an object") }
+            guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); cnn-inte reads F32 only") }
+            guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("tensor '\(name)' has a malformed shape")
+            }
+            guard let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                throw fail("tensor '\(name)' has malformed data_offsets")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            guard !overflow, offsets[1] - offsets[0] == count * 4 else {
+                throw fail("tensor '\(name)': shape \(shape) needs \(count * 4) bytes but data_offsets span \(offsets[1] - offsets[0])")
+            }
+            guard offsets[1] <= dataLength else {
+                throw fail("truncated: tensor '\(name)' ends at byte \(offsets[1]) of the data but the file holds \(dataLength)")
+            }
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { source in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(headerEnd + offsets[0])..<(headerEnd + offsets[1])]))
+                }
+            }
+            tensors[name] = Entry(shape: shape, values: values)
+            ranges.append((offsets[0], offsets[1], name))
+        }
+        // The tensors must tile the data exactly: no overlap, no gap, nothing after.
+        ranges.sort { $0.0 < $1.0 }
+        var expected = 0
+        for (begin, end, name) in ranges {
+            guard begin == expected else { throw fail("tensor '\(name)' starts at byte \(begin), expected \(expected) (overlap or gap)") }
+            expected = end
+        }
+        guard expected == dataLength else {
+            throw fail("\(dataLength - expected) bytes after the last tensor: not a complete safetensors file")
+        }
+        return (tensors, metadata)
+    }
+}
