@@ -14,7 +14,7 @@ public struct CNNInte: ParsableCommand {
         version: CNNInte.version,
         subcommands: [
             RunCommand.self, TrainCommand.self, InterpretCommand.self, ReportCommand.self,
-            ExplainCommand.self, BenchCommand.self, DataCommand.self,
+            ExplainCommand.self, FeaturesCommand.self, BenchCommand.self, DataCommand.self,
         ]
     )
 

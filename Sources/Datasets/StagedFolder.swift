@@ -8,6 +8,10 @@ public struct StagedFolder {
         public let path: String
         public let problem: String
         public var description: String { "\(path): \(problem)" }
+        public init(path: String, problem: String) {
+            self.path = path
+            self.problem = problem
+        }
     }
 
     public let finalPath: String
@@ -75,7 +79,7 @@ public struct StagedFolder {
     /// Removes the staging folder (after a failure).
     public func discard() { try? FileManager.default.removeItem(atPath: path) }
 
-    static func reason(_ error: Error) -> String {
+    public static func reason(_ error: Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))

@@ -21,17 +21,63 @@ final class HelpTests: XCTestCase {
 
             SUBCOMMANDS:
               run                     Train, interpret and report in one go (the main job).
-              train                   Train the CNN and save it to Output/model.
+              train                   Train the CNN and save it to <output>/model
+                                      (model.safetensors + model.json).
               interpret               Cluster a hidden layer, fit the forests, write
                                       Output/interpretation.
               report                  Draw every test instance and write the HTML report
                                       and PDF booklets.
               explain                 Print the interpretation path of one test instance.
+              features                Write a layer's activations for every image of a
+                                      split to a .npy file (rows = images).
               bench                   Measure speed and memory; --json prints one
                                       machine-readable object.
               data                    Inspect a data set.
 
               See 'cnn-inte help <subcommand>' for detailed help.
+            """)
+    }
+
+    func testTrainHelp() {
+        XCTAssertEqual(CNNInte.helpMessage(for: TrainCommand.self, columns: 80), """
+            OVERVIEW: Train the CNN and save it to <output>/model (model.safetensors +
+            model.json).
+
+            USAGE: cnn-inte train <options>
+
+            OPTIONS:
+              --data <DIR>            A folder holding the four MNIST-format IDX files (raw
+                                      or .gz). Default: the embedded 5,000-digit MNIST
+                                      sample.
+              --classes <FILE>        A text file of class names, one per line in label
+                                      order. Default: classes.txt in the data folder,
+                                      Fashion-MNIST's names for Fashion-MNIST, else the
+                                      digits.
+              --epochs <epochs>       Passes over the training images. (default: 20)
+              --batch-size <batch-size>
+                                      Images per mini-batch. (default: 50)
+              --learning-rate <learning-rate>
+                                      Initial learning rate. (default: 0.001)
+              --optimizer <optimizer> adam or sgd (with momentum 0.9). (values: adam, sgd;
+                                      default: adam)
+              --schedule <schedule>   Learning-rate schedule: cosine (decay to 1%) or
+                                      constant. (values: constant, cosine; default: cosine)
+              --no-augment            Train on the images as they are (default: small
+                                      random rotations, scalings and shifts).
+              --validation-split <validation-split>
+                                      Share of training images held out to report
+                                      validation accuracy per epoch. (default: 0.0)
+              --architecture <LAYERS> The network as a layer list, e.g.
+                                      conv1:conv(32,5,relu),pool1:maxpool(2),fc1:dense(128,relu),logits:dense(10).
+                                      Default: the paper's network.
+              --seed <seed>           Seed for every random choice: the same seed and
+                                      thread count give the same results. (default: 1)
+              --threads <threads>     Cores to use (default: all).
+              --output <DIR>          Folder for all results. (default: Output)
+              --quiet                 Print no progress on stderr.
+              --version               Show the version.
+              -h, --help              Show help information.
+
             """)
     }
 
@@ -58,7 +104,7 @@ final class HelpTests: XCTestCase {
     }
 
     func testEverySubcommandHasHelp() throws {
-        for name in ["run", "train", "interpret", "report", "explain", "bench", "data"] {
+        for name in ["run", "train", "interpret", "report", "explain", "features", "bench", "data"] {
             let result = try CLIProcess.run([name, "--help"])
             XCTAssertEqual(result.status, 0, name)
             XCTAssertTrue(result.stdout.contains("USAGE: cnn-inte \(name)"), "\(name): \(result.stdout)")

@@ -1,0 +1,121 @@
+import Datasets
+import Foundation
+import XCTest
+
+/// A tiny data set folder on disk: 6x6 images, class k has a blob in quadrant k.
+func writeToyDataFolder(_ folder: String, train: Int = 80, test: Int = 20) throws {
+    func split(_ count: Int, seed: UInt64) -> (ImageSet, [UInt8]) {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var pixels = [UInt8](repeating: 0, count: count * 36)
+        var labels = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            let label = i % 4
+            labels[i] = UInt8(label)
+            for p in 0..<36 { pixels[i * 36 + p] = UInt8(next(50)) }
+            let (oy, ox) = (label / 2 * 3 + next(2), label % 2 * 3 + next(2))
+            for dy in 0..<2 { for dx in 0..<2 { pixels[i * 36 + (oy + dy) * 6 + ox + dx] = 255 } }
+        }
+        return (ImageSet(count: count, rows: 6, columns: 6, pixels: pixels), labels)
+    }
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let (trainImages, trainLabels) = split(train, seed: 1)
+    let (testImages, testLabels) = split(test, seed: 2)
+    try GzipFile.write(IDX.encode(images: trainImages), to: folder + "/train-images-idx3-ubyte.gz")
+    try GzipFile.write(IDX.encode(labels: trainLabels), to: folder + "/train-labels-idx1-ubyte.gz")
+    try GzipFile.write(IDX.encode(images: testImages), to: folder + "/t10k-images-idx3-ubyte.gz")
+    try GzipFile.write(IDX.encode(labels: testLabels), to: folder + "/t10k-labels-idx1-ubyte.gz")
+    try "north-west\nnorth-east\nsouth-west\nsouth-east\n".write(toFile: folder + "/classes.txt", atomically: true, encoding: .utf8)
+}
+
+let toyLayers = "c1:conv(4,3,relu),p1:maxpool(2),fc:dense(16,relu),out:dense(4)"
+
+final class TrainCommandTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "cnn-inte-train-" + UUID().uuidString
+        try writeToyDataFolder(folder + "/data")
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    func train(_ extra: [String] = []) throws -> CLIResult {
+        try CLIProcess.run(["train", "--data", folder + "/data", "--architecture", toyLayers, "--epochs", "15",
+                            "--batch-size", "10", "--learning-rate", "0.01", "--no-augment",
+                            "--output", folder + "/out"] + extra)
+    }
+
+    func testTrainWritesModelFilesAndASummary() throws {
+        let result = try train()
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("test accuracy 100.00% (20/20) after 15 epochs"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("train: epoch 15 done"), result.stderr)
+        let model = folder + "/out/model"
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: model).sorted(), ["model.json", "model.safetensors"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/out"), ["model"], "no staging folder left")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/model.json"))) as! [String: Any]
+        XCTAssertEqual((json["metrics"] as! [String: Any])["test_accuracy"] as? Double, 1.0)
+        XCTAssertEqual((json["metrics"] as! [String: Any])["history"].map { ($0 as! [Any]).count }, 15)
+        XCTAssertEqual((json["data"] as! [String: Any])["classNames"] as? [String], ["north-west", "north-east", "south-west", "south-east"])
+        XCTAssertEqual(json["seed"] as? Int, 1)
+
+        // --quiet silences progress; the same seed gives the same weights.
+        let again = try CLIProcess.run(["train", "--data", folder + "/data", "--architecture", toyLayers, "--epochs", "15",
+                                        "--batch-size", "10", "--learning-rate", "0.01", "--no-augment", "--quiet",
+                                        "--output", folder + "/again"])
+        XCTAssertEqual(again.stderr, "")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model + "/model.safetensors")),
+                       try Data(contentsOf: URL(fileURLWithPath: folder + "/again/model/model.safetensors")))
+
+        // Features of the trained model as .npy.
+        let npy = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--layer", "p1",
+                                      "--npy", folder + "/p1.npy"])
+        XCTAssertEqual(npy.status, 0, npy.stderr)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/p1.npy")))
+        XCTAssertEqual(Array(bytes.prefix(6)), [0x93] + Array("NUMPY".utf8))
+        XCTAssertEqual(bytes.count, 128 + 20 * 3 * 3 * 4 * 4)
+        XCTAssertTrue(String(decoding: bytes[10..<128], as: UTF8.self).contains("'shape': (20, 36)"))
+    }
+
+    func testUsageErrorsExit64WithOneLine() throws {
+        for (arguments, message) in [
+            (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
+            (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
+            (["--learning-rate", "0"], "--learning-rate must be a positive number"),
+            (["--threads", "0"], "--threads must be at least 1"),
+            (["--validation-split", "1.5"], "--validation-split must be in [0, 1)"),
+        ] {
+            let result = try train(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let wrongWidth = try CLIProcess.run(["train", "--data", folder + "/data", "--architecture", "fc:dense(8,relu),out:dense(3)",
+                                             "--output", folder + "/out"])
+        XCTAssertEqual(wrongWidth.status, 64)
+        XCTAssertEqual(wrongWidth.stderr, "cnn-inte: error: --architecture: the last layer has 3 outputs but the data has 4 classes\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"))
+    }
+
+    func testOutputThatIsAFileFailsBeforeTraining() throws {
+        FileManager.default.createFile(atPath: folder + "/taken", contents: Data("x".utf8))
+        let result = try CLIProcess.run(["train", "--data", folder + "/data", "--architecture", toyLayers,
+                                         "--output", folder + "/taken"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "cnn-inte: error: \(folder!)/taken: is a file; cannot write an output folder inside it\n")
+    }
+
+    func testCorruptModelFileIsRefusedByName() throws {
+        XCTAssertEqual(try train().status, 0)
+        let path = folder + "/out/model/model.safetensors"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
+        let result = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--npy", folder + "/x.npy"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("cnn-inte: error: \(path): truncated"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.npy"))
+    }
+}
