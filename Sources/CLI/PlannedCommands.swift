@@ -15,13 +15,6 @@ struct RunCommand: ParsableCommand {
     func run() throws { throw NotYetAvailable(command: "run", stage: "the pipeline") }
 }
 
-struct InterpretCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "interpret", abstract: "Cluster a hidden layer, fit the forests, write Output/interpretation.")
-    @OptionGroup var dataOptions: DataOptions
-    func run() throws { throw NotYetAvailable(command: "interpret", stage: "the interpretation stage") }
-}
-
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Draw every test instance and write the HTML report and PDF booklets.")

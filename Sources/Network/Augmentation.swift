@@ -58,3 +58,27 @@ public struct Augmentation: Codable, Equatable, Sendable {
         }
     }
 }
+
+extension Augmentation {
+    /// `copies` transformed versions of every image (image-major: copies of image 0 first),
+    /// rounded back to bytes. Deterministic for a seed: transforms are drawn in order.
+    public func augmentedCopies(of images: ImageSet, copies: Int, seed: UInt64) -> ImageSet {
+        let pixels = images.pixelsPerImage
+        let total = images.count * copies
+        var rng = SplitMix64(seed: seed)
+        let transforms = (0..<total).map { _ in draw(&rng) }
+        var out = [UInt8](repeating: 0, count: total * pixels)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let op = buffer.baseAddress!
+            Parallel.forRanges(total, grain: 64) { range in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: pixels)
+                defer { scratch.deallocate() }
+                for j in range {
+                    Augmentation.apply(transforms[j], images: images, index: j / copies, into: scratch)
+                    for p in 0..<pixels { op[j * pixels + p] = UInt8(max(0, min(255, (scratch[p] * 255).rounded()))) }
+                }
+            }
+        }
+        return ImageSet(count: total, rows: images.rows, columns: images.columns, pixels: out)
+    }
+}

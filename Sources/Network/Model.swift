@@ -2,7 +2,7 @@ import Datasets
 import Foundation
 
 /// A row-major matrix of Float32 values, e.g. one row of hidden-layer activations per image.
-public struct Matrix: Equatable, Sendable {
+public struct Matrix: Codable, Equatable, Sendable {
     public var rows: Int
     public var columns: Int
     public var values: [Float]

@@ -32,13 +32,29 @@ public final class Adam: Optimizer {
             }
             let (m, v) = (moments[key]!.m.pointer, moments[key]!.v.pointer)
             let (w, g) = (parameter.value.pointer, UnsafePointer(parameter.gradient.pointer))
-            Parallel.forRanges(parameter.value.count, grain: 1 << 16) { range in
-                for i in range {
-                    let gi = g[i]
-                    m[i] = b1 * m[i] + (1 - b1) * gi
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                    w[i] -= stepSize * m[i] / (v[i].squareRoot() + eps)
+            let count = parameter.value.count
+            Parallel.forRanges(count / 16, grain: 1 << 12) { blocks in
+                // 16 lanes at a time: the scalar loop could not vectorise (the four
+                // pointers may alias as far as the compiler knows) and took 15% of a step.
+                let (vb1, vb2, vstep, veps) = (SIMD16<Float>(repeating: b1), SIMD16<Float>(repeating: b2),
+                                               SIMD16<Float>(repeating: stepSize), SIMD16<Float>(repeating: eps))
+                let (one1, one2) = (SIMD16<Float>(repeating: 1 - b1), SIMD16<Float>(repeating: 1 - b2))
+                for block in blocks {
+                    let i = block * 16
+                    let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+                    let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD16<Float>.self) + one1 * gi
+                    let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Float>.self) + one2 * gi * gi
+                    let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD16<Float>.self) - vstep * mi / (vi.squareRoot() + veps)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: SIMD16<Float>.self)
                 }
+            }
+            for i in (count / 16 * 16)..<count {
+                let gi = g[i]
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                w[i] -= stepSize * m[i] / (v[i].squareRoot() + eps)
             }
         }
     }

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Interpretation
+import Network
+
+/// Options of the interpretation stage; shared by `interpret` and `run`.
+struct InterpretationOptions: ParsableArguments {
+    @Option(help: "The hidden layer to interpret.") var layer = "fc1"
+    @Option(help: "Level-1 clusters.") var k1 = 10
+    @Option(help: "Level-2 clusters inside each level-1 cluster (fewer for small clusters).") var k2 = 5
+    @Option(help: "Prototypes kept per cluster (members nearest the centroid).") var prototypes = 5
+    @Option(help: "Trees per random forest.") var trees = 100
+    @Option(name: .customLong("max-depth"), help: "Depth limit of the trees (default: grow until pure).") var maxDepth: Int?
+    @Option(name: .customLong("min-samples-leaf"), help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
+    @Option(name: .customLong("meta-training"), help: "Meta-level training data of each cluster's forest: members (the paper) or soft-boundaries (also the points whose runner-up cluster it is).")
+    var metaTraining = MetaConfiguration.TrainingSet.softBoundaries
+    @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none).")
+    var augmentCopies = 0
+
+    func validate() throws {
+        if k1 < 1 { throw ValidationError("--k1 must be at least 1 (got \(k1))") }
+        if k2 < 1 { throw ValidationError("--k2 must be at least 1 (got \(k2))") }
+        if prototypes < 0 { throw ValidationError("--prototypes cannot be negative (got \(prototypes))") }
+        if augmentCopies < 0 { throw ValidationError("--augment-copies cannot be negative (got \(augmentCopies))") }
+        if trees < 1 { throw ValidationError("--trees must be at least 1 (got \(trees))") }
+        if let maxDepth, maxDepth < 1 { throw ValidationError("--max-depth must be at least 1 (got \(maxDepth))") }
+        if minSamplesLeaf < 1 { throw ValidationError("--min-samples-leaf must be at least 1 (got \(minSamplesLeaf))") }
+    }
+
+    func configurations(seed: UInt64) -> (ClusterTree.Configuration, MetaConfiguration) {
+        var clustering = ClusterTree.Configuration()
+        clustering.k1 = k1
+        clustering.k2 = k2
+        clustering.prototypes = prototypes
+        clustering.seed = seed
+        var meta = MetaConfiguration()
+        meta.trainingSet = metaTraining
+        meta.forest = RandomForest.Configuration(trees: trees, tree: TreeConfiguration(minSamplesLeaf: minSamplesLeaf, maxDepth: maxDepth),
+                                                 seed: SplitMix64(seed: seed).derived(0xF0).state)
+        return (clustering, meta)
+    }
+}
+
+extension MetaConfiguration.TrainingSet: ExpressibleByArgument {}
+
+struct InterpretCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interpret",
+        abstract: "Cluster a hidden layer, fit the forests, write <output>/interpretation.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var options: InterpretationOptions
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let progress = Progress(quiet: output.quiet)
+        _ = runOptions.apply()
+        _ = try BLAS.load()
+        let dataset = try dataOptions.load()
+        let model = try ModelStore.load(folder: runOptions.modelFolder)
+        let metrics = try Interpretation.runStage(dataset: dataset, model: model, options: options, run: runOptions, progress: progress)
+        print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %d test images",
+                     100 * metrics.fidelity, 100 * metrics.inte_test_accuracy, 100 * metrics.cnn_test_accuracy, metrics.n_test))
+    }
+}
+
+/// The interpretation step of `interpret` and `run`.
+enum Interpretation {
+    static func runStage(dataset: Dataset, model: Model, options: InterpretationOptions, run: RunOptions,
+                         progress: Progress) throws -> InterpretationMetrics {
+        guard model.layerNames.contains(options.layer) else {
+            throw UsageError("--layer: unknown layer '\(options.layer)'; the model has \(model.layerNames.joined(separator: ", "))")
+        }
+        guard model.classCount == dataset.classCount else {
+            throw UsageError("the model predicts \(model.classCount) classes but the data has \(dataset.classCount)")
+        }
+        progress.line("interpret: \(options.layer) activations of \(dataset.train.count) training and \(dataset.test.count) test images")
+        let trainFeatures = try model.features(layer: options.layer, images: dataset.train.images)
+        let testFeatures = try model.features(layer: options.layer, images: dataset.test.images)
+        let trainEval = Evaluation(model: model, split: dataset.train)
+        let testEval = Evaluation(model: model, split: dataset.test)
+        let (clustering, meta) = options.configurations(seed: run.seed)
+        let inputs = Interpreter.Inputs(
+            trainFeatures: trainFeatures, trainPredictions: trainEval.predictions,
+            trainLabels: dataset.train.labels.map(Int.init),
+            testFeatures: testFeatures, testPredictions: testEval.predictions,
+            testProbabilities: testEval.predictions.enumerated().map { Double(testEval.probabilities.values[$0.offset * testEval.probabilities.columns + $0.element]) },
+            testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
+        var withExtra = inputs
+        if options.augmentCopies > 0 {
+            progress.line("interpret: \(options.augmentCopies) CNN-labelled augmented copies of each training image")
+            let copies = Augmentation().augmentedCopies(of: dataset.train.images, copies: options.augmentCopies,
+                                                        seed: SplitMix64(seed: run.seed).derived(0xA6).state)
+            withExtra.extraFeatures = try model.features(layer: options.layer, images: copies)
+            withExtra.extraPredictions = Evaluation(model: model, split: Split(images: copies, labels: [UInt8](repeating: 0, count: copies.count))).predictions
+        }
+        let (fitted, records, timings) = try Interpreter.fit(withExtra, clustering: clustering, meta: meta, progress: { progress.line($0) })
+        let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
+        progress.line(String(format: "interpret: clustering %.2f s, binning %.2f s, forests %.2f s, decisions %.2f s",
+                             timings.clusteringSeconds, timings.binningSeconds, timings.forestSeconds, timings.predictSeconds))
+        return metrics
+    }
+}

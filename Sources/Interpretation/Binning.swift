@@ -1,0 +1,94 @@
+import Foundation
+import Network
+
+/// Maps each feature's values to at most 256 ordered bins, so split finding works on byte
+/// histograms (as LightGBM and scikit-learn's HistGradientBoosting do). Bin `b` holds the
+/// values in `(edges[b-1], edges[b]]`; a split "bin <= b" is the threshold `x <= edges[b]`,
+/// so trees trained on bins predict raw values exactly as they were trained.
+public struct Binner: Codable, Equatable, Sendable {
+    /// Per feature, ascending upper edges of all bins but the last (at most 255).
+    public var edges: [[Float]]
+
+    public var features: Int { edges.count }
+
+    /// Edges at quantiles of (a subsample of) `data`; features with at most 256 distinct
+    /// values get one bin per value.
+    public static func fit(_ data: Matrix, maxBins: Int = 256, subsample: Int = 50_000, seed: UInt64 = 1) -> Binner {
+        var rows = Array(0..<data.rows)
+        if data.rows > subsample {
+            var rng = SplitMix64(seed: seed)
+            rows.shuffle(using: &rng)
+            rows = Array(rows.prefix(subsample)).sorted()
+        }
+        var edges = [[Float]](repeating: [], count: data.columns)
+        let columns = data.columns
+        edges.withUnsafeMutableBufferPointer { out in
+            let outPointer = out.baseAddress!
+            data.values.withUnsafeBufferPointer { x in
+                let xp = x.baseAddress!
+                Parallel.forRanges(columns, grain: 16) { features in
+                    var values = [Float](repeating: 0, count: rows.count)
+                    for f in features {
+                        for (slot, r) in rows.enumerated() { values[slot] = xp[r * columns + f] }
+                        values.sort()
+                        var distinct: [Float] = []
+                        distinct.reserveCapacity(min(values.count, 1024))
+                        for v in values where distinct.last != v { distinct.append(v) }
+                        var featureEdges: [Float] = []
+                        if distinct.count <= maxBins {
+                            for i in 0..<(distinct.count - 1) { featureEdges.append((distinct[i] + distinct[i + 1]) / 2) }
+                        } else {
+                            // Quantiles of the values; repeated edges collapse.
+                            for q in 1..<maxBins {
+                                let position = Double(q) * Double(values.count - 1) / Double(maxBins)
+                                let lower = values[Int(position)], upper = values[min(Int(position) + 1, values.count - 1)]
+                                let edge = (lower + upper) / 2
+                                if featureEdges.last.map({ edge > $0 }) ?? true { featureEdges.append(edge) }
+                            }
+                        }
+                        outPointer[f] = featureEdges
+                    }
+                }
+            }
+        }
+        return Binner(edges: edges)
+    }
+
+    /// The bins of every value, feature-major: `bins[f * rows + i]`.
+    public func transform(_ data: Matrix) -> BinnedMatrix {
+        precondition(data.columns == features, "Binner: \(data.columns) features, fitted on \(features)")
+        let (n, columns) = (data.rows, data.columns)
+        var bins = [UInt8](repeating: 0, count: n * columns)
+        bins.withUnsafeMutableBufferPointer { out in
+            let op = out.baseAddress!
+            data.values.withUnsafeBufferPointer { x in
+                let xp = x.baseAddress!
+                Parallel.forRanges(columns, grain: 8) { features in
+                    for f in features {
+                        let e = edges[f]
+                        e.withUnsafeBufferPointer { ep in
+                            for i in 0..<n {
+                                let v = xp[i * columns + f]
+                                // Binary search: the number of edges below v.
+                                var lo = 0, hi = ep.count
+                                while lo < hi {
+                                    let mid = (lo + hi) / 2
+                                    if ep[mid] < v { lo = mid + 1 } else { hi = mid }
+                                }
+                                op[f * n + i] = UInt8(lo)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return BinnedMatrix(rows: n, columns: columns, bins: bins)
+    }
+}
+
+/// Feature-major byte bins of a data matrix.
+public struct BinnedMatrix: Sendable {
+    public let rows: Int
+    public let columns: Int
+    public let bins: [UInt8]
+}

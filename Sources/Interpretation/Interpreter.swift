@@ -1,0 +1,124 @@
+import Foundation
+import Network
+
+/// The meta-level test record of one test instance, and CNN-INTE's decision for it.
+public struct InstanceRecord: Codable, Equatable, Sendable {
+    public var index: Int
+    public var label: Int
+    public var cnnPrediction: Int
+    public var cnnProbability: Double
+    public var route: Route
+    /// Vote share of each class among the trees of the level-1 cluster's forest.
+    public var votes: [Double]
+    public var intePrediction: Int
+    public var agrees: Bool { intePrediction == cnnPrediction }
+}
+
+/// Everything the interpretation stage fits.
+public struct InterpretationModel: Codable, Equatable, Sendable {
+    public var tree: ClusterTree
+    public var binner: Binner
+    public var meta: MetaLearner
+}
+
+/// CNN-INTE end to end on features: cluster, fit the forests, route and decide the test set.
+public enum Interpreter {
+    public struct Inputs {
+        public var trainFeatures: Matrix
+        public var trainPredictions: [Int]
+        public var trainLabels: [Int]
+        public var testFeatures: Matrix
+        public var testPredictions: [Int]
+        public var testProbabilities: [Double]
+        public var testLabels: [Int]
+        public var classes: Int
+        /// Extra meta-level training data labelled by the CNN (e.g. augmented images the
+        /// CNN never saw): features and the CNN's prediction for each.
+        public var extraFeatures: Matrix?
+        public var extraPredictions: [Int] = []
+
+        public init(trainFeatures: Matrix, trainPredictions: [Int], trainLabels: [Int], testFeatures: Matrix,
+                    testPredictions: [Int], testProbabilities: [Double], testLabels: [Int], classes: Int) {
+            self.trainFeatures = trainFeatures
+            self.trainPredictions = trainPredictions
+            self.trainLabels = trainLabels
+            self.testFeatures = testFeatures
+            self.testPredictions = testPredictions
+            self.testProbabilities = testProbabilities
+            self.testLabels = testLabels
+            self.classes = classes
+        }
+    }
+
+    public struct Timings: Codable, Equatable, Sendable {
+        public var clusteringSeconds = 0.0
+        public var binningSeconds = 0.0
+        public var forestSeconds = 0.0
+        public var predictSeconds = 0.0
+    }
+
+    public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,
+                           progress: ((String) -> Void)? = nil) throws -> (InterpretationModel, [InstanceRecord], Timings) {
+        var timings = Timings()
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        progress?("interpret: two-level k-means on \(inputs.trainFeatures.rows) x \(inputs.trainFeatures.columns) features")
+        let tree = try ClusterTree.fit(features: inputs.trainFeatures, predictions: inputs.trainPredictions,
+                                       labels: inputs.trainLabels, classes: inputs.classes, configuration: clustering)
+        let trainRoutes = tree.route(inputs.trainFeatures)
+        timings.clusteringSeconds = lap()
+        var pool = inputs.trainFeatures
+        var poolPredictions = inputs.trainPredictions
+        var poolRoutes = trainRoutes
+        if let extra = inputs.extraFeatures {
+            pool = Matrix(rows: pool.rows + extra.rows, columns: pool.columns, values: pool.values + extra.values)
+            poolPredictions += inputs.extraPredictions
+            poolRoutes += tree.route(extra)
+        }
+        let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
+        let binned = binner.transform(pool)
+        timings.binningSeconds = lap()
+        progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(pool.rows) meta-level training points")
+        let learner = try MetaLearner.fit(pool: pool, predictions: poolPredictions, routes: poolRoutes,
+                                          clusters: tree.level1.count, classes: inputs.classes, binner: binner,
+                                          binned: binned, configuration: meta)
+        timings.forestSeconds = lap()
+        let model = InterpretationModel(tree: tree, binner: binner, meta: learner)
+        let records = decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,
+                             cnnProbabilities: inputs.testProbabilities, labels: inputs.testLabels, classes: inputs.classes)
+        timings.predictSeconds = lap()
+        return (model, records, timings)
+    }
+
+    /// Routes every row and takes the meta-level decision: the class with most votes in
+    /// the level-1 cluster's forest, ties going to the level-2 cluster's majority.
+    public static func decide(_ model: InterpretationModel, features: Matrix, cnnPredictions: [Int],
+                              cnnProbabilities: [Double], labels: [Int], classes: Int) -> [InstanceRecord] {
+        let routes = model.tree.route(features)
+        var records = [InstanceRecord?](repeating: nil, count: features.rows)
+        records.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer.baseAddress!
+            features.values.withUnsafeBufferPointer { x in
+                let xp = x.baseAddress!
+                Parallel.forRanges(features.rows, grain: 16) { range in
+                    for i in range {
+                        let route = routes[i]
+                        let votes = model.meta.learners[route.level1].votes(xp + i * features.columns, classes: classes)
+                        let top = votes.max()!
+                        let tied = votes.indices.filter { votes[$0] == top }
+                        let fallback = model.tree.level2[route.level1][route.level2].majority
+                        let decision = tied.count == 1 ? tied[0] : (tied.contains(fallback) ? fallback : tied[0])
+                        out[i] = InstanceRecord(index: i, label: labels[i], cnnPrediction: cnnPredictions[i],
+                                                cnnProbability: cnnProbabilities[i], route: route, votes: votes,
+                                                intePrediction: decision)
+                    }
+                }
+            }
+        }
+        return records.map { $0! }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import Network
+
+/// k-means clustering (Lloyd's algorithm) with greedy k-means++ seeding, as scikit-learn
+/// does it: each new centre is the best of `2 + ln k` candidates drawn with probability
+/// proportional to the squared distance to the nearest centre chosen so far.
+///
+/// Distances come from one GEMM per iteration: `|x - c|^2 = |x|^2 - 2 x.c + |c|^2`.
+/// Deterministic for a seed at a given thread count.
+public struct KMeans: Sendable {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var k: Int
+        /// Restarts; the run with the lowest inertia wins.
+        public var restarts = 3
+        public var maxIterations = 300
+        /// Convergence: total squared centre shift below `tolerance` times the mean
+        /// per-feature variance of the data (scikit-learn's rule).
+        public var tolerance = 1e-4
+        public var seed: UInt64 = 1
+
+        public init(k: Int, restarts: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 1) {
+            self.k = k
+            self.restarts = restarts
+            self.maxIterations = maxIterations
+            self.tolerance = tolerance
+            self.seed = seed
+        }
+    }
+
+    /// `k x d` centres, row-major.
+    public var centroids: Matrix
+    /// Cluster of each point.
+    public var assignments: [Int]
+    /// Sum of squared distances of points to their centres.
+    public var inertia: Double
+    public var iterations: Int
+
+    public var k: Int { centroids.rows }
+
+    /// Clusters the rows of `data`. `k` larger than the number of points is an error.
+    public static func fit(_ data: Matrix, configuration: Configuration) throws -> KMeans {
+        guard configuration.k >= 1 else { throw InterpretationError.invalidOption("k must be at least 1 (got \(configuration.k))") }
+        guard configuration.k <= data.rows else {
+            throw InterpretationError.invalidOption("k = \(configuration.k) is larger than the \(data.rows) points to cluster")
+        }
+        let norms = rowNorms(data)
+        let variance = meanVariance(data)
+        var best: KMeans?
+        for restart in 0..<max(1, configuration.restarts) {
+            var rng = SplitMix64(seed: configuration.seed).derived(UInt64(restart))
+            let seeds = plusPlusSeeds(data, norms: norms, k: configuration.k, rng: &rng)
+            let run = lloyd(data, norms: norms, initial: seeds, maxIterations: configuration.maxIterations,
+                            tolerance: configuration.tolerance * variance)
+            if best == nil || run.inertia < best!.inertia { best = run }
+        }
+        return best!
+    }
+
+    /// Index of the nearest centre for each row of `data`, and the distance to it.
+    public func predict(_ data: Matrix) -> (clusters: [Int], distances: [Float]) {
+        let d2 = KMeans.squaredDistances(data, norms: KMeans.rowNorms(data), centroids: centroids)
+        var clusters = [Int](repeating: 0, count: data.rows)
+        var distances = [Float](repeating: 0, count: data.rows)
+        for i in 0..<data.rows {
+            var bestIndex = 0
+            var bestValue = d2[i * k]
+            for c in 1..<k where d2[i * k + c] < bestValue { bestValue = d2[i * k + c]; bestIndex = c }
+            clusters[i] = bestIndex
+            distances[i] = max(bestValue, 0).squareRoot()
+        }
+        return (clusters, distances)
+    }
+
+    /// Euclidean distances of each row of `data` to every centre, `rows x k`.
+    public func distances(_ data: Matrix) -> Matrix {
+        let d2 = KMeans.squaredDistances(data, norms: KMeans.rowNorms(data), centroids: centroids)
+        return Matrix(rows: data.rows, columns: k, values: d2.map { max($0, 0).squareRoot() })
+    }
+
+    // MARK: - Internals
+
+    static func rowNorms(_ data: Matrix) -> [Float] {
+        var norms = [Float](repeating: 0, count: data.rows)
+        data.values.withUnsafeBufferPointer { x in
+            norms.withUnsafeMutableBufferPointer { out in
+                let (xp, op) = (x.baseAddress!, out.baseAddress!)
+                Parallel.forRanges(data.rows, grain: 256) { range in
+                    for i in range {
+                        var s: Float = 0
+                        let row = xp + i * data.columns
+                        for j in 0..<data.columns { s += row[j] * row[j] }
+                        op[i] = s
+                    }
+                }
+            }
+        }
+        return norms
+    }
+
+    static func meanVariance(_ data: Matrix) -> Double {
+        guard data.rows > 0 else { return 0 }
+        var sum = [Double](repeating: 0, count: data.columns)
+        var sumSquares = [Double](repeating: 0, count: data.columns)
+        for i in 0..<data.rows {
+            let base = i * data.columns
+            for j in 0..<data.columns {
+                let v = Double(data.values[base + j])
+                sum[j] += v
+                sumSquares[j] += v * v
+            }
+        }
+        let n = Double(data.rows)
+        var total = 0.0
+        for j in 0..<data.columns { total += sumSquares[j] / n - (sum[j] / n) * (sum[j] / n) }
+        return total / Double(data.columns)
+    }
+
+    /// `rows x k` squared distances (may be slightly negative from rounding).
+    static func squaredDistances(_ data: Matrix, norms: [Float], centroids: Matrix) -> [Float] {
+        let (n, k, d) = (data.rows, centroids.rows, data.columns)
+        var out = [Float](repeating: 0, count: n * k)
+        let centroidNorms = rowNorms(centroids)
+        data.values.withUnsafeBufferPointer { x in
+            centroids.values.withUnsafeBufferPointer { c in
+                out.withUnsafeMutableBufferPointer { o in
+                    BLAS.sgemm(transB: true, m: n, n: k, k: d, alpha: -2, a: x.baseAddress!, lda: d,
+                               b: c.baseAddress!, ldb: d, c: o.baseAddress!, ldc: k)
+                    let op = o.baseAddress!
+                    Parallel.forRanges(n, grain: 1024) { range in
+                        for i in range {
+                            for j in 0..<k { op[i * k + j] += norms[i] + centroidNorms[j] }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func plusPlusSeeds(_ data: Matrix, norms: [Float], k: Int, rng: inout SplitMix64) -> Matrix {
+        let (n, d) = (data.rows, data.columns)
+        let trials = 2 + Int(log(Double(k)))
+        var chosen = [rng.nextInt(below: n)]
+        func rows(_ indices: [Int]) -> Matrix {
+            var values = [Float]()
+            values.reserveCapacity(indices.count * d)
+            for i in indices { values.append(contentsOf: data.row(i)) }
+            return Matrix(rows: indices.count, columns: d, values: values)
+        }
+        var closest = squaredDistances(data, norms: norms, centroids: rows(chosen)).map { max($0, 0) }
+        while chosen.count < k {
+            let total = closest.reduce(0.0) { $0 + Double($1) }
+            // Candidates by D^2 sampling (uniform if every point sits on a centre).
+            var candidates: [Int] = []
+            for _ in 0..<trials {
+                if total <= 0 { candidates.append(rng.nextInt(below: n)); continue }
+                var target = rng.nextUnit() * total
+                var pick = n - 1
+                for i in 0..<n {
+                    target -= Double(closest[i])
+                    if target <= 0 { pick = i; break }
+                }
+                candidates.append(pick)
+            }
+            let d2 = squaredDistances(data, norms: norms, centroids: rows(candidates))
+            var bestCandidate = 0
+            var bestPotential = Double.infinity
+            var bestClosest = closest
+            for t in 0..<candidates.count {
+                var potential = 0.0
+                var updated = closest
+                for i in 0..<n {
+                    let v = min(closest[i], max(d2[i * candidates.count + t], 0))
+                    updated[i] = v
+                    potential += Double(v)
+                }
+                if potential < bestPotential {
+                    bestPotential = potential
+                    bestCandidate = t
+                    bestClosest = updated
+                }
+            }
+            chosen.append(candidates[bestCandidate])
+            closest = bestClosest
+        }
+        return rows(chosen)
+    }
+
+    static func lloyd(_ data: Matrix, norms: [Float], initial: Matrix, maxIterations: Int, tolerance: Double) -> KMeans {
+        let (n, d, k) = (data.rows, data.columns, initial.rows)
+        var centroids = initial
+        var assignments = [Int](repeating: 0, count: n)
+        var distances = [Float](repeating: 0, count: n)
+        var iterations = 0
+        func assign() {
+            let d2 = squaredDistances(data, norms: norms, centroids: centroids)
+            for i in 0..<n {
+                var bestIndex = 0
+                var bestValue = d2[i * k]
+                for c in 1..<k where d2[i * k + c] < bestValue { bestValue = d2[i * k + c]; bestIndex = c }
+                assignments[i] = bestIndex
+                distances[i] = max(bestValue, 0)
+            }
+        }
+        while iterations < maxIterations {
+            iterations += 1
+            assign()
+            // New centres: member means. Summed in Double, in point order: deterministic.
+            var sums = [Double](repeating: 0, count: k * d)
+            var counts = [Int](repeating: 0, count: k)
+            data.values.withUnsafeBufferPointer { x in
+                for i in 0..<n {
+                    let c = assignments[i]
+                    counts[c] += 1
+                    let row = x.baseAddress! + i * d
+                    for j in 0..<d { sums[c * d + j] += Double(row[j]) }
+                }
+            }
+            var next = centroids.values
+            var taken = Set<Int>()
+            for c in 0..<k {
+                if counts[c] == 0 {
+                    // Empty cluster: re-seed with the point farthest from its centre.
+                    var far = -1
+                    var farValue: Float = -1
+                    for i in 0..<n where !taken.contains(i) && distances[i] > farValue { farValue = distances[i]; far = i }
+                    taken.insert(far)
+                    distances[far] = 0
+                    for j in 0..<d { next[c * d + j] = data.values[far * d + j] }
+                } else {
+                    for j in 0..<d { next[c * d + j] = Float(sums[c * d + j] / Double(counts[c])) }
+                }
+            }
+            var shift = 0.0
+            for i in 0..<(k * d) {
+                let delta = Double(next[i] - centroids.values[i])
+                shift += delta * delta
+            }
+            centroids = Matrix(rows: k, columns: d, values: next)
+            if shift <= tolerance { break }
+        }
+        assign()
+        let inertia = distances.reduce(0.0) { $0 + Double($1) }
+        return KMeans(centroids: centroids, assignments: assignments, inertia: inertia, iterations: iterations)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Network
+
+/// The base learner of one level-1 cluster: a random forest, or a constant when every
+/// member got the same prediction from the CNN.
+public enum ClusterLearner: Codable, Equatable, Sendable {
+    case constant(Int)
+    case forest(RandomForest)
+
+    public func votes(_ row: UnsafePointer<Float>, classes: Int) -> [Double] {
+        switch self {
+        case let .constant(c):
+            var v = [Double](repeating: 0, count: classes)
+            v[c] = 1
+            return v
+        case let .forest(forest): return forest.votes(row)
+        }
+    }
+
+    public var treeCount: Int {
+        if case let .forest(f) = self { return f.trees.count }
+        return 0
+    }
+}
+
+/// Which meta-level training data each cluster's forest sees. The paper's plain form is
+/// `members`; the others are this project's measured improvements (README, "Fidelity").
+public struct MetaConfiguration: Codable, Equatable, Sendable {
+    public enum TrainingSet: String, Codable, Sendable, CaseIterable {
+        /// The training points of the cluster (the paper).
+        case members
+        /// Also the training points whose second-nearest level-1 centroid is the cluster.
+        case softBoundaries = "soft-boundaries"
+    }
+
+    public var trainingSet = TrainingSet.softBoundaries
+    public var forest = RandomForest.Configuration()
+
+    public init() {}
+}
+
+/// Meta-level training: one learner per level-1 cluster, trained on the CNN's predictions.
+public struct MetaLearner: Codable, Equatable, Sendable {
+    public var learners: [ClusterLearner]
+    public var configuration: MetaConfiguration
+
+    /// `pool` is the meta-level training data: features with the CNN's prediction for each,
+    /// and the level-1 cluster and runner-up each routes to.
+    public static func fit(pool: Matrix, predictions: [Int], routes: [Route], clusters: Int, classes: Int,
+                           binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration) throws -> MetaLearner {
+        var learners: [ClusterLearner] = []
+        let labels = predictions.map { UInt8($0) }
+        for c in 0..<clusters {
+            var rows: [Int32] = []
+            for i in 0..<pool.rows {
+                if routes[i].level1 == c { rows.append(Int32(i)) }
+                else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c { rows.append(Int32(i)) }
+            }
+            let distinct = Set(rows.map { labels[Int($0)] })
+            if distinct.count <= 1 {
+                // An empty cluster falls back to class 0 votes; it receives no test points
+                // anyway, since routing only reaches centroids that had members.
+                learners.append(.constant(Int(distinct.first ?? 0)))
+                continue
+            }
+            var forestConfiguration = configuration.forest
+            forestConfiguration.seed = SplitMix64(seed: configuration.forest.seed).derived(UInt64(c)).state
+            learners.append(.forest(try RandomForest.fit(data: binned, binner: binner, labels: labels, rows: rows,
+                                                         classes: classes, configuration: forestConfiguration)))
+        }
+        return MetaLearner(learners: learners, configuration: configuration)
+    }
+}

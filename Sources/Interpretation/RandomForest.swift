@@ -1,0 +1,82 @@
+import Foundation
+import Network
+
+/// Breiman's random forest: each tree grown on a bootstrap sample with `sqrt(d)` candidate
+/// features per split, fully grown by default; the forest's output is the share of trees
+/// voting for each class. Trees are grown in parallel, each from its own random stream
+/// derived from the seed and its index, so the forest is the same at any thread count.
+public struct RandomForest: Codable, Equatable, Sendable {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var trees = 100
+        public var tree = TreeConfiguration()
+        public var bootstrap = true
+        public var seed: UInt64 = 1
+        public init(trees: Int = 100, tree: TreeConfiguration = TreeConfiguration(), bootstrap: Bool = true, seed: UInt64 = 1) {
+            self.trees = trees
+            self.tree = tree
+            self.bootstrap = bootstrap
+            self.seed = seed
+        }
+    }
+
+    public var classes: Int
+    public var features: Int
+    public var trees: [DecisionTree]
+    /// Mean Gini decrease per feature, normalised to sum to 1.
+    public var importances: [Double]
+
+    /// Fits on the rows `rows` of `data` (binned with `binner`) with labels `labels[row]`.
+    public static func fit(data: BinnedMatrix, binner: Binner, labels: [UInt8], rows: [Int32], classes: Int,
+                           configuration: Configuration) throws -> RandomForest {
+        guard configuration.trees >= 1 else { throw InterpretationError.invalidOption("a forest needs at least 1 tree (got \(configuration.trees))") }
+        guard !rows.isEmpty else { throw InterpretationError.invalidOption("a forest needs at least one training sample") }
+        var trees = [DecisionTree?](repeating: nil, count: configuration.trees)
+        var importances = [[Double]](repeating: [], count: configuration.trees)
+        let root = SplitMix64(seed: configuration.seed)
+        trees.withUnsafeMutableBufferPointer { treeBuffer in
+            importances.withUnsafeMutableBufferPointer { importanceBuffer in
+                let (tp, ip) = (treeBuffer.baseAddress!, importanceBuffer.baseAddress!)
+                Parallel.forRanges(configuration.trees) { range in
+                    for t in range {
+                        var rng = root.derived(UInt64(t))
+                        var sample = rows
+                        if configuration.bootstrap {
+                            for i in 0..<rows.count { sample[i] = rows[rng.nextInt(below: rows.count)] }
+                        }
+                        var grower = TreeGrower(data: data, edges: binner.edges, labels: labels, classes: classes,
+                                                configuration: configuration.tree)
+                        tp[t] = grower.grow(samples: sample, rng: &rng)
+                        ip[t] = grower.importance
+                    }
+                }
+            }
+        }
+        var total = [Double](repeating: 0, count: data.columns)
+        for imp in importances { for f in 0..<imp.count { total[f] += imp[f] } }
+        let sum = total.reduce(0, +)
+        if sum > 0 { total = total.map { $0 / sum } }
+        return RandomForest(classes: classes, features: data.columns, trees: trees.map { $0! }, importances: total)
+    }
+
+    /// Vote shares per class for one feature vector.
+    public func votes(_ row: UnsafePointer<Float>) -> [Double] {
+        var counts = [Int](repeating: 0, count: classes)
+        for tree in trees { counts[tree.predict(row)] += 1 }
+        return counts.map { Double($0) / Double(trees.count) }
+    }
+
+    /// Vote shares for every row of `data`, `rows x classes`; parallel over rows.
+    public func votes(_ data: Matrix) -> [[Double]] {
+        var out = [[Double]](repeating: [], count: data.rows)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let op = buffer.baseAddress!
+            data.values.withUnsafeBufferPointer { x in
+                let xp = x.baseAddress!
+                Parallel.forRanges(data.rows, grain: 16) { range in
+                    for i in range { op[i] = votes(xp + i * data.columns) }
+                }
+            }
+        }
+        return out
+    }
+}
