@@ -12,19 +12,27 @@ struct InterpretationOptions: ParsableArguments {
     @Option(help: "Prototypes kept per cluster (members nearest the centroid).") var prototypes = 5
     @Option(help: "Trees per random forest.") var trees = 100
     @Option(name: .customLong("max-depth"), help: "Depth limit of the trees (default: grow until pure).") var maxDepth: Int?
+    @Option(name: .customLong("max-features"), help: "Candidate features per split (default: the square root of the feature count).")
+    var maxFeatures: Int?
     @Option(name: .customLong("min-samples-leaf"), help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
     @Option(name: .customLong("meta-training"), help: "Meta-level training data of each cluster's forest: members (the paper) or soft-boundaries (also the points whose runner-up cluster it is).")
     var metaTraining = MetaConfiguration.TrainingSet.softBoundaries
     @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none).")
-    var augmentCopies = 0
+    var augmentCopies = 5
+    @Option(name: .customLong("boundary-blends"), help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
+    var boundaryBlends = 0
+    @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
+    var noGlobalForest = false
 
     func validate() throws {
         if k1 < 1 { throw ValidationError("--k1 must be at least 1 (got \(k1))") }
         if k2 < 1 { throw ValidationError("--k2 must be at least 1 (got \(k2))") }
         if prototypes < 0 { throw ValidationError("--prototypes cannot be negative (got \(prototypes))") }
+        if boundaryBlends < 0 { throw ValidationError("--boundary-blends cannot be negative (got \(boundaryBlends))") }
         if augmentCopies < 0 { throw ValidationError("--augment-copies cannot be negative (got \(augmentCopies))") }
         if trees < 1 { throw ValidationError("--trees must be at least 1 (got \(trees))") }
         if let maxDepth, maxDepth < 1 { throw ValidationError("--max-depth must be at least 1 (got \(maxDepth))") }
+        if let maxFeatures, maxFeatures < 1 { throw ValidationError("--max-features must be at least 1 (got \(maxFeatures))") }
         if minSamplesLeaf < 1 { throw ValidationError("--min-samples-leaf must be at least 1 (got \(minSamplesLeaf))") }
     }
 
@@ -36,7 +44,7 @@ struct InterpretationOptions: ParsableArguments {
         clustering.seed = seed
         var meta = MetaConfiguration()
         meta.trainingSet = metaTraining
-        meta.forest = RandomForest.Configuration(trees: trees, tree: TreeConfiguration(minSamplesLeaf: minSamplesLeaf, maxDepth: maxDepth),
+        meta.forest = RandomForest.Configuration(trees: trees, tree: TreeConfiguration(maxFeatures: maxFeatures, minSamplesLeaf: minSamplesLeaf, maxDepth: maxDepth),
                                                  seed: SplitMix64(seed: seed).derived(0xF0).state)
         return (clustering, meta)
     }
@@ -61,8 +69,9 @@ struct InterpretCommand: ParsableCommand {
         let dataset = try dataOptions.load()
         let model = try ModelStore.load(folder: runOptions.modelFolder)
         let metrics = try Interpretation.runStage(dataset: dataset, model: model, options: options, run: runOptions, progress: progress)
-        print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %d test images",
-                     100 * metrics.fidelity, 100 * metrics.inte_test_accuracy, 100 * metrics.cnn_test_accuracy, metrics.n_test))
+        print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %d test images; results in %@",
+                     100 * metrics.fidelity, 100 * metrics.inte_test_accuracy, 100 * metrics.cnn_test_accuracy, metrics.n_test,
+                     runOptions.interpretationFolder))
     }
 }
 
@@ -96,10 +105,47 @@ enum Interpretation {
             withExtra.extraFeatures = try model.features(layer: options.layer, images: copies)
             withExtra.extraPredictions = Evaluation(model: model, split: Split(images: copies, labels: [UInt8](repeating: 0, count: copies.count))).predictions
         }
-        let (fitted, records, timings) = try Interpreter.fit(withExtra, clustering: clustering, meta: meta, progress: { progress.line($0) })
+        let mixes = options.boundaryBlends
+        let (fitted, records, timings) = try Interpreter.fit(withExtra, clustering: clustering, meta: meta, extraPool: { tree in
+            guard mixes > 0 else { return nil }
+            let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
+                                                 predictions: trainEval.predictions, level1: tree.trainLevel1, mixes: mixes)
+            progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
+            return try MetaPool.label(blends, model: model, layer: options.layer)
+        }, progress: { progress.line($0) })
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
-        progress.line(String(format: "interpret: clustering %.2f s, binning %.2f s, forests %.2f s, decisions %.2f s",
+        var comparator: Artifacts.Comparator?
+        if !options.noGlobalForest {
+            progress.line("interpret: global forest comparator on all \(trainFeatures.rows) training activations")
+            comparator = try Interpreter.globalForest(inputs, forest: meta.forest)
+        }
+        progress.line(String(format: "interpret: clustering %.2f s, pool and binning %.2f s, forests %.2f s, decisions %.2f s",
                              timings.clusteringSeconds, timings.binningSeconds, timings.forestSeconds, timings.predictSeconds))
+        let configuration: [String: Any] = [
+            "layer": options.layer, "layer_width": trainFeatures.columns, "k1": clustering.k1, "k2": clustering.k2,
+            "min_cluster_size": clustering.minClusterSize, "prototypes": clustering.prototypes, "kmeans_restarts": clustering.restarts,
+            "trees": meta.forest.trees, "max_features": meta.forest.tree.maxFeatures ?? Int(Double(trainFeatures.columns).squareRoot()),
+            "max_depth": meta.forest.tree.maxDepth ?? NSNull(), "min_samples_leaf": meta.forest.tree.minSamplesLeaf,
+            "meta_training": meta.trainingSet.rawValue, "augment_copies": options.augmentCopies,
+            "boundary_blends": options.boundaryBlends, "seed": run.seed, "data": dataset.name,
+            "data_fingerprint": dataset.fingerprint, "model": (run.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
+        ]
+        let staged = try StagedFolder(run.interpretationFolder)
+        do {
+            try staged.write(try Artifacts.results(metrics: metrics, comparator: comparator, configuration: configuration,
+                                                   classNames: dataset.classNames,
+                                                   timings: ["clustering": timings.clusteringSeconds, "pool_and_binning": timings.binningSeconds,
+                                                             "forests": timings.forestSeconds, "decisions": timings.predictSeconds]),
+                             to: Artifacts.resultsName)
+            try staged.write(Data(Artifacts.instancesCSV(records, k1: clustering.k1, classes: dataset.classCount).utf8),
+                             to: Artifacts.instancesName)
+            try staged.write(try Artifacts.clustersJSON(fitted.tree, classNames: dataset.classNames), to: Artifacts.clustersName)
+            try staged.write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), to: InterpretationStore.fileName)
+            try staged.commit()
+        } catch {
+            staged.discard()
+            throw error
+        }
         return metrics
     }
 }

@@ -21,9 +21,3 @@ struct ReportCommand: ParsableCommand {
     func run() throws { throw NotYetAvailable(command: "report", stage: "the report stage") }
 }
 
-struct ExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "explain", abstract: "Print the interpretation path of one test instance.")
-    @Option(name: .long, help: "The test instance's index.") var index: Int
-    func run() throws { throw NotYetAvailable(command: "explain", stage: "the interpretation stage") }
-}

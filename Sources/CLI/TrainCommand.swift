@@ -69,6 +69,7 @@ struct RunOptions: ParsableArguments {
     }
 
     var modelFolder: String { (output as NSString).appendingPathComponent("model") }
+    var interpretationFolder: String { (output as NSString).appendingPathComponent("interpretation") }
 }
 
 extension TrainingConfiguration.OptimizerKind: ExpressibleByArgument {}

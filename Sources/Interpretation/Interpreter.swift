@@ -55,9 +55,33 @@ public enum Interpreter {
         public var binningSeconds = 0.0
         public var forestSeconds = 0.0
         public var predictSeconds = 0.0
+        public var globalForestSeconds = 0.0
+    }
+
+    /// The comparator of METHOD's section 5: one forest on all training activations,
+    /// labelled by the CNN, deciding every test instance alone.
+    public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws -> Artifacts.Comparator {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let binner = Binner.fit(inputs.trainFeatures, seed: forest.seed)
+        let binned = binner.transform(inputs.trainFeatures)
+        let fitted = try RandomForest.fit(data: binned, binner: binner, labels: inputs.trainPredictions.map { UInt8($0) },
+                                          rows: (0..<inputs.trainFeatures.rows).map(Int32.init), classes: inputs.classes,
+                                          configuration: forest)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let votes = fitted.votes(inputs.testFeatures)
+        var agree = 0, right = 0
+        for (i, v) in votes.enumerated() {
+            var best = 0
+            for c in 1..<v.count where v[c] > v[best] { best = c }
+            if best == inputs.testPredictions[i] { agree += 1 }
+            if best == inputs.testLabels[i] { right += 1 }
+        }
+        let n = Double(max(1, votes.count))
+        return Artifacts.Comparator(fidelity: Double(agree) / n, accuracy: Double(right) / n, fit_seconds: seconds)
     }
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,
+                           extraPool: ((ClusterTree) throws -> (Matrix, [Int])?)? = nil,
                            progress: ((String) -> Void)? = nil) throws -> (InterpretationModel, [InstanceRecord], Timings) {
         var timings = Timings()
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -79,7 +103,12 @@ public enum Interpreter {
             poolPredictions += inputs.extraPredictions
             poolRoutes += tree.route(extra)
         }
-        let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
+        if let extraPool, let (extra, predictions) = try extraPool(tree), extra.rows > 0 {
+            pool = Matrix(rows: pool.rows + extra.rows, columns: pool.columns, values: pool.values + extra.values)
+            poolPredictions += predictions
+            poolRoutes += tree.route(extra)
+        }
+        let binner = Binner.fit(pool, seed: clustering.seed)
         let binned = binner.transform(pool)
         timings.binningSeconds = lap()
         progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(pool.rows) meta-level training points")

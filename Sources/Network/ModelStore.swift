@@ -47,6 +47,9 @@ public enum ModelStore {
             guard let entry = tensors[parameter.name] else {
                 throw LoadError(path: path, problem: "tensor '\(parameter.name)' is missing")
             }
+            guard entry.dtype == .f32 else {
+                throw LoadError(path: path, problem: "tensor '\(parameter.name)' has dtype \(entry.dtype.rawValue), expected F32")
+            }
             guard entry.shape == parameter.value.shape else {
                 throw LoadError(path: path, problem: "tensor '\(parameter.name)' has shape \(entry.shape), expected \(parameter.value.shape)")
             }

@@ -3,16 +3,35 @@ import Foundation
 /// The safetensors file format (Hugging Face): an 8-byte little-endian header length N,
 /// N bytes of JSON `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
 /// "__metadata__": {string: string}}`, then the raw little-endian tensor data, offsets
-/// relative to its start. cnn-inte writes F32 only, names sorted, data in name order,
-/// the header padded with spaces to a multiple of 8 bytes.
+/// relative to its start. cnn-inte writes F32 (weights, thresholds) and I32 (tree
+/// structure), names sorted, data in name order, the header padded with spaces to a
+/// multiple of 8 bytes.
 public enum SafeTensors {
+    public enum DType: String, Sendable { case f32 = "F32", i32 = "I32" }
+
     public struct Entry: Equatable {
         public var shape: [Int]
+        public var dtype: DType
+        /// The values of an F32 tensor (empty for I32).
         public var values: [Float]
+        /// The values of an I32 tensor (empty for F32).
+        public var integers: [Int32]
+
         public init(shape: [Int], values: [Float]) {
             self.shape = shape
+            self.dtype = .f32
             self.values = values
+            self.integers = []
         }
+
+        public init(shape: [Int], integers: [Int32]) {
+            self.shape = shape
+            self.dtype = .i32
+            self.values = []
+            self.integers = integers
+        }
+
+        var byteCount: Int { 4 * (dtype == .f32 ? values.count : integers.count) }
     }
 
     public struct FormatError: Error, CustomStringConvertible, Equatable {
@@ -29,8 +48,8 @@ public enum SafeTensors {
         let names = tensors.keys.sorted()
         for name in names {
             let entry = tensors[name]!
-            let bytes = entry.values.count * 4
-            header[name] = ["dtype": "F32", "shape": entry.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            let bytes = entry.byteCount
+            header[name] = ["dtype": entry.dtype.rawValue, "shape": entry.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
         var json = [UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
@@ -40,10 +59,12 @@ public enum SafeTensors {
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
+        // Float32 and Int32 are little-endian on every platform Swift supports here.
         for name in names {
-            tensors[name]!.values.withUnsafeBytes { raw in
-                // Float32 is little-endian on every platform Swift supports here.
-                out.append(contentsOf: raw)
+            let entry = tensors[name]!
+            switch entry.dtype {
+            case .f32: entry.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            case .i32: entry.integers.withUnsafeBytes { out.append(contentsOf: $0) }
             }
         }
         return out
@@ -82,7 +103,7 @@ public enum SafeTensors {
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw fail("tensor '\(name)' is not described by an object") }
             guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
-            guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); cnn-inte reads F32 only") }
+            guard let type = DType(rawValue: dtype) else { throw fail("tensor '\(name)' has dtype \(dtype); cnn-inte reads F32 and I32 only") }
             guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                   shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)' has a malformed shape")
@@ -101,13 +122,21 @@ public enum SafeTensors {
             guard offsets[1] <= dataLength else {
                 throw fail("truncated: tensor '\(name)' ends at byte \(offsets[1]) of the data but the file holds \(dataLength)")
             }
-            var values = [Float](repeating: 0, count: count)
-            values.withUnsafeMutableBytes { target in
-                bytes.withUnsafeBytes { source in
-                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(headerEnd + offsets[0])..<(headerEnd + offsets[1])]))
+            let range = (headerEnd + offsets[0])..<(headerEnd + offsets[1])
+            switch type {
+            case .f32:
+                var values = [Float](repeating: 0, count: count)
+                values.withUnsafeMutableBytes { target in
+                    bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
                 }
+                tensors[name] = Entry(shape: shape, values: values)
+            case .i32:
+                var integers = [Int32](repeating: 0, count: count)
+                integers.withUnsafeMutableBytes { target in
+                    bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
+                }
+                tensors[name] = Entry(shape: shape, integers: integers)
             }
-            tensors[name] = Entry(shape: shape, values: values)
             ranges.append((offsets[0], offsets[1], name))
         }
         // The tensors must tile the data exactly: no overlap, no gap, nothing after.

@@ -1,0 +1,149 @@
+import Datasets
+import Foundation
+import Network
+
+/// The fitted interpretation on disk, as safetensors (`interpretation.safetensors`):
+///
+/// | tensor | dtype, shape | what |
+/// | --- | --- | --- |
+/// | `binner.edges`, `binner.offsets` | F32 [E], I32 [d+1] | bin edges of feature f: `edges[offsets[f]..<offsets[f+1]]` |
+/// | `tree.level1.centroids` | F32 [k1, d] | level-1 centroids |
+/// | `tree.level2.C.centroids` | F32 [k2c, d] | centroids of the children of level-1 cluster C |
+/// | `tree.train_level1`, `tree.train_level2` | I32 [n] | clusters of every training image |
+/// | `forest.C.constant` | I32 [1] | the class of a constant learner (cluster C's members all got one prediction) |
+/// | `forest.C.tree_offsets` | I32 [trees+1] | nodes of tree t: `tree_offsets[t]..<tree_offsets[t+1]` |
+/// | `forest.C.feature`, `.left`, `.right`, `.majority`, `.samples`, `.threshold_bin` | I32 [N] | node arrays, children indexed within their tree, feature -1 at leaves |
+/// | `forest.C.threshold` | F32 [N] | go left when `x[feature] <= threshold` |
+/// | `forest.C.importances` | F32 [d] | mean Gini decrease per feature |
+///
+/// The metadata holds the cluster statistics (`clusters`: JSON of the tree's nodes) and
+/// the meta-level configuration (`meta`: JSON), plus `format`, `classes` and `features`.
+public enum InterpretationStore {
+    public static let fileName = "interpretation.safetensors"
+    public static let formatTag = "cnn-inte-interpretation-1"
+
+    struct Nodes: Codable {
+        var root: ClusterNode
+        var level1: [ClusterNode]
+        var level2: [[ClusterNode]]
+    }
+
+    public static func encode(_ model: InterpretationModel, classes: Int) throws -> [UInt8] {
+        var t: [String: SafeTensors.Entry] = [:]
+        let edges = model.binner.edges
+        var offsets: [Int32] = [0]
+        for e in edges { offsets.append(offsets.last! + Int32(e.count)) }
+        t["binner.edges"] = .init(shape: [Int(offsets.last!)], values: edges.flatMap { $0 })
+        t["binner.offsets"] = .init(shape: [offsets.count], integers: offsets)
+        let tree = model.tree
+        t["tree.level1.centroids"] = .init(shape: [tree.level1Centroids.rows, tree.level1Centroids.columns], values: tree.level1Centroids.values)
+        for (c, m) in tree.level2Centroids.enumerated() {
+            t["tree.level2.\(c).centroids"] = .init(shape: [m.rows, m.columns], values: m.values)
+        }
+        t["tree.train_level1"] = .init(shape: [tree.trainLevel1.count], integers: tree.trainLevel1.map(Int32.init))
+        t["tree.train_level2"] = .init(shape: [tree.trainLevel2.count], integers: tree.trainLevel2.map(Int32.init))
+        for (c, learner) in model.meta.learners.enumerated() {
+            switch learner {
+            case let .constant(k):
+                t["forest.\(c).constant"] = .init(shape: [1], integers: [Int32(k)])
+            case let .forest(forest):
+                var treeOffsets: [Int32] = [0]
+                var feature: [Int32] = [], left: [Int32] = [], right: [Int32] = [], majority: [Int32] = []
+                var samples: [Int32] = [], bins: [Int32] = [], threshold: [Float] = []
+                for tr in forest.trees {
+                    feature += tr.feature; left += tr.left; right += tr.right; majority += tr.majority
+                    samples += tr.samples; bins += tr.thresholdBin.map(Int32.init); threshold += tr.threshold
+                    treeOffsets.append(Int32(feature.count))
+                }
+                let n = feature.count
+                t["forest.\(c).tree_offsets"] = .init(shape: [treeOffsets.count], integers: treeOffsets)
+                t["forest.\(c).feature"] = .init(shape: [n], integers: feature)
+                t["forest.\(c).left"] = .init(shape: [n], integers: left)
+                t["forest.\(c).right"] = .init(shape: [n], integers: right)
+                t["forest.\(c).majority"] = .init(shape: [n], integers: majority)
+                t["forest.\(c).samples"] = .init(shape: [n], integers: samples)
+                t["forest.\(c).threshold_bin"] = .init(shape: [n], integers: bins)
+                t["forest.\(c).threshold"] = .init(shape: [n], values: threshold)
+                t["forest.\(c).importances"] = .init(shape: [forest.importances.count], values: forest.importances.map(Float.init))
+            }
+        }
+        let nodes = String(decoding: try JSONEncoder.sorted.encode(Nodes(root: tree.root, level1: tree.level1, level2: tree.level2)), as: UTF8.self)
+        let meta = String(decoding: try JSONEncoder.sorted.encode(model.meta.configuration), as: UTF8.self)
+        return SafeTensors.encode(t, metadata: ["format": formatTag, "clusters": nodes, "meta": meta,
+                                                "classes": "\(classes)", "features": "\(tree.level1Centroids.columns)"])
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> (model: InterpretationModel, classes: Int) {
+        let (t, metadata) = try SafeTensors.decode(bytes, path: path)
+        func fail(_ problem: String) -> InterpretationError { .badArtifact(path: path, problem: problem) }
+        guard metadata["format"] == formatTag else { throw fail("not a cnn-inte interpretation file (format \(metadata["format"] ?? "none"))") }
+        guard let classes = metadata["classes"].flatMap(Int.init), let d = metadata["features"].flatMap(Int.init),
+              let nodesText = metadata["clusters"], let metaText = metadata["meta"] else { throw fail("metadata incomplete") }
+        func floats(_ name: String) throws -> SafeTensors.Entry {
+            guard let e = t[name], e.dtype == .f32 else { throw fail("tensor '\(name)' missing or not F32") }
+            return e
+        }
+        func ints(_ name: String) throws -> [Int32] {
+            guard let e = t[name], e.dtype == .i32 else { throw fail("tensor '\(name)' missing or not I32") }
+            return e.integers
+        }
+        let nodes: Nodes, meta: MetaConfiguration
+        do {
+            nodes = try JSONDecoder().decode(Nodes.self, from: Data(nodesText.utf8))
+            meta = try JSONDecoder().decode(MetaConfiguration.self, from: Data(metaText.utf8))
+        } catch { throw fail("metadata unreadable (\(error))") }
+        let offsets = try ints("binner.offsets")
+        let edgeValues = try floats("binner.edges").values
+        guard offsets.count == d + 1, offsets.last.map(Int.init) == edgeValues.count,
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else { throw fail("binner offsets inconsistent") }
+        let binner = Binner(edges: (0..<d).map { Array(edgeValues[Int(offsets[$0])..<Int(offsets[$0 + 1])]) })
+        func matrix(_ name: String) throws -> Matrix {
+            let e = try floats(name)
+            guard e.shape.count == 2, e.shape[1] == d else { throw fail("tensor '\(name)' has shape \(e.shape), expected [k, \(d)]") }
+            return Matrix(rows: e.shape[0], columns: d, values: e.values)
+        }
+        let k1 = nodes.level1.count
+        let level1 = try matrix("tree.level1.centroids")
+        guard level1.rows == k1, nodes.level2.count == k1 else { throw fail("level-1 centroids do not match the cluster list") }
+        var level2: [Matrix] = []
+        var learners: [ClusterLearner] = []
+        for c in 0..<k1 {
+            let m = try matrix("tree.level2.\(c).centroids")
+            guard m.rows == nodes.level2[c].count else { throw fail("level-2 centroids of cluster \(c) do not match its children") }
+            level2.append(m)
+            if let constant = t["forest.\(c).constant"] {
+                guard constant.dtype == .i32, let k = constant.integers.first, (0..<Int32(classes)).contains(k) else { throw fail("forest.\(c).constant is invalid") }
+                learners.append(.constant(Int(k)))
+                continue
+            }
+            let treeOffsets = try ints("forest.\(c).tree_offsets")
+            let feature = try ints("forest.\(c).feature"), left = try ints("forest.\(c).left"), right = try ints("forest.\(c).right")
+            let majority = try ints("forest.\(c).majority"), samples = try ints("forest.\(c).samples")
+            let bins = try ints("forest.\(c).threshold_bin"), threshold = try floats("forest.\(c).threshold").values
+            let importances = try floats("forest.\(c).importances").values
+            let n = feature.count
+            guard [left.count, right.count, majority.count, samples.count, bins.count, threshold.count].allSatisfy({ $0 == n }),
+                  treeOffsets.count >= 2, treeOffsets.first == 0, Int(treeOffsets.last!) == n,
+                  zip(treeOffsets, treeOffsets.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("forest \(c): node arrays inconsistent") }
+            var trees: [DecisionTree] = []
+            for ti in 0..<(treeOffsets.count - 1) {
+                let r = Int(treeOffsets[ti])..<Int(treeOffsets[ti + 1])
+                let size = Int32(r.count)
+                for i in r {
+                    let isLeaf = feature[i] < 0
+                    guard feature[i] < Int32(d), (0..<Int32(classes)).contains(majority[i]),
+                          isLeaf || ((0..<size).contains(left[i]) && (0..<size).contains(right[i]) && left[i] > Int32(i - r.lowerBound) && right[i] > Int32(i - r.lowerBound))
+                    else { throw fail("forest \(c), tree \(ti): node \(i - r.lowerBound) is malformed") }
+                }
+                trees.append(DecisionTree(feature: Array(feature[r]), threshold: Array(threshold[r]),
+                                          thresholdBin: bins[r].map { UInt8(clamping: $0) }, left: Array(left[r]),
+                                          right: Array(right[r]), majority: Array(majority[r]), samples: Array(samples[r])))
+            }
+            learners.append(.forest(RandomForest(classes: classes, features: d, trees: trees, importances: importances.map(Double.init))))
+        }
+        let tree = ClusterTree(root: nodes.root, level1: nodes.level1, level2: nodes.level2, level1Centroids: level1,
+                               level2Centroids: level2, trainLevel1: try ints("tree.train_level1").map(Int.init),
+                               trainLevel2: try ints("tree.train_level2").map(Int.init))
+        return (InterpretationModel(tree: tree, binner: binner, meta: MetaLearner(learners: learners, configuration: meta)), classes)
+    }
+}
