@@ -44,6 +44,7 @@ let package = Package(
 
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network"]),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte"]),
     ]

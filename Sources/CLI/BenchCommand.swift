@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Datasets
+import Interpretation
 import Network
 
 /// `cnn-inte bench`: the speed and memory figures the project's targets are judged by.
@@ -16,6 +17,7 @@ struct BenchCommand: ParsableCommand {
         case sgemmCheck = "sgemm-check"
         case train
         case infer
+        case interpretation
     }
 
     @Flag(name: .long, help: "Print one JSON object on stdout.")
@@ -28,13 +30,17 @@ struct BenchCommand: ParsableCommand {
     var runs: Int = 5
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .customLong("model-output"), help: ArgumentHelp("For the interpretation figures: the output folder of a trained model (its model/ is used on --data).", valueName: "DIR"))
+    var modelOutput = "Output"
 
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs))") }
     }
 
     func run() throws {
-        let sections = only.isEmpty ? Section.allCases : only
+        // The interpretation figures need a trained model; by default they run only when asked.
+        let sections = only.isEmpty ? Section.allCases.filter { $0 != .interpretation } : only
         var results: [String: Any] = [:]
         let progress = Progress(quiet: output.quiet)
         for section in sections {
@@ -57,6 +63,27 @@ struct BenchCommand: ParsableCommand {
                 progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
                 let rates = NetworkBench.inferenceRates(dataset: dataset, runs: runs)
                 results["infer_images_per_s"] = round1(median(rates))
+            case .interpretation:
+                _ = try BLAS.load()
+                let dataset = try dataOptions.load()
+                let model = try ModelStore.load(folder: (modelOutput as NSString).appendingPathComponent("model"))
+                progress.line("bench: fc1 activations of \(dataset.train.count) + \(dataset.test.count) images of \(dataset.name)")
+                let (train, trainProbabilities) = try model.featuresAndProbabilities(layer: "fc1", images: dataset.train.images)
+                let (test, testProbabilities) = try model.featuresAndProbabilities(layer: "fc1", images: dataset.test.images)
+                let trainPredictions = Evaluation(probabilities: trainProbabilities, labels: dataset.train.labels).predictions
+                let testPredictions = Evaluation(probabilities: testProbabilities, labels: dataset.test.labels).predictions
+                var all: [InterpretationBench.Figures] = []
+                for run in 0..<max(1, min(runs, 3)) {
+                    progress.line("bench: interpretation stages, run \(run + 1)")
+                    all.append(try InterpretationBench.run(train: train, trainPredictions: trainPredictions, test: test,
+                                                           testPredictions: testPredictions, classes: dataset.classCount, seed: 1))
+                }
+                results["kmeans_l1_s"] = round3(median(all.map(\.kmeansLevel1)))
+                results["kmeans_l2_s"] = round3(median(all.map(\.kmeansLevel2)))
+                results["forest_fit_s"] = round3(median(all.map(\.forestFit)))
+                results["forest_predict_s"] = round3(median(all.map(\.forestPredict)))
+                results["forest_fidelity"] = all[0].forestFidelity
+                results["interpretation_data"] = "\(dataset.name) fc1 \(train.rows)x\(train.columns)"
             case .sgemm:
                 let info = try BLAS.load()
                 progress.line("bench: sgemm 1024^3 x \(runs) (OpenBLAS core \(info.coreName))")
@@ -84,6 +111,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     private func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 }

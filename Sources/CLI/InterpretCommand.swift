@@ -9,6 +9,8 @@ struct InterpretationOptions: ParsableArguments {
     @Option(help: "The hidden layer to interpret.") var layer = "fc1"
     @Option(help: "Level-1 clusters.") var k1 = 10
     @Option(help: "Level-2 clusters inside each level-1 cluster (fewer for small clusters).") var k2 = 5
+    @Option(name: .customLong("kmeans-restarts"), help: "k-means runs per clustering; the lowest inertia wins.")
+    var kmeansRestarts = 1
     @Option(help: "Prototypes kept per cluster (members nearest the centroid).") var prototypes = 5
     @Option(help: "Trees per random forest.") var trees = 100
     @Option(name: .customLong("max-depth"), help: "Depth limit of the trees (default: grow until pure).") var maxDepth: Int?
@@ -26,6 +28,7 @@ struct InterpretationOptions: ParsableArguments {
 
     func validate() throws {
         if k1 < 1 { throw ValidationError("--k1 must be at least 1 (got \(k1))") }
+        if kmeansRestarts < 1 { throw ValidationError("--kmeans-restarts must be at least 1 (got \(kmeansRestarts))") }
         if k2 < 1 { throw ValidationError("--k2 must be at least 1 (got \(k2))") }
         if prototypes < 0 { throw ValidationError("--prototypes cannot be negative (got \(prototypes))") }
         if boundaryBlends < 0 { throw ValidationError("--boundary-blends cannot be negative (got \(boundaryBlends))") }
@@ -41,6 +44,7 @@ struct InterpretationOptions: ParsableArguments {
         clustering.k1 = k1
         clustering.k2 = k2
         clustering.prototypes = prototypes
+        clustering.restarts = kmeansRestarts
         clustering.seed = seed
         var meta = MetaConfiguration()
         meta.trainingSet = metaTraining
@@ -86,10 +90,10 @@ enum Interpretation {
             throw UsageError("the model predicts \(model.classCount) classes but the data has \(dataset.classCount)")
         }
         progress.line("interpret: \(options.layer) activations of \(dataset.train.count) training and \(dataset.test.count) test images")
-        let trainFeatures = try model.features(layer: options.layer, images: dataset.train.images)
-        let testFeatures = try model.features(layer: options.layer, images: dataset.test.images)
-        let trainEval = Evaluation(model: model, split: dataset.train)
-        let testEval = Evaluation(model: model, split: dataset.test)
+        let (trainFeatures, trainProbabilities) = try model.featuresAndProbabilities(layer: options.layer, images: dataset.train.images)
+        let (testFeatures, testProbabilities) = try model.featuresAndProbabilities(layer: options.layer, images: dataset.test.images)
+        let trainEval = Evaluation(probabilities: trainProbabilities, labels: dataset.train.labels)
+        let testEval = Evaluation(probabilities: testProbabilities, labels: dataset.test.labels)
         let (clustering, meta) = options.configurations(seed: run.seed)
         let inputs = Interpreter.Inputs(
             trainFeatures: trainFeatures, trainPredictions: trainEval.predictions,
@@ -102,8 +106,7 @@ enum Interpretation {
             progress.line("interpret: \(options.augmentCopies) CNN-labelled augmented copies of each training image")
             let copies = Augmentation().augmentedCopies(of: dataset.train.images, copies: options.augmentCopies,
                                                         seed: SplitMix64(seed: run.seed).derived(0xA6).state)
-            withExtra.extraFeatures = try model.features(layer: options.layer, images: copies)
-            withExtra.extraPredictions = Evaluation(model: model, split: Split(images: copies, labels: [UInt8](repeating: 0, count: copies.count))).predictions
+            (withExtra.extraFeatures, withExtra.extraPredictions) = try MetaPool.label(copies, model: model, layer: options.layer)
         }
         let mixes = options.boundaryBlends
         let (fitted, records, timings) = try Interpreter.fit(withExtra, clustering: clustering, meta: meta, extraPool: { tree in

@@ -30,7 +30,7 @@ public struct ClusterTree: Codable, Equatable, Sendable {
         /// A level-1 cluster of n members gets max(1, min(k2, n / minClusterSize)) children.
         public var minClusterSize = 10
         public var prototypes = 5
-        public var restarts = 3
+        public var restarts = 1
         public var seed: UInt64 = 1
         public init() {}
     }

@@ -92,16 +92,26 @@ struct TreeGrower {
 
     mutating func grow(samples: [Int32], rng: inout SplitMix64) -> DecisionTree {
         var tree = DecisionTree(feature: [], threshold: [], thresholdBin: [], left: [], right: [], majority: [], samples: [])
-        var index = samples
-        let d = data.columns
+        let d = data.columns, n = data.rows, classes = self.classes
         let mtry = max(1, min(d, configuration.maxFeatures ?? Int(Double(d).squareRoot())))
         let minLeaf = max(1, configuration.minSamplesLeaf)
-        var featureOrder = Array(0..<d)
-        var histogram = [Int32](repeating: 0, count: 256 * classes)
-        var total = [Int32](repeating: 0, count: classes)
-        var leftCounts = [Int32](repeating: 0, count: classes)
-        var pairs: [(UInt8, UInt8)] = []
-        pairs.reserveCapacity(128)
+        let maxDepth = configuration.maxDepth ?? Int.max
+        // Scratch as raw memory: closures capturing mutable arrays pay an exclusivity
+        // check and a uniqueness check per access, which took most of the time.
+        let idx = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, samples.count))
+        let order = UnsafeMutablePointer<Int>.allocate(capacity: d)
+        let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: 256 * classes)
+        let total = UnsafeMutablePointer<Int32>.allocate(capacity: classes)
+        let leftCounts = UnsafeMutablePointer<Int32>.allocate(capacity: classes)
+        let pairs = UnsafeMutablePointer<UInt16>.allocate(capacity: 64)
+        defer {
+            idx.deallocate(); order.deallocate(); histogram.deallocate()
+            total.deallocate(); leftCounts.deallocate(); pairs.deallocate()
+        }
+        samples.withUnsafeBufferPointer { idx.initialize(from: $0.baseAddress!, count: samples.count) }
+        for f in 0..<d { order[f] = f }
+        histogram.initialize(repeating: 0, count: 256 * classes)
+        var importance = self.importance
 
         func addNode(_ count: Int, _ majority: Int) -> Int {
             tree.feature.append(-1); tree.threshold.append(0); tree.thresholdBin.append(0)
@@ -110,130 +120,142 @@ struct TreeGrower {
             return tree.feature.count - 1
         }
 
-        // (node, start, end, depth)
-        var stack: [(Int, Int, Int, Int)] = []
-        index.withUnsafeMutableBufferPointer { idx in
-            data.bins.withUnsafeBufferPointer { binsBuffer in
-                labels.withUnsafeBufferPointer { labelBuffer in
-                    let bins = binsBuffer.baseAddress!, y = labelBuffer.baseAddress!, n = data.rows
-                    func counts(_ start: Int, _ end: Int) -> (majority: Int, pure: Bool) {
-                        for c in 0..<classes { total[c] = 0 }
-                        for i in start..<end { total[Int(y[Int(idx[i])])] += 1 }
-                        var best = 0
-                        var nonzero = 0
+        data.bins.withUnsafeBufferPointer { binsBuffer in
+            labels.withUnsafeBufferPointer { labelBuffer in
+                let bins = binsBuffer.baseAddress!, y = labelBuffer.baseAddress!
+                /// Fills `total` with the class counts of idx[start..<end]; returns (majority, pure).
+                @inline(__always) func counts(_ start: Int, _ end: Int) -> (Int, Bool) {
+                    total.update(repeating: 0, count: classes)
+                    for i in start..<end { total[Int(y[Int(idx[i])])] += 1 }
+                    var best = 0, nonzero = 0
+                    for c in 0..<classes {
+                        if total[c] > total[best] { best = c }
+                        if total[c] > 0 { nonzero += 1 }
+                    }
+                    return (best, nonzero <= 1)
+                }
+                var stack: [(node: Int, start: Int, end: Int, depth: Int)] = []
+                stack.append((addNode(samples.count, counts(0, samples.count).0), 0, samples.count, 0))
+                while let (node, start, end, depth) = stack.popLast() {
+                    let count = end - start
+                    let (_, pure) = counts(start, end)
+                    if pure || count < 2 * minLeaf || depth >= maxDepth { continue }
+                    var parentScore = 0.0
+                    for c in 0..<classes { parentScore += Double(total[c]) * Double(total[c]) }
+                    parentScore /= Double(count)
+                    var bestScore = parentScore + 1e-9 * Double(count)
+                    var bestFeature = -1, bestBin = 0
+                    var visited = 0, drawn = 0
+                    while drawn < d && visited < mtry {
+                        // Fisher-Yates, one feature at a time.
+                        let j = drawn + rng.nextInt(below: d - drawn)
+                        let f = order[j]
+                        order[j] = order[drawn]
+                        order[drawn] = f
+                        drawn += 1
+                        let column = bins + f * n
+                        var sumLeft2 = 0.0, sumRight2 = 0.0
                         for c in 0..<classes {
-                            if total[c] > total[best] { best = c }
-                            if total[c] > 0 { nonzero += 1 }
+                            leftCounts[c] = 0
+                            sumRight2 += Double(total[c]) * Double(total[c])
                         }
-                        return (best, nonzero <= 1)
-                    }
-                    let rootInfo = counts(0, idx.count)
-                    stack.append((addNode(idx.count, rootInfo.majority), 0, idx.count, 0))
-                    while let (node, start, end, depth) = stack.popLast() {
-                        let count = end - start
-                        let info = counts(start, end)
-                        if info.pure || count < 2 * minLeaf || (configuration.maxDepth.map { depth >= $0 } ?? false) { continue }
-                        var parentScore = 0.0
-                        for c in 0..<classes { parentScore += Double(total[c]) * Double(total[c]) }
-                        parentScore /= Double(count)
-                        var bestScore = parentScore + 1e-9 * Double(count)
-                        var bestFeature = -1
-                        var bestBin = 0
-                        var visited = 0
-                        var drawn = 0
-                        while drawn < d && visited < mtry {
-                            // Fisher-Yates, one feature at a time.
-                            let j = drawn + rng.nextInt(below: d - drawn)
-                            featureOrder.swapAt(drawn, j)
-                            let f = featureOrder[drawn]
-                            drawn += 1
-                            let column = bins + f * n
-                            var lowBin = 255, highBin = 0
-                            // Scan candidate thresholds in bin order, tracking sum of squares.
-                            var sumLeft2 = 0.0, sumRight2 = 0.0
-                            for c in 0..<classes {
-                                leftCounts[c] = 0
-                                sumRight2 += Double(total[c]) * Double(total[c])
+                        var nLeft = 0
+                        if count <= 64 {
+                            // Small node: sort (bin, class) pairs instead of clearing a histogram.
+                            for i in 0..<count {
+                                let s = Int(idx[start + i])
+                                pairs[i] = UInt16(column[s]) << 8 | UInt16(y[s])
                             }
-                            var nLeft = 0
-                            @inline(__always) func consider(_ bin: Int) {
+                            for i in 1..<count {  // insertion sort: tiny arrays
+                                let v = pairs[i]
+                                var k = i - 1
+                                while k >= 0 && pairs[k] > v { pairs[k + 1] = pairs[k]; k -= 1 }
+                                pairs[k + 1] = v
+                            }
+                            if pairs[0] >> 8 == pairs[count - 1] >> 8 { continue }  // constant in this node
+                            visited += 1
+                            var p = 0
+                            while p < count {
+                                let bin = pairs[p] >> 8
+                                while p < count && pairs[p] >> 8 == bin {
+                                    let c = Int(pairs[p] & 0xFF)
+                                    let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c])
+                                    sumLeft2 += 2 * l + 1
+                                    sumRight2 += -2 * r + 1
+                                    leftCounts[c] += 1
+                                    nLeft += 1
+                                    p += 1
+                                }
                                 let nRight = count - nLeft
-                                guard nLeft >= minLeaf && nRight >= minLeaf else { return }
-                                let score = sumLeft2 / Double(nLeft) + sumRight2 / Double(nRight)
-                                if score > bestScore { bestScore = score; bestFeature = f; bestBin = bin }
+                                if p < count && nLeft >= minLeaf && nRight >= minLeaf {
+                                    let score = sumLeft2 / Double(nLeft) + sumRight2 / Double(nRight)
+                                    if score > bestScore { bestScore = score; bestFeature = f; bestBin = Int(bin) }
+                                }
                             }
-                            @inline(__always) func move(_ c: Int, _ h: Int32) {
-                                let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c]), hh = Double(h)
-                                sumLeft2 += 2 * l * hh + hh * hh
-                                sumRight2 += -2 * r * hh + hh * hh
-                                leftCounts[c] += h
-                                nLeft += Int(h)
+                        } else {
+                            var lowBin = 255, highBin = 0
+                            for i in start..<end {
+                                let s = Int(idx[i])
+                                let b = Int(column[s])
+                                histogram[b &* classes &+ Int(y[s])] &+= 1
+                                if b < lowBin { lowBin = b }
+                                if b > highBin { highBin = b }
                             }
-                            if count <= 64 {
-                                pairs.removeAll(keepingCapacity: true)
-                                for i in start..<end {
-                                    let s = Int(idx[i])
-                                    pairs.append((column[s], y[s]))
-                                }
-                                pairs.sort { $0.0 < $1.0 }
-                                if pairs.first!.0 == pairs.last!.0 { continue }  // constant here
-                                visited += 1
-                                var p = 0
-                                while p < pairs.count {
-                                    let bin = pairs[p].0
-                                    while p < pairs.count && pairs[p].0 == bin { move(Int(pairs[p].1), 1); p += 1 }
-                                    if p < pairs.count { consider(Int(bin)) }
-                                }
-                            } else {
-                                for i in start..<end {
-                                    let s = Int(idx[i])
-                                    let b = Int(column[s])
-                                    histogram[b * classes + Int(y[s])] += 1
-                                    if b < lowBin { lowBin = b }
-                                    if b > highBin { highBin = b }
-                                }
-                                if lowBin == highBin {
-                                    for c in 0..<classes { histogram[lowBin * classes + c] = 0 }
-                                    continue  // constant here
-                                }
-                                visited += 1
-                                for b in lowBin..<highBin {
-                                    var any = false
-                                    for c in 0..<classes {
-                                        let h = histogram[b * classes + c]
-                                        if h > 0 { move(c, h); any = true }
+                            if lowBin == highBin {
+                                (histogram + lowBin * classes).update(repeating: 0, count: classes)
+                                continue  // constant in this node
+                            }
+                            visited += 1
+                            for b in lowBin..<highBin {
+                                let row = histogram + b * classes
+                                var any = false
+                                for c in 0..<classes {
+                                    let h = row[c]
+                                    if h > 0 {
+                                        let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c]), hh = Double(h)
+                                        sumLeft2 += 2 * l * hh + hh * hh
+                                        sumRight2 += -2 * r * hh + hh * hh
+                                        leftCounts[c] += h
+                                        nLeft += Int(h)
+                                        any = true
                                     }
-                                    if any { consider(b) }
                                 }
-                                for b in lowBin...highBin {
-                                    for c in 0..<classes { histogram[b * classes + c] = 0 }
+                                let nRight = count - nLeft
+                                if any && nLeft >= minLeaf && nRight >= minLeaf {
+                                    let score = sumLeft2 / Double(nLeft) + sumRight2 / Double(nRight)
+                                    if score > bestScore { bestScore = score; bestFeature = f; bestBin = b }
                                 }
                             }
+                            (histogram + lowBin * classes).update(repeating: 0, count: (highBin - lowBin + 1) * classes)
                         }
-                        guard bestFeature >= 0 else { continue }
-                        importance[bestFeature] += bestScore - parentScore
-                        // Partition idx[start..<end]: bins <= bestBin to the left.
-                        let column = bins + bestFeature * n
-                        var i = start, j = end - 1
-                        while i <= j {
-                            if Int(column[Int(idx[i])]) <= bestBin { i += 1 } else { idx.swapAt(i, j); j -= 1 }
-                        }
-                        let mid = i
-                        let leftInfo = counts(start, mid)
-                        let leftNode = addNode(mid - start, leftInfo.majority)
-                        let rightInfo = counts(mid, end)
-                        let rightNode = addNode(end - mid, rightInfo.majority)
-                        tree.feature[node] = Int32(bestFeature)
-                        tree.thresholdBin[node] = UInt8(bestBin)
-                        tree.threshold[node] = edges[bestFeature][bestBin]
-                        tree.left[node] = Int32(leftNode)
-                        tree.right[node] = Int32(rightNode)
-                        stack.append((rightNode, mid, end, depth + 1))
-                        stack.append((leftNode, start, mid, depth + 1))
                     }
+                    guard bestFeature >= 0 else { continue }
+                    importance[bestFeature] += bestScore - parentScore
+                    // Partition idx[start..<end]: bins <= bestBin to the left.
+                    let column = bins + bestFeature * n
+                    var i = start, j = end - 1
+                    while i <= j {
+                        if Int(column[Int(idx[i])]) <= bestBin {
+                            i += 1
+                        } else {
+                            let t = idx[i]; idx[i] = idx[j]; idx[j] = t
+                            j -= 1
+                        }
+                    }
+                    let mid = i
+                    let leftNode = addNode(mid - start, counts(start, mid).0)
+                    let rightNode = addNode(end - mid, counts(mid, end).0)
+                    tree.feature[node] = Int32(bestFeature)
+                    tree.thresholdBin[node] = UInt8(bestBin)
+                    tree.threshold[node] = edges[bestFeature][bestBin]
+                    tree.left[node] = Int32(leftNode)
+                    tree.right[node] = Int32(rightNode)
+                    stack.append((rightNode, mid, end, depth + 1))
+                    stack.append((leftNode, start, mid, depth + 1))
                 }
             }
         }
+        self.importance = importance
         return tree
     }
 }

@@ -54,8 +54,8 @@ public enum MetaPool {
 
     /// The CNN's features and predictions for `images`.
     public static func label(_ images: ImageSet, model: Model, layer: String) throws -> (Matrix, [Int]) {
-        let features = try model.features(layer: layer, images: images)
-        let predictions = Evaluation(model: model, split: Split(images: images, labels: [UInt8](repeating: 0, count: images.count))).predictions
+        let (features, probabilities) = try model.featuresAndProbabilities(layer: layer, images: images)
+        let predictions = Evaluation(probabilities: probabilities, labels: [UInt8](repeating: 0, count: images.count)).predictions
         return (features, predictions)
     }
 }

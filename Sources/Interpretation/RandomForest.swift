@@ -54,7 +54,8 @@ public struct RandomForest: Codable, Equatable, Sendable {
         var total = [Double](repeating: 0, count: data.columns)
         for imp in importances { for f in 0..<imp.count { total[f] += imp[f] } }
         let sum = total.reduce(0, +)
-        if sum > 0 { total = total.map { $0 / sum } }
+        // Rounded to Float precision: that is how they are stored, so a saved forest reads back equal.
+        if sum > 0 { total = total.map { Double(Float($0 / sum)) } }
         return RandomForest(classes: classes, features: data.columns, trees: trees.map { $0! }, importances: total)
     }
 

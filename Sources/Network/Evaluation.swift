@@ -11,7 +11,12 @@ public struct Evaluation: Sendable {
     public let accuracy: Double
 
     public init(model: Model, split: Split) {
-        let probabilities = model.probabilities(images: split.images)
+        self.init(probabilities: model.probabilities(images: split.images), labels: split.labels)
+    }
+
+    /// From probabilities already computed (one row per image, in the labels' order).
+    public init(probabilities: Matrix, labels: [UInt8]) {
+        let split = (count: labels.count, labels: labels)
         let classes = probabilities.columns
         var predictions: [Int] = []
         predictions.reserveCapacity(split.count)

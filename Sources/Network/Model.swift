@@ -113,35 +113,50 @@ public final class Model {
     /// Activations of layer `name` for every image, flattened per image (NHWC order for
     /// convolutional layers). Batched; the GEMMs and im2col use every core.
     public func features(layer name: String, images: ImageSet, batchSize: Int = 100) throws -> Matrix {
+        try featuresAndProbabilities(layer: name, images: images, batchSize: batchSize, probabilities: false).features
+    }
+
+    /// The activations of layer `name` and the softmax probabilities, in one forward pass.
+    public func featuresAndProbabilities(layer name: String, images: ImageSet, batchSize: Int = 100,
+                                         probabilities wanted: Bool = true) throws -> (features: Matrix, probabilities: Matrix) {
         guard let layer = layers.first(where: { $0.name == name }) else {
             throw ArchitectureError("unknown layer '\(name)'; this network has \(layerNames.joined(separator: ", "))")
         }
         let width = layer.outputShape.reduce(1, *)
+        let classes = classCount
         var values = [Float](repeating: 0, count: images.count * width)
+        var probabilities = [Float](repeating: 0, count: wanted ? images.count * classes : 0)
         let input = Tensor(shape: [0])
         var start = 0
         while start < images.count {
             let end = min(start + batchSize, images.count)
             Model.fill(input, from: images, indices: ArraySlice(start..<end))
-            let out = forward(input, training: false, stopAt: name)
-            values.withUnsafeMutableBufferPointer { buffer in
-                (buffer.baseAddress! + start * width).update(from: out.pointer, count: (end - start) * width)
+            var x = input
+            for current in layers {
+                x = current.forward(x, training: false)
+                if current.name == name {
+                    values.withUnsafeMutableBufferPointer { buffer in
+                        (buffer.baseAddress! + start * width).update(from: x.pointer, count: (end - start) * width)
+                    }
+                    if !wanted { break }
+                }
+            }
+            if wanted {
+                probabilities.withUnsafeMutableBufferPointer { buffer in
+                    for row in 0..<(end - start) {
+                        let p = SoftmaxCrossEntropy.probabilities(x.pointer + row * classes, classes: classes)
+                        for c in 0..<classes { buffer[(start + row) * classes + c] = p[c] }
+                    }
+                }
             }
             start = end
         }
-        return Matrix(rows: images.count, columns: width, values: values)
+        return (Matrix(rows: images.count, columns: width, values: values),
+                Matrix(rows: wanted ? images.count : 0, columns: classes, values: probabilities))
     }
 
     /// Softmax probabilities `[images, classes]` for every image.
     public func probabilities(images: ImageSet, batchSize: Int = 100) -> Matrix {
-        let logits = try! features(layer: layers.last!.name, images: images, batchSize: batchSize)
-        var values = logits.values
-        values.withUnsafeMutableBufferPointer { buffer in
-            for row in 0..<logits.rows {
-                let p = SoftmaxCrossEntropy.probabilities(buffer.baseAddress! + row * logits.columns, classes: logits.columns)
-                for c in 0..<logits.columns { buffer[row * logits.columns + c] = p[c] }
-            }
-        }
-        return Matrix(rows: logits.rows, columns: logits.columns, values: values)
+        try! featuresAndProbabilities(layer: layers.last!.name, images: images, batchSize: batchSize).probabilities
     }
 }

@@ -1,0 +1,78 @@
+import Network
+import XCTest
+@testable import Interpretation
+
+final class ForestTests: XCTestCase {
+    override func setUp() { _ = try! BLAS.load() }
+
+    func fit(_ data: Matrix, _ labels: [Int], trees: Int = 20, seed: UInt64 = 1, classes: Int = 2,
+             tree: TreeConfiguration = TreeConfiguration()) throws -> RandomForest {
+        let binner = Binner.fit(data)
+        return try RandomForest.fit(data: binner.transform(data), binner: binner, labels: labels.map { UInt8($0) },
+                                    rows: (0..<data.rows).map(Int32.init), classes: classes,
+                                    configuration: .init(trees: trees, tree: tree, seed: seed))
+    }
+
+    func predict(_ forest: RandomForest, _ data: Matrix) -> [Int] {
+        forest.votes(data).map { v in v.indices.max { v[$0] < v[$1] }! }
+    }
+
+    func testFitsXORPerfectly() throws {
+        // XOR of two features, with a noise feature: no single split separates it.
+        var rng = SplitMix64(seed: 2)
+        var values: [Float] = []
+        var labels: [Int] = []
+        for _ in 0..<200 {
+            let a = rng.nextUnit() < 0.5, b = rng.nextUnit() < 0.5
+            values += [Float(a ? 1 : 0) + Float(rng.nextUnit() * 0.2), Float(b ? 1 : 0) + Float(rng.nextUnit() * 0.2), Float(rng.nextUnit())]
+            labels.append(a != b ? 1 : 0)
+        }
+        let data = Matrix(rows: 200, columns: 3, values: values)
+        let forest = try fit(data, labels, tree: TreeConfiguration(maxFeatures: 3))
+        XCTAssertEqual(predict(forest, data), labels)
+        for v in forest.votes(data) { XCTAssertEqual(v.reduce(0, +), 1, accuracy: 1e-9) }
+    }
+
+    func testSeparableToyAndAStumpByHand() throws {
+        let data = Matrix(rows: 6, columns: 1, values: [1, 2, 3, 7, 8, 9])
+        let labels = [0, 0, 0, 1, 1, 1]
+        let forest = try fit(data, labels, trees: 1, tree: TreeConfiguration(maxFeatures: 1))
+        XCTAssertEqual(predict(forest, Matrix(rows: 4, columns: 1, values: [0, 4.9, 5.1, 100])), [0, 0, 1, 1])
+        // Without bootstrap, one tree on this data is a single split between 3 and 7.
+        let binner = Binner.fit(data)
+        let single = try RandomForest.fit(data: binner.transform(data), binner: binner, labels: labels.map { UInt8($0) },
+                                          rows: Array(0..<6), classes: 2, configuration: .init(trees: 1, bootstrap: false))
+        let tree = single.trees[0]
+        XCTAssertEqual(tree.nodeCount, 3)
+        XCTAssertEqual(tree.feature[0], 0)
+        XCTAssertEqual(tree.threshold[0], 5, "midpoint of 3 and 7")
+        XCTAssertEqual(tree.samples, [6, 3, 3])
+        XCTAssertEqual(single.importances, [1])
+    }
+
+    func testSameSeedSameForestAtOneAndTwoThreads() throws {
+        let (data, truth) = blobs([[0, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0]], perBlob: 40, spread: 0.5)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 1
+        let one = try fit(data, truth, trees: 12, seed: 5, classes: 3)
+        Parallel.threads = 2
+        let two = try fit(data, truth, trees: 12, seed: 5, classes: 3)
+        XCTAssertEqual(one, two)
+        XCTAssertNotEqual(one, try fit(data, truth, trees: 12, seed: 6, classes: 3))
+    }
+
+    func testZeroTreesIsRefused() {
+        let data = Matrix(rows: 2, columns: 1, values: [0, 1])
+        XCTAssertThrowsError(try fit(data, [0, 1], trees: 0)) {
+            XCTAssertEqual("\($0)", "a forest needs at least 1 tree (got 0)")
+        }
+    }
+
+    func testBinsMatchThresholds() {
+        let data = Matrix(rows: 5, columns: 1, values: [0, 0, 1, 2, 2])
+        let binner = Binner.fit(data)
+        XCTAssertEqual(binner.edges, [[0.5, 1.5]])
+        XCTAssertEqual(binner.transform(data).bins, [0, 0, 1, 2, 2])
+    }
+}
