@@ -24,7 +24,7 @@ final class HelpTests: XCTestCase {
               train                   Train the CNN and save it to <output>/model
                                       (model.safetensors + model.json).
               interpret               Cluster a hidden layer, fit the forests, write
-                                      Output/interpretation.
+                                      <output>/interpretation.
               report                  Draw every test instance and write the HTML report
                                       and PDF booklets.
               explain                 Print the interpretation path of one test instance.
