@@ -26,6 +26,9 @@ struct InterpretationOptions: ParsableArguments {
     @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
     var noGlobalForest = false
 
+    /// Most images the meta-level training pool holds (training images plus augmented copies).
+    static let poolCap = 120_000
+
     func validate() throws {
         if k1 < 1 { throw ValidationError("--k1 must be at least 1 (got \(k1))") }
         if kmeansRestarts < 1 { throw ValidationError("--kmeans-restarts must be at least 1 (got \(kmeansRestarts))") }
@@ -101,20 +104,35 @@ enum Interpretation {
             testFeatures: testFeatures, testPredictions: testEval.predictions,
             testProbabilities: testEval.predictions.enumerated().map { Double(testEval.probabilities.values[$0.offset * testEval.probabilities.columns + $0.element]) },
             testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
-        var withExtra = inputs
-        if options.augmentCopies > 0 {
-            progress.line("interpret: \(options.augmentCopies) CNN-labelled augmented copies of each training image")
-            let copies = Augmentation().augmentedCopies(of: dataset.train.images, copies: options.augmentCopies,
-                                                        seed: SplitMix64(seed: run.seed).derived(0xA6).state)
-            (withExtra.extraFeatures, withExtra.extraPredictions) = try MetaPool.label(copies, model: model, layer: options.layer)
+        // CNN-labelled extra data: augmented copies, and boundary blends if asked for. The
+        // pool is capped so memory stays bounded on large data sets (Fashion-MNIST: 1 copy).
+        let copies = min(options.augmentCopies, max(0, InterpretationOptions.poolCap / max(1, dataset.train.count) - 1))
+        if copies < options.augmentCopies {
+            progress.line("interpret: \(copies) augmented copies per image instead of \(options.augmentCopies), to keep the pool under \(InterpretationOptions.poolCap) images")
         }
-        let mixes = options.boundaryBlends
-        let (fitted, records, timings) = try Interpreter.fit(withExtra, clustering: clustering, meta: meta, extraPool: { tree in
-            guard mixes > 0 else { return nil }
-            let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
-                                                 predictions: trainEval.predictions, level1: tree.trainLevel1, mixes: mixes)
-            progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
-            return try MetaPool.label(blends, model: model, layer: options.layer)
+        let augmentation = Augmentation()
+        let augmentationSeed = SplitMix64(seed: run.seed).derived(0xA6)
+        let (fitted, records, timings) = try Interpreter.fit(inputs, clustering: clustering, meta: meta, extraPool: { tree, add in
+            if copies > 0 {
+                progress.line("interpret: \(copies) CNN-labelled augmented copies of each training image")
+                let chunk = 2_000
+                for start in stride(from: 0, to: dataset.train.count, by: chunk) {
+                    let end = min(start + chunk, dataset.train.count)
+                    let pixels = dataset.train.images.pixelsPerImage
+                    let sources = ImageSet(count: end - start, rows: dataset.rows, columns: dataset.columns,
+                                           pixels: Array(dataset.train.images.pixels[(start * pixels)..<(end * pixels)]))
+                    let images = augmentation.augmentedCopies(of: sources, copies: copies, seed: augmentationSeed.derived(UInt64(start)).state)
+                    let (features, predictions) = try MetaPool.label(images, model: model, layer: options.layer)
+                    add(features, predictions)
+                }
+            }
+            if options.boundaryBlends > 0 {
+                let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
+                                                     predictions: trainEval.predictions, level1: tree.trainLevel1, mixes: options.boundaryBlends)
+                progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
+                let (features, predictions) = try MetaPool.label(blends, model: model, layer: options.layer)
+                add(features, predictions)
+            }
         }, progress: { progress.line($0) })
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: Artifacts.Comparator?
@@ -129,7 +147,7 @@ enum Interpretation {
             "min_cluster_size": clustering.minClusterSize, "prototypes": clustering.prototypes, "kmeans_restarts": clustering.restarts,
             "trees": meta.forest.trees, "max_features": meta.forest.tree.maxFeatures ?? Int(Double(trainFeatures.columns).squareRoot()),
             "max_depth": meta.forest.tree.maxDepth ?? NSNull(), "min_samples_leaf": meta.forest.tree.minSamplesLeaf,
-            "meta_training": meta.trainingSet.rawValue, "augment_copies": options.augmentCopies,
+            "meta_training": meta.trainingSet.rawValue, "augment_copies": copies,
             "boundary_blends": options.boundaryBlends, "seed": run.seed, "data": dataset.name,
             "data_fingerprint": dataset.fingerprint, "model": (run.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
         ]

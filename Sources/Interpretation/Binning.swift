@@ -54,6 +54,35 @@ public struct Binner: Codable, Equatable, Sendable {
         return Binner(edges: edges)
     }
 
+    /// The bins of every value, row-major: `bins[i * features + f]`.
+    public func binRows(_ data: Matrix) -> [UInt8] {
+        precondition(data.columns == features, "Binner: \(data.columns) features, fitted on \(features)")
+        var bins = [UInt8](repeating: 0, count: data.rows * features)
+        let columns = features
+        bins.withUnsafeMutableBufferPointer { out in
+            let op = out.baseAddress!
+            data.values.withUnsafeBufferPointer { x in
+                let xp = x.baseAddress!
+                Parallel.forRanges(data.rows, grain: 64) { rows in
+                    for i in rows {
+                        for f in 0..<columns {
+                            let v = xp[i * columns + f]
+                            edges[f].withUnsafeBufferPointer { ep in
+                                var lo = 0, hi = ep.count
+                                while lo < hi {
+                                    let mid = (lo + hi) / 2
+                                    if ep[mid] < v { lo = mid + 1 } else { hi = mid }
+                                }
+                                op[i * columns + f] = UInt8(lo)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return bins
+    }
+
     /// The bins of every value, feature-major: `bins[f * rows + i]`.
     public func transform(_ data: Matrix) -> BinnedMatrix {
         precondition(data.columns == features, "Binner: \(data.columns) features, fitted on \(features)")
@@ -91,4 +120,27 @@ public struct BinnedMatrix: Sendable {
     public let rows: Int
     public let columns: Int
     public let bins: [UInt8]
+
+    public init(rows: Int, columns: Int, bins: [UInt8]) {
+        self.rows = rows
+        self.columns = columns
+        self.bins = bins
+    }
+
+    /// From row-major bins (as `Binner.binRows` gives), transposed in blocks.
+    public init(rowMajor: [UInt8], rows: Int, columns: Int) {
+        precondition(rowMajor.count == rows * columns)
+        var bins = [UInt8](repeating: 0, count: rows * columns)
+        bins.withUnsafeMutableBufferPointer { out in
+            rowMajor.withUnsafeBufferPointer { source in
+                let (op, sp) = (out.baseAddress!, source.baseAddress!)
+                Parallel.forRanges(columns, grain: 16) { features in
+                    for f in features {
+                        for i in 0..<rows { op[f * rows + i] = sp[i * columns + f] }
+                    }
+                }
+            }
+        }
+        self.init(rows: rows, columns: columns, bins: bins)
+    }
 }

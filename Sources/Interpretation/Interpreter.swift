@@ -32,10 +32,6 @@ public enum Interpreter {
         public var testProbabilities: [Double]
         public var testLabels: [Int]
         public var classes: Int
-        /// Extra meta-level training data labelled by the CNN (e.g. augmented images the
-        /// CNN never saw): features and the CNN's prediction for each.
-        public var extraFeatures: Matrix?
-        public var extraPredictions: [Int] = []
 
         public init(trainFeatures: Matrix, trainPredictions: [Int], trainLabels: [Int], testFeatures: Matrix,
                     testPredictions: [Int], testProbabilities: [Double], testLabels: [Int], classes: Int) {
@@ -81,7 +77,7 @@ public enum Interpreter {
     }
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,
-                           extraPool: ((ClusterTree) throws -> (Matrix, [Int])?)? = nil,
+                           extraPool: ((ClusterTree, (Matrix, [Int]) -> Void) throws -> Void)? = nil,
                            progress: ((String) -> Void)? = nil) throws -> (InterpretationModel, [InstanceRecord], Timings) {
         var timings = Timings()
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -95,24 +91,23 @@ public enum Interpreter {
                                        labels: inputs.trainLabels, classes: inputs.classes, configuration: clustering)
         let trainRoutes = tree.route(inputs.trainFeatures)
         timings.clusteringSeconds = lap()
-        var pool = inputs.trainFeatures
+        // The meta-level training data: the training activations, then any extra CNN-labelled
+        // data, which arrives in chunks that are routed and binned at once and then dropped,
+        // so only bytes (not floats) of the whole pool are ever held.
+        let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
+        var rowBins = binner.binRows(inputs.trainFeatures)
         var poolPredictions = inputs.trainPredictions
-        var poolRoutes = trainRoutes
-        if let extra = inputs.extraFeatures {
-            pool = Matrix(rows: pool.rows + extra.rows, columns: pool.columns, values: pool.values + extra.values)
-            poolPredictions += inputs.extraPredictions
-            poolRoutes += tree.route(extra)
-        }
-        if let extraPool, let (extra, predictions) = try extraPool(tree), extra.rows > 0 {
-            pool = Matrix(rows: pool.rows + extra.rows, columns: pool.columns, values: pool.values + extra.values)
+        var poolRoutes = trainRoutes.map { RouteSummary(level1: $0.level1, runnerUp: $0.runnerUp) }
+        try extraPool?(tree) { extra, predictions in
+            rowBins += binner.binRows(extra)
             poolPredictions += predictions
-            poolRoutes += tree.route(extra)
+            poolRoutes += tree.route(extra).map { RouteSummary(level1: $0.level1, runnerUp: $0.runnerUp) }
         }
-        let binner = Binner.fit(pool, seed: clustering.seed)
-        let binned = binner.transform(pool)
+        let binned = BinnedMatrix(rowMajor: rowBins, rows: poolPredictions.count, columns: binner.features)
+        rowBins = []
         timings.binningSeconds = lap()
-        progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(pool.rows) meta-level training points")
-        let learner = try MetaLearner.fit(pool: pool, predictions: poolPredictions, routes: poolRoutes,
+        progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(binned.rows) meta-level training points")
+        let learner = try MetaLearner.fit(predictions: poolPredictions, routes: poolRoutes,
                                           clusters: tree.level1.count, classes: inputs.classes, binner: binner,
                                           binned: binned, configuration: meta)
         timings.forestSeconds = lap()

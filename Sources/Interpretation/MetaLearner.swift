@@ -44,15 +44,15 @@ public struct MetaLearner: Codable, Equatable, Sendable {
     public var learners: [ClusterLearner]
     public var configuration: MetaConfiguration
 
-    /// `pool` is the meta-level training data: features with the CNN's prediction for each,
-    /// and the level-1 cluster and runner-up each routes to.
-    public static func fit(pool: Matrix, predictions: [Int], routes: [Route], clusters: Int, classes: Int,
+    /// The meta-level training data is `binned` (one row per point) with the CNN's
+    /// prediction for each and the level-1 cluster and runner-up each routes to.
+    public static func fit(predictions: [Int], routes: [RouteSummary], clusters: Int, classes: Int,
                            binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration) throws -> MetaLearner {
         var learners: [ClusterLearner] = []
         let labels = predictions.map { UInt8($0) }
         for c in 0..<clusters {
             var rows: [Int32] = []
-            for i in 0..<pool.rows {
+            for i in 0..<predictions.count {
                 if routes[i].level1 == c { rows.append(Int32(i)) }
                 else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c { rows.append(Int32(i)) }
             }
@@ -70,4 +70,10 @@ public struct MetaLearner: Codable, Equatable, Sendable {
         }
         return MetaLearner(learners: learners, configuration: configuration)
     }
+}
+
+/// The part of a route the meta-level training needs.
+public struct RouteSummary: Sendable {
+    public var level1: Int
+    public var runnerUp: Int?
 }
