@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Interpretation
 
 /// The `cnn-inte` command: train a CNN, interpret a hidden layer with CNN-INTE, report.
 public struct CNNInte: ParsableCommand {
@@ -63,6 +64,7 @@ public struct CNNInte: ParsableCommand {
     static func isUsageError(_ error: Error) -> Bool {
         if error is UsageError { return true }
         if case .badFolder? = error as? DatasetError { return true }
+        if case .invalidOption? = error as? InterpretationError { return true }
         return false
     }
 

@@ -39,7 +39,8 @@ struct SavedInterpretation {
             return data
         }
         let resultsPath = (folder as NSString).appendingPathComponent(Artifacts.resultsName)
-        guard let results = try? JSONSerialization.jsonObject(with: read(Artifacts.resultsName)) as? [String: Any],
+        let resultsData = try read(Artifacts.resultsName)
+        guard let results = try? JSONSerialization.jsonObject(with: resultsData) as? [String: Any],
               let configuration = results["configuration"] as? [String: Any], let classNames = results["class_names"] as? [String],
               let layer = configuration["layer"] as? String, let width = configuration["layer_width"] as? Int,
               let trees = configuration["trees"] as? Int else {
