@@ -8,13 +8,6 @@ struct NotYetAvailable: Error, CustomStringConvertible {
     var description: String { "'cnn-inte \(command)' is not available in this build yet (\(stage) is still being written)" }
 }
 
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Train, interpret and report in one go (the main job).")
-    @OptionGroup var dataOptions: DataOptions
-    func run() throws { throw NotYetAvailable(command: "run", stage: "the pipeline") }
-}
-
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Draw every test instance and write the HTML report and PDF booklets.")

@@ -118,4 +118,19 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.hasPrefix("cnn-inte: error: \(path): truncated"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.npy"))
     }
+
+    func testRunTrainsInterpretsAndSummarises() throws {
+        let result = try CLIProcess.run(["run", "--data", folder + "/data", "--architecture", toyLayers, "--epochs", "10",
+                                         "--batch-size", "10", "--learning-rate", "0.01", "--no-augment", "--layer", "fc",
+                                         "--k1", "2", "--k2", "2", "--trees", "5", "--augment-copies", "1",
+                                         "--output", folder + "/run"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 6, result.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("CNN test accuracy       100.00%"), result.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("CNN-INTE test accuracy  "), result.stdout)
+        XCTAssertTrue(lines[2].hasPrefix("fidelity to the CNN     "), result.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model"])
+        XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)
+    }
 }
