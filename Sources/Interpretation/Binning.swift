@@ -54,6 +54,17 @@ public struct Binner: Codable, Equatable, Sendable {
         return Binner(edges: edges)
     }
 
+    /// The bin of `value`: the number of edges below it (binary search).
+    @inline(__always)
+    static func bin(_ value: Float, _ edges: UnsafeBufferPointer<Float>) -> UInt8 {
+        var lo = 0, hi = edges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if edges[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return UInt8(lo)
+    }
+
     /// The bins of every value, row-major: `bins[i * features + f]`.
     public func binRows(_ data: Matrix) -> [UInt8] {
         precondition(data.columns == features, "Binner: \(data.columns) features, fitted on \(features)")
@@ -67,14 +78,7 @@ public struct Binner: Codable, Equatable, Sendable {
                     for i in rows {
                         for f in 0..<columns {
                             let v = xp[i * columns + f]
-                            edges[f].withUnsafeBufferPointer { ep in
-                                var lo = 0, hi = ep.count
-                                while lo < hi {
-                                    let mid = (lo + hi) / 2
-                                    if ep[mid] < v { lo = mid + 1 } else { hi = mid }
-                                }
-                                op[i * columns + f] = UInt8(lo)
-                            }
+                            op[i * columns + f] = edges[f].withUnsafeBufferPointer { Binner.bin(v, $0) }
                         }
                     }
                 }
@@ -98,13 +102,7 @@ public struct Binner: Codable, Equatable, Sendable {
                         e.withUnsafeBufferPointer { ep in
                             for i in 0..<n {
                                 let v = xp[i * columns + f]
-                                // Binary search: the number of edges below v.
-                                var lo = 0, hi = ep.count
-                                while lo < hi {
-                                    let mid = (lo + hi) / 2
-                                    if ep[mid] < v { lo = mid + 1 } else { hi = mid }
-                                }
-                                op[f * n + i] = UInt8(lo)
+                                op[f * n + i] = Binner.bin(v, ep)
                             }
                         }
                     }
