@@ -68,10 +68,7 @@ public struct ClusterTree: Codable, Equatable, Sendable {
             level1.append(node(id: "\(c)", level: 1, members: members, distances: memberDistances,
                                predictions: predictions, labels: labels, classes: classes, prototypes: configuration.prototypes))
             let k2 = max(1, min(configuration.k2, members.count / configuration.minClusterSize))
-            var values = [Float]()
-            values.reserveCapacity(members.count * d)
-            for m in members { values.append(contentsOf: features.row(m)) }
-            let sub = Matrix(rows: members.count, columns: d, values: values)
+            let sub = features.rows(members)
             let inner: KMeans
             if members.isEmpty {
                 inner = KMeans(centroids: Matrix(rows: 1, columns: d, values: Array(top.centroids.row(c))), assignments: [],
@@ -102,13 +99,11 @@ public struct ClusterTree: Codable, Equatable, Sendable {
 
     /// Routes each row: nearest level-1 centroid, then nearest level-2 centroid inside it.
     public func route(_ features: Matrix) -> [Route] {
-        let first = KMeans(centroids: level1Centroids, assignments: [], inertia: 0, iterations: 0).distances(features)
+        let first = KMeans.distances(features, to: level1Centroids)
         let k1 = level1Centroids.rows
         var routes: [Route] = []
         routes.reserveCapacity(features.rows)
-        let secondDistances: [Matrix] = level2Centroids.map {
-            KMeans(centroids: $0, assignments: [], inertia: 0, iterations: 0).distances(features)
-        }
+        let secondDistances = level2Centroids.map { KMeans.distances(features, to: $0) }
         for i in 0..<features.rows {
             let row = Array(first.values[(i * k1)..<((i + 1) * k1)])
             let order = row.indices.sorted { row[$0] < row[$1] || (row[$0] == row[$1] && $0 < $1) }

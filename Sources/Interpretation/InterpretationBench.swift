@@ -22,10 +22,7 @@ public enum InterpretationBench {
         clock = DispatchTime.now().uptimeNanoseconds
         for c in 0..<top.k {
             let members = (0..<train.rows).filter { top.assignments[$0] == c }
-            var values = [Float]()
-            values.reserveCapacity(members.count * train.columns)
-            for m in members { values.append(contentsOf: train.row(m)) }
-            _ = try KMeans.fit(Matrix(rows: members.count, columns: train.columns, values: values),
+            _ = try KMeans.fit(train.rows(members),
                                configuration: .init(k: max(1, min(5, members.count / 10)), seed: seed))
         }
         let level2 = seconds(clock)
@@ -37,14 +34,9 @@ public enum InterpretationBench {
                                           configuration: .init(trees: 100, seed: seed))
         let fit = seconds(clock)
         clock = DispatchTime.now().uptimeNanoseconds
-        let votes = forest.votes(test)
+        let predicted = forest.predict(test)
         let predict = seconds(clock)
-        var agree = 0
-        for (i, v) in votes.enumerated() {
-            var best = 0
-            for c in 1..<v.count where v[c] > v[best] { best = c }
-            if best == testPredictions[i] { agree += 1 }
-        }
+        let agree = zip(predicted, testPredictions).filter { $0 == $1 }.count
         return Figures(kmeansLevel1: level1, kmeansLevel2: level2, forestFit: fit, forestPredict: predict,
                        forestFidelity: Double(agree) / Double(max(1, test.rows)))
     }

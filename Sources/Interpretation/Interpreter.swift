@@ -64,15 +64,10 @@ public enum Interpreter {
                                           rows: (0..<inputs.trainFeatures.rows).map(Int32.init), classes: inputs.classes,
                                           configuration: forest)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let votes = fitted.votes(inputs.testFeatures)
-        var agree = 0, right = 0
-        for (i, v) in votes.enumerated() {
-            var best = 0
-            for c in 1..<v.count where v[c] > v[best] { best = c }
-            if best == inputs.testPredictions[i] { agree += 1 }
-            if best == inputs.testLabels[i] { right += 1 }
-        }
-        let n = Double(max(1, votes.count))
+        let predicted = fitted.predict(inputs.testFeatures)
+        let agree = zip(predicted, inputs.testPredictions).filter { $0 == $1 }.count
+        let right = zip(predicted, inputs.testLabels).filter { $0 == $1 }.count
+        let n = Double(max(1, predicted.count))
         return Artifacts.Comparator(fidelity: Double(agree) / n, accuracy: Double(right) / n, fit_seconds: seconds)
     }
 

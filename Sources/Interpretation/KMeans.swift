@@ -73,9 +73,12 @@ public struct KMeans: Sendable {
     }
 
     /// Euclidean distances of each row of `data` to every centre, `rows x k`.
-    public func distances(_ data: Matrix) -> Matrix {
-        let d2 = KMeans.squaredDistances(data, norms: KMeans.rowNorms(data), centroids: centroids)
-        return Matrix(rows: data.rows, columns: k, values: d2.map { max($0, 0).squareRoot() })
+    public func distances(_ data: Matrix) -> Matrix { KMeans.distances(data, to: centroids) }
+
+    /// Euclidean distances of each row of `data` to each row of `centroids`.
+    public static func distances(_ data: Matrix, to centroids: Matrix) -> Matrix {
+        let d2 = squaredDistances(data, norms: rowNorms(data), centroids: centroids)
+        return Matrix(rows: data.rows, columns: centroids.rows, values: d2.map { max($0, 0).squareRoot() })
     }
 
     // MARK: - Internals
@@ -142,13 +145,7 @@ public struct KMeans: Sendable {
         let (n, d) = (data.rows, data.columns)
         let trials = 2 + Int(log(Double(k)))
         var chosen = [rng.nextInt(below: n)]
-        func rows(_ indices: [Int]) -> Matrix {
-            var values = [Float]()
-            values.reserveCapacity(indices.count * d)
-            for i in indices { values.append(contentsOf: data.row(i)) }
-            return Matrix(rows: indices.count, columns: d, values: values)
-        }
-        var closest = squaredDistances(data, norms: norms, centroids: rows(chosen)).map { max($0, 0) }
+        var closest = squaredDistances(data, norms: norms, centroids: data.rows(chosen)).map { max($0, 0) }
         while chosen.count < k {
             let total = closest.reduce(0.0) { $0 + Double($1) }
             // Candidates by D^2 sampling (uniform if every point sits on a centre).
@@ -163,7 +160,7 @@ public struct KMeans: Sendable {
                 }
                 candidates.append(pick)
             }
-            let d2 = squaredDistances(data, norms: norms, centroids: rows(candidates))
+            let d2 = squaredDistances(data, norms: norms, centroids: data.rows(candidates))
             var bestCandidate = 0
             var bestPotential = Double.infinity
             var bestClosest = closest
@@ -184,7 +181,7 @@ public struct KMeans: Sendable {
             chosen.append(candidates[bestCandidate])
             closest = bestClosest
         }
-        return rows(chosen)
+        return data.rows(chosen)
     }
 
     /// One pass over the data: nearest centre of every point (written to `assignments`,

@@ -13,16 +13,12 @@ public enum MetaPool {
     public static func boundaryBlends(images: ImageSet, features: Matrix, predictions: [Int], level1: [Int],
                                       mixes: Int) -> ImageSet {
         guard mixes > 0 else { return ImageSet(count: 0, rows: images.rows, columns: images.columns, pixels: []) }
-        let d = features.columns
         var partner = [Int](repeating: -1, count: images.count)
         for c in Set(level1).sorted() {
             let members = (0..<features.rows).filter { level1[$0] == c }
-            var values = [Float]()
-            values.reserveCapacity(members.count * d)
-            for m in members { values.append(contentsOf: features.row(m)) }
-            let sub = Matrix(rows: members.count, columns: d, values: values)
-            // Squared distances to all members via one GEMM (|a|^2 - 2ab + |b|^2).
-            let d2 = KMeans(centroids: sub, assignments: [], inertia: 0, iterations: 0).distances(sub)
+            let sub = features.rows(members)
+            // Distances between all members, from one GEMM (|a|^2 - 2ab + |b|^2).
+            let d2 = KMeans.distances(sub, to: sub)
             for (i, m) in members.enumerated() {
                 var best = -1
                 var bestDistance = Float.infinity

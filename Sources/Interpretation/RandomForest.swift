@@ -66,6 +66,15 @@ public struct RandomForest: Codable, Equatable, Sendable {
         return counts.map { Double($0) / Double(trees.count) }
     }
 
+    /// The class with most votes for every row of `data` (the lowest class on a tie).
+    public func predict(_ data: Matrix) -> [Int] {
+        votes(data).map { v in
+            var best = 0
+            for c in 1..<v.count where v[c] > v[best] { best = c }
+            return best
+        }
+    }
+
     /// Vote shares for every row of `data`, `rows x classes`; parallel over rows.
     public func votes(_ data: Matrix) -> [[Double]] {
         var out = [[Double]](repeating: [], count: data.rows)

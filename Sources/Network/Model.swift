@@ -15,6 +15,14 @@ public struct Matrix: Codable, Equatable, Sendable {
     }
 
     public func row(_ index: Int) -> ArraySlice<Float> { values[(index * columns)..<((index + 1) * columns)] }
+
+    /// The rows at `indices`, in that order, as a new matrix.
+    public func rows(_ indices: [Int]) -> Matrix {
+        var picked = [Float]()
+        picked.reserveCapacity(indices.count * columns)
+        for i in indices { picked.append(contentsOf: row(i)) }
+        return Matrix(rows: indices.count, columns: columns, values: picked)
+    }
 }
 
 /// A CNN: the layers of an `Architecture` with their weights.
