@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C bridges. apt providers are named so SwiftPM can say what is missing.
@@ -32,7 +33,14 @@ let package = Package(
         ),
         .target(name: "Network", dependencies: ["CBLAS", "Datasets"]),
         .target(name: "Interpretation", dependencies: ["Network", "Datasets"]),
-        .target(name: "Report", dependencies: ["CGraphviz", "CCairo", "Interpretation"]),
+        // Templates/ (top level, so it is easy to find and restyle) comes in through the
+        // symbolic link Sources/Report/Templates.
+        .target(
+            name: "Report",
+            dependencies: ["CGraphviz", "CCairo", "CZlib", "Datasets", "Interpretation",
+                           .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.process("Templates")]
+        ),
         .target(
             name: "CLI",
             dependencies: [

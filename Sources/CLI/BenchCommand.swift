@@ -3,6 +3,7 @@ import Foundation
 import Datasets
 import Interpretation
 import Network
+import Report
 
 /// `cnn-inte bench`: the speed and memory figures the project's targets are judged by.
 /// Timings are medians of several runs; heavy figures live here, never in unit tests.
@@ -18,6 +19,8 @@ struct BenchCommand: ParsableCommand {
         case train
         case infer
         case interpretation
+        case render
+        case report
     }
 
     @Flag(name: .long, help: "Print one JSON object on stdout.")
@@ -31,7 +34,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var dataOptions: DataOptions
-    @Option(name: .customLong("model-output"), help: ArgumentHelp("For the interpretation figures: the output folder of a trained model (its model/ is used on --data).", valueName: "DIR"))
+    @Option(name: .customLong("model-output"), help: ArgumentHelp("For the interpretation, render and report figures: an output folder holding model/ (and interpretation/ for render and report), made on --data.", valueName: "DIR"))
     var modelOutput = "Output"
 
     func validate() throws {
@@ -40,7 +43,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         // The interpretation figures need a trained model; by default they run only when asked.
-        let sections = only.isEmpty ? Section.allCases.filter { $0 != .interpretation } : only
+        let sections = only.isEmpty ? Section.allCases.filter { ![.interpretation, .render, .report].contains($0) } : only
         var results: [String: Any] = [:]
         let progress = Progress(quiet: output.quiet)
         for section in sections {
@@ -84,6 +87,40 @@ struct BenchCommand: ParsableCommand {
                 results["forest_predict_s"] = round3(median(all.map(\.forestPredict)))
                 results["forest_fidelity"] = all[0].forestFidelity
                 results["interpretation_data"] = "\(dataset.name) fc1 \(train.rows)x\(train.columns)"
+            case .render:
+                let dataset = try dataOptions.load()
+                let inputs = try Reporting.inputs(dataset: dataset, output: modelOutput)
+                let sample = Array(0..<min(inputs.saved.records.count, 100 * runs))
+                progress.line("bench: in-process render of \(sample.count) instance diagrams of \(dataset.name) to PNG (96 dpi), PDF and SVG")
+                let scratch = NSTemporaryDirectory() + "cnn-inte-bench-\(getpid())"
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                let figures = try ReportBench.renderTimes(inputs, instances: sample, dpi: 96, scratch: scratch)
+                results["render_png_ms"] = round3(median(figures.pngMilliseconds))
+                results["render_pdf_ms"] = round3(median(figures.pdfMilliseconds))
+                results["render_svg_ms"] = round3(median(figures.svgMilliseconds))
+                results["render_layout_ms"] = round3(median(figures.layoutMilliseconds))
+                results["render_diagrams"] = sample.count
+            case .report:
+                let dataset = try dataOptions.load()
+                var options = try ReportOptions.parse([])
+                options.jobs = nil
+                let scratch = NSTemporaryDirectory() + "cnn-inte-bench-report-\(getpid())"
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: (modelOutput as NSString).appendingPathComponent("interpretation"),
+                                                 toPath: (scratch as NSString).appendingPathComponent("interpretation"))
+                var times: [Double] = []
+                for run in 0..<max(1, min(runs, 3)) {
+                    progress.line("bench: full report of \(dataset.name), run \(run + 1) (\(options.resolvedJobs) processes)")
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = try Reporting.runStage(dataset: dataset, output: scratch, options: options, data: dataOptions, quiet: true,
+                                               progress: Progress(quiet: true))
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                results["report_s"] = round3(median(times))
+                results["report_s_runs"] = times.map(round3)
+                results["report_instances"] = dataset.test.count
+                results["report_jobs"] = options.resolvedJobs
             case .sgemm:
                 let info = try BLAS.load()
                 progress.line("bench: sgemm 1024^3 x \(runs) (OpenBLAS core \(info.coreName))")

@@ -12,7 +12,11 @@ public enum EmbeddedData {
 
     /// Folders searched, in order: beside the executable, the main bundle's resources,
     /// and the build folders SwiftPM uses for tests.
-    static func candidates() -> [String] {
+    static func candidates() -> [String] { candidates(bundleName: bundleName, folderName: folderName) }
+
+    /// Where SwiftPM's resource bundle `bundleName` may hold `folderName`: beside the
+    /// executable, in the main bundle, or beside a test bundle. Shared with the report's templates.
+    public static func candidates(bundleName: String, folderName: String) -> [String] {
         var roots: [String] = []
         if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path {
             roots.append(exe)

@@ -19,6 +19,19 @@ public struct ClusterNode: Codable, Equatable, Sendable {
     public var prototypes: [Int]
     /// Mean distance of members to the centroid.
     public var meanDistance: Double
+
+    public init(id: String, level: Int, size: Int, predictionHistogram: [Int], labelHistogram: [Int], majority: Int,
+                purity: Double, prototypes: [Int], meanDistance: Double) {
+        self.id = id
+        self.level = level
+        self.size = size
+        self.predictionHistogram = predictionHistogram
+        self.labelHistogram = labelHistogram
+        self.majority = majority
+        self.purity = purity
+        self.prototypes = prototypes
+        self.meanDistance = meanDistance
+    }
 }
 
 /// Level-1 k-means on the interpreted layer, then k-means inside each level-1 cluster

@@ -7,7 +7,7 @@ public enum TextPath {
     public static func render(_ r: InstanceRecord, level1: [ClusterNode], level2: [[ClusterNode]], classNames: [String],
                               layer: String, layerWidth: Int, trees: Int) -> String {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
-        func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
+        func percent(_ x: Double) -> String { x > 0 && x < 0.005 ? "<1%" : String(format: "%.0f%%", 100 * x) }
         func histogram(_ h: [Int]) -> String {
             let total = max(1, h.reduce(0, +))
             return h.indices.filter { h[$0] > 0 }.sorted { h[$0] > h[$1] || (h[$0] == h[$1] && $0 < $1) }.prefix(3)

@@ -70,6 +70,31 @@ public class CairoCanvas {
         cairo_show_text(cr, text)
     }
 
+    /// Draws `text` turned a quarter left (reading upwards), its baseline starting at (x, y).
+    public func rotatedText(_ text: String, x: Double, y: Double, size: Double, color: RGB = .black, bold: Bool = false) {
+        cairo_save(cr)
+        cairo_translate(cr, x, y)
+        cairo_rotate(cr, -Double.pi / 2)
+        self.text(text, x: 0, y: 0, size: size, color: color, bold: bold)
+        cairo_restore(cr)
+    }
+
+    /// Draws `text` in a monospaced face, one call per line, lines `size * 1.35` apart.
+    /// Returns the y below the last line.
+    @discardableResult
+    public func monospaced(_ lines: [String], x: Double, y: Double, size: Double, color: RGB = .black) -> Double {
+        cairo_select_font_face(cr, "DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        var baseline = y
+        for line in lines {
+            cairo_move_to(cr, x, baseline)
+            cairo_show_text(cr, line)
+            baseline += size * 1.35
+        }
+        return baseline
+    }
+
     /// Width of `text` at `size`, for layout.
     public func textWidth(_ text: String, size: Double, bold: Bool = false) -> Double {
         cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
@@ -119,6 +144,14 @@ public final class CairoPNG: CairoCanvas {
     public init(width: Int, height: Int) {
         super.init(surface: cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)),
                    width: Double(width), height: Double(height))
+    }
+
+    /// The picture as PNG bytes, through the fast encoder.
+    public func encodedPNG(dpi: Double = 72) -> [UInt8] {
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else { return [] }
+        return PNGEncoder.encode(pixels: UnsafePointer(data), width: Int(width), height: Int(height),
+                                 stride: Int(cairo_image_surface_get_stride(surface)), dpi: dpi)
     }
 
     /// Writes the PNG to a temporary name beside `path`, then renames it into place.

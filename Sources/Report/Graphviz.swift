@@ -1,3 +1,4 @@
+import CCairo
 import CGraphviz
 import Foundation
 
@@ -70,7 +71,15 @@ public final class Graphviz: @unchecked Sendable {
 
     /// Lays out `dot` with the `dot` engine and renders it to `format`.
     /// `dpi` overrides the graph's resolution (PNG pixel size scales with it).
-    public func render(dot: String, format: Format, dpi: Double? = nil) throws -> [UInt8] {
+    public func render(dot: String, format: Format, dpi: Double? = nil, imagePath: String? = nil) throws -> [UInt8] {
+        try withLayout(dot: dot, imagePath: imagePath) { try $0.render(format, dpi: dpi) }
+    }
+
+    /// Parses and lays out `dot` once, then hands the laid-out graph to `body`, which may
+    /// render it to several formats and draw it on Cairo pages. The lock is held
+    /// throughout, so `body` must not call back into this Graphviz instance.
+    /// `imagePath` is the folder image file names in the DOT are resolved against.
+    public func withLayout<T>(dot: String, imagePath: String? = nil, _ body: (LaidOutGraph) throws -> T) throws -> T {
         Graphviz.lock.lock()
         defer { Graphviz.lock.unlock() }
         capturedMessages.removeAll(keepingCapacity: true)
@@ -81,29 +90,106 @@ public final class Graphviz: @unchecked Sendable {
         }
         defer { agclose(graph) }
         if !capturedMessages.isEmpty { throw GraphvizError.parse(messages: capturedMessages) }
-        if let dpi {
-            setGraphAttribute(graph, name: "dpi", value: String(format: "%g", dpi))
-        }
+        if let imagePath { Graphviz.setAttribute(graph, name: "imagepath", value: imagePath) }
         guard gvLayout(context, graph, "dot") == 0, capturedMessages.isEmpty else {
             throw GraphvizError.layout(messages: capturedMessages)
         }
         defer { gvFreeLayout(context, graph) }
+        return try body(LaidOutGraph(context: context, graph: graph))
+    }
 
-        var result: UnsafeMutablePointer<CChar>?
-        var length: UInt32 = 0
-        let status = gvRenderData(context, graph, format.graphvizName, &result, &length)
-        defer { if let result { gvFreeRenderData(result) } }
-        guard status == 0, let result, capturedMessages.isEmpty else {
-            throw GraphvizError.render(format: format.rawValue, messages: capturedMessages)
+    /// A graph between layout and release; only valid inside `withLayout`'s body.
+    public struct LaidOutGraph {
+        let context: OpaquePointer
+        let graph: UnsafeMutablePointer<Agraph_t>
+
+        /// The drawing's size in points (1/72 inch), padding included.
+        public var size: (width: Double, height: Double) {
+            // After layout cgraph holds "llx lly urx ury"; after a DOT render, commas.
+            let bb = (attribute("bb") ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).compactMap { Double($0) }
+            // Graphviz pads the drawing on every side: 4 points unless the graph says.
+            let pad = 2 * (attribute("pad").flatMap(Double.init).map { $0 * 72 } ?? 4)
+            guard bb.count == 4 else { return (0, 0) }
+            return (bb[2] - bb[0] + pad, bb[3] - bb[1] + pad)
         }
-        return result.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
-            Array(UnsafeBufferPointer(start: $0, count: Int(length)))
+
+        func attribute(_ name: String) -> String? {
+            guard let value = name.withCString({ agget(graph, UnsafeMutablePointer(mutating: $0)) }) else { return nil }
+            let text = String(cString: value)
+            return text.isEmpty ? nil : text
+        }
+
+        /// Renders to `format`; `dpi` scales the PNG (vector formats are sized in points).
+        public func render(_ format: Format, dpi: Double? = nil) throws -> [UInt8] {
+            if format == .png { return try renderPNG(dpi: dpi ?? 96) }
+            capturedMessages.removeAll(keepingCapacity: true)
+            Graphviz.setAttribute(graph, name: "dpi", value: "72")
+            var result: UnsafeMutablePointer<CChar>?
+            var length: UInt32 = 0
+            let status = gvRenderData(context, graph, format.graphvizName, &result, &length)
+            defer { if let result { gvFreeRenderData(result) } }
+            guard status == 0, let result, capturedMessages.isEmpty else {
+                throw GraphvizError.render(format: format.rawValue, messages: capturedMessages)
+            }
+            return result.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+                Array(UnsafeBufferPointer(start: $0, count: Int(length)))
+            }
+        }
+
+        /// Draws the diagram as vectors on `canvas` (a PDF page, say), scaled down to fit
+        /// the box and centred in it horizontally, top-aligned. Returns the height used.
+        @discardableResult
+        public func draw(on canvas: CairoCanvas, x: Double, y: Double, width: Double, height: Double) throws -> Double {
+            let (w, h) = size
+            guard w > 0, h > 0 else { throw GraphvizError.render(format: "cairo page", messages: ["empty layout"]) }
+            let scale = min(1, width / w, height / h)
+            try draw(on: canvas, x: x + (width - w * scale) / 2, y: y, scale: scale)
+            return h * scale
+        }
+
+        /// Draws the diagram on `canvas` with its top-left corner at (x, y), `scale` times
+        /// its size in points.
+        ///
+        /// Graphviz's cairo renderer finishes the surface it drew on once its page ends, so
+        /// it draws on a tee surface whose only branch is the canvas's surface: finishing
+        /// the tee leaves the page open for what follows.
+        public func draw(on canvas: CairoCanvas, x: Double, y: Double, scale: Double) throws {
+            capturedMessages.removeAll(keepingCapacity: true)
+            Graphviz.setAttribute(graph, name: "dpi", value: "72")
+            // The PDF device's default 36-point margin would shift the drawing off (x, y).
+            Graphviz.setAttribute(graph, name: "margin", value: "0")
+            guard let tee = cairo_tee_surface_create(canvas.surface) else {
+                throw GraphvizError.render(format: "cairo page", messages: ["no tee surface"])
+            }
+            defer { cairo_surface_destroy(tee) }
+            guard let cr = cairo_create(tee) else { throw GraphvizError.render(format: "cairo page", messages: ["no context"]) }
+            // Keep our own reference: some Graphviz versions release the context they drew with.
+            cairo_reference(cr)
+            defer { cairo_destroy(cr); cairo_destroy(cr) }
+            cairo_translate(cr, x, y)
+            cairo_scale(cr, scale, scale)
+            let status = gvRenderContext(context, graph, "pdf:cairo", UnsafeMutableRawPointer(cr))
+            guard status == 0, capturedMessages.isEmpty, cairo_surface_status(canvas.surface) == CAIRO_STATUS_SUCCESS else {
+                throw GraphvizError.render(format: "cairo page", messages: capturedMessages)
+            }
+        }
+
+        /// A PNG at `dpi`: the diagram drawn on a white Cairo image surface, then encoded
+        /// by `PNGEncoder` (fast, and it records the resolution).
+        public func renderPNG(dpi: Double) throws -> [UInt8] {
+            let (w, h) = size
+            guard w > 0, h > 0 else { throw GraphvizError.render(format: "png", messages: ["empty layout"]) }
+            let scale = dpi / 72
+            let canvas = CairoPNG(width: Int((w * scale).rounded(.up)), height: Int((h * scale).rounded(.up)))
+            canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
+            try draw(on: canvas, x: 0, y: 0, scale: scale)
+            return canvas.encodedPNG(dpi: dpi)
         }
     }
 
     /// Renders to a file, written to a temporary name and renamed when complete.
-    public func render(dot: String, format: Format, dpi: Double? = nil, to path: String) throws {
-        let bytes = try render(dot: dot, format: format, dpi: dpi)
+    public func render(dot: String, format: Format, dpi: Double? = nil, imagePath: String? = nil, to path: String) throws {
+        let bytes = try render(dot: dot, format: format, dpi: dpi, imagePath: imagePath)
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
@@ -112,7 +198,7 @@ public final class Graphviz: @unchecked Sendable {
     }
 
     /// cgraph copies attribute names and values (agstrdup) but takes them as `char *`.
-    private func setGraphAttribute(_ graph: UnsafeMutablePointer<Agraph_t>, name: String, value: String) {
+    static func setAttribute(_ graph: UnsafeMutablePointer<Agraph_t>, name: String, value: String) {
         let n = strdup(name), v = strdup(value), d = strdup("")
         defer { free(n); free(v); free(d) }
         _ = agsafeset(graph, n, v, d)

@@ -1,0 +1,66 @@
+import Foundation
+import Interpretation
+
+/// Draws the diagrams of a share of the test instances: their DOT text, text twin, PNG,
+/// SVG and PDF, and the booklets they belong to. Instances are shared out by booklet
+/// class (class c goes to shard c mod n), so each booklet is written by one process and
+/// every instance is drawn once. Graphviz is not thread-safe: shards run as processes.
+public struct DiagramShard {
+    public var shard: Int
+    public var shards: Int
+    public var dpi: Double
+    public var grouping: BookletGrouping
+
+    public init(shard: Int, shards: Int, dpi: Double, grouping: BookletGrouping) {
+        self.shard = shard
+        self.shards = shards
+        self.dpi = dpi
+        self.grouping = grouping
+    }
+
+    /// The booklet classes of this shard.
+    public func classes(of inputs: ReportInputs) -> [Int] {
+        (0..<inputs.classNames.count).filter { $0 % shards == shard }
+    }
+
+    /// Writes into `reportFolder` (its `diagrams/`) and `pdfFolder`, both staging folders.
+    public func run(_ inputs: ReportInputs, reportFolder: String, pdfFolder: String, progress: (String) -> Void) throws {
+        let diagramsFolder = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
+        let images = try ImageStore(folder: (reportFolder as NSString).appendingPathComponent(ReportLayout.images),
+                                    prefix: ReportLayout.imagePrefix)
+        let mine = classes(of: inputs)
+        let total = inputs.saved.records.filter { mine.contains(inputs.bookletClass(of: $0, by: grouping)) }.count
+        var done = 0
+        for c in mine {
+            let members = inputs.saved.records.filter { inputs.bookletClass(of: $0, by: grouping) == c }.map(\.index)
+            let bookletPath = (pdfFolder as NSString).appendingPathComponent(ReportLayout.booklet(classIndex: c, classNames: inputs.classNames))
+            let booklet = try CairoPDF(path: bookletPath, width: Booklet.pageWidth, height: Booklet.pageHeight)
+            Booklet.cover(booklet, classIndex: c, members: members, inputs: inputs, grouping: grouping)
+            for i in members {
+                let input = try inputs.diagramInput(i, images: images)
+                let dot = InstanceDiagram.dot(input)
+                let text = inputs.saved.text(for: i)
+                try write(Data(dot.utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "dot")))
+                try write(Data((text + "\n").utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "txt")))
+                try Graphviz.shared.withLayout(dot: dot, imagePath: diagramsFolder) { graph in
+                    for format in Graphviz.Format.allCases {
+                        let bytes = try graph.render(format, dpi: dpi)
+                        try write(Data(bytes), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, format.rawValue)))
+                    }
+                    booklet.newPage()
+                    try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
+                                             classNames: inputs.classNames)
+                }
+                done += 1
+                if done % 250 == 0 || done == total { progress("\(done)/\(total) diagrams") }
+            }
+            try booklet.finish()
+        }
+    }
+
+    private func write(_ data: Data, _ path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw GraphvizError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Interpretation
+
+/// The static HTML report: the summary page with the instance browser, one page per test
+/// instance and one per cluster. Every link is relative and every byte is local (no CDN,
+/// no fetch): the data the browser filters is a script file loaded by a `<script>` tag,
+/// which works from `file://`.
+public struct HTMLReport {
+    public let inputs: ReportInputs
+    public let templates: HTMLTemplates
+    public let folder: String
+    public let grouping: BookletGrouping
+    public var generator = ""
+
+    public init(inputs: ReportInputs, templates: HTMLTemplates, folder: String, grouping: BookletGrouping) {
+        self.inputs = inputs
+        self.templates = templates
+        self.folder = folder
+        self.grouping = grouping
+    }
+
+    var saved: SavedInterpretation { inputs.saved }
+    var names: [String] { inputs.classNames }
+
+    static func percent(_ x: Double?) -> String { x.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a" }
+
+    /// Fields every page's layout uses; `root` leads back to the report's folder.
+    func common(title: String, root: String) -> [String: Any] {
+        ["title": title, "root": root, "dataName": saved.dataName.isEmpty ? "data" : saved.dataName, "layer": saved.layer,
+         "nTest": saved.records.count, "generator": generator]
+    }
+
+    func write(_ text: String, to relative: String) throws {
+        let path = (folder as NSString).appendingPathComponent(relative)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw ReportError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
+        }
+    }
+
+    public func writeAll(k1: Int, k2: Int, progress: (String) -> Void) throws {
+        for asset in HTMLTemplates.assets {
+            let source = (templates.folder as NSString).appendingPathComponent(asset)
+            guard let data = FileManager.default.contents(atPath: source) else {
+                throw ReportError.templates(path: source, problem: "cannot be read")
+            }
+            try write(String(decoding: data, as: UTF8.self), to: asset)
+        }
+        try writeFigures()
+        try write(dataScript(), to: "data.js")
+        try write(templates.render("index", indexPage(k1: k1, k2: k2)), to: "index.html")
+        progress("HTML: summary and browser written")
+        for (c, node) in saved.level1.enumerated() {
+            try write(templates.render("cluster", clusterPage(node, parent: nil, children: saved.level2[c])), to: ReportLayout.clusterPage(node.id))
+            for child in saved.level2[c] {
+                try write(templates.render("cluster", clusterPage(child, parent: node, children: [])), to: ReportLayout.clusterPage(child.id))
+            }
+        }
+        progress("HTML: \(saved.level1.count + saved.level2.reduce(0) { $0 + $1.count }) cluster pages written")
+        for i in saved.records.indices {
+            try write(templates.render("instance", instancePage(i)), to: ReportLayout.instancePage(i))
+        }
+        progress("HTML: \(saved.records.count) instance pages written")
+    }
+
+    func writeFigures() throws {
+        let figures = (folder as NSString).appendingPathComponent(ReportLayout.figures)
+        do { try FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true) } catch {
+            throw ReportError.write(path: figures, problem: "cannot be created (\(error.localizedDescription))")
+        }
+        try Charts.confusionMatrix(saved.metrics.confusion_cnn_vs_truth, classNames: names, rowTitle: "true label",
+                                   columnTitle: "CNN prediction", path: (figures as NSString).appendingPathComponent("confusion-cnn-vs-truth.png"))
+        try Charts.confusionMatrix(saved.metrics.confusion_inte_vs_cnn, classNames: names, rowTitle: "CNN prediction",
+                                   columnTitle: "CNN-INTE prediction", path: (figures as NSString).appendingPathComponent("confusion-inte-vs-cnn.png"))
+    }
+
+    func thumbnail(_ i: Int, images: ImageStore) -> String {
+        ReportLayout.diagrams + "/" + images.name(inputs.testImage(i), rows: inputs.dataset.rows, columns: inputs.dataset.columns)
+    }
+
+    var thumbnails: ImageStore {
+        // Names only (nothing is written through it): the shards wrote the files.
+        (try? ImageStore(folder: (folder as NSString).appendingPathComponent(ReportLayout.images), prefix: ReportLayout.imagePrefix))!
+    }
+
+    /// `window.CNNINTE = {classes, clusters, rows}`; a row is
+    /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail].
+    func dataScript() -> String {
+        let images = thumbnails
+        var out = "// One row per test instance: index, true, CNN, CNN probability, CNN-INTE, its vote share, level-1, level-2, thumbnail.\n"
+        out += "window.CNNINTE = {\n\"classes\": [" + names.map(Escaping.javaScript).joined(separator: ",") + "],\n"
+        var clusterIDs: [String] = []
+        for (c, node) in saved.level1.enumerated() { clusterIDs.append(node.id); clusterIDs += saved.level2[c].map(\.id) }
+        out += "\"clusters\": [" + clusterIDs.map(Escaping.javaScript).joined(separator: ",") + "],\n\"rows\": [\n"
+        out += saved.records.map { r in
+            "[\(r.index),\(r.label),\(r.cnnPrediction),\(String(format: "%.4f", r.cnnProbability)),\(r.intePrediction),"
+                + "\(String(format: "%.3f", r.votes[r.intePrediction])),\(r.route.level1),\(r.route.level2),"
+                + Escaping.javaScript(thumbnail(r.index, images: images)) + "]"
+        }.joined(separator: ",\n")
+        return out + "\n]};\n"
+    }
+
+    func indexPage(k1: Int, k2: Int) -> [String: Any] {
+        let m = saved.metrics
+        var page = common(title: "cnn-inte report: \(saved.dataName)", root: "")
+        let records = saved.records
+        page["layerWidth"] = saved.layerWidth
+        page["k1"] = k1
+        page["k2"] = k2
+        page["cnnAccuracy"] = Self.percent(m.cnn_test_accuracy)
+        page["inteAccuracy"] = Self.percent(m.inte_test_accuracy)
+        page["fidelity"] = Self.percent(m.fidelity)
+        page["disagreements"] = records.filter { !$0.agrees }.count
+        page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
+        page["trainCount"] = saved.level1.reduce(0) { $0 + $1.size }
+        page["bookletGrouping"] = grouping == .inte ? "CNN-INTE prediction" : "true label"
+        page["classes"] = names.indices.map { c -> [String: Any] in
+            let mine = records.filter { $0.label == c }
+            let n = mine.count
+            let file = ReportLayout.booklet(classIndex: c, classNames: names)
+            return ["name": names[c], "color": Palette.classColor(c), "count": n,
+                    "cnnAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.cnnPrediction == c }.count) / Double(n)),
+                    "inteAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.intePrediction == c }.count) / Double(n)),
+                    "fidelity": Self.percent(c < m.fidelity_per_class.count ? m.fidelity_per_class[c] : nil),
+                    "booklet": "../pdf/" + file, "bookletName": file]
+        }
+        page["clusters"] = saved.level1.map { chip($0, root: "") }
+        return page
+    }
+
+    func chip(_ node: ClusterNode, root: String) -> [String: Any] {
+        ["id": node.id, "size": node.size, "majority": names[node.majority], "color": Palette.classColor(node.majority),
+         "href": root + ReportLayout.clusterPage(node.id)]
+    }
+
+    func instancePage(_ i: Int) -> [String: Any] {
+        let r = saved.records[i]
+        var page = common(title: "Test image #\(i)", root: "../")
+        page["index"] = i
+        page["truth"] = names[r.label]
+        page["cnn"] = names[r.cnnPrediction]
+        page["inte"] = names[r.intePrediction]
+        page["probability"] = String(format: "%.3f", r.cnnProbability)
+        page["agrees"] = r.agrees
+        page["cnnRight"] = r.cnnPrediction == r.label
+        for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
+        page["text"] = saved.text(for: i)
+        let c1 = saved.level1[r.route.level1], c2 = saved.level2[r.route.level1][r.route.level2]
+        page["level1"] = c1.id
+        page["level2"] = c2.id
+        page["level1Page"] = ReportLayout.clusterPage(c1.id)
+        page["level2Page"] = ReportLayout.clusterPage(c2.id)
+        if i > 0 { page["previous"] = "\(i - 1).html"; page["previousIndex"] = i - 1 }
+        if i + 1 < saved.records.count { page["next"] = "\(i + 1).html"; page["nextIndex"] = i + 1 }
+        return page
+    }
+
+    func clusterPage(_ node: ClusterNode, parent: ClusterNode?, children: [ClusterNode]) -> [String: Any] {
+        let levelName = node.level == 1 ? "Level-1 cluster" : "Level-2 cluster"
+        var page = common(title: "\(levelName) \(node.id)", root: "../")
+        page["levelName"] = levelName
+        page["id"] = node.id
+        page["size"] = node.size
+        page["purity"] = Self.percent(node.purity)
+        page["majority"] = names[node.majority]
+        page["meanDistance"] = String(format: "%.2f", node.meanDistance)
+        if let parent {
+            page["parent"] = parent.id
+            page["parentHref"] = "../" + ReportLayout.clusterPage(parent.id)
+        }
+        page["hasChildren"] = !children.isEmpty
+        page["children"] = children.map { chip($0, root: "../") }
+        let top = max(1, node.predictionHistogram.max() ?? 1)
+        page["composition"] = names.indices.filter { node.predictionHistogram[$0] > 0 || node.labelHistogram[$0] > 0 }.map { c -> [String: Any] in
+            ["name": names[c], "color": Palette.classColor(c), "predicted": node.predictionHistogram[c], "truth": node.labelHistogram[c],
+             "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
+        }
+        let images = thumbnails
+        page["prototypes"] = node.prototypes.map { t -> [String: Any] in
+            ["train": t, "src": ReportLayout.diagrams + "/" + images.name(inputs.trainImage(t), rows: inputs.dataset.rows, columns: inputs.dataset.columns)]
+        }
+        let parts = node.id.split(separator: ".").compactMap { Int($0) }
+        let members = saved.records.filter { $0.route.level1 == parts[0] && (parts.count < 2 || $0.route.level2 == parts[1]) }
+        page["testCount"] = members.count
+        page["members"] = members.map { r -> [String: Any] in
+            ["index": r.index, "href": ReportLayout.instancePage(r.index), "thumb": thumbnail(r.index, images: images),
+             "truth": names[r.label], "cnn": names[r.cnnPrediction], "inte": names[r.intePrediction],
+             "status": !r.agrees ? "disagree" : (r.cnnPrediction != r.label ? "wrong" : "")]
+        }
+        return page
+    }
+}

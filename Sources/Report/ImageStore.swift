@@ -1,0 +1,57 @@
+import Foundation
+
+/// Small grey-scale PNGs (input digits, prototypes) in one folder, each named after a
+/// hash of its content: Graphviz caches images by file name for the life of the process,
+/// so a name must never stand for two different pictures. Identical pictures share a file.
+public final class ImageStore {
+    /// The folder the files go in, and the prefix the DOT text uses for them (the DOT is
+    /// rendered with `imagepath` set to the folder that holds `prefix`).
+    public let folder: String
+    public let prefix: String
+    /// Each pixel becomes `scale` x `scale` pixels, so digits stay crisp.
+    public let scale: Int
+    private var written: [UInt64: String] = [:]
+
+    public init(folder: String, prefix: String = "img/", scale: Int = 2) throws {
+        self.folder = folder
+        self.prefix = prefix
+        self.scale = scale
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CairoError.status(path: folder, message: "cannot be created (\(error.localizedDescription))")
+        }
+    }
+
+    /// The name (with prefix) of the PNG of a grey image (0 = paper, 255 = ink), written
+    /// on first use.
+    public func grey<C: Collection>(_ pixels: C, rows: Int, columns: Int) throws -> String where C.Element == UInt8 {
+        let hash = ImageStore.fnv1a(pixels, rows: rows, columns: columns, scale: scale)
+        if let name = written[hash] { return name }
+        let file = String(format: "g-%016llx.png", hash)
+        let path = (folder as NSString).appendingPathComponent(file)
+        if !FileManager.default.fileExists(atPath: path) {
+            let canvas = CairoPNG(width: columns * scale, height: rows * scale)
+            canvas.greyImage(Array(pixels), rows: rows, columns: columns, x: 0, y: 0,
+                             width: Double(columns * scale), height: Double(rows * scale))
+            try canvas.writePNG(to: path)
+        }
+        let name = prefix + file
+        written[hash] = name
+        return name
+    }
+
+    /// The name `grey` gives these pixels, without writing anything.
+    public func name<C: Collection>(_ pixels: C, rows: Int, columns: Int) -> String where C.Element == UInt8 {
+        prefix + String(format: "g-%016llx.png", ImageStore.fnv1a(pixels, rows: rows, columns: columns, scale: scale))
+    }
+
+    /// 64-bit FNV-1a over the shape and the pixels: stable across runs and machines.
+    static func fnv1a<C: Collection>(_ pixels: C, rows: Int, columns: Int, scale: Int) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        for v in [rows, columns, scale] { for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: v >> shift)) } }
+        for p in pixels { mix(p) }
+        return h
+    }
+}

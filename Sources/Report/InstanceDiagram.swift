@@ -1,0 +1,162 @@
+import Foundation
+import Interpretation
+
+/// The DOT text of one test instance's interpretation (the project's method notes,
+/// section 6): input -> layer -> level-1 cluster -> level-2 cluster -> forest votes ->
+/// CNN-INTE decision, the path in the highlight colour, the CNN's prediction and the truth
+/// beside the decision, the runner-up cluster greyed. A pure function of its input: no
+/// file is read, nothing is rendered here.
+public enum InstanceDiagram {
+    public struct Input: Sendable {
+        public var record: InstanceRecord
+        public var classNames: [String]
+        public var layer: String
+        public var layerWidth: Int
+        public var level1: ClusterNode
+        public var level2: ClusterNode
+        public var runnerUp: ClusterNode?
+        /// Trees of the level-1 cluster's forest; 0 for a constant learner.
+        public var trees: Int
+        /// Image file names as the DOT refers to them (resolved through `imagepath`).
+        public var inputImage: String
+        public var level1Prototypes: [String]
+        public var level2Prototypes: [String]
+
+        public init(record: InstanceRecord, classNames: [String], layer: String, layerWidth: Int, level1: ClusterNode,
+                    level2: ClusterNode, runnerUp: ClusterNode?, trees: Int, inputImage: String,
+                    level1Prototypes: [String], level2Prototypes: [String]) {
+            self.record = record
+            self.classNames = classNames
+            self.layer = layer
+            self.layerWidth = layerWidth
+            self.level1 = level1
+            self.level2 = level2
+            self.runnerUp = runnerUp
+            self.trees = trees
+            self.inputImage = inputImage
+            self.level1Prototypes = level1Prototypes
+            self.level2Prototypes = level2Prototypes
+        }
+    }
+
+    /// Most prototypes drawn per cluster, and most classes listed per histogram.
+    public static let prototypesShown = 3
+    public static let barsShown = 3
+
+    public static func dot(_ input: Input) -> String {
+        let r = input.record
+        func name(_ c: Int) -> String { Escaping.html(c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)") }
+        let agrees = r.agrees
+        let cnnRight = r.cnnPrediction == r.label
+        let hl = Palette.highlight
+        let title = agrees
+            ? "Test image #\(r.index): CNN-INTE agrees with the CNN (\(name(r.cnnPrediction)))"
+            : "Test image #\(r.index): CNN-INTE (\(name(r.intePrediction))) DISAGREES with the CNN (\(name(r.cnnPrediction)))"
+        var lines: [String] = []
+        lines.append("digraph instance_\(r.index) {")
+        lines.append("  graph [rankdir=LR, bgcolor=\"white\", fontname=\"\(Palette.font)\", fontsize=15, nodesep=0.3, ranksep=0.4, pad=0.15,")
+        lines.append("         labelloc=t, fontcolor=\"\(agrees ? Palette.text : Palette.alarm)\", label=<\(agrees ? title : "<B>\(title)</B>")>];")
+        lines.append("  node [shape=plain, fontname=\"\(Palette.font)\", fontsize=10, fontcolor=\"\(Palette.text)\"];")
+        lines.append("  edge [color=\"\(hl)\", penwidth=2.2, arrowsize=0.7];")
+
+        // Input image and true label.
+        lines.append("  input [label=<" + box(border: hl, fill: Palette.highlightFill, rows: [
+            "<TR><TD><IMG SRC=\(attr(input.inputImage))/></TD></TR>",
+            "<TR><TD><B>test #\(r.index)</B></TD></TR>",
+            "<TR><TD>true label: \(name(r.label))</TD></TR>",
+        ]) + ">];")
+
+        lines.append("  layer [label=<" + box(border: hl, fill: Palette.highlightFill, rows: [
+            "<TR><TD><B>\(Escaping.html(input.layer))</B></TD></TR>",
+            "<TR><TD>\(input.layerWidth) units</TD></TR>",
+        ]) + ">];")
+
+        lines.append("  l1 [label=<" + clusterBox(title: "level-1 cluster \(Escaping.html(input.level1.id))", node: input.level1,
+                                                    distance: r.route.level1Distances[r.route.level1],
+                                                    prototypes: input.level1Prototypes, name: name) + ">];")
+        lines.append("  l2 [label=<" + clusterBox(title: "level-2 cluster \(Escaping.html(input.level2.id))", node: input.level2,
+                                                    distance: r.route.level2Distance,
+                                                    prototypes: input.level2Prototypes, name: name) + ">];")
+
+        // The forest's votes (or the constant learner).
+        var learnerRows: [String]
+        if input.trees > 0 {
+            learnerRows = ["<TR><TD COLSPAN=\"3\"><B>random forest of cluster \(Escaping.html(input.level1.id))</B></TD></TR>",
+                           "<TR><TD COLSPAN=\"3\">\(input.trees) trees · vote shares</TD></TR>"]
+        } else {
+            learnerRows = ["<TR><TD COLSPAN=\"3\"><B>constant learner of cluster \(Escaping.html(input.level1.id))</B></TD></TR>",
+                           "<TR><TD COLSPAN=\"3\">its members all got one prediction</TD></TR>"]
+        }
+        learnerRows += bars(shares: r.votes, name: name)
+        lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">];")
+
+        // The decision, with the CNN and the truth beside it.
+        let decisionColor = agrees ? hl : Palette.alarm
+        lines.append("  decision [label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLPADDING=\"6\" BGCOLOR=\"\(decisionColor)\">"
+                     + "<TR><TD><FONT COLOR=\"white\" POINT-SIZE=\"13\"><B>CNN-INTE: \(name(r.intePrediction))</B></FONT></TD></TR></TABLE>>];")
+        let cnnColor = agrees ? Palette.agree : Palette.alarm
+        let cnnText = "CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability))) "
+            + (agrees ? "✓ agrees" : "✗ DISAGREES")
+        lines.append("  cnn [label=<" + box(border: cnnColor, fill: agrees ? "white" : Palette.alarmFill, rows: [
+            "<TR><TD>" + (agrees ? cnnText : "<B>\(cnnText)</B>") + "</TD></TR>"]) + ">];")
+        let truthColor = cnnRight ? Palette.agree : Palette.alarm
+        let truthText = cnnRight ? "truth: \(name(r.label)) ✓ CNN right" : "<B>truth: \(name(r.label)) ✗ CNN wrong</B>"
+        lines.append("  truth [label=<" + box(border: truthColor, fill: cnnRight ? "white" : Palette.alarmFill,
+                                             rows: ["<TR><TD>\(truthText)</TD></TR>"]) + ">];")
+        if let runner = input.runnerUp, let runnerIndex = r.route.runnerUp {
+            let text = "runner-up: level-1 cluster \(Escaping.html(runner.id)) (mostly \(name(runner.majority))), distance "
+                + String(format: "%.2f", r.route.level1Distances[runnerIndex])
+            lines.append("  runner [label=<" + box(border: Palette.muted, fill: "white",
+                                                  rows: ["<TR><TD><FONT COLOR=\"\(Palette.muted)\">\(text)</FONT></TD></TR>"]) + ">];")
+        }
+
+        lines.append("  input -> layer -> l1 -> l2 -> learner -> decision;")
+        lines.append("  decision -> cnn [color=\"\(cnnColor)\", penwidth=1.2, arrowhead=none, style=dashed];")
+        lines.append("  decision -> truth [color=\"\(truthColor)\", penwidth=1.2, arrowhead=none, style=dashed];")
+        if input.runnerUp != nil {
+            lines.append("  layer -> runner [color=\"#BBBBBB\", penwidth=1, style=dashed];")
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A rounded summary of one cluster: size, distance, prototypes and the CNN's
+    /// predictions over its members.
+    static func clusterBox(title: String, node: ClusterNode, distance: Float, prototypes: [String],
+                           name: (Int) -> String) -> String {
+        let shown = Array(prototypes.prefix(prototypesShown))
+        var rows = ["<TR><TD COLSPAN=\"3\"><B>\(title)</B></TD></TR>",
+                    "<TR><TD COLSPAN=\"3\">\(node.size) training images · distance \(String(format: "%.2f", distance))</TD></TR>"]
+        if !shown.isEmpty {
+            rows.append("<TR>" + shown.map { "<TD><IMG SRC=\(attr($0))/></TD>" }.joined()
+                        + String(repeating: "<TD></TD>", count: prototypesShown - shown.count) + "</TR>")
+        }
+        let total = max(1, node.predictionHistogram.reduce(0, +))
+        rows += bars(shares: node.predictionHistogram.map { Double($0) / Double(total) }, name: name)
+        return box(border: Palette.highlight, fill: Palette.highlightFill, rows: rows)
+    }
+
+    /// The top classes of a share vector as rows of coloured bars, largest first.
+    static func bars(shares: [Double], name: (Int) -> String) -> [String] {
+        let order = shares.indices.filter { shares[$0] > 0 }
+            .sorted { shares[$0] > shares[$1] || (shares[$0] == shares[$1] && $0 < $1) }.prefix(barsShown)
+        return order.map { c in
+            let width = max(1, Int((90 * shares[c]).rounded()))
+            return "<TR><TD ALIGN=\"LEFT\">\(name(c))</TD><TD ALIGN=\"LEFT\" COLSPAN=\"2\"><TABLE BORDER=\"0\" CELLPADDING=\"0\" CELLSPACING=\"0\"><TR>"
+                + "<TD WIDTH=\"\(width)\" HEIGHT=\"8\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"\(Palette.classColor(c))\"></TD>"
+                + "<TD>&nbsp;\(percent(shares[c]))</TD></TR></TABLE></TD></TR>"
+        }
+    }
+
+    /// A share as a whole percentage; a share that rounds to 0 still shows as present.
+    static func percent(_ share: Double) -> String {
+        share > 0 && share < 0.005 ? "&lt;1%" : String(format: "%.0f%%", 100 * share)
+    }
+
+    static func box(border: String, fill: String, rows: [String]) -> String {
+        "<TABLE BORDER=\"1\" COLOR=\"\(border)\" CELLBORDER=\"0\" CELLPADDING=\"3\" BGCOLOR=\"\(fill)\">" + rows.joined() + "</TABLE>"
+    }
+
+    /// An attribute value in an HTML-like label, quotes included.
+    static func attr(_ value: String) -> String { "\"" + Escaping.html(value) + "\"" }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Interpretation
+
+/// The report stage in three steps. `prepare` writes what every shard needs (prototype
+/// images) and the cluster-tree diagram; the shards (in this process or in workers) draw
+/// the instances and booklets; `finish` writes the HTML, which links to all of it.
+public struct ReportBuilder {
+    public let inputs: ReportInputs
+    public let dpi: Double
+    public let grouping: BookletGrouping
+
+    public init(inputs: ReportInputs, dpi: Double, grouping: BookletGrouping) {
+        self.inputs = inputs
+        self.dpi = dpi
+        self.grouping = grouping
+    }
+
+    public func prepare(reportFolder: String) throws {
+        let saved = inputs.saved
+        let images = try ImageStore(folder: (reportFolder as NSString).appendingPathComponent(ReportLayout.images),
+                                    prefix: ReportLayout.imagePrefix)
+        var prototypes: [String: [String]] = [:]
+        for node in saved.level1 + saved.level2.flatMap({ $0 }) {
+            prototypes[node.id] = try node.prototypes.map {
+                try images.grey(inputs.trainImage($0), rows: inputs.dataset.rows, columns: inputs.dataset.columns)
+            }
+        }
+        let root = ClusterNode(id: "root", level: 0, size: saved.level1.reduce(0) { $0 + $1.size },
+                               predictionHistogram: sum(saved.level1.map(\.predictionHistogram)),
+                               labelHistogram: sum(saved.level1.map(\.labelHistogram)), majority: 0, purity: 0,
+                               prototypes: [], meanDistance: 0)
+        let dot = GlobalDiagram.dot(.init(root: root, level1: saved.level1, level2: saved.level2, classNames: inputs.classNames,
+                                          layer: saved.layer, layerWidth: saved.layerWidth, prototypes: prototypes))
+        let diagrams = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
+        try Data(dot.utf8).write(to: URL(fileURLWithPath: (diagrams as NSString).appendingPathComponent("tree.dot")))
+        try Graphviz.shared.withLayout(dot: dot, imagePath: diagrams) { graph in
+            for format in Graphviz.Format.allCases {
+                let path = (diagrams as NSString).appendingPathComponent("tree.\(format.rawValue)")
+                do { try Data(try graph.render(format, dpi: dpi)).write(to: URL(fileURLWithPath: path)) } catch let error as GraphvizError {
+                    throw error
+                } catch {
+                    throw ReportError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
+                }
+            }
+        }
+    }
+
+    public func shard(_ shard: Int, of shards: Int) -> DiagramShard {
+        DiagramShard(shard: shard, shards: shards, dpi: dpi, grouping: grouping)
+    }
+
+    public func finish(reportFolder: String, templates: HTMLTemplates, generator: String, progress: (String) -> Void) throws {
+        var html = HTMLReport(inputs: inputs, templates: templates, folder: reportFolder, grouping: grouping)
+        html.generator = generator
+        try html.writeAll(k1: inputs.saved.level1.count, k2: inputs.saved.level2.map(\.count).max() ?? 0, progress: progress)
+    }
+
+    private func sum(_ histograms: [[Int]]) -> [Int] {
+        var total = [Int](repeating: 0, count: inputs.classNames.count)
+        for h in histograms { for (c, v) in h.enumerated() where c < total.count { total[c] += v } }
+        return total
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where every file of the report lives, relative to `<output>/report/` (so the folder can
+/// be zipped and moved) and `<output>/pdf/`:
+///
+///     report/index.html            summary, confusion matrices, the cluster tree, the browser
+///     report/data.js               one row per test instance, loaded by a <script> tag
+///     report/style.css report.js   no CDN, no fetch: everything works from file://
+///     report/instances/N.html      one page per test instance
+///     report/clusters/C.html       one page per cluster ("3", "3.2")
+///     report/diagrams/N.{png,svg,pdf,dot,txt}   the instance's diagram and its text twin
+///     report/diagrams/tree.{png,svg,pdf,dot}    the whole cluster tree
+///     report/diagrams/img/g-HASH.png            digits and prototypes, content-named
+///     report/figures/*.png                      confusion matrices
+///     pdf/digit-D.pdf (or pdf/<class name>.pdf)  one booklet per class
+public enum ReportLayout {
+    public static let diagrams = "diagrams"
+    public static let images = "diagrams/img"
+    /// How DOT text names images: relative to the diagrams folder, so a `.dot` file
+    /// re-renders from inside that folder and an SVG finds its images beside it.
+    public static let imagePrefix = "img/"
+    public static let instances = "instances"
+    public static let clusters = "clusters"
+    public static let figures = "figures"
+
+    public static func diagram(_ index: Int, _ ext: String) -> String { "\(diagrams)/\(index).\(ext)" }
+    public static func instancePage(_ index: Int) -> String { "\(instances)/\(index).html" }
+    public static func clusterPage(_ id: String) -> String { "\(clusters)/\(id).html" }
+
+    /// The booklet file of class `c`: `digit-7.pdf` for digits, else a file-safe form of
+    /// the class name (`t-shirt-top.pdf` for Fashion-MNIST's "T-shirt/top").
+    public static func booklet(classIndex c: Int, classNames: [String]) -> String {
+        let name = classNames[c]
+        if name == "\(c)" { return "digit-\(c).pdf" }
+        let slug = bookletSlugBase(name)
+        let duplicates = classNames.indices.filter { $0 != c && bookletSlugBase(classNames[$0]) == slug }
+        return duplicates.isEmpty ? "\(slug).pdf" : "\(slug)-\(c).pdf"
+    }
+
+    static func bookletSlugBase(_ name: String) -> String {
+        var slug = ""
+        for ch in name.lowercased().unicodeScalars {
+            if CharacterSet.alphanumerics.contains(ch) && ch.isASCII { slug.unicodeScalars.append(ch) } else if !slug.hasSuffix("-") { slug += "-" }
+        }
+        slug = slug.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return slug.isEmpty ? "class" : slug
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Looks at a generated report as a user would: headless Chromium screenshots of the
+# index, one instance page and one cluster page, and pdftoppm pages of one booklet.
+# Needs the Debian packages chromium and poppler-utils.
+#
+#   Tests/browser/screenshot.sh [OUTPUT_DIR] [SHOTS_DIR]
+#
+# OUTPUT_DIR is the folder holding report/ and pdf/ (default: Output); the pictures go to
+# SHOTS_DIR (default: OUTPUT_DIR/screenshots).
+set -euo pipefail
+output="${1:-Output}"
+shots="${2:-$output/screenshots}"
+report="$(cd "$output/report" && pwd)"
+mkdir -p "$shots"
+for tool in chromium pdftoppm; do
+    command -v "$tool" >/dev/null || { echo "screenshot.sh: $tool is missing (apt-get install chromium poppler-utils)" >&2; exit 1; }
+done
+
+shoot() { # name url width height
+    chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --allow-file-access-from-files \
+        --window-size="$3,$4" --virtual-time-budget=3000 --screenshot="$shots/$1.png" "$2" >/dev/null 2>&1
+    echo "$shots/$1.png"
+}
+
+shoot index "file://$report/index.html" 1400 3200
+shoot index-filtered "file://$report/index.html#disagree=1" 1400 1400
+instance="$(ls "$report/instances" | sort -n | head -1)"
+shoot instance "file://$report/instances/$instance" 1400 1100
+shoot cluster "file://$report/clusters/0.html" 1400 1400
+
+booklet="$(ls "$output/pdf"/*.pdf | head -1)"
+pdftoppm -r 60 -png -f 1 -l 3 "$booklet" "$shots/booklet"
+ls "$shots"/booklet*.png
