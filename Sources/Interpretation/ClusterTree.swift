@@ -158,4 +158,12 @@ public struct Route: Codable, Equatable, Sendable {
     /// Distance to every level-1 centroid.
     public var level1Distances: [Float]
     public var level2Distance: Float
+
+    public init(level1: Int, level2: Int, runnerUp: Int?, level1Distances: [Float], level2Distance: Float) {
+        self.level1 = level1
+        self.level2 = level2
+        self.runnerUp = runnerUp
+        self.level1Distances = level1Distances
+        self.level2Distance = level2Distance
+    }
 }

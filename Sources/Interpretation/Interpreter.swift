@@ -12,6 +12,17 @@ public struct InstanceRecord: Codable, Equatable, Sendable {
     public var votes: [Double]
     public var intePrediction: Int
     public var agrees: Bool { intePrediction == cnnPrediction }
+
+    public init(index: Int, label: Int, cnnPrediction: Int, cnnProbability: Double, route: Route, votes: [Double],
+                intePrediction: Int) {
+        self.index = index
+        self.label = label
+        self.cnnPrediction = cnnPrediction
+        self.cnnProbability = cnnProbability
+        self.route = route
+        self.votes = votes
+        self.intePrediction = intePrediction
+    }
 }
 
 /// Everything the interpretation stage fits.

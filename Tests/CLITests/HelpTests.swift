@@ -26,7 +26,7 @@ final class HelpTests: XCTestCase {
               interpret               Cluster a hidden layer, fit the forests, write
                                       <output>/interpretation.
               report                  Draw every test instance and write the HTML report
-                                      and PDF booklets.
+                                      and PDF booklets from saved artifacts.
               explain                 Print the interpretation path of one test instance.
               features                Write a layer's activations for every image of a
                                       split to a .npy file (rows = images).
@@ -109,5 +109,38 @@ final class HelpTests: XCTestCase {
             XCTAssertEqual(result.status, 0, name)
             XCTAssertTrue(result.stdout.contains("USAGE: cnn-inte \(name)"), "\(name): \(result.stdout)")
         }
+    }
+
+    func testReportHelpHidesWorkerOptions() {
+        XCTAssertEqual(CNNInte.helpMessage(for: ReportCommand.self, columns: 80), """
+            OVERVIEW: Draw every test instance and write the HTML report and PDF booklets
+            from saved artifacts.
+
+            USAGE: cnn-inte report [--data <DIR>] [--classes <FILE>] [--dpi <dpi>] [--booklets-by <booklets-by>] [--jobs <jobs>] [--templates <DIR>] [--output <DIR>] [--quiet]
+
+            OPTIONS:
+              --data <DIR>            A folder holding the four MNIST-format IDX files (raw
+                                      or .gz). Default: the embedded 5,000-digit MNIST
+                                      sample.
+              --classes <FILE>        A text file of class names, one per line in label
+                                      order. Default: classes.txt in the data folder,
+                                      Fashion-MNIST's names for Fashion-MNIST, else the
+                                      digits.
+              --dpi <dpi>             Resolution of the PNG diagrams: 96 for the web, 300
+                                      for print. (default: 96.0)
+              --booklets-by <booklets-by>
+                                      Group the PDF booklets by CNN-INTE prediction (inte)
+                                      or by true label (true). (values: inte, true;
+                                      default: inte)
+              --jobs <jobs>           Processes drawing diagrams in parallel (Graphviz is
+                                      single-threaded). Default: the number of cores.
+              --templates <DIR>       A folder of report templates to use instead of the
+                                      built-in ones (copy Templates/ to start).
+              --output <DIR>          Folder holding model/ and interpretation/; the report
+                                      goes to <output>/report and <output>/pdf. (default:
+                                      Output)
+              --quiet                 Print no progress on stderr.
+              -h, --help              Show help information.
+            """)
     }
 }

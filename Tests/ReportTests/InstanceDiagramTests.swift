@@ -1,0 +1,85 @@
+import Interpretation
+import XCTest
+@testable import Report
+
+/// The DOT emitter is a pure function: exact-string tests on a toy case.
+final class InstanceDiagramTests: XCTestCase {
+    static func node(_ id: String, level: Int, size: Int, histogram: [Int], prototypes: [Int]) -> ClusterNode {
+        let majority = histogram.indices.max { histogram[$0] < histogram[$1] }!
+        return ClusterNode(id: id, level: level, size: size, predictionHistogram: histogram, labelHistogram: histogram,
+                           majority: majority, purity: Double(histogram[majority]) / Double(size), prototypes: prototypes,
+                           meanDistance: 1)
+    }
+
+    static func toyInput(classNames: [String] = ["cat", "dog", "emu"], inte: Int = 1, cnn: Int = 1, label: Int = 1) -> InstanceDiagram.Input {
+        let record = InstanceRecord(index: 7, label: label, cnnPrediction: cnn, cnnProbability: 0.875,
+                                    route: Route(level1: 1, level2: 0, runnerUp: 0, level1Distances: [4.5, 2.25], level2Distance: 1.5),
+                                    votes: [0, 0.75, 0.25], intePrediction: inte)
+        return InstanceDiagram.Input(
+            record: record, classNames: classNames, layer: "fc1", layerWidth: 16,
+            level1: node("1", level: 1, size: 40, histogram: [0, 30, 10], prototypes: [3, 4]),
+            level2: node("1.0", level: 2, size: 20, histogram: [0, 20, 0], prototypes: [3]),
+            runnerUp: node("0", level: 1, size: 60, histogram: [59, 1, 0], prototypes: [9]), trees: 10,
+            inputImage: "img/g-input.png", level1Prototypes: ["img/g-3.png", "img/g-4.png"], level2Prototypes: ["img/g-3.png"])
+    }
+
+    func testGoldenDOTOfAnAgreeingInstance() {
+        let expected = #"""
+        digraph instance_7 {
+          graph [rankdir=LR, bgcolor="white", fontname="DejaVu Sans", fontsize=15, nodesep=0.3, ranksep=0.4, pad=0.15,
+                 labelloc=t, fontcolor="#1A1A1A", label=<Test image #7: CNN-INTE agrees with the CNN (dog)>];
+          node [shape=plain, fontname="DejaVu Sans", fontsize=10, fontcolor="#1A1A1A"];
+          edge [color="#B85C00", penwidth=2.2, arrowsize=0.7];
+          input [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><IMG SRC="img/g-input.png"/></TD></TR><TR><TD><B>test #7</B></TD></TR><TR><TD>true label: dog</TD></TR></TABLE>>];
+          layer [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><B>fc1</B></TD></TR><TR><TD>16 units</TD></TR></TABLE>>];
+          l1 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>level-1 cluster 1</B></TD></TR><TR><TD COLSPAN="3">40 training images · distance 2.25</TD></TR><TR><TD><IMG SRC="img/g-3.png"/></TD><TD><IMG SRC="img/g-4.png"/></TD><TD></TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;75%</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT">emu</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD>&nbsp;25%</TD></TR></TABLE></TD></TR></TABLE>>];
+          l2 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>level-2 cluster 1.0</B></TD></TR><TR><TD COLSPAN="3">20 training images · distance 1.50</TD></TR><TR><TD><IMG SRC="img/g-3.png"/></TD><TD></TD><TD></TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="90" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;100%</TD></TR></TABLE></TD></TR></TABLE>>];
+          learner [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>random forest of cluster 1</B></TD></TR><TR><TD COLSPAN="3">10 trees · vote shares</TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;75%</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT">emu</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD>&nbsp;25%</TD></TR></TABLE></TD></TR></TABLE>>];
+          decision [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="6" BGCOLOR="#B85C00"><TR><TD><FONT COLOR="white" POINT-SIZE="13"><B>CNN-INTE: dog</B></FONT></TD></TR></TABLE>>];
+          cnn [label=<<TABLE BORDER="1" COLOR="#007A5A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD>CNN: dog (p = 0.875) ✓ agrees</TD></TR></TABLE>>];
+          truth [label=<<TABLE BORDER="1" COLOR="#007A5A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD>truth: dog ✓ CNN right</TD></TR></TABLE>>];
+          runner [label=<<TABLE BORDER="1" COLOR="#8A8A8A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD><FONT COLOR="#8A8A8A">runner-up: level-1 cluster 0 (mostly cat), distance 4.50</FONT></TD></TR></TABLE>>];
+          input -> layer -> l1 -> l2 -> learner -> decision;
+          decision -> cnn [color="#007A5A", penwidth=1.2, arrowhead=none, style=dashed];
+          decision -> truth [color="#007A5A", penwidth=1.2, arrowhead=none, style=dashed];
+          layer -> runner [color="#BBBBBB", penwidth=1, style=dashed];
+        }
+
+        """#
+        XCTAssertEqual(InstanceDiagram.dot(Self.toyInput()), expected)
+    }
+
+    func testDisagreementAndMisclassificationStandOut() {
+        let dot = InstanceDiagram.dot(Self.toyInput(inte: 2, cnn: 1, label: 0))
+        XCTAssertTrue(dot.contains(##"fontcolor="#C62828", label=<<B>Test image #7: CNN-INTE (emu) DISAGREES with the CNN (dog)</B>>"##), dot)
+        XCTAssertTrue(dot.contains(##"BGCOLOR="#C62828"><TR><TD><FONT COLOR="white" POINT-SIZE="13"><B>CNN-INTE: emu</B>"##), dot)
+        XCTAssertTrue(dot.contains("<B>CNN: dog (p = 0.875) ✗ DISAGREES</B>"), dot)
+        XCTAssertTrue(dot.contains("<B>truth: cat ✗ CNN wrong</B>"), dot)
+        XCTAssertTrue(dot.contains(##"decision -> truth [color="#C62828""##), dot)
+    }
+
+    func testClassNamesAreEscapedInDOT() {
+        let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", "<script>alert(\"x\")</script>", "a&b"]))
+        XCTAssertFalse(dot.contains("<script>"))
+        XCTAssertTrue(dot.contains("true label: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), dot)
+        XCTAssertTrue(dot.contains(">a&amp;b<"), dot)
+        // And Graphviz accepts the result.
+        XCTAssertNoThrow(try Graphviz.shared.render(dot: dot.replacingOccurrences(of: #"<IMG SRC="[^"]*"/>"#, with: "",
+                                                                                  options: .regularExpression), format: .svg))
+    }
+
+    func testEscaping() {
+        XCTAssertEqual(Escaping.html(#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;")
+        XCTAssertEqual(Escaping.dotQuoted(#"say "hi" \ bye"#), #""say \"hi\" \\ bye""#)
+        XCTAssertEqual(Escaping.javaScript("</script>\"\\\n"), #""\u003C/script\u003E\"\\\n""#)
+        XCTAssertEqual(InstanceDiagram.percent(0.001), "&lt;1%")
+        XCTAssertEqual(InstanceDiagram.percent(0), "0%")
+    }
+
+    func testBookletNamesAreFileSafe() {
+        XCTAssertEqual(ReportLayout.booklet(classIndex: 7, classNames: (0..<10).map(String.init)), "digit-7.pdf")
+        XCTAssertEqual(ReportLayout.booklet(classIndex: 0, classNames: ["T-shirt/top", "Trouser"]), "t-shirt-top.pdf")
+        XCTAssertEqual(ReportLayout.booklet(classIndex: 1, classNames: ["a/b", "a b"]), "a-b-1.pdf")
+        XCTAssertEqual(ReportLayout.booklet(classIndex: 0, classNames: ["../..", "x"]), "class.pdf")
+    }
+}

@@ -1,0 +1,67 @@
+import CCairo
+import Foundation
+import XCTest
+@testable import Report
+
+/// The parts of rendering written here rather than in Graphviz: the PNG encoder and the
+/// drawing of a laid-out graph on a Cairo PDF page.
+final class RenderPathTests: XCTestCase {
+    func testPNGEncoderRoundTripsThroughCairo() throws {
+        // A 5 x 3 picture with distinct colours in every pixel, so any filter or channel
+        // mistake shows.
+        let canvas = CairoPNG(width: 5, height: 3)
+        for y in 0..<3 {
+            for x in 0..<5 {
+                canvas.fill(rectX: Double(x), y: Double(y), width: 1, height: 1,
+                            color: RGB(red: Double(x) / 4, green: Double(y) / 2, blue: Double((x + y) % 3) / 2))
+            }
+        }
+        let bytes = canvas.encodedPNG(dpi: 300)
+        XCTAssertEqual(pngSize(bytes)?.width, 5)
+        XCTAssertEqual(pngSize(bytes)?.height, 3)
+        let path = NSTemporaryDirectory() + "cnn-inte-png-\(UUID().uuidString).png"
+        defer { unlink(path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let decoded = try XCTUnwrap(cairo_image_surface_create_from_png(path))
+        defer { cairo_surface_destroy(decoded) }
+        XCTAssertEqual(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS)
+        let stride = Int(cairo_image_surface_get_stride(decoded))
+        let data = try XCTUnwrap(cairo_image_surface_get_data(decoded))
+        for y in 0..<3 {
+            for x in 0..<5 {
+                let o = y * stride + 4 * x
+                XCTAssertEqual(Int(data[o + 2]), Int((Double(x) / 4 * 255).rounded()), "red at \(x),\(y)")
+                XCTAssertEqual(Int(data[o + 1]), Int((Double(y) / 2 * 255).rounded()), "green at \(x),\(y)")
+                XCTAssertEqual(Int(data[o]), Int((Double((x + y) % 3) / 2 * 255).rounded()), "blue at \(x),\(y)")
+            }
+        }
+        // pHYs: 300 dpi is 11811 pixels per metre.
+        let phys = try XCTUnwrap(bytes.indices.dropLast(4).first { bytes[$0..<($0 + 4)].elementsEqual("pHYs".utf8) })
+        let perMetre = bytes[(phys + 4)..<(phys + 8)].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual(perMetre, 11811)
+    }
+
+    func testDiagramDrawsOnPDFPagesBetweenOurOwnText() throws {
+        let path = NSTemporaryDirectory() + "cnn-inte-pages-\(UUID().uuidString).pdf"
+        defer { unlink(path) }
+        let pdf = try CairoPDF(path: path, width: 400, height: 300)
+        pdf.text("cover", x: 20, y: 40, size: 12)
+        for label in ["first", "second"] {
+            pdf.newPage()
+            try Graphviz.shared.withLayout(dot: "digraph { a -> b; a [label=\"\(label)\"] }") { graph in
+                let used = try graph.draw(on: pdf, x: 20, y: 20, width: 360, height: 200)
+                XCTAssertGreaterThan(used, 50)
+                XCTAssertLessThanOrEqual(used, 200)
+            }
+            pdf.text("below the diagram", x: 20, y: 260, size: 10)
+        }
+        try pdf.finish()
+        XCTAssertEqual(try pdfPageCount(path), 3)
+    }
+}
+
+/// Pages in a PDF written by Cairo: its page objects are `/Type /Page` (the tree is `/Pages`).
+func pdfPageCount(_ path: String) throws -> Int {
+    let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    return text.components(separatedBy: "/Type /Page").count - 1 - (text.components(separatedBy: "/Type /Pages").count - 1)
+}
