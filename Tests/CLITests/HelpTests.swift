@@ -140,7 +140,9 @@ final class HelpTests: XCTestCase {
                                       goes to <output>/report and <output>/pdf. (default:
                                       Output)
               --quiet                 Print no progress on stderr.
+              --version               Show the version.
               -h, --help              Show help information.
+
             """)
     }
 }
