@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
         case infer
         case interpretation
         case render
+        case renderMemory = "render-memory"
         case report
     }
 
@@ -37,13 +38,16 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("model-output"), help: ArgumentHelp("For the interpretation, render and report figures: an output folder holding model/ (and interpretation/ for render and report), made on --data.", valueName: "DIR"))
     var modelOutput = "Output"
 
+    @Option(name: .customLong("render-count"), help: "Diagrams drawn by the render-memory figure.")
+    var renderCount = 10_000
+
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs))") }
     }
 
     func run() throws {
         // The interpretation figures need a trained model; by default they run only when asked.
-        let sections = only.isEmpty ? Section.allCases.filter { ![.interpretation, .render, .report].contains($0) } : only
+        let sections = only.isEmpty ? Section.allCases.filter { ![.interpretation, .render, .renderMemory, .report].contains($0) } : only
         var results: [String: Any] = [:]
         let progress = Progress(quiet: output.quiet)
         for section in sections {
@@ -100,6 +104,19 @@ struct BenchCommand: ParsableCommand {
                 results["render_svg_ms"] = round3(median(figures.svgMilliseconds))
                 results["render_layout_ms"] = round3(median(figures.layoutMilliseconds))
                 results["render_diagrams"] = sample.count
+            case .renderMemory:
+                let dataset = try dataOptions.load()
+                let inputs = try Reporting.inputs(dataset: dataset, output: modelOutput)
+                let scratch = NSTemporaryDirectory() + "cnn-inte-bench-\(getpid())"
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                let what = ProcessInfo.processInfo.environment["CNN_INTE_RENDER_WHAT"] ?? "all"
+                progress.line("bench: resident memory over \(renderCount) diagrams (\(what)) in one process")
+                let (before, after) = try ReportBench.memoryGrowth(inputs, count: renderCount, what: what, scratch: scratch,
+                                                                   resident: Memory.residentMiB)
+                results["render_memory_diagrams"] = renderCount
+                results["render_rss_before_mib"] = round1(before)
+                results["render_rss_after_mib"] = round1(after)
+                results["render_rss_growth_mib"] = round1(after - before)
             case .report:
                 let dataset = try dataOptions.load()
                 var options = try ReportOptions.parse([])

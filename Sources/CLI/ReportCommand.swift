@@ -94,7 +94,7 @@ enum Reporting {
             var failure: Error?
             do {
                 try builder.shard(0, of: jobs).run(inputs, reportFolder: report.path, pdfFolder: pdf.path) {
-                    progress.line(jobsLabel == 1 ? "report: \($0)" : "report: worker 1/\(jobsLabel): \($0)")
+                    progress.line((jobsLabel == 1 ? "report: \($0)" : "report: worker 1/\(jobsLabel): \($0)"))
                 }
             } catch { failure = error }
             for (w, process) in workers {

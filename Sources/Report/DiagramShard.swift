@@ -42,9 +42,13 @@ public struct DiagramShard {
                 let text = inputs.saved.text(for: i)
                 try write(Data(dot.utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "dot")))
                 try write(Data((text + "\n").utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "txt")))
-                try Graphviz.shared.withLayout(dot: dot, imagePath: diagramsFolder) { graph in
+                let absolute = ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagramsFolder)
+                try Graphviz.shared.withLayout(dot: absolute) { graph in
                     for format in Graphviz.Format.allCases {
-                        let bytes = try graph.render(format, dpi: dpi)
+                        var bytes = try graph.render(format, dpi: dpi)
+                        if format == .svg {
+                            bytes = Array(ReportLayout.withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagramsFolder).utf8)
+                        }
                         try write(Data(bytes), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, format.rawValue)))
                     }
                     booklet.newPage()

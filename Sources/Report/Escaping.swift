@@ -36,6 +36,11 @@ public enum Escaping {
         return out + "\""
     }
 
+    /// Several lines as one DOT quoted string, centred line breaks (`\n`) between them.
+    public static func dotQuoted(lines: [String]) -> String {
+        "\"" + lines.map { String(dotQuoted($0).dropFirst().dropLast()) }.joined(separator: "\\n") + "\""
+    }
+
     /// A string as a JavaScript string literal inside a `<script>` element: quotes,
     /// backslashes, `<` (so `</script>` cannot end the element) and line separators escaped.
     public static func javaScript(_ text: String) -> String {

@@ -37,8 +37,8 @@ public enum GlobalDiagram {
             "  edge [color=\"#9A9A9A\", penwidth=1.2, arrowsize=0.6];",
         ]
         lines.append("  root [label=<" + InstanceDiagram.box(border: Palette.text, fill: "white", rows: [
-            "<TR><TD COLSPAN=\"3\"><B>all training images</B></TD></TR>",
-            "<TR><TD COLSPAN=\"3\">\(input.root.size) images</TD></TR>",
+            "<TR><TD><FONT FACE=\"\(InstanceDiagram.bold)\">all training images</FONT></TD></TR>",
+            "<TR><TD>\(input.root.size) images</TD></TR>",
         ] + InstanceDiagram.bars(shares: shares(input.root), name: name)) + ">];")
         for (c, node) in input.level1.enumerated() {
             lines.append("  \(id(node)) [label=<" + nodeBox(node, title: "level-1 cluster \(Escaping.html(node.id))",
@@ -59,13 +59,9 @@ public enum GlobalDiagram {
     }
 
     static func nodeBox(_ node: ClusterNode, title: String, prototypes: [String], shown: Int, name: (Int) -> String) -> String {
-        var rows = ["<TR><TD COLSPAN=\"3\"><B>\(title)</B></TD></TR>",
-                    "<TR><TD COLSPAN=\"3\">\(node.size) images · purity \(String(format: "%.0f%%", 100 * node.purity))</TD></TR>"]
-        let images = prototypes.prefix(shown)
-        if !images.isEmpty {
-            rows.append("<TR>" + images.map { "<TD><IMG SRC=\(InstanceDiagram.attr($0))/></TD>" }.joined()
-                        + String(repeating: "<TD></TD>", count: shown - images.count) + "</TR>")
-        }
+        var rows = ["<TR><TD><FONT FACE=\"\(InstanceDiagram.bold)\">\(title)</FONT></TD></TR>",
+                    "<TR><TD>\(node.size) images · purity \(String(format: "%.0f%%", 100 * node.purity))</TD></TR>"]
+        if let images = InstanceDiagram.imageRow(Array(prototypes.prefix(shown))) { rows.append(images) }
         rows += InstanceDiagram.bars(shares: shares(node), name: name)
         return InstanceDiagram.box(border: "#5A5A5A", fill: "white", rows: rows)
     }
@@ -77,7 +73,7 @@ public enum GlobalDiagram {
         let share = shares(node)[node.majority]
         let width = max(1, Int((60 * share).rounded()))
         return "<TABLE BORDER=\"1\" COLOR=\"#5A5A5A\" CELLBORDER=\"0\" CELLPADDING=\"2\" BGCOLOR=\"white\"><TR>" + images
-            + "<TD ALIGN=\"LEFT\"><B>\(Escaping.html(node.id))</B><BR ALIGN=\"LEFT\"/>\(node.size) images<BR ALIGN=\"LEFT\"/></TD>"
+            + "<TD ALIGN=\"LEFT\"><FONT FACE=\"\(InstanceDiagram.bold)\">\(Escaping.html(node.id))</FONT><BR ALIGN=\"LEFT\"/>\(node.size) images<BR ALIGN=\"LEFT\"/></TD>"
             + "<TD ALIGN=\"LEFT\">\(name(node.majority))&nbsp;</TD>"
             + "<TD WIDTH=\"\(width)\" HEIGHT=\"8\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"\(Palette.classColor(node.majority))\"></TD>"
             + "<TD ALIGN=\"LEFT\">\(InstanceDiagram.percent(share))</TD></TR></TABLE>"

@@ -43,9 +43,14 @@ public enum InstanceDiagram {
     public static let prototypesShown = 3
     public static let barsShown = 3
 
+    /// The bold face, named as a font rather than through `<B>`: Graphviz 2.42 passes
+    /// `<B>` text to Pango as markup, which leaks about 1 KB a diagram.
+    static let bold = Palette.font + " Bold"
+
     public static func dot(_ input: Input) -> String {
         let r = input.record
-        func name(_ c: Int) -> String { Escaping.html(c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)") }
+        func name(_ c: Int) -> String { c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)" }
+        func html(_ c: Int) -> String { Escaping.html(name(c)) }
         let agrees = r.agrees
         let cnnRight = r.cnnPrediction == r.label
         let hl = Palette.highlight
@@ -54,60 +59,54 @@ public enum InstanceDiagram {
             : "Test image #\(r.index): CNN-INTE (\(name(r.intePrediction))) DISAGREES with the CNN (\(name(r.cnnPrediction)))"
         var lines: [String] = []
         lines.append("digraph instance_\(r.index) {")
-        lines.append("  graph [rankdir=LR, bgcolor=\"white\", fontname=\"\(Palette.font)\", fontsize=15, nodesep=0.3, ranksep=0.4, pad=0.15,")
-        lines.append("         labelloc=t, fontcolor=\"\(agrees ? Palette.text : Palette.alarm)\", label=<\(agrees ? title : "<B>\(title)</B>")>];")
+        lines.append("  graph [rankdir=LR, bgcolor=\"white\", fontname=\"\(agrees ? Palette.font : bold)\", fontsize=15, nodesep=0.3, ranksep=0.4, pad=0.15,")
+        lines.append("         labelloc=t, fontcolor=\"\(agrees ? Palette.text : Palette.alarm)\", label=\(Escaping.dotQuoted(title))];")
         lines.append("  node [shape=plain, fontname=\"\(Palette.font)\", fontsize=10, fontcolor=\"\(Palette.text)\"];")
         lines.append("  edge [color=\"\(hl)\", penwidth=2.2, arrowsize=0.7];")
 
-        // Input image and true label.
+        // Input image and true label. HTML-like tables only where a node mixes pictures,
+        // bars and text, each with one column or one row (see `clusterBox`).
         lines.append("  input [label=<" + box(border: hl, fill: Palette.highlightFill, rows: [
             "<TR><TD><IMG SRC=\(attr(input.inputImage))/></TD></TR>",
-            "<TR><TD><B>test #\(r.index)</B></TD></TR>",
-            "<TR><TD>true label: \(name(r.label))</TD></TR>",
+            "<TR><TD><FONT FACE=\"\(bold)\">test #\(r.index)</FONT></TD></TR>",
+            "<TR><TD>true label: \(html(r.label))</TD></TR>",
         ]) + ">];")
-
-        lines.append("  layer [label=<" + box(border: hl, fill: Palette.highlightFill, rows: [
-            "<TR><TD><B>\(Escaping.html(input.layer))</B></TD></TR>",
-            "<TR><TD>\(input.layerWidth) units</TD></TR>",
-        ]) + ">];")
-
+        lines.append("  layer [shape=box, style=filled, color=\"\(hl)\", fillcolor=\"\(Palette.highlightFill)\", margin=\"0.12,0.06\", label="
+                     + Escaping.dotQuoted(lines: [input.layer, "\(input.layerWidth) units"]) + "];")
         lines.append("  l1 [label=<" + clusterBox(title: "level-1 cluster \(Escaping.html(input.level1.id))", node: input.level1,
                                                     distance: r.route.level1Distances[r.route.level1],
-                                                    prototypes: input.level1Prototypes, name: name) + ">];")
+                                                    prototypes: input.level1Prototypes, name: html) + ">];")
         lines.append("  l2 [label=<" + clusterBox(title: "level-2 cluster \(Escaping.html(input.level2.id))", node: input.level2,
                                                     distance: r.route.level2Distance,
-                                                    prototypes: input.level2Prototypes, name: name) + ">];")
+                                                    prototypes: input.level2Prototypes, name: html) + ">];")
 
         // The forest's votes (or the constant learner).
         var learnerRows: [String]
         if input.trees > 0 {
-            learnerRows = ["<TR><TD COLSPAN=\"3\"><B>random forest of cluster \(Escaping.html(input.level1.id))</B></TD></TR>",
-                           "<TR><TD COLSPAN=\"3\">\(input.trees) trees · vote shares</TD></TR>"]
+            learnerRows = ["<TR><TD><FONT FACE=\"\(bold)\">random forest of cluster \(Escaping.html(input.level1.id))</FONT></TD></TR>",
+                           "<TR><TD>\(input.trees) trees · vote shares</TD></TR>"]
         } else {
-            learnerRows = ["<TR><TD COLSPAN=\"3\"><B>constant learner of cluster \(Escaping.html(input.level1.id))</B></TD></TR>",
-                           "<TR><TD COLSPAN=\"3\">its members all got one prediction</TD></TR>"]
+            learnerRows = ["<TR><TD><FONT FACE=\"\(bold)\">constant learner of cluster \(Escaping.html(input.level1.id))</FONT></TD></TR>",
+                           "<TR><TD>its members all got one prediction</TD></TR>"]
         }
-        learnerRows += bars(shares: r.votes, name: name)
+        learnerRows += bars(shares: r.votes, name: html)
         lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">];")
 
         // The decision, with the CNN and the truth beside it.
         let decisionColor = agrees ? hl : Palette.alarm
-        lines.append("  decision [label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLPADDING=\"6\" BGCOLOR=\"\(decisionColor)\">"
-                     + "<TR><TD><FONT COLOR=\"white\" POINT-SIZE=\"13\"><B>CNN-INTE: \(name(r.intePrediction))</B></FONT></TD></TR></TABLE>>];")
+        lines.append("  decision [shape=box, style=filled, color=\"\(decisionColor)\", fillcolor=\"\(decisionColor)\", fontcolor=\"white\", "
+                     + "fontname=\"\(bold)\", fontsize=13, margin=\"0.14,0.08\", label=" + Escaping.dotQuoted("CNN-INTE: \(name(r.intePrediction))") + "];")
         let cnnColor = agrees ? Palette.agree : Palette.alarm
-        let cnnText = "CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability))) "
-            + (agrees ? "✓ agrees" : "✗ DISAGREES")
-        lines.append("  cnn [label=<" + box(border: cnnColor, fill: agrees ? "white" : Palette.alarmFill, rows: [
-            "<TR><TD>" + (agrees ? cnnText : "<B>\(cnnText)</B>") + "</TD></TR>"]) + ">];")
+        let cnnText = "CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability))) " + (agrees ? "✓ agrees" : "✗ DISAGREES")
+        lines.append("  cnn [" + sideNode(color: cnnColor, alarm: !agrees) + ", label=" + Escaping.dotQuoted(cnnText) + "];")
         let truthColor = cnnRight ? Palette.agree : Palette.alarm
-        let truthText = cnnRight ? "truth: \(name(r.label)) ✓ CNN right" : "<B>truth: \(name(r.label)) ✗ CNN wrong</B>"
-        lines.append("  truth [label=<" + box(border: truthColor, fill: cnnRight ? "white" : Palette.alarmFill,
-                                             rows: ["<TR><TD>\(truthText)</TD></TR>"]) + ">];")
+        let truthText = cnnRight ? "truth: \(name(r.label)) ✓ CNN right" : "truth: \(name(r.label)) ✗ CNN wrong"
+        lines.append("  truth [" + sideNode(color: truthColor, alarm: !cnnRight) + ", label=" + Escaping.dotQuoted(truthText) + "];")
         if let runner = input.runnerUp, let runnerIndex = r.route.runnerUp {
-            let text = "runner-up: level-1 cluster \(Escaping.html(runner.id)) (mostly \(name(runner.majority))), distance "
+            let text = "runner-up: level-1 cluster \(runner.id) (mostly \(name(runner.majority))), distance "
                 + String(format: "%.2f", r.route.level1Distances[runnerIndex])
-            lines.append("  runner [label=<" + box(border: Palette.muted, fill: "white",
-                                                  rows: ["<TR><TD><FONT COLOR=\"\(Palette.muted)\">\(text)</FONT></TD></TR>"]) + ">];")
+            lines.append("  runner [shape=box, color=\"\(Palette.muted)\", fontcolor=\"\(Palette.muted)\", margin=\"0.1,0.04\", label="
+                         + Escaping.dotQuoted(text) + "];")
         }
 
         lines.append("  input -> layer -> l1 -> l2 -> learner -> decision;")
@@ -120,31 +119,47 @@ public enum InstanceDiagram {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A rounded summary of one cluster: size, distance, prototypes and the CNN's
-    /// predictions over its members.
+    /// The CNN's and the truth's boxes beside the decision; red, filled and bold when wrong.
+    static func sideNode(color: String, alarm: Bool) -> String {
+        "shape=box, style=filled, color=\"\(color)\", fillcolor=\"\(alarm ? Palette.alarmFill : "white")\", margin=\"0.1,0.04\""
+            + (alarm ? ", fontname=\"\(bold)\", penwidth=2" : "")
+    }
+
+    /// A summary of one cluster: size, distance, prototypes and the CNN's predictions
+    /// over its members.
+    ///
+    /// Every table here has one column or one row: Graphviz 2.42 sizes other tables with
+    /// auxiliary graphs it never frees (about 5 KB a diagram, measured), which would make
+    /// a long report's memory grow.
     static func clusterBox(title: String, node: ClusterNode, distance: Float, prototypes: [String],
                            name: (Int) -> String) -> String {
-        let shown = Array(prototypes.prefix(prototypesShown))
-        var rows = ["<TR><TD COLSPAN=\"3\"><B>\(title)</B></TD></TR>",
-                    "<TR><TD COLSPAN=\"3\">\(node.size) training images · distance \(String(format: "%.2f", distance))</TD></TR>"]
-        if !shown.isEmpty {
-            rows.append("<TR>" + shown.map { "<TD><IMG SRC=\(attr($0))/></TD>" }.joined()
-                        + String(repeating: "<TD></TD>", count: prototypesShown - shown.count) + "</TR>")
-        }
+        var rows = ["<TR><TD><FONT FACE=\"\(bold)\">\(title)</FONT></TD></TR>",
+                    "<TR><TD>\(node.size) training images · distance \(String(format: "%.2f", distance))</TD></TR>"]
+        if let images = imageRow(Array(prototypes.prefix(prototypesShown))) { rows.append(images) }
         let total = max(1, node.predictionHistogram.reduce(0, +))
         rows += bars(shares: node.predictionHistogram.map { Double($0) / Double(total) }, name: name)
         return box(border: Palette.highlight, fill: Palette.highlightFill, rows: rows)
     }
 
-    /// The top classes of a share vector as rows of coloured bars, largest first.
+    /// A row of images, as a one-row table inside a one-column row.
+    static func imageRow(_ images: [String]) -> String? {
+        guard !images.isEmpty else { return nil }
+        return "<TR><TD><TABLE BORDER=\"0\" CELLPADDING=\"0\" CELLSPACING=\"6\"><TR>"
+            + images.map { "<TD><IMG SRC=\(attr($0))/></TD>" }.joined() + "</TR></TABLE></TD></TR>"
+    }
+
+    /// The top classes of a share vector as rows of coloured bars, largest first: the bar,
+    /// the rest of its 90-point track, then the share and the class name, so bars and
+    /// figures line up whatever the names' lengths.
     static func bars(shares: [Double], name: (Int) -> String) -> [String] {
         let order = shares.indices.filter { shares[$0] > 0 }
             .sorted { shares[$0] > shares[$1] || (shares[$0] == shares[$1] && $0 < $1) }.prefix(barsShown)
         return order.map { c in
             let width = max(1, Int((90 * shares[c]).rounded()))
-            return "<TR><TD ALIGN=\"LEFT\">\(name(c))</TD><TD ALIGN=\"LEFT\" COLSPAN=\"2\"><TABLE BORDER=\"0\" CELLPADDING=\"0\" CELLSPACING=\"0\"><TR>"
+            return "<TR><TD ALIGN=\"LEFT\"><TABLE BORDER=\"0\" CELLPADDING=\"0\" CELLSPACING=\"0\"><TR>"
                 + "<TD WIDTH=\"\(width)\" HEIGHT=\"8\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"\(Palette.classColor(c))\"></TD>"
-                + "<TD>&nbsp;\(percent(shares[c]))</TD></TR></TABLE></TD></TR>"
+                + "<TD WIDTH=\"\(91 - width)\" HEIGHT=\"8\" FIXEDSIZE=\"TRUE\"></TD>"
+                + "<TD ALIGN=\"LEFT\">&nbsp;\(percent(shares[c])) \(name(c))</TD></TR></TABLE></TD></TR>"
         }
     }
 

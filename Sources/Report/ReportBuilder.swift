@@ -33,10 +33,14 @@ public struct ReportBuilder {
                                           layer: saved.layer, layerWidth: saved.layerWidth, prototypes: prototypes))
         let diagrams = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
         try Data(dot.utf8).write(to: URL(fileURLWithPath: (diagrams as NSString).appendingPathComponent("tree.dot")))
-        try Graphviz.shared.withLayout(dot: dot, imagePath: diagrams) { graph in
+        try Graphviz.shared.withLayout(dot: ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagrams)) { graph in
             for format in Graphviz.Format.allCases {
                 let path = (diagrams as NSString).appendingPathComponent("tree.\(format.rawValue)")
-                do { try Data(try graph.render(format, dpi: dpi)).write(to: URL(fileURLWithPath: path)) } catch let error as GraphvizError {
+                var bytes = try graph.render(format, dpi: dpi)
+                if format == .svg {
+                    bytes = Array(ReportLayout.withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagrams).utf8)
+                }
+                do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch let error as GraphvizError {
                     throw error
                 } catch {
                     throw ReportError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")

@@ -81,7 +81,10 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(data.contains(#""\u003Cscript\u003Ealert(\"x\")\u003C/script\u003E""#), data)
         let dots = try (0..<24).map { try String(contentsOfFile: "\(reportFolder)/diagrams/\($0).dot", encoding: .utf8) }.joined()
         XCTAssertTrue(dots.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
-        XCTAssertFalse(dots.contains("<script>"))
+        XCTAssertTrue(dots.contains(#"<script>alert(\"x\")</script>"#))  // in DOT quoted strings
+        let svgs = try (0..<24).map { try String(contentsOfFile: "\(reportFolder)/diagrams/\($0).svg", encoding: .utf8) }.joined()
+        XCTAssertFalse(svgs.contains("<script"))
+        XCTAssertTrue(svgs.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
 
         // One booklet per class; its pages are its instances plus the cover.
         let records = try String(contentsOfFile: output + "/interpretation/instances.csv", encoding: .utf8)

@@ -27,18 +27,18 @@ final class InstanceDiagramTests: XCTestCase {
         let expected = #"""
         digraph instance_7 {
           graph [rankdir=LR, bgcolor="white", fontname="DejaVu Sans", fontsize=15, nodesep=0.3, ranksep=0.4, pad=0.15,
-                 labelloc=t, fontcolor="#1A1A1A", label=<Test image #7: CNN-INTE agrees with the CNN (dog)>];
+                 labelloc=t, fontcolor="#1A1A1A", label="Test image #7: CNN-INTE agrees with the CNN (dog)"];
           node [shape=plain, fontname="DejaVu Sans", fontsize=10, fontcolor="#1A1A1A"];
           edge [color="#B85C00", penwidth=2.2, arrowsize=0.7];
-          input [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><IMG SRC="img/g-input.png"/></TD></TR><TR><TD><B>test #7</B></TD></TR><TR><TD>true label: dog</TD></TR></TABLE>>];
-          layer [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><B>fc1</B></TD></TR><TR><TD>16 units</TD></TR></TABLE>>];
-          l1 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>level-1 cluster 1</B></TD></TR><TR><TD COLSPAN="3">40 training images · distance 2.25</TD></TR><TR><TD><IMG SRC="img/g-3.png"/></TD><TD><IMG SRC="img/g-4.png"/></TD><TD></TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;75%</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT">emu</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD>&nbsp;25%</TD></TR></TABLE></TD></TR></TABLE>>];
-          l2 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>level-2 cluster 1.0</B></TD></TR><TR><TD COLSPAN="3">20 training images · distance 1.50</TD></TR><TR><TD><IMG SRC="img/g-3.png"/></TD><TD></TD><TD></TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="90" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;100%</TD></TR></TABLE></TD></TR></TABLE>>];
-          learner [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD COLSPAN="3"><B>random forest of cluster 1</B></TD></TR><TR><TD COLSPAN="3">10 trees · vote shares</TD></TR><TR><TD ALIGN="LEFT">dog</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD>&nbsp;75%</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT">emu</TD><TD ALIGN="LEFT" COLSPAN="2"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD>&nbsp;25%</TD></TR></TABLE></TD></TR></TABLE>>];
-          decision [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="6" BGCOLOR="#B85C00"><TR><TD><FONT COLOR="white" POINT-SIZE="13"><B>CNN-INTE: dog</B></FONT></TD></TR></TABLE>>];
-          cnn [label=<<TABLE BORDER="1" COLOR="#007A5A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD>CNN: dog (p = 0.875) ✓ agrees</TD></TR></TABLE>>];
-          truth [label=<<TABLE BORDER="1" COLOR="#007A5A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD>truth: dog ✓ CNN right</TD></TR></TABLE>>];
-          runner [label=<<TABLE BORDER="1" COLOR="#8A8A8A" CELLBORDER="0" CELLPADDING="3" BGCOLOR="white"><TR><TD><FONT COLOR="#8A8A8A">runner-up: level-1 cluster 0 (mostly cat), distance 4.50</FONT></TD></TR></TABLE>>];
+          input [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><IMG SRC="img/g-input.png"/></TD></TR><TR><TD><FONT FACE="DejaVu Sans Bold">test #7</FONT></TD></TR><TR><TD>true label: dog</TD></TR></TABLE>>];
+          layer [shape=box, style=filled, color="#B85C00", fillcolor="#FFF5E8", margin="0.12,0.06", label="fc1\n16 units"];
+          l1 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><FONT FACE="DejaVu Sans Bold">level-1 cluster 1</FONT></TD></TR><TR><TD>40 training images · distance 2.25</TD></TR><TR><TD><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="6"><TR><TD><IMG SRC="img/g-3.png"/></TD><TD><IMG SRC="img/g-4.png"/></TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">&nbsp;75% dog</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">&nbsp;25% emu</TD></TR></TABLE></TD></TR></TABLE>>];
+          l2 [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><FONT FACE="DejaVu Sans Bold">level-2 cluster 1.0</FONT></TD></TR><TR><TD>20 training images · distance 1.50</TD></TR><TR><TD><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="6"><TR><TD><IMG SRC="img/g-3.png"/></TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="90" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD WIDTH="1" HEIGHT="8" FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">&nbsp;100% dog</TD></TR></TABLE></TD></TR></TABLE>>];
+          learner [label=<<TABLE BORDER="1" COLOR="#B85C00" CELLBORDER="0" CELLPADDING="3" BGCOLOR="#FFF5E8"><TR><TD><FONT FACE="DejaVu Sans Bold">random forest of cluster 1</FONT></TD></TR><TR><TD>10 trees · vote shares</TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">&nbsp;75% dog</TD></TR></TABLE></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD WIDTH="23" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD WIDTH="68" HEIGHT="8" FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">&nbsp;25% emu</TD></TR></TABLE></TD></TR></TABLE>>];
+          decision [shape=box, style=filled, color="#B85C00", fillcolor="#B85C00", fontcolor="white", fontname="DejaVu Sans Bold", fontsize=13, margin="0.14,0.08", label="CNN-INTE: dog"];
+          cnn [shape=box, style=filled, color="#007A5A", fillcolor="white", margin="0.1,0.04", label="CNN: dog (p = 0.875) ✓ agrees"];
+          truth [shape=box, style=filled, color="#007A5A", fillcolor="white", margin="0.1,0.04", label="truth: dog ✓ CNN right"];
+          runner [shape=box, color="#8A8A8A", fontcolor="#8A8A8A", margin="0.1,0.04", label="runner-up: level-1 cluster 0 (mostly cat), distance 4.50"];
           input -> layer -> l1 -> l2 -> learner -> decision;
           decision -> cnn [color="#007A5A", penwidth=1.2, arrowhead=none, style=dashed];
           decision -> truth [color="#007A5A", penwidth=1.2, arrowhead=none, style=dashed];
@@ -51,26 +51,33 @@ final class InstanceDiagramTests: XCTestCase {
 
     func testDisagreementAndMisclassificationStandOut() {
         let dot = InstanceDiagram.dot(Self.toyInput(inte: 2, cnn: 1, label: 0))
-        XCTAssertTrue(dot.contains(##"fontcolor="#C62828", label=<<B>Test image #7: CNN-INTE (emu) DISAGREES with the CNN (dog)</B>>"##), dot)
-        XCTAssertTrue(dot.contains(##"BGCOLOR="#C62828"><TR><TD><FONT COLOR="white" POINT-SIZE="13"><B>CNN-INTE: emu</B>"##), dot)
-        XCTAssertTrue(dot.contains("<B>CNN: dog (p = 0.875) ✗ DISAGREES</B>"), dot)
-        XCTAssertTrue(dot.contains("<B>truth: cat ✗ CNN wrong</B>"), dot)
+        XCTAssertTrue(dot.contains(##"fontname="DejaVu Sans Bold", fontsize=15"##), dot)
+        XCTAssertTrue(dot.contains(##"fontcolor="#C62828", label="Test image #7: CNN-INTE (emu) DISAGREES with the CNN (dog)""##), dot)
+        XCTAssertTrue(dot.contains(##"decision [shape=box, style=filled, color="#C62828", fillcolor="#C62828""##), dot)
+        XCTAssertTrue(dot.contains(##"cnn [shape=box, style=filled, color="#C62828", fillcolor="#FDECEA", margin="0.1,0.04", fontname="DejaVu Sans Bold", penwidth=2, label="CNN: dog (p = 0.875) ✗ DISAGREES"]"##), dot)
+        XCTAssertTrue(dot.contains(##"label="truth: cat ✗ CNN wrong""##), dot)
         XCTAssertTrue(dot.contains(##"decision -> truth [color="#C62828""##), dot)
     }
 
-    func testClassNamesAreEscapedInDOT() {
-        let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", "<script>alert(\"x\")</script>", "a&b"]))
-        XCTAssertFalse(dot.contains("<script>"))
+    func testClassNamesAreEscapedInDOT() throws {
+        let nasty = "<script>alert(\"x\")</script>"
+        let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\"]))
+        // In HTML-like labels: entities; in quoted strings: escaped quotes and backslashes.
         XCTAssertTrue(dot.contains("true label: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), dot)
-        XCTAssertTrue(dot.contains(">a&amp;b<"), dot)
-        // And Graphviz accepts the result.
-        XCTAssertNoThrow(try Graphviz.shared.render(dot: dot.replacingOccurrences(of: #"<IMG SRC="[^"]*"/>"#, with: "",
-                                                                                  options: .regularExpression), format: .svg))
+        XCTAssertTrue(dot.contains(#"label="CNN-INTE: <script>alert(\"x\")</script>""#), dot)
+        XCTAssertTrue(dot.contains("&nbsp;25% a&amp;b\\</TD>"), dot)
+        // Graphviz reads it back and draws the names as text, never as markup.
+        let svg = String(decoding: try Graphviz.shared.render(dot: dot.replacingOccurrences(of: #"<IMG SRC="[^"]*"/>"#, with: "",
+                                                                                          options: .regularExpression), format: .svg), as: UTF8.self)
+        XCTAssertFalse(svg.contains("<script"), svg)
+        XCTAssertTrue(svg.contains("CNN&#45;INTE: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), svg)
+        XCTAssertTrue(svg.contains("true label: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), svg)
     }
 
     func testEscaping() {
         XCTAssertEqual(Escaping.html(#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;")
         XCTAssertEqual(Escaping.dotQuoted(#"say "hi" \ bye"#), #""say \"hi\" \\ bye""#)
+        XCTAssertEqual(Escaping.dotQuoted(lines: ["a\"", "b"]), #""a\"\nb""#)
         XCTAssertEqual(Escaping.javaScript("</script>\"\\\n"), #""\u003C/script\u003E\"\\\n""#)
         XCTAssertEqual(InstanceDiagram.percent(0.001), "&lt;1%")
         XCTAssertEqual(InstanceDiagram.percent(0), "0%")
