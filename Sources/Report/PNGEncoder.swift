@@ -17,22 +17,25 @@ public enum PNGEncoder {
         let rawCount = rowBytes * height
         let raw = UnsafeMutablePointer<UInt8>.allocate(capacity: rawCount)
         defer { raw.deallocate() }
-        let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * 3 * width)
-        defer { rgb.deallocate() }
-        var previous = rgb, current = rgb + 3 * width
-        previous.initialize(repeating: 0, count: 3 * width)
         for y in 0..<height {
+            // Little-endian 0xAARRGGBB words: bytes B, G, R, A.
             let row = pixels + y * stride
-            for x in 0..<width {
-                // Little-endian 0xAARRGGBB words: bytes B, G, R, A.
-                current[3 * x] = row[4 * x + 2]
-                current[3 * x + 1] = row[4 * x + 1]
-                current[3 * x + 2] = row[4 * x]
-            }
+            let above = y == 0 ? row : pixels + (y - 1) * stride
             let out = raw + y * rowBytes
             out[0] = 2
-            for i in 0..<(3 * width) { out[1 + i] = current[i] &- previous[i] }
-            swap(&previous, &current)
+            if y == 0 {
+                for x in 0..<width {
+                    out[1 + 3 * x] = row[4 * x + 2]
+                    out[2 + 3 * x] = row[4 * x + 1]
+                    out[3 + 3 * x] = row[4 * x]
+                }
+            } else {
+                for x in 0..<width {
+                    out[1 + 3 * x] = row[4 * x + 2] &- above[4 * x + 2]
+                    out[2 + 3 * x] = row[4 * x + 1] &- above[4 * x + 1]
+                    out[3 + 3 * x] = row[4 * x] &- above[4 * x]
+                }
+            }
         }
         var compressedLength = compressBound(uLong(rawCount))
         let compressed = [UInt8](unsafeUninitializedCapacity: Int(compressedLength)) { buffer, count in
