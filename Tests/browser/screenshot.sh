@@ -24,10 +24,12 @@ shoot() { # name url width height
 
 shoot index "file://$report/index.html" 1400 3200
 shoot index-filtered "file://$report/index.html#disagree=1" 1400 1400
-instance="$(ls "$report/instances" | sort -n | head -1)"
-shoot instance "file://$report/instances/$instance" 1400 1100
+# The first instance the CNN-INTE disagrees on is the most telling page; else instance 0.
+instance="$(awk -F'[][,]' '/^\[/ && $4 != $6 {print $2; exit}' "$report/data.js")"
+shoot instance "file://$report/instances/${instance:-0}.html" 1400 1100
 shoot cluster "file://$report/clusters/0.html" 1400 1400
 
-booklet="$(ls "$output/pdf"/*.pdf | head -1)"
+booklets=("$output"/pdf/*.pdf)
+booklet="${booklets[0]}"
 pdftoppm -r 60 -png -f 1 -l 3 "$booklet" "$shots/booklet"
 ls "$shots"/booklet*.png
