@@ -126,11 +126,14 @@ final class TrainCommandTests: XCTestCase {
                                          "--output", folder + "/run"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 6, result.stdout)
+        XCTAssertEqual(lines.count, 8, result.stdout)
         XCTAssertTrue(lines[0].hasPrefix("CNN test accuracy       100.00%"), result.stdout)
         XCTAssertTrue(lines[1].hasPrefix("CNN-INTE test accuracy  "), result.stdout)
         XCTAssertTrue(lines[2].hasPrefix("fidelity to the CNN     "), result.stdout)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model"])
+        XCTAssertEqual(lines[3], "open the report \(folder)/run/report/index.html", result.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model", "pdf", "report"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/run/report/instances/19.html"))
         XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("report: HTML: 20 instance pages written"), result.stderr)
     }
 }
