@@ -130,7 +130,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(lines[0].hasPrefix("CNN test accuracy       100.00%"), result.stdout)
         XCTAssertTrue(lines[1].hasPrefix("CNN-INTE test accuracy  "), result.stdout)
         XCTAssertTrue(lines[2].hasPrefix("fidelity to the CNN     "), result.stdout)
-        XCTAssertEqual(lines[3], "open the report \(folder)/run/report/index.html", result.stdout)
+        XCTAssertEqual(lines[3], "open the report \(folder!)/run/report/index.html", result.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model", "pdf", "report"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/run/report/instances/19.html"))
         XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)
