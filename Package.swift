@@ -49,6 +49,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "cnn-inte", dependencies: ["CLI"]),
+        // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
+        .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Datasets", "Network", "Interpretation"]),
 
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network"]),

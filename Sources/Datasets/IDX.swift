@@ -35,10 +35,13 @@ public enum IDX {
     public static func parseImages(_ bytes: [UInt8], path: String) throws -> ImageSet {
         let dims = try header(bytes, path: path, magic: imagesMagic, what: "images", dimensions: 3)
         let (count, rows, columns) = (dims[0], dims[1], dims[2])
-        if rows == 0 || columns == 0 {
+        // Each side fits in 32 bits, so the product cannot overflow 64; found by the fuzzer
+        // when it could (a header declaring 4294967295 x 4294967295 pixels).
+        let (pixels, overflow) = rows.multipliedReportingOverflow(by: columns)
+        if rows == 0 || columns == 0 || overflow {
             throw DatasetError.badFile(path: path, problem: "header declares images of \(rows)x\(columns) pixels")
         }
-        let payload = try checkedPayload(bytes, headerSize: 16, items: count, itemSize: rows * columns,
+        let payload = try checkedPayload(bytes, headerSize: 16, items: count, itemSize: pixels,
                                          what: "images of \(rows)x\(columns)", path: path)
         return ImageSet(count: count, rows: rows, columns: columns, pixels: payload)
     }

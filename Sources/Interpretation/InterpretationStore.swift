@@ -79,6 +79,11 @@ public enum InterpretationStore {
         guard metadata["format"] == formatTag else { throw fail("not a cnn-inte interpretation file (format \(metadata["format"] ?? "none"))") }
         guard let classes = metadata["classes"].flatMap(Int.init), let d = metadata["features"].flatMap(Int.init),
               let nodesText = metadata["clusters"], let metaText = metadata["meta"] else { throw fail("metadata incomplete") }
+        // Bounds before any range is built from them (the fuzzer's finds: negative or huge
+        // counts trapped in ranges and conversions).
+        guard (2...65_536).contains(classes), (1...(1 << 24)).contains(d) else {
+            throw fail("metadata declares \(classes) classes and \(d) features")
+        }
         func floats(_ name: String) throws -> SafeTensors.Entry {
             guard let e = t[name], e.dtype == .f32 else { throw fail("tensor '\(name)' missing or not F32") }
             return e
@@ -94,15 +99,21 @@ public enum InterpretationStore {
         } catch { throw fail("metadata unreadable (\(error))") }
         let offsets = try ints("binner.offsets")
         let edgeValues = try floats("binner.edges").values
-        guard offsets.count == d + 1, offsets.last.map(Int.init) == edgeValues.count,
+        guard offsets.count == d + 1, offsets.first == 0, offsets.last.map(Int.init) == edgeValues.count,
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else { throw fail("binner offsets inconsistent") }
         let binner = Binner(edges: (0..<d).map { Array(edgeValues[Int(offsets[$0])..<Int(offsets[$0 + 1])]) })
         func matrix(_ name: String) throws -> Matrix {
             let e = try floats(name)
-            guard e.shape.count == 2, e.shape[1] == d else { throw fail("tensor '\(name)' has shape \(e.shape), expected [k, \(d)]") }
+            guard e.shape.count == 2, e.shape[1] == d, e.shape[0] >= 1, e.values.count == e.shape[0] * d else {
+                throw fail("tensor '\(name)' has shape \(e.shape), expected [k, \(d)]")
+            }
             return Matrix(rows: e.shape[0], columns: d, values: e.values)
         }
         let k1 = nodes.level1.count
+        for node in [nodes.root] + nodes.level1 + nodes.level2.flatMap({ $0 }) {
+            guard node.predictionHistogram.count == classes, node.labelHistogram.count == classes, (0..<classes).contains(node.majority),
+                  node.size >= 0 else { throw fail("cluster \(node.id) does not fit \(classes) classes") }
+        }
         let level1 = try matrix("tree.level1.centroids")
         guard level1.rows == k1, nodes.level2.count == k1 else { throw fail("level-1 centroids do not match the cluster list") }
         var level2: [Matrix] = []
@@ -122,6 +133,7 @@ public enum InterpretationStore {
             let bins = try ints("forest.\(c).threshold_bin"), threshold = try floats("forest.\(c).threshold").values
             let importances = try floats("forest.\(c).importances").values
             let n = feature.count
+            guard importances.count == d else { throw fail("forest \(c): \(importances.count) importances for \(d) features") }
             guard [left.count, right.count, majority.count, samples.count, bins.count, threshold.count].allSatisfy({ $0 == n }),
                   treeOffsets.count >= 2, treeOffsets.first == 0, Int(treeOffsets.last!) == n,
                   zip(treeOffsets, treeOffsets.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("forest \(c): node arrays inconsistent") }
@@ -141,9 +153,13 @@ public enum InterpretationStore {
             }
             learners.append(.forest(RandomForest(classes: classes, features: d, trees: trees, importances: importances.map(Double.init))))
         }
+        let trainLevel1 = try ints("tree.train_level1").map(Int.init), trainLevel2 = try ints("tree.train_level2").map(Int.init)
+        guard trainLevel1.count == trainLevel2.count,
+              zip(trainLevel1, trainLevel2).allSatisfy({ (0..<k1).contains($0) && (0..<level2[$0].rows).contains($1) }) else {
+            throw fail("the training images' clusters do not fit the tree")
+        }
         let tree = ClusterTree(root: nodes.root, level1: nodes.level1, level2: nodes.level2, level1Centroids: level1,
-                               level2Centroids: level2, trainLevel1: try ints("tree.train_level1").map(Int.init),
-                               trainLevel2: try ints("tree.train_level2").map(Int.init))
+                               level2Centroids: level2, trainLevel1: trainLevel1, trainLevel2: trainLevel2)
         return (InterpretationModel(tree: tree, binner: binner, meta: MetaLearner(learners: learners, configuration: meta)), classes)
     }
 }

@@ -119,10 +119,53 @@ public struct Architecture: Codable, Equatable, Sendable {
 
     public var compact: String { layers.map(\.compact).joined(separator: ",") }
 
+    /// A bound far above any network this tool trains (the default has 3.3 million), so a
+    /// corrupt size cannot make it allocate gigabytes.
+    public static let maximumParameters = 1 << 30
+
+    /// Weights and biases of the whole network, or nil when a layer is malformed or the
+    /// count overflows.
+    public var parameterCount: Int? {
+        var shape = input
+        var total = 0
+        func add(_ factors: [Int]) -> Bool {
+            var product = 1
+            for f in factors {
+                let (p, overflow) = product.multipliedReportingOverflow(by: f)
+                if overflow { return false }
+                product = p
+            }
+            let (sum, overflow) = total.addingReportingOverflow(product)
+            total = sum
+            return !overflow
+        }
+        for layer in layers {
+            switch layer.kind {
+            case .conv:
+                guard shape.count == 3, let units = layer.units, let kernel = layer.size,
+                      add([kernel, kernel, shape[2], units]), add([units]) else { return nil }
+                shape = [shape[0], shape[1], units]
+            case .maxpool:
+                guard shape.count == 3, let s = layer.size, s >= 1 else { return nil }
+                shape = [shape[0] / s, shape[1] / s, shape[2]]
+            case .dense:
+                guard let units = layer.units, add(shape + [units]), add([units]) else { return nil }
+                shape = [units]
+            case .dropout: break
+            }
+        }
+        return total
+    }
+
     /// Checks names, shapes and the final layer. `classes`, when given, must match the
     /// output width.
     public func validate(classes: Int?) throws {
         guard !layers.isEmpty else { throw ArchitectureError("the network has no layers") }
+        // Sizes come from files too (a model's metadata), so every field is checked here
+        // before anything is allocated from it.
+        guard input.count == 3, input.allSatisfy({ (1...65_536).contains($0) }) else {
+            throw ArchitectureError("the input shape \(input) is not [height, width, channels] of positive sizes")
+        }
         var names = Set<String>()
         var shape = input
         for layer in layers {
@@ -133,17 +176,30 @@ public struct Architecture: Codable, Equatable, Sendable {
             switch layer.kind {
             case .conv:
                 guard shape.count == 3 else { throw ArchitectureError("layer '\(layer.name)': a convolution cannot follow a dense layer") }
-                shape = [shape[0], shape[1], layer.units!]
+                guard let units = layer.units, (1...65_536).contains(units), let kernel = layer.size, (1...1_024).contains(kernel) else {
+                    throw ArchitectureError("layer '\(layer.name)': a convolution needs 1-65536 filters and a kernel of 1-1024")
+                }
+                shape = [shape[0], shape[1], units]
             case .maxpool:
                 guard shape.count == 3 else { throw ArchitectureError("layer '\(layer.name)': pooling cannot follow a dense layer") }
-                let s = layer.size!
+                guard let s = layer.size, s >= 1 else { throw ArchitectureError("layer '\(layer.name)': a pooling window needs a size of at least 1") }
                 guard shape[0] / s > 0, shape[1] / s > 0 else {
                     throw ArchitectureError("layer '\(layer.name)': a \(s)x\(s) window does not fit \(shape[0])x\(shape[1])")
                 }
                 shape = [shape[0] / s, shape[1] / s, shape[2]]
-            case .dense: shape = [layer.units!]
-            case .dropout: break
+            case .dense:
+                guard let units = layer.units, (1...(1 << 24)).contains(units) else {
+                    throw ArchitectureError("layer '\(layer.name)': a dense layer needs 1-16777216 outputs")
+                }
+                shape = [units]
+            case .dropout:
+                guard let rate = layer.rate, rate >= 0, rate < 1 else {
+                    throw ArchitectureError("layer '\(layer.name)': a dropout rate must be in [0, 1)")
+                }
             }
+        }
+        guard let count = parameterCount, count <= Architecture.maximumParameters else {
+            throw ArchitectureError("the network would have more than \(Architecture.maximumParameters) parameters")
         }
         guard let last = layers.last, last.kind == .dense, last.activation == Activation.none else {
             throw ArchitectureError("the last layer must be dense with no activation (the logits)")

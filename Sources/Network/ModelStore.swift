@@ -41,6 +41,11 @@ public enum ModelStore {
         if let expected, expected != architecture {
             throw LoadError(path: path, problem: "holds architecture \(architecture.compact) on input \(architecture.input), expected \(expected.compact) on \(expected.input)")
         }
+        // The weights must all be in the file: check the count before allocating them.
+        let stored = tensors.values.reduce(0) { $0 + $1.values.count }
+        if let needed = architecture.parameterCount, needed > stored {
+            throw LoadError(path: path, problem: "holds \(stored) values but its architecture needs \(needed) parameters")
+        }
         let model = try Model(architecture: architecture, seed: 0)
         var unused = Set(tensors.keys)
         for parameter in model.parameters {

@@ -55,4 +55,12 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(SHA256.hex([UInt8](repeating: 0x61, count: 1_000)),
                        "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
+
+    func testHugeImageSidesAreAnErrorNotAnOverflow() {
+        // Found by the fuzzer: 4294967295 x 4294967295 pixels overflowed the product.
+        let bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3]
+        XCTAssertThrowsError(try IDX.parseImages(bytes, path: "huge")) { error in
+            XCTAssertEqual("\(error)", "huge: header declares images of 4294967295x4294967295 pixels")
+        }
+    }
 }

@@ -59,6 +59,10 @@ final class ModelStoreTests: XCTestCase {
         tensors.tensors["c1.bias"] = .init(shape: [4], values: [0, 0, 0, 0])
         assertRejected(SafeTensors.encode(tensors.tensors, metadata: metadata), saying: "tensor 'c1.bias' has shape [4], expected [3]")
         tensors.tensors["c1.bias"] = nil
+        // Too few values overall is caught before the model is allocated...
+        assertRejected(SafeTensors.encode(tensors.tensors, metadata: metadata), saying: "holds 287 values but its architecture needs 290 parameters")
+        // ...and a missing tensor by name.
+        tensors.tensors["spare"] = .init(shape: [3], values: [0, 0, 0])
         assertRejected(SafeTensors.encode(tensors.tensors, metadata: metadata), saying: "tensor 'c1.bias' is missing")
         tensors = try SafeTensors.decode(good, path: "x")
         tensors.tensors["zz.weight"] = .init(shape: [1], values: [0])
@@ -67,6 +71,12 @@ final class ModelStoreTests: XCTestCase {
         var bytes = good
         if let range = findBytes(bytes, Array("\"F32\"".utf8)) { bytes.replaceSubrange(range, with: Array("\"F16\"".utf8)) }
         assertRejected(bytes, saying: "dtype F16")
+        // An architecture too large to allocate (found by the fuzzer: sizes in metadata are untrusted).
+        var huge = try SafeTensors.decode(good, path: "x")
+        huge.metadata["architecture"] = #"{"input":[6,6,1],"layers":[{"name":"fc","kind":"dense","units":16777216,"activation":"relu"},{"name":"out","kind":"dense","units":16777216}]}"#
+        assertRejected(SafeTensors.encode(huge.tensors, metadata: huge.metadata), saying: "more than 1073741824 parameters")
+        huge.metadata["architecture"] = #"{"input":[6,6,1],"layers":[{"name":"out","kind":"dense"}]}"#
+        assertRejected(SafeTensors.encode(huge.tensors, metadata: huge.metadata), saying: "a dense layer needs 1-16777216 outputs")
     }
 
     private func findBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Range<Int>? {

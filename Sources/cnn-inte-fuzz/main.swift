@@ -1,0 +1,160 @@
+// cnn-inte-fuzz: a seeded mutation fuzzer for the file readers that take bytes from the
+// outside world: IDX (raw and gzip), safetensors, the model loader and the
+// interpretation loader. Every input must end in a value or a thrown error: a crash
+// kills this process (the last input is kept on disk to replay), and an input that takes
+// longer than the time limit is reported as a hang.
+//
+//   swift build -c release --product cnn-inte-fuzz
+//   .build/release/cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation]
+//
+// Not part of CI (it runs for minutes); see the README's "Fuzzing" section.
+import Datasets
+import Foundation
+import Interpretation
+import Network
+
+struct Options {
+    var runs = 100_000
+    var seed: UInt64 = 1
+    var only: Set<String>? = nil
+    var limitSeconds = 1.0
+}
+
+setvbuf(stdout, nil, _IOLBF, 0)  // each target's line survives a later crash
+var options = Options()
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--runs": options.runs = Int(arguments.next() ?? "") ?? options.runs
+    case "--seed": options.seed = UInt64(arguments.next() ?? "") ?? options.seed
+    case "--only": options.only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
+    case "--limit": options.limitSeconds = Double(arguments.next() ?? "") ?? options.limitSeconds
+    default:
+        FileHandle.standardError.write(Data("usage: cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation] [--limit SECONDS]\n".utf8))
+        exit(64)
+    }
+}
+
+/// Mutations of the kind that break parsers: bit flips, interesting bytes and integers
+/// written over length fields, truncation, extension, and duplicated or deleted chunks.
+struct Mutator {
+    var rng: SplitMix64
+
+    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(rng.next() % UInt64(n)) }
+
+    mutating func mutate(_ input: [UInt8]) -> [UInt8] {
+        var bytes = input
+        for _ in 0..<(1 + below(4)) {
+            switch below(8) {
+            case 0 where !bytes.isEmpty:  // flip a bit
+                let i = below(bytes.count)
+                bytes[i] ^= UInt8(1 << below(8))
+            case 1 where !bytes.isEmpty:  // an interesting byte
+                bytes[below(bytes.count)] = [0, 1, 0x7F, 0x80, 0xFF, UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "9")][below(8)]
+            case 2 where bytes.count >= 4:  // an interesting 32-bit integer, either byte order
+                let values: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0x0100_0000, 60_000, 28]
+                var v = values[below(values.count)]
+                if below(2) == 0 { v = v.byteSwapped }
+                let at = below(bytes.count - 3)
+                for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+            case 3 where bytes.count >= 8:  // an interesting 64-bit integer (safetensors' header length)
+                let values: [UInt64] = [0, 1, UInt64.max, UInt64(Int64.max), 1 << 40, UInt64(bytes.count), UInt64(bytes.count + 1)]
+                let v = values[below(values.count)]
+                let at = below(bytes.count - 7)
+                for k in 0..<8 { bytes[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+            case 4 where !bytes.isEmpty:  // truncate
+                bytes.removeSubrange(below(bytes.count)...)
+            case 5:  // extend
+                bytes += (0..<(1 + below(64))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            case 6 where bytes.count > 2:  // delete a chunk
+                let from = below(bytes.count), length = 1 + below(min(64, bytes.count - from))
+                bytes.removeSubrange(from..<min(bytes.count, from + length))
+            case 7 where bytes.count > 2:  // duplicate a chunk
+                let from = below(bytes.count), length = 1 + below(min(64, bytes.count - from))
+                bytes.insert(contentsOf: bytes[from..<min(bytes.count, from + length)], at: below(bytes.count))
+            default:
+                bytes.append(UInt8(truncatingIfNeeded: rng.next()))
+            }
+        }
+        return bytes
+    }
+}
+
+// Seed inputs: small valid files of each kind.
+let images = ImageSet(count: 3, rows: 6, columns: 6, pixels: (0..<108).map { UInt8($0 * 2) })
+let idxImages = IDX.encode(images: images)
+let idxLabels = IDX.encode(labels: [0, 1, 2])
+let architecture = try Architecture.parse("c1:conv(2,3,relu),p1:maxpool(2),fc:dense(4,relu),out:dense(3)", input: [6, 6, 1])
+let model = try Model(architecture: architecture, seed: 1)
+let modelBytes = try ModelStore.encode(model)
+let plainSafetensors = SafeTensors.encode(["a": .init(shape: [2, 2], values: [1, 2, 3, 4]), "b": .init(shape: [3], integers: [1, 2, 3])],
+                                          metadata: ["k": "v"])
+let interpretationBytes: [UInt8] = try {
+    // A tiny fitted interpretation: 12 points in 4 features, 3 classes.
+    let features = Matrix(rows: 12, columns: 4, values: (0..<48).map { Float(($0 * 7) % 11) })
+    let predictions = (0..<12).map { $0 % 3 }
+    var clustering = ClusterTree.Configuration()
+    clustering.k1 = 2
+    clustering.k2 = 2
+    clustering.minClusterSize = 2
+    var meta = MetaConfiguration()
+    meta.forest.trees = 3
+    let inputs = Interpreter.Inputs(trainFeatures: features, trainPredictions: predictions, trainLabels: predictions,
+                                    testFeatures: features, testPredictions: predictions,
+                                    testProbabilities: [Double](repeating: 1, count: 12), testLabels: predictions, classes: 3)
+    let (fitted, _, _) = try Interpreter.fit(inputs, clustering: clustering, meta: meta, extraPool: { _, _ in }, progress: { _ in })
+    return try InterpretationStore.encode(fitted, classes: 3)
+}()
+
+let scratch = NSTemporaryDirectory() + "cnn-inte-fuzz-\(getpid())"
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+let gzipPath = scratch + "/input.gz"
+let gzipSeed: [UInt8] = try {
+    try GzipFile.write(idxLabels, to: gzipPath)
+    return [UInt8](try Data(contentsOf: URL(fileURLWithPath: gzipPath)))
+}()
+
+typealias Target = (name: String, seeds: [[UInt8]], run: ([UInt8]) throws -> Void)
+let targets: [Target] = [
+    ("idx", [idxImages, idxLabels], { bytes in
+        _ = try? IDX.parseImages(bytes, path: "fuzz")
+        _ = try IDX.parseLabels(bytes, path: "fuzz")
+    }),
+    ("gzip", [gzipSeed], { bytes in
+        try Data(bytes).write(to: URL(fileURLWithPath: gzipPath))
+        _ = try IDX.parseLabels(try GzipFile.read(gzipPath).bytes, path: gzipPath)
+    }),
+    ("safetensors", [plainSafetensors, modelBytes], { bytes in _ = try SafeTensors.decode(bytes, path: "fuzz") }),
+    ("model", [modelBytes], { bytes in _ = try ModelStore.decode(bytes, path: "fuzz") }),
+    ("interpretation", [interpretationBytes], { bytes in _ = try InterpretationStore.decode(bytes, path: "fuzz") }),
+]
+
+var failed = false
+for target in targets where options.only?.contains(target.name) ?? true {
+    var mutator = Mutator(rng: SplitMix64(seed: options.seed &+ target.name.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }))
+    var accepted = 0, rejected = 0, slowest = 0.0
+    let replay = scratch + "/last-\(target.name).bin"
+    let started = DispatchTime.now().uptimeNanoseconds
+    for run in 0..<options.runs {
+        let seed = target.seeds[run % target.seeds.count]
+        // Mostly one round of mutations; sometimes stack several, to get far from the seed.
+        var input = mutator.mutate(seed)
+        for _ in 0..<mutator.below(3) { input = mutator.mutate(input) }
+        if run % 1000 == 0 { try? Data(input).write(to: URL(fileURLWithPath: replay)) }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        do { try target.run(input); accepted += 1 } catch { rejected += 1 }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        if seconds > slowest { slowest = seconds }
+        if seconds > options.limitSeconds {
+            let path = scratch + "/hang-\(target.name)-\(run).bin"
+            try? Data(input).write(to: URL(fileURLWithPath: path))
+            print("\(target.name): input \(run) took \(seconds) s (kept in \(path))")
+            failed = true
+        }
+    }
+    let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    print(String(format: "%@: %d inputs, %d accepted, %d rejected with an error, no crash; slowest %.1f ms; %.1f s",
+                 target.name, options.runs, accepted, rejected, slowest * 1000, total))
+}
+try? FileManager.default.removeItem(atPath: scratch)
+exit(failed ? 1 : 0)
