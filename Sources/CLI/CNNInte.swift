@@ -51,13 +51,25 @@ public struct CNNInte: ParsableCommand {
             return 0
         }
         if isArgumentParserError(error) {
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            FileHandle.standardError.write(Data((usageLine(fullMessage(for: error)) + "\n").utf8))
             return code
         }
         // Our own errors describe themselves in one line naming the file or option.
         let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
         FileHandle.standardError.write(Data("cnn-inte: error: \(line)\n".utf8))
         return isUsageError(error) ? ExitCode.validationFailure.rawValue : 1
+    }
+
+    /// ArgumentParser's message (error, usage, pointer to help) as the one line every other
+    /// error gets: `cnn-inte: error: <what>; see 'cnn-inte train --help'`.
+    static func usageLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard var first = lines.first else { return "cnn-inte: error: invalid usage" }
+        if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
+        if let see = lines.first(where: { $0.hasPrefix("See '") }), let end = see.dropFirst(5).firstIndex(of: "'") {
+            return "cnn-inte: error: \(first); see '\(see[see.index(see.startIndex, offsetBy: 5)..<end])'"
+        }
+        return "cnn-inte: error: \(first)"
     }
 
     /// Errors that mean an option's value is wrong, not the files it names.

@@ -49,9 +49,16 @@ struct ReportCommand: ParsableCommand {
                   let pdf = workerPDFFolder else {
                 throw UsageError("--worker-shard must be W/N with 0 <= W < N, with both worker folders")
             }
-            let inputs = try Reporting.inputs(dataset: dataset, output: output)
-            try ReportBuilder(inputs: inputs, dpi: options.dpi, grouping: options.bookletsBy).shard(parts[0], of: parts[1])
-                .run(inputs, reportFolder: report, pdfFolder: pdf) { progress.line("report: worker \(parts[0] + 1)/\(parts[1]): \($0)") }
+            do {
+                let inputs = try Reporting.inputs(dataset: dataset, output: output)
+                try ReportBuilder(inputs: inputs, dpi: options.dpi, grouping: options.bookletsBy).shard(parts[0], of: parts[1])
+                    .run(inputs, reportFolder: report, pdfFolder: pdf) { progress.line("report: worker \(parts[0] + 1)/\(parts[1]): \($0)") }
+            } catch {
+                // The parent reports it, so the user sees one error line, not one per process.
+                try? "\(error)".replacingOccurrences(of: "\n", with: " ")
+                    .write(toFile: Reporting.workerErrorFile(report: report, shard: parts[0]), atomically: true, encoding: .utf8)
+                Foundation.exit(1)
+            }
             return
         }
         let summary = try Reporting.runStage(dataset: dataset, output: output, options: options, data: dataOptions,
@@ -101,7 +108,9 @@ enum Reporting {
                 if failure != nil { process.terminate() }
                 process.waitUntilExit()
                 if failure == nil, process.terminationStatus != 0 {
-                    failure = ReportError.worker(shard: w, status: process.terminationStatus)
+                    let message = try? String(contentsOfFile: workerErrorFile(report: report.path, shard: w), encoding: .utf8)
+                    failure = message.map { ReportError.workerFailed(message: $0) }
+                        ?? ReportError.worker(shard: w, status: process.terminationStatus)
                 }
             }
             if let failure { throw failure }
@@ -118,6 +127,10 @@ enum Reporting {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return String(format: "report: %@ (booklets in %@), %d diagrams in %.1f s",
                       (reportFolder as NSString).appendingPathComponent("index.html"), pdfFolder, inputs.saved.records.count, seconds)
+    }
+
+    static func workerErrorFile(report: String, shard: Int) -> String {
+        (report as NSString).appendingPathComponent(".worker-\(shard).error")
     }
 
     static func spawnWorker(_ w: Int, of n: Int, report: String, pdf: String, output: String, options: ReportOptions,

@@ -53,11 +53,14 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case templates(path: String, problem: String)
     case write(path: String, problem: String)
     case worker(shard: Int, status: Int32)
+    /// A worker's own one-line error, passed up so the user sees it once.
+    case workerFailed(message: String)
 
     public var description: String {
         switch self {
         case let .templates(path, problem), let .write(path, problem): return "\(path): \(problem)"
-        case let .worker(shard, status): return "report worker \(shard + 1) failed (exit status \(status)); its error is above"
+        case let .worker(shard, status): return "report worker \(shard + 1) failed (exit status \(status))"
+        case let .workerFailed(message): return message
         }
     }
 }

@@ -1,0 +1,215 @@
+import Datasets
+import Foundation
+import XCTest
+
+/// Bad input of every kind, end to end through the binary: each case must give exactly
+/// one line on stderr naming what is wrong and where, the right exit status (64 for
+/// usage), no crash or stack trace, and no partial output.
+final class BadInputTests: XCTestCase {
+    static var folder: String!
+
+    override class func setUp() {
+        folder = NSTemporaryDirectory() + "cnn-inte-bad-" + UUID().uuidString
+        try! writeToyDataFolder(folder + "/data", train: 120, test: 24)
+        for arguments in [
+            ["train", "--architecture", toyLayers, "--epochs", "3", "--batch-size", "10", "--learning-rate", "0.01", "--no-augment"],
+            ["interpret", "--k1", "2", "--k2", "2", "--trees", "3", "--augment-copies", "0", "--layer", "fc", "--no-global-forest"],
+        ] {
+            let result = try! CLIProcess.run(arguments + ["--data", folder + "/data", "--quiet", "--output", folder + "/out"])
+            precondition(result.status == 0, result.stderr)
+        }
+    }
+
+    override class func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    var folder: String { Self.folder }
+    var data: String { folder + "/data" }
+    var out: String { folder + "/out" }
+
+    struct Case {
+        var name: String
+        var arguments: [String]
+        var status: Int32
+        var message: String
+    }
+
+    /// Runs the cases; checks the one-line error and that `watched` folders did not change.
+    func check(_ cases: [Case], watched: [String]? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let folders = watched ?? [out]
+        for c in cases {
+            let before = try folders.map(listing)
+            let result = try CLIProcess.run(c.arguments)
+            XCTAssertEqual(result.status, c.status, "\(c.name): \(result.stderr)", file: file, line: line)
+            XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(c.name): not one line: \(result.stderr)", file: file, line: line)
+            XCTAssertTrue(result.stderr.hasPrefix("cnn-inte: error: "), "\(c.name): \(result.stderr)", file: file, line: line)
+            XCTAssertTrue(result.stderr.contains(c.message), "\(c.name): expected '\(c.message)' in \(result.stderr)", file: file, line: line)
+            XCTAssertFalse(result.stderr.contains("Backtrac") || result.stderr.contains("Fatal error"), c.name, file: file, line: line)
+            XCTAssertEqual(try folders.map(listing), before, "\(c.name): output changed", file: file, line: line)
+        }
+        return cases.count
+    }
+
+    /// Every path under `root`, with sizes, so any new or changed file shows.
+    func listing(_ root: String) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        return walker.compactMap { $0 as? String }.sorted().map { path in
+            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/" + path)[.size] as? Int) ?? -1
+            return "\(path) \(size)"
+        }
+    }
+
+    /// A copy of the toy data folder with `damage` applied.
+    func damagedData(_ name: String, _ damage: (String) throws -> Void) throws -> String {
+        let copy = folder + "/damaged-" + name
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: data, toPath: copy)
+        try damage(copy)
+        return copy
+    }
+
+    func rewriteGzip(_ path: String, _ change: ([UInt8]) -> [UInt8]) throws {
+        let (bytes, _) = try GzipFile.read(path)
+        try GzipFile.write(change(bytes), to: path)
+    }
+
+    func testCorruptDataFolders() throws {
+        let images = "/train-images-idx3-ubyte.gz", labels = "/train-labels-idx1-ubyte.gz"
+        var cases: [Case] = []
+        func add(_ name: String, _ file: String, _ message: String, _ damage: @escaping (String) throws -> Void) throws {
+            let dir = try damagedData(name, damage)
+            cases.append(Case(name: name, arguments: ["data", "info", "--data", dir], status: 1, message: dir + file + ": " + message))
+        }
+        try add("bad magic", images, "bad magic number") { dir in try self.rewriteGzip(dir + images) { var b = $0; b[3] = 0x99; return b } }
+        try add("truncated gzip", images, "truncated") { dir in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + images))
+            try bytes.prefix(bytes.count - 20).write(to: URL(fileURLWithPath: dir + images))
+        }
+        try add("corrupt gzip", images, "corrupt") { dir in
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + images)))
+            for i in 20..<60 { bytes[i] ^= 0x5A }
+            try Data(bytes).write(to: URL(fileURLWithPath: dir + images))
+        }
+        try add("short payload", images, "short payload") { dir in try self.rewriteGzip(dir + images) { Array($0.dropLast(36)) } }
+        try add("count mismatch", images, "count mismatch") { dir in try self.rewriteGzip(dir + images) { $0 + [UInt8](repeating: 0, count: 36) } }
+        try add("images and labels differ", labels, "") { dir in
+            try GzipFile.write(IDX.encode(labels: [UInt8](repeating: 1, count: 100)), to: dir + labels)
+        }
+        try add("label out of range", labels, "label") { dir in
+            try GzipFile.write(IDX.encode(labels: [UInt8](repeating: 9, count: 120)), to: dir + labels)
+        }
+        try add("garbage named .gz", labels, "") { dir in try Data("not gzip at all".utf8).write(to: URL(fileURLWithPath: dir + labels)) }
+        try add("empty file", labels, "empty") { dir in try Data().write(to: URL(fileURLWithPath: dir + labels)) }
+        try add("missing file", "/t10k-labels-idx1-ubyte[.gz]", "no such file") { dir in try FileManager.default.removeItem(atPath: dir + "/t10k-labels-idx1-ubyte.gz") }
+        cases.append(Case(name: "missing folder", arguments: ["data", "info", "--data", folder + "/nowhere"], status: 64,
+                          message: folder + "/nowhere"))
+        // The same through a computing command: nothing is written.
+        let broken = try damagedData("for-train") { dir in try Data().write(to: URL(fileURLWithPath: dir + labels)) }
+        cases.append(Case(name: "train on a broken folder", arguments: ["train", "--data", broken, "--output", out + "-train"], status: 1,
+                          message: broken + labels + ": empty"))
+        let count = try check(cases, watched: [out, folder + "/out-train"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "-train"))
+        XCTAssertEqual(count, 12)
+    }
+
+    func testBadModelsAndArtifacts() throws {
+        let model = out + "/model/model.safetensors"
+        func copyOut(_ name: String, _ damage: (String) throws -> Void) throws -> String {
+            let copy = folder + "/" + name
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: out, toPath: copy)
+            try damage(copy)
+            return copy
+        }
+        let truncated = try copyOut("truncated-model") { dir in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/model/model.safetensors"))
+        }
+        let corrupt = try copyOut("corrupt-model") { dir in
+            try Data((0..<4000).map { UInt8(truncatingIfNeeded: $0 * 7) }).write(to: URL(fileURLWithPath: dir + "/model/model.safetensors"))
+        }
+        let badCSV = try copyOut("bad-csv") { dir in
+            let path = dir + "/interpretation/instances.csv"
+            var text = try String(contentsOfFile: path, encoding: .utf8)
+            text = text.replacingOccurrences(of: "\n3,", with: "\n3,x,")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let noArtifacts = try copyOut("no-artifacts") { dir in try FileManager.default.removeItem(atPath: dir + "/interpretation") }
+        let other = folder + "/other-data"
+        try writeToyDataFolder(other, train: 100, test: 24)
+        let interpret = ["interpret", "--data", data, "--k1", "2", "--k2", "2", "--trees", "3", "--layer", "fc", "--quiet"]
+        let cases = [
+            Case(name: "truncated model", arguments: interpret + ["--output", truncated], status: 1, message: truncated + "/model/model.safetensors: "),
+            Case(name: "corrupt model", arguments: interpret + ["--output", corrupt], status: 1, message: corrupt + "/model/model.safetensors: "),
+            Case(name: "model of another architecture", arguments: ["interpret", "--quiet", "--layer", "fc", "--output", out], status: 64,
+                 message: "the model predicts 4 classes but the data has 10"),
+            Case(name: "artifacts of other data", arguments: ["report", "--data", other, "--quiet", "--output", out], status: 1,
+                 message: out + "/interpretation/results.json: was made on other data"),
+            Case(name: "malformed instances.csv", arguments: ["explain", "--index", "0", "--output", badCSV], status: 1,
+                 message: badCSV + "/interpretation/instances.csv: line"),
+            Case(name: "no interpretation", arguments: ["report", "--data", data, "--quiet", "--output", noArtifacts], status: 1,
+                 message: noArtifacts + "/interpretation/results.json: missing; run 'cnn-inte interpret' first"),
+        ]
+        XCTAssertEqual(try check(cases, watched: [out, truncated, corrupt, badCSV, noArtifacts]), 6)
+    }
+
+    func testOutOfRangeOptions() throws {
+        let interpret = ["interpret", "--data", data, "--layer", "fc", "--quiet", "--output", out]
+        let cases = [
+            Case(name: "k1 = 0", arguments: interpret + ["--k1", "0"], status: 64, message: "--k1 must be at least 1 (got 0)"),
+            Case(name: "k2 = 0", arguments: interpret + ["--k2", "0"], status: 64, message: "--k2 must be at least 1 (got 0)"),
+            Case(name: "k1 larger than the data", arguments: interpret + ["--k1", "500"], status: 64,
+                 message: "k = 500 is larger than the 120 points to cluster"),
+            Case(name: "zero trees", arguments: interpret + ["--trees", "0"], status: 64, message: "--trees must be at least 1 (got 0)"),
+            Case(name: "unknown layer", arguments: interpret + ["--layer", "fc9"], status: 64, message: "--layer: unknown layer 'fc9'"),
+            Case(name: "dpi 0", arguments: ["report", "--data", data, "--output", out, "--dpi", "0"], status: 64, message: "--dpi must be between 10 and 1200"),
+            Case(name: "jobs 0", arguments: ["report", "--data", data, "--output", out, "--jobs", "0"], status: 64, message: "--jobs must be at least 1"),
+            Case(name: "negative epochs", arguments: ["train", "--data", data, "--output", out, "--epochs=-2"], status: 64,
+                 message: "--epochs must be at least 1 (got -2)"),
+            Case(name: "index out of range", arguments: ["explain", "--index", "24", "--output", out], status: 64, message: "--index 24 is out of range"),
+            Case(name: "unknown option", arguments: ["report", "--colour"], status: 64, message: "Unknown option '--colour'; see 'cnn-inte report --help'"),
+            Case(name: "unknown dataset folder", arguments: ["train", "--data", folder + "/none", "--output", out], status: 64, message: folder + "/none"),
+        ]
+        XCTAssertEqual(try check(cases), 11)
+    }
+
+    func testUnusableOutputPaths() throws {
+        let file = folder + "/a-file"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        var cases = [
+            Case(name: "output is a file", arguments: ["train", "--data", data, "--output", file, "--epochs", "1"], status: 1,
+                 message: file + ": is a file"),
+            Case(name: "output not writable", arguments: ["train", "--data", data, "--output", "/proc/cnn-inte-out", "--epochs", "1"], status: 1,
+                 message: "/proc"),
+        ]
+        // Running out of disk, on a small tmpfs when this machine lets us mount one.
+        let tiny = folder + "/tiny"
+        try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: true)
+        if mountTmpfs(at: tiny, size: "1m") {
+            defer { unmount(tiny) }
+            try FileManager.default.copyItem(atPath: out + "/interpretation", toPath: tiny + "/interpretation")
+            cases.append(Case(name: "disk full", arguments: ["report", "--data", data, "--quiet", "--output", tiny], status: 1,
+                              message: "space"))
+            XCTAssertEqual(try check(cases, watched: [out, tiny]), 3)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny), ["interpretation"])
+        } else {
+            XCTAssertEqual(try check(cases), 2)
+        }
+    }
+
+    func mountTmpfs(at path: String, size: String) -> Bool {
+        (try? CLIProcess.run(["--version"])) != nil && shell("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]) == 0
+    }
+
+    func unmount(_ path: String) { _ = shell("/bin/umount", [path]) }
+
+    func shell(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
