@@ -103,20 +103,33 @@ public struct KMeans: Sendable {
 
     static func meanVariance(_ data: Matrix) -> Double {
         guard data.rows > 0 else { return 0 }
-        var sum = [Double](repeating: 0, count: data.columns)
-        var sumSquares = [Double](repeating: 0, count: data.columns)
-        for i in 0..<data.rows {
-            let base = i * data.columns
-            for j in 0..<data.columns {
-                let v = Double(data.values[base + j])
-                sum[j] += v
-                sumSquares[j] += v * v
+        let (n, d) = (data.rows, data.columns)
+        // Each column is summed in row order by one thread, so the result does not depend
+        // on the thread count; the threads split the columns.
+        var perColumn = [Double](repeating: 0, count: d)
+        data.values.withUnsafeBufferPointer { x in
+            perColumn.withUnsafeMutableBufferPointer { out in
+                let (xp, op) = (x.baseAddress!, out.baseAddress!)
+                Parallel.forRanges(d, grain: 64) { columns in
+                    let width = columns.count
+                    var sum = [Double](repeating: 0, count: width)
+                    var sumSquares = [Double](repeating: 0, count: width)
+                    for i in 0..<n {
+                        let row = xp + i * d + columns.lowerBound
+                        for j in 0..<width {
+                            let v = Double(row[j])
+                            sum[j] += v
+                            sumSquares[j] += v * v
+                        }
+                    }
+                    let count = Double(n)
+                    for j in 0..<width { op[columns.lowerBound + j] = sumSquares[j] / count - (sum[j] / count) * (sum[j] / count) }
+                }
             }
         }
-        let n = Double(data.rows)
         var total = 0.0
-        for j in 0..<data.columns { total += sumSquares[j] / n - (sum[j] / n) * (sum[j] / n) }
-        return total / Double(data.columns)
+        for v in perColumn { total += v }
+        return total / Double(d)
     }
 
     /// `rows x k` squared distances (may be slightly negative from rounding).
