@@ -100,7 +100,7 @@ final class ReportCommandTests: XCTestCase {
     func testPNGSizeScalesWithDPIAndDOTIsDeterministic() throws {
         let a = try outputCopy("dpi-96"), b = try outputCopy("dpi-192")
         XCTAssertEqual(try report(a, ["--jobs", "1"]).status, 0)
-        XCTAssertEqual(try report(b, ["--dpi", "192"]).status, 0)
+        XCTAssertEqual(try report(b, ["--dpi", "192", "--booklets-by", "true"]).status, 0)
         for i in [0, 5] {
             let small = try pngDimensions(a + "/report/diagrams/\(i).png"), large = try pngDimensions(b + "/report/diagrams/\(i).png")
             XCTAssertEqual(Double(large.width), 2 * Double(small.width), accuracy: 2)
@@ -115,6 +115,10 @@ final class ReportCommandTests: XCTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/report/data.js")),
                        try Data(contentsOf: URL(fileURLWithPath: b + "/report/data.js")))
+        // --booklets-by true: each booklet holds the instances of one true label (6 each).
+        for name in ["north-west.pdf", "script-alert-x-script.pdf", "south-west.pdf", "south-east.pdf"] {
+            XCTAssertEqual(try pdfPages(b + "/pdf/" + name), 6 + 1, name)
+        }
     }
 
     func testFailuresLeaveNoHalfReport() throws {
