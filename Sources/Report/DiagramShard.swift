@@ -49,7 +49,7 @@ public struct DiagramShard {
                         if format == .svg {
                             bytes = Array(ReportLayout.withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagramsFolder).utf8)
                         }
-                        try write(Data(bytes), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, format.rawValue)))
+                        try write(bytes, (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, format.rawValue)))
                     }
                     booklet.newPage()
                     try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
@@ -62,9 +62,6 @@ public struct DiagramShard {
         }
     }
 
-    private func write(_ data: Data, _ path: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw GraphvizError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
-        }
-    }
+    private func write(_ data: Data, _ path: String) throws { try FileWriter.write(data, to: path) }
+    private func write(_ bytes: [UInt8], _ path: String) throws { try FileWriter.write(bytes, to: path) }
 }

@@ -32,12 +32,13 @@ public struct HTMLReport {
 
     func write(_ text: String, to relative: String) throws {
         let path = (folder as NSString).appendingPathComponent(relative)
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw ReportError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
+        let folder = (path as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: folder) {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw ReportError.write(path: folder, problem: "cannot be created (\(error.localizedDescription))")
+            }
         }
+        try FileWriter.write(text, to: path)
     }
 
     public func writeAll(k1: Int, k2: Int, progress: (String) -> Void) throws {
