@@ -51,8 +51,11 @@ struct ReportCommand: ParsableCommand {
             }
             do {
                 let inputs = try Reporting.inputs(dataset: dataset, output: output)
-                try ReportBuilder(inputs: inputs, dpi: options.dpi, grouping: options.bookletsBy).shard(parts[0], of: parts[1])
-                    .run(inputs, reportFolder: report, pdfFolder: pdf) { progress.line("report: worker \(parts[0] + 1)/\(parts[1]): \($0)") }
+                let builder = ReportBuilder(inputs: inputs, dpi: options.dpi, grouping: options.bookletsBy)
+                let pages = builder.html(reportFolder: report, templates: try HTMLTemplates(folder: options.templates), generator: CNNInte.version)
+                try builder.shard(parts[0], of: parts[1]).run(inputs, reportFolder: report, pdfFolder: pdf, pages: pages) {
+                    progress.line("report: worker \(parts[0] + 1)/\(parts[1]): \($0)")
+                }
             } catch {
                 // The parent reports it, so the user sees one error line, not one per process.
                 try? "\(error)".replacingOccurrences(of: "\n", with: " ")
@@ -100,7 +103,8 @@ enum Reporting {
             let jobsLabel = jobs
             var failure: Error?
             do {
-                try builder.shard(0, of: jobs).run(inputs, reportFolder: report.path, pdfFolder: pdf.path) {
+                let pages = builder.html(reportFolder: report.path, templates: templates, generator: CNNInte.version)
+                try builder.shard(0, of: jobs).run(inputs, reportFolder: report.path, pdfFolder: pdf.path, pages: pages) {
                     progress.line((jobsLabel == 1 ? "report: \($0)" : "report: worker 1/\(jobsLabel): \($0)"))
                 }
             } catch { failure = error }
@@ -139,6 +143,7 @@ enum Reporting {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = ["report", "--worker-shard", "\(w)/\(n)", "--worker-report-folder", report, "--worker-pdf-folder", pdf,
                          "--output", output, "--dpi", String(options.dpi), "--booklets-by", options.bookletsBy.rawValue]
+        if let templates = options.templates { arguments += ["--templates", templates] }
         if let folder = data.data { arguments += ["--data", folder] }
         if let classes = data.classes { arguments += ["--classes", classes] }
         if quiet { arguments.append("--quiet") }

@@ -24,7 +24,9 @@ public struct DiagramShard {
     }
 
     /// Writes into `reportFolder` (its `diagrams/`) and `pdfFolder`, both staging folders.
-    public func run(_ inputs: ReportInputs, reportFolder: String, pdfFolder: String, progress: (String) -> Void) throws {
+    /// `pages`, when given, writes each instance's HTML page as its diagrams are drawn.
+    public func run(_ inputs: ReportInputs, reportFolder: String, pdfFolder: String, pages: HTMLReport? = nil,
+                    progress: (String) -> Void) throws {
         let diagramsFolder = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
         let images = try ImageStore(folder: (reportFolder as NSString).appendingPathComponent(ReportLayout.images),
                                     prefix: ReportLayout.imagePrefix)
@@ -55,6 +57,7 @@ public struct DiagramShard {
                     try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
                                              classNames: inputs.classNames)
                 }
+                try pages?.writeInstancePage(i)
                 done += 1
                 if done % 250 == 0 || done == total { progress("\(done)/\(total) diagrams") }
             }

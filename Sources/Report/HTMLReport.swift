@@ -50,6 +50,7 @@ public struct HTMLReport {
             try write(String(decoding: data, as: UTF8.self), to: asset)
         }
         try writeFigures()
+        // Instance pages are written by the shards, beside the diagrams (in parallel).
         try write(dataScript(), to: "data.js")
         try write(templates.render("index", indexPage(k1: k1, k2: k2)), to: "index.html")
         progress("HTML: summary and browser written")
@@ -60,10 +61,11 @@ public struct HTMLReport {
             }
         }
         progress("HTML: \(saved.level1.count + saved.level2.reduce(0) { $0 + $1.count }) cluster pages written")
-        for i in saved.records.indices {
-            try write(templates.render("instance", instancePage(i)), to: ReportLayout.instancePage(i))
-        }
-        progress("HTML: \(saved.records.count) instance pages written")
+    }
+
+    /// The page of test instance `i`; the shards write these beside its diagrams.
+    public func writeInstancePage(_ i: Int) throws {
+        try write(templates.render("instance", instancePage(i)), to: ReportLayout.instancePage(i))
     }
 
     func writeFigures() throws {

@@ -53,9 +53,15 @@ public struct ReportBuilder {
         DiagramShard(shard: shard, shards: shards, dpi: dpi, grouping: grouping)
     }
 
-    public func finish(reportFolder: String, templates: HTMLTemplates, generator: String, progress: (String) -> Void) throws {
+    /// The HTML writer for a report folder; the shards use it for the instance pages.
+    public func html(reportFolder: String, templates: HTMLTemplates, generator: String) -> HTMLReport {
         var html = HTMLReport(inputs: inputs, templates: templates, folder: reportFolder, grouping: grouping)
         html.generator = generator
+        return html
+    }
+
+    public func finish(reportFolder: String, templates: HTMLTemplates, generator: String, progress: (String) -> Void) throws {
+        let html = html(reportFolder: reportFolder, templates: templates, generator: generator)
         try html.writeAll(k1: inputs.saved.level1.count, k2: inputs.saved.level2.map(\.count).max() ?? 0, progress: progress)
     }
 

@@ -134,6 +134,6 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model", "pdf", "report"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/run/report/instances/19.html"))
         XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("report: HTML: 20 instance pages written"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("report: HTML: 6 cluster pages written"), result.stderr)
     }
 }
