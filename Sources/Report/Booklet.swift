@@ -56,8 +56,16 @@ public enum Booklet {
             y += 18
         }
         y += 24
-        pdf.text("Each following page: one test instance, its interpretation path drawn left to right, then the same path as text.",
-                 x: margin, y: y, size: 10, color: RGB(hex: "#555555"))
+        let legend = [
+            "Each following page: one test instance, its interpretation path drawn left to right, then the same path as text.",
+            "The path the image took is drawn in orange; the runner-up level-1 cluster in grey, dashed.",
+            "Bars: share of the CNN's predictions over a cluster's training images, or of the forest's votes; colours are the classes above.",
+            "Red: CNN-INTE disagrees with the CNN, or the CNN is wrong (also said in words, with a cross).",
+        ]
+        for line in legend {
+            pdf.text(line, x: margin, y: y, size: 10, color: RGB(hex: "#555555"))
+            y += 15
+        }
     }
 
     static func instancePage(_ pdf: CairoPDF, graph: Graphviz.LaidOutGraph, text: String, record r: InstanceRecord,
