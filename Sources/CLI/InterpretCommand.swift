@@ -19,6 +19,8 @@ struct InterpretationOptions: ParsableArguments {
     @Option(name: .customLong("min-samples-leaf"), help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
     @Option(name: .customLong("meta-training"), help: "Meta-level training data of each cluster's forest: members (the paper) or soft-boundaries (also the points whose runner-up cluster it is).")
     var metaTraining = MetaConfiguration.TrainingSet.softBoundaries
+    @Option(name: .customLong("boundary-closeness"), help: "With soft-boundaries: a point also trains its runner-up cluster's forest only when its distance ratio (own centroid / runner-up) is at least this; 0 takes every point, 0.8 halves the forests' work.")
+    var boundaryCloseness = 0.0
     @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none).")
     var augmentCopies = 5
     @Option(name: .customLong("boundary-blends"), help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
@@ -36,6 +38,7 @@ struct InterpretationOptions: ParsableArguments {
         if prototypes < 0 { throw ValidationError("--prototypes cannot be negative (got \(prototypes))") }
         if boundaryBlends < 0 { throw ValidationError("--boundary-blends cannot be negative (got \(boundaryBlends))") }
         if augmentCopies < 0 { throw ValidationError("--augment-copies cannot be negative (got \(augmentCopies))") }
+        if !(0...1).contains(boundaryCloseness) { throw ValidationError("--boundary-closeness must be in [0, 1] (got \(boundaryCloseness))") }
         if trees < 1 { throw ValidationError("--trees must be at least 1 (got \(trees))") }
         if let maxDepth, maxDepth < 1 { throw ValidationError("--max-depth must be at least 1 (got \(maxDepth))") }
         if let maxFeatures, maxFeatures < 1 { throw ValidationError("--max-features must be at least 1 (got \(maxFeatures))") }
@@ -51,6 +54,7 @@ struct InterpretationOptions: ParsableArguments {
         clustering.seed = seed
         var meta = MetaConfiguration()
         meta.trainingSet = metaTraining
+        meta.boundaryCloseness = boundaryCloseness
         meta.forest = RandomForest.Configuration(trees: trees, tree: TreeConfiguration(maxFeatures: maxFeatures, minSamplesLeaf: minSamplesLeaf, maxDepth: maxDepth),
                                                  seed: SplitMix64(seed: seed).derived(0xF0).state)
         return (clustering, meta)
@@ -147,7 +151,7 @@ enum Interpretation {
             "min_cluster_size": clustering.minClusterSize, "prototypes": clustering.prototypes, "kmeans_restarts": clustering.restarts,
             "trees": meta.forest.trees, "max_features": meta.forest.tree.maxFeatures ?? Int(Double(trainFeatures.columns).squareRoot()),
             "max_depth": meta.forest.tree.maxDepth ?? NSNull(), "min_samples_leaf": meta.forest.tree.minSamplesLeaf,
-            "meta_training": meta.trainingSet.rawValue, "augment_copies": copies,
+            "meta_training": meta.trainingSet.rawValue, "boundary_closeness": meta.boundaryCloseness, "augment_copies": copies,
             "boundary_blends": options.boundaryBlends, "seed": run.seed, "data": dataset.name,
             "data_fingerprint": dataset.fingerprint, "model": (run.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
         ]

@@ -103,11 +103,11 @@ public enum Interpreter {
         let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
         var rowBins = binner.binRows(inputs.trainFeatures)
         var poolPredictions = inputs.trainPredictions
-        var poolRoutes = trainRoutes.map { RouteSummary(level1: $0.level1, runnerUp: $0.runnerUp) }
+        var poolRoutes = trainRoutes.map { RouteSummary(route: $0) }
         try extraPool?(tree) { extra, predictions in
             rowBins += binner.binRows(extra)
             poolPredictions += predictions
-            poolRoutes += tree.route(extra).map { RouteSummary(level1: $0.level1, runnerUp: $0.runnerUp) }
+            poolRoutes += tree.route(extra).map { RouteSummary(route: $0) }
         }
         let binned = BinnedMatrix(rowMajor: rowBins, rows: poolPredictions.count, columns: binner.features)
         rowBins = []

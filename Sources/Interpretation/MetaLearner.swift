@@ -35,8 +35,23 @@ public struct MetaConfiguration: Codable, Equatable, Sendable {
 
     public var trainingSet = TrainingSet.softBoundaries
     public var forest = RandomForest.Configuration()
+    /// With soft boundaries, a point joins its runner-up cluster's training data only when
+    /// it lies nearly as close to that centroid as to its own: distance ratio
+    /// d(own) / d(runner-up) at least this. 0 (the default) takes every point; 0.8 halves
+    /// the forests' work for about the same fidelity (README, "Fidelity measured").
+    public var boundaryCloseness = 0.0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case trainingSet, forest, boundaryCloseness }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trainingSet = try c.decode(TrainingSet.self, forKey: .trainingSet)
+        forest = try c.decode(RandomForest.Configuration.self, forKey: .forest)
+        // Files written before this setting existed took every runner-up point.
+        boundaryCloseness = try c.decodeIfPresent(Double.self, forKey: .boundaryCloseness) ?? 0
+    }
 }
 
 /// Meta-level training: one learner per level-1 cluster, trained on the CNN's predictions.
@@ -54,7 +69,8 @@ public struct MetaLearner: Codable, Equatable, Sendable {
             var rows: [Int32] = []
             for i in 0..<predictions.count {
                 if routes[i].level1 == c { rows.append(Int32(i)) }
-                else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c { rows.append(Int32(i)) }
+                else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c
+                            && Double(routes[i].closeness) >= configuration.boundaryCloseness { rows.append(Int32(i)) }
             }
             let distinct = Set(rows.map { labels[Int($0)] })
             if distinct.count <= 1 {
@@ -76,4 +92,18 @@ public struct MetaLearner: Codable, Equatable, Sendable {
 public struct RouteSummary: Sendable {
     public var level1: Int
     public var runnerUp: Int?
+    /// Distance to the own centroid over distance to the runner-up's (at most 1).
+    public var closeness: Float = 1
+
+    public init(level1: Int, runnerUp: Int?, closeness: Float = 1) {
+        self.level1 = level1
+        self.runnerUp = runnerUp
+        self.closeness = closeness
+    }
+
+    init(route: Route) {
+        level1 = route.level1
+        runnerUp = route.runnerUp
+        if let r = route.runnerUp { closeness = route.level1Distances[route.level1] / max(route.level1Distances[r], 1e-12) } else { closeness = 0 }
+    }
 }

@@ -78,4 +78,25 @@ final class MetaLevelTests: XCTestCase {
         XCTAssertEqual(parsed.map(\.intePrediction), records.map(\.intePrediction))
         XCTAssertEqual(parsed.map(\.route.level1Distances), records.map(\.route.level1Distances))
     }
+
+    func testBoundaryClosenessDecidesWhichRunnerUpPointsJoin() throws {
+        // Cluster 0 holds class-0 points, cluster 1 class-1 points; point 0 (class 0) has
+        // cluster 1 as runner-up at distance ratio 0.5. It joins cluster 1's training data
+        // (making a forest) with closeness 0, and not with 0.8 (a constant learner remains).
+        let data = Matrix(rows: 6, columns: 1, values: [0, 1, 2, 10, 11, 12])
+        let binner = Binner.fit(data)
+        let binned = binner.transform(data)
+        let predictions = [0, 0, 0, 1, 1, 1]
+        var routes = (0..<6).map { RouteSummary(level1: $0 < 3 ? 0 : 1, runnerUp: nil) }
+        routes[0] = RouteSummary(level1: 0, runnerUp: 1, closeness: 0.5)
+        var configuration = MetaConfiguration()
+        configuration.forest.trees = 3
+        for (closeness, forest) in [(0.0, true), (0.8, false)] {
+            configuration.boundaryCloseness = closeness
+            let meta = try MetaLearner.fit(predictions: predictions, routes: routes, clusters: 2, classes: 2, binner: binner,
+                                           binned: binned, configuration: configuration)
+            XCTAssertEqual(meta.learners[1].treeCount > 0, forest, "closeness \(closeness)")
+            if !forest { XCTAssertEqual(meta.learners[1], .constant(1)) }
+        }
+    }
 }
