@@ -109,9 +109,8 @@ struct BenchCommand: ParsableCommand {
                 let inputs = try Reporting.inputs(dataset: dataset, output: modelOutput)
                 let scratch = NSTemporaryDirectory() + "cnn-inte-bench-\(getpid())"
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
-                let what = ProcessInfo.processInfo.environment["CNN_INTE_RENDER_WHAT"] ?? "all"
-                progress.line("bench: resident memory over \(renderCount) diagrams (\(what)) in one process")
-                let (before, after) = try ReportBench.memoryGrowth(inputs, count: renderCount, what: what, scratch: scratch,
+                progress.line("bench: resident memory over \(renderCount) diagrams (PNG, PDF, SVG, booklet page) in one process")
+                let (before, after) = try ReportBench.memoryGrowth(inputs, count: renderCount, scratch: scratch,
                                                                    resident: Memory.residentMiB)
                 results["render_memory_diagrams"] = renderCount
                 results["render_rss_before_mib"] = round1(before)

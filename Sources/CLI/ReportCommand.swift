@@ -100,12 +100,11 @@ enum Reporting {
                 workers.append((w, try spawnWorker(w, of: jobs, report: report.path, pdf: pdf.path, output: output,
                                                    options: options, data: data, quiet: quiet)))
             }
-            let jobsLabel = jobs
             var failure: Error?
             do {
                 let pages = builder.html(reportFolder: report.path, templates: templates, generator: CNNInte.version)
                 try builder.shard(0, of: jobs).run(inputs, reportFolder: report.path, pdfFolder: pdf.path, pages: pages) {
-                    progress.line((jobsLabel == 1 ? "report: \($0)" : "report: worker 1/\(jobsLabel): \($0)"))
+                    progress.line(jobs == 1 ? "report: \($0)" : "report: worker 1/\(jobs): \($0)")
                 }
             } catch { failure = error }
             for (w, process) in workers {

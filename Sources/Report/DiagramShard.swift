@@ -42,17 +42,12 @@ public struct DiagramShard {
                 let input = try inputs.diagramInput(i, images: images)
                 let dot = InstanceDiagram.dot(input)
                 let text = inputs.saved.text(for: i)
-                try write(Data(dot.utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "dot")))
-                try write(Data((text + "\n").utf8), (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, "txt")))
+                let base = (diagramsFolder as NSString).appendingPathComponent("\(i)")
+                try FileWriter.write(dot, to: base + ".dot")
+                try FileWriter.write(text + "\n", to: base + ".txt")
                 let absolute = ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagramsFolder)
                 try Graphviz.shared.withLayout(dot: absolute) { graph in
-                    for format in Graphviz.Format.allCases {
-                        var bytes = try graph.render(format, dpi: dpi)
-                        if format == .svg {
-                            bytes = Array(ReportLayout.withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagramsFolder).utf8)
-                        }
-                        try write(bytes, (reportFolder as NSString).appendingPathComponent(ReportLayout.diagram(i, format.rawValue)))
-                    }
+                    try ReportLayout.writeRenderings(of: graph, to: base, dpi: dpi, diagramsFolder: diagramsFolder)
                     booklet.newPage()
                     try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
                                              classNames: inputs.classNames)
@@ -64,7 +59,4 @@ public struct DiagramShard {
             try booklet.finish()
         }
     }
-
-    private func write(_ data: Data, _ path: String) throws { try FileWriter.write(data, to: path) }
-    private func write(_ bytes: [UInt8], _ path: String) throws { try FileWriter.write(bytes, to: path) }
 }

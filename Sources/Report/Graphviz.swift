@@ -8,14 +8,12 @@ public enum GraphvizError: Error, CustomStringConvertible, Equatable {
     case parse(messages: [String])
     case layout(messages: [String])
     case render(format: String, messages: [String])
-    case write(path: String, problem: String)
 
     public var description: String {
         switch self {
         case let .parse(messages): return "Graphviz could not read the DOT text: " + Self.join(messages)
         case let .layout(messages): return "Graphviz layout failed: " + Self.join(messages)
         case let .render(format, messages): return "Graphviz \(format) rendering failed: " + Self.join(messages)
-        case let .write(path, problem): return "\(path): \(problem)"
         }
     }
 
@@ -71,15 +69,16 @@ public final class Graphviz: @unchecked Sendable {
 
     /// Lays out `dot` with the `dot` engine and renders it to `format`.
     /// `dpi` overrides the graph's resolution (PNG pixel size scales with it).
-    public func render(dot: String, format: Format, dpi: Double? = nil, imagePath: String? = nil) throws -> [UInt8] {
-        try withLayout(dot: dot, imagePath: imagePath) { try $0.render(format, dpi: dpi) }
+    public func render(dot: String, format: Format, dpi: Double? = nil) throws -> [UInt8] {
+        try withLayout(dot: dot) { try $0.render(format, dpi: dpi) }
     }
 
     /// Parses and lays out `dot` once, then hands the laid-out graph to `body`, which may
     /// render it to several formats and draw it on Cairo pages. The lock is held
     /// throughout, so `body` must not call back into this Graphviz instance.
-    /// `imagePath` is the folder image file names in the DOT are resolved against.
-    public func withLayout<T>(dot: String, imagePath: String? = nil, _ body: (LaidOutGraph) throws -> T) throws -> T {
+    /// Image names in the DOT should be paths that open as they are: Graphviz 2.42 reloads
+    /// (and never frees) images it finds through `imagepath` (see `ReportLayout`).
+    public func withLayout<T>(dot: String, _ body: (LaidOutGraph) throws -> T) throws -> T {
         Graphviz.lock.lock()
         defer { Graphviz.lock.unlock() }
         capturedMessages.removeAll(keepingCapacity: true)
@@ -90,7 +89,6 @@ public final class Graphviz: @unchecked Sendable {
         }
         defer { agclose(graph) }
         if !capturedMessages.isEmpty { throw GraphvizError.parse(messages: capturedMessages) }
-        if let imagePath { Graphviz.setAttribute(graph, name: "imagepath", value: imagePath) }
         guard gvLayout(context, graph, "dot") == 0, capturedMessages.isEmpty else {
             throw GraphvizError.layout(messages: capturedMessages)
         }
@@ -184,16 +182,6 @@ public final class Graphviz: @unchecked Sendable {
             canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
             try draw(on: canvas, x: 0, y: 0, scale: scale)
             return canvas.encodedPNG(dpi: dpi)
-        }
-    }
-
-    /// Renders to a file, written to a temporary name and renamed when complete.
-    public func render(dot: String, format: Format, dpi: Double? = nil, imagePath: String? = nil, to path: String) throws {
-        let bytes = try render(dot: dot, format: format, dpi: dpi, imagePath: imagePath)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw GraphvizError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
         }
     }
 

@@ -79,19 +79,15 @@ public struct HTMLReport {
                                    columnTitle: "CNN-INTE prediction", path: (figures as NSString).appendingPathComponent("confusion-inte-vs-cnn.png"))
     }
 
-    func thumbnail(_ i: Int, images: ImageStore) -> String {
-        ReportLayout.diagrams + "/" + images.name(inputs.testImage(i), rows: inputs.dataset.rows, columns: inputs.dataset.columns)
-    }
-
-    var thumbnails: ImageStore {
-        // Names only (nothing is written through it): the shards wrote the files.
-        (try? ImageStore(folder: (folder as NSString).appendingPathComponent(ReportLayout.images), prefix: ReportLayout.imagePrefix))!
+    /// Where the picture of a test or training image is, relative to the report's folder
+    /// (the shards and `ReportBuilder.prepare` wrote the files).
+    func picture(_ pixels: ArraySlice<UInt8>) -> String {
+        ReportLayout.diagrams + "/" + ImageStore.name(pixels, rows: inputs.dataset.rows, columns: inputs.dataset.columns)
     }
 
     /// `window.CNNINTE = {classes, clusters, rows}`; a row is
     /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail].
     func dataScript() -> String {
-        let images = thumbnails
         var out = "// One row per test instance: index, true, CNN, CNN probability, CNN-INTE, its vote share, level-1, level-2, thumbnail.\n"
         out += "window.CNNINTE = {\n\"classes\": [" + names.map(Escaping.javaScript).joined(separator: ",") + "],\n"
         var clusterIDs: [String] = []
@@ -100,7 +96,7 @@ public struct HTMLReport {
         out += saved.records.map { r in
             "[\(r.index),\(r.label),\(r.cnnPrediction),\(String(format: "%.4f", r.cnnProbability)),\(r.intePrediction),"
                 + "\(String(format: "%.3f", r.votes[r.intePrediction])),\(r.route.level1),\(r.route.level2),"
-                + Escaping.javaScript(thumbnail(r.index, images: images)) + "]"
+                + Escaping.javaScript(picture(inputs.testImage(r.index))) + "]"
         }.joined(separator: ",\n")
         return out + "\n]};\n"
     }
@@ -180,15 +176,12 @@ public struct HTMLReport {
             ["name": names[c], "color": Palette.classColor(c), "predicted": node.predictionHistogram[c], "truth": node.labelHistogram[c],
              "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
         }
-        let images = thumbnails
-        page["prototypes"] = node.prototypes.map { t -> [String: Any] in
-            ["train": t, "src": ReportLayout.diagrams + "/" + images.name(inputs.trainImage(t), rows: inputs.dataset.rows, columns: inputs.dataset.columns)]
-        }
+        page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }
         let parts = node.id.split(separator: ".").compactMap { Int($0) }
         let members = saved.records.filter { $0.route.level1 == parts[0] && (parts.count < 2 || $0.route.level2 == parts[1]) }
         page["testCount"] = members.count
         page["members"] = members.map { r -> [String: Any] in
-            ["index": r.index, "href": ReportLayout.instancePage(r.index), "thumb": thumbnail(r.index, images: images),
+            ["index": r.index, "href": ReportLayout.instancePage(r.index), "thumb": picture(inputs.testImage(r.index)),
              "truth": names[r.label], "cnn": names[r.cnnPrediction], "inte": names[r.intePrediction],
              "status": !r.agrees ? "disagree" : (r.cnnPrediction != r.label ? "wrong" : "")]
         }

@@ -28,7 +28,7 @@ public final class ImageStore {
     public func grey<C: Collection>(_ pixels: C, rows: Int, columns: Int) throws -> String where C.Element == UInt8 {
         let hash = ImageStore.fnv1a(pixels, rows: rows, columns: columns, scale: scale)
         if let name = written[hash] { return name }
-        let file = String(format: "g-%016llx.png", hash)
+        let file = ImageStore.fileName(hash)
         let path = (folder as NSString).appendingPathComponent(file)
         if !FileManager.default.fileExists(atPath: path) {
             let canvas = CairoPNG(width: columns * scale, height: rows * scale)
@@ -41,10 +41,13 @@ public final class ImageStore {
         return name
     }
 
-    /// The name `grey` gives these pixels, without writing anything.
-    public func name<C: Collection>(_ pixels: C, rows: Int, columns: Int) -> String where C.Element == UInt8 {
-        prefix + String(format: "g-%016llx.png", ImageStore.fnv1a(pixels, rows: rows, columns: columns, scale: scale))
+    /// The name `grey` gives these pixels (with `prefix` and `scale`), without writing anything.
+    public static func name<C: Collection>(_ pixels: C, rows: Int, columns: Int, prefix: String = ReportLayout.imagePrefix,
+                                           scale: Int = 2) -> String where C.Element == UInt8 {
+        prefix + fileName(fnv1a(pixels, rows: rows, columns: columns, scale: scale))
     }
+
+    static func fileName(_ hash: UInt64) -> String { String(format: "g-%016llx.png", hash) }
 
     /// 64-bit FNV-1a over the shape and the pixels: stable across runs and machines.
     static func fnv1a<C: Collection>(_ pixels: C, rows: Int, columns: Int, scale: Int) -> UInt64 where C.Element == UInt8 {

@@ -11,9 +11,17 @@ public enum ReportBench {
         public var layoutMilliseconds: [Double] = []
     }
 
-    public static func renderTimes(_ inputs: ReportInputs, instances: [Int], dpi: Double, scratch: String) throws -> Figures {
+    /// The DOT text of `instances`, laid out as the report does (absolute image names),
+    /// with their images written into `scratch/img`.
+    static func diagrams(_ inputs: ReportInputs, instances: [Int], scratch: String) throws -> [String] {
         let images = try ImageStore(folder: (scratch as NSString).appendingPathComponent("img"), prefix: ReportLayout.imagePrefix)
-        let dots = try instances.map { ReportLayout.withAbsoluteImages(InstanceDiagram.dot(try inputs.diagramInput($0, images: images)), diagramsFolder: scratch) }
+        return try instances.map {
+            ReportLayout.withAbsoluteImages(InstanceDiagram.dot(try inputs.diagramInput($0, images: images)), diagramsFolder: scratch)
+        }
+    }
+
+    public static func renderTimes(_ inputs: ReportInputs, instances: [Int], dpi: Double, scratch: String) throws -> Figures {
+        let dots = try diagrams(inputs, instances: instances, scratch: scratch)
         var figures = Figures()
         func time(_ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -21,34 +29,29 @@ public enum ReportBench {
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
         // One untimed pass warms Graphviz's image and font caches, as a long report would.
-        for dot in dots.prefix(5) { _ = try Graphviz.shared.render(dot: dot, format: .png, dpi: dpi, imagePath: nil) }
+        for dot in dots.prefix(5) { _ = try Graphviz.shared.render(dot: dot, format: .png, dpi: dpi) }
         for dot in dots {
-            figures.layoutMilliseconds.append(try time { try Graphviz.shared.withLayout(dot: dot, imagePath: nil) { _ in } })
-            figures.pngMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .png, dpi: dpi, imagePath: nil) })
-            figures.pdfMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .pdf, imagePath: nil) })
-            figures.svgMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .svg, imagePath: nil) })
+            figures.layoutMilliseconds.append(try time { try Graphviz.shared.withLayout(dot: dot) { _ in } })
+            figures.pngMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .png, dpi: dpi) })
+            figures.pdfMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .pdf) })
+            figures.svgMilliseconds.append(try time { _ = try Graphviz.shared.render(dot: dot, format: .svg) })
         }
         return figures
     }
 }
 
 extension ReportBench {
-    /// Resident memory before and after drawing `count` diagrams in one process (the
-    /// instances repeat when there are fewer): `what` picks png, pdf, svg, page or all.
-    public static func memoryGrowth(_ inputs: ReportInputs, count: Int, what: String, scratch: String,
+    /// Resident memory before and after drawing `count` diagrams (PNG, PDF, SVG and a
+    /// booklet page each) in one process; the instances repeat when there are fewer.
+    public static func memoryGrowth(_ inputs: ReportInputs, count: Int, scratch: String,
                                     resident: () -> Double) throws -> (before: Double, after: Double) {
-        let images = try ImageStore(folder: (scratch as NSString).appendingPathComponent("img"), prefix: ReportLayout.imagePrefix)
-        let n = inputs.saved.records.count
-        let dots = try (0..<min(n, count)).map {
-            ReportLayout.withAbsoluteImages(InstanceDiagram.dot(try inputs.diagramInput($0, images: images)), diagramsFolder: scratch)
-        }
+        let dots = try diagrams(inputs, instances: Array(0..<min(inputs.saved.records.count, count)), scratch: scratch)
         let pdf = try CairoPDF(path: (scratch as NSString).appendingPathComponent("pages.pdf"), width: Booklet.pageWidth, height: Booklet.pageHeight)
         func one(_ i: Int) throws {
-            try Graphviz.shared.withLayout(dot: dots[i % dots.count], imagePath: nil) { graph in
-                if what == "png" || what == "all" { _ = try graph.render(.png, dpi: 96) }
-                if what == "pdf" || what == "all" { _ = try graph.render(.pdf) }
-                if what == "svg" || what == "all" { _ = try graph.render(.svg) }
-                if what == "page" || what == "all" { pdf.newPage(); try graph.draw(on: pdf, x: 0, y: 0, width: 800, height: 500) }
+            try Graphviz.shared.withLayout(dot: dots[i % dots.count]) { graph in
+                for format in Graphviz.Format.allCases { _ = try graph.render(format, dpi: 96) }
+                pdf.newPage()
+                try graph.draw(on: pdf, x: 0, y: 0, width: 800, height: 500)
             }
         }
         // One pass over every distinct diagram first: Graphviz keeps each image it loads

@@ -32,20 +32,10 @@ public struct ReportBuilder {
         let dot = GlobalDiagram.dot(.init(root: root, level1: saved.level1, level2: saved.level2, classNames: inputs.classNames,
                                           layer: saved.layer, layerWidth: saved.layerWidth, prototypes: prototypes))
         let diagrams = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
-        try Data(dot.utf8).write(to: URL(fileURLWithPath: (diagrams as NSString).appendingPathComponent("tree.dot")))
+        let base = (diagrams as NSString).appendingPathComponent("tree")
+        try FileWriter.write(dot, to: base + ".dot")
         try Graphviz.shared.withLayout(dot: ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagrams)) { graph in
-            for format in Graphviz.Format.allCases {
-                let path = (diagrams as NSString).appendingPathComponent("tree.\(format.rawValue)")
-                var bytes = try graph.render(format, dpi: dpi)
-                if format == .svg {
-                    bytes = Array(ReportLayout.withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagrams).utf8)
-                }
-                do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch let error as GraphvizError {
-                    throw error
-                } catch {
-                    throw ReportError.write(path: path, problem: "cannot be written (\(error.localizedDescription))")
-                }
-            }
+            try ReportLayout.writeRenderings(of: graph, to: base, dpi: dpi, diagramsFolder: diagrams)
         }
     }
 

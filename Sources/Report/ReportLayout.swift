@@ -56,6 +56,18 @@ public enum ReportLayout {
         return dot.replacingOccurrences(of: "SRC=\"" + imagePrefix, with: "SRC=\"" + Escaping.html(folder + "/" + imagePrefix))
     }
 
+    /// Writes `base.png`, `base.svg` and `base.pdf` of a graph laid out from
+    /// `withAbsoluteImages` text; the SVG's image links are made relative again.
+    static func writeRenderings(of graph: Graphviz.LaidOutGraph, to base: String, dpi: Double, diagramsFolder: String) throws {
+        for format in Graphviz.Format.allCases {
+            var bytes = try graph.render(format, dpi: dpi)
+            if format == .svg {
+                bytes = Array(withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagramsFolder).utf8)
+            }
+            try FileWriter.write(bytes, to: base + "." + format.rawValue)
+        }
+    }
+
     /// An SVG rendered from `withAbsoluteImages` text, with its image links relative again.
     public static func withRelativeImages(_ svg: String, diagramsFolder: String) -> String {
         let folder = URL(fileURLWithPath: diagramsFolder).standardizedFileURL.path + "/"
