@@ -99,16 +99,18 @@ struct TreeGrower {
         // Scratch as raw memory: closures capturing mutable arrays pay an exclusivity
         // check and a uniqueness check per access, which took most of the time.
         let idx = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, samples.count))
+        let spill = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, samples.count))
         let order = UnsafeMutablePointer<Int>.allocate(capacity: d)
         let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: 256 * classes)
         let total = UnsafeMutablePointer<Int32>.allocate(capacity: classes)
         let leftCounts = UnsafeMutablePointer<Int32>.allocate(capacity: classes)
         let pairs = UnsafeMutablePointer<UInt16>.allocate(capacity: 64)
         defer {
-            idx.deallocate(); order.deallocate(); histogram.deallocate()
+            idx.deallocate(); spill.deallocate(); order.deallocate(); histogram.deallocate()
             total.deallocate(); leftCounts.deallocate(); pairs.deallocate()
         }
-        samples.withUnsafeBufferPointer { idx.initialize(from: $0.baseAddress!, count: samples.count) }
+        // Ascending order (see the partition below); the split search does not depend on it.
+        samples.sorted().withUnsafeBufferPointer { idx.initialize(from: $0.baseAddress!, count: samples.count) }
         for f in 0..<d { order[f] = f }
         histogram.initialize(repeating: 0, count: 256 * classes)
         var importance = self.importance
@@ -134,9 +136,13 @@ struct TreeGrower {
                     }
                     return (best, nonzero <= 1)
                 }
-                var stack: [(node: Int, start: Int, end: Int, depth: Int)] = []
-                stack.append((addNode(samples.count, counts(0, samples.count).0), 0, samples.count, 0))
-                while let (node, start, end, depth) = stack.popLast() {
+                // order[0..<known] holds features known to be constant in the node (found so
+                // in an ancestor, as scikit-learn's splitter tracks them): they are never drawn
+                // again below it. A subtree only permutes positions past its own prefix, and
+                // the stack is depth-first, so a sibling finds its prefix as its parent left it.
+                var stack: [(node: Int, start: Int, end: Int, depth: Int, known: Int)] = []
+                stack.append((addNode(samples.count, counts(0, samples.count).0), 0, samples.count, 0, 0))
+                while let (node, start, end, depth, known) = stack.popLast() {
                     let count = end - start
                     let (_, pure) = counts(start, end)
                     if pure || count < 2 * minLeaf || depth >= maxDepth { continue }
@@ -145,7 +151,7 @@ struct TreeGrower {
                     parentScore /= Double(count)
                     var bestScore = parentScore + 1e-9 * Double(count)
                     var bestFeature = -1, bestBin = 0
-                    var visited = 0, drawn = 0
+                    var visited = 0, drawn = known, found = 0
                     while drawn < d && visited < mtry {
                         // Fisher-Yates, one feature at a time.
                         let j = drawn + rng.nextInt(below: d - drawn)
@@ -172,7 +178,12 @@ struct TreeGrower {
                                 while k >= 0 && pairs[k] > v { pairs[k + 1] = pairs[k]; k -= 1 }
                                 pairs[k + 1] = v
                             }
-                            if pairs[0] >> 8 == pairs[count - 1] >> 8 { continue }  // constant in this node
+                            if pairs[0] >> 8 == pairs[count - 1] >> 8 {  // constant in this node and below
+                                order[drawn - 1] = order[known + found]
+                                order[known + found] = f
+                                found += 1
+                                continue
+                            }
                             visited += 1
                             var p = 0
                             while p < count {
@@ -201,9 +212,12 @@ struct TreeGrower {
                                 if b < lowBin { lowBin = b }
                                 if b > highBin { highBin = b }
                             }
-                            if lowBin == highBin {
+                            if lowBin == highBin {  // constant in this node and below
                                 (histogram + lowBin * classes).update(repeating: 0, count: classes)
-                                continue  // constant in this node
+                                order[drawn - 1] = order[known + found]
+                                order[known + found] = f
+                                found += 1
+                                continue
                             }
                             visited += 1
                             for b in lowBin..<highBin {
@@ -231,17 +245,16 @@ struct TreeGrower {
                     }
                     guard bestFeature >= 0 else { continue }
                     importance[bestFeature] += bestScore - parentScore
-                    // Partition idx[start..<end]: bins <= bestBin to the left.
+                    // Stable partition of idx[start..<end], bins <= bestBin to the left: each
+                    // node's samples stay in ascending row order, so the column reads of the
+                    // histogram pass (most of the time) move forward through memory.
                     let column = bins + bestFeature * n
-                    var i = start, j = end - 1
-                    while i <= j {
-                        if Int(column[Int(idx[i])]) <= bestBin {
-                            i += 1
-                        } else {
-                            let t = idx[i]; idx[i] = idx[j]; idx[j] = t
-                            j -= 1
-                        }
+                    var i = start, r = 0
+                    for k in start..<end {
+                        let s = idx[k]
+                        if Int(column[Int(s)]) <= bestBin { idx[i] = s; i += 1 } else { spill[r] = s; r += 1 }
                     }
+                    (idx + i).update(from: spill, count: r)
                     let mid = i
                     let leftNode = addNode(mid - start, counts(start, mid).0)
                     let rightNode = addNode(end - mid, counts(mid, end).0)
@@ -250,8 +263,8 @@ struct TreeGrower {
                     tree.threshold[node] = edges[bestFeature][bestBin]
                     tree.left[node] = Int32(leftNode)
                     tree.right[node] = Int32(rightNode)
-                    stack.append((rightNode, mid, end, depth + 1))
-                    stack.append((leftNode, start, mid, depth + 1))
+                    stack.append((rightNode, mid, end, depth + 1, known + found))
+                    stack.append((leftNode, start, mid, depth + 1, known + found))
                 }
             }
         }

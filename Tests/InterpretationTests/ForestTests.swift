@@ -33,6 +33,28 @@ final class ForestTests: XCTestCase {
         for v in forest.votes(data) { XCTAssertEqual(v.reduce(0, +), 1, accuracy: 1e-9) }
     }
 
+    func testConstantFeaturesDoNotCountAsCandidates() throws {
+        // 40 features, of which only #17 varies, and in XOR-like bands no stump solves: with
+        // one candidate per split, every split must still land on #17, in the root and in
+        // the nodes below where the constants are already known (the skipped prefix).
+        let n = 120, d = 40
+        var values = [Float](repeating: 0, count: n * d)
+        var labels: [Int] = []
+        for i in 0..<n {
+            let x = Float(i % 4)
+            values[i * d + 17] = x
+            for f in 0..<d where f != 17 { values[i * d + f] = Float(f % 3) }
+            labels.append(i % 4 == 1 || i % 4 == 2 ? 1 : 0)
+        }
+        let data = Matrix(rows: n, columns: d, values: values)
+        let forest = try fit(data, labels, trees: 5, tree: TreeConfiguration(maxFeatures: 1))
+        XCTAssertEqual(predict(forest, data), labels)
+        for tree in forest.trees {
+            XCTAssertEqual(Set(tree.feature.filter { $0 >= 0 }), [17])
+            XCTAssertGreaterThanOrEqual(tree.depth, 2)
+        }
+    }
+
     func testSeparableToyAndAStumpByHand() throws {
         let data = Matrix(rows: 6, columns: 1, values: [1, 2, 3, 7, 8, 9])
         let labels = [0, 0, 0, 1, 1, 1]
