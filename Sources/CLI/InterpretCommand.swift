@@ -19,9 +19,9 @@ struct InterpretationOptions: ParsableArguments {
     @Option(name: .customLong("min-samples-leaf"), help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
     @Option(name: .customLong("meta-training"), help: "Meta-level training data of each cluster's forest: members (the paper) or soft-boundaries (also the points whose runner-up cluster it is).")
     var metaTraining = MetaConfiguration.TrainingSet.softBoundaries
-    @Option(name: .customLong("boundary-closeness"), help: "With soft-boundaries: a point also trains its runner-up cluster's forest only when its distance ratio (own centroid / runner-up) is at least this; 0 takes every point, 0.8 halves the forests' work.")
-    var boundaryCloseness = 0.0
-    @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none).")
+    @Option(name: .customLong("boundary-closeness"), help: "With soft-boundaries: a point also trains its runner-up cluster's forest only when its distance ratio (own centroid / runner-up) is at least this; 0 takes every point (the plain soft boundaries).")
+    var boundaryCloseness = 0.8
+    @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none; fewer when the pool would pass 120,000 images).")
     var augmentCopies = 5
     @Option(name: .customLong("boundary-blends"), help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
     var boundaryBlends = 0
