@@ -58,13 +58,18 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    /// A copy of the toy data folder with `damage` applied.
-    func damagedData(_ name: String, _ damage: (String) throws -> Void) throws -> String {
-        let copy = folder + "/damaged-" + name
+    /// A copy of folder `source`, named `name` in the test folder, with `damage` applied.
+    func damagedCopy(of source: String, name: String, _ damage: (String) throws -> Void) throws -> String {
+        let copy = folder + "/" + name
         try? FileManager.default.removeItem(atPath: copy)
-        try FileManager.default.copyItem(atPath: data, toPath: copy)
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
         try damage(copy)
         return copy
+    }
+
+    /// A copy of the toy data folder with `damage` applied.
+    func damagedData(_ name: String, _ damage: (String) throws -> Void) throws -> String {
+        try damagedCopy(of: data, name: "damaged-" + name, damage)
     }
 
     func rewriteGzip(_ path: String, _ change: ([UInt8]) -> [UInt8]) throws {
@@ -114,11 +119,7 @@ final class BadInputTests: XCTestCase {
     func testBadModelsAndArtifacts() throws {
         let model = out + "/model/model.safetensors"
         func copyOut(_ name: String, _ damage: (String) throws -> Void) throws -> String {
-            let copy = folder + "/" + name
-            try? FileManager.default.removeItem(atPath: copy)
-            try FileManager.default.copyItem(atPath: out, toPath: copy)
-            try damage(copy)
-            return copy
+            try damagedCopy(of: out, name: name, damage)
         }
         let truncated = try copyOut("truncated-model") { dir in
             let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
