@@ -5,8 +5,10 @@ import Network
 /// does it: each new centre is the best of `2 + ln k` candidates drawn with probability
 /// proportional to the squared distance to the nearest centre chosen so far.
 ///
-/// Distances come from one GEMM per iteration: `|x - c|^2 = |x|^2 - 2 x.c + |c|^2`.
-/// Deterministic for a seed at a given thread count.
+/// Distances come from one GEMM per iteration: `|x - c|^2 = |x|^2 - 2 x.c + |c|^2`. After
+/// the first iteration the GEMM only scores the points whose nearest centre may have
+/// changed (Hamerly's bounds, see `lloyd`): the same iterations and assignments as plain
+/// Lloyd, for a fraction of the reads. Deterministic for a seed at a given thread count.
 public struct KMeans: Sendable {
     public struct Configuration: Codable, Equatable, Sendable {
         public var k: Int
@@ -198,27 +200,32 @@ public struct KMeans: Sendable {
     }
 
     /// One pass over the data: nearest centre of every point (written to `assignments`,
-    /// squared distance to `distances`) and the per-centre sums and counts of the points.
-    /// The data is read once, in blocks of rows that stay in cache between the GEMM that
-    /// scores them and the sums they feed (a hand-written SIMD dot product measured slower:
-    /// Swift compiles for baseline x86-64, OpenBLAS picks AVX-512 at run time). Each thread
+    /// squared distance to `distances`, squared distance to the second-nearest centre to
+    /// `second`, infinity when k = 1) and the per-centre sums and counts of the points.
+    /// The data is read once, in blocks of rows that stay in cache (L3) between the GEMM
+    /// that scores them and the sums they feed. Blocks of 1,024 rows: with 256 (1 MiB of a
+    /// 1,024-wide layer, one L2) the per-call cost of the GEMM showed, 10-20% slower; 32-64
+    /// were slower still (a hand-written SIMD dot product measured slower too: Swift
+    /// compiles for baseline x86-64, OpenBLAS picks AVX-512 at run time). Each thread
     /// sums its rows in Float per block, flushed into Double; the threads' sums are added
     /// in a fixed order, so results depend only on the thread count.
     static func assignAndSum(_ data: Matrix, norms: [Float], centroids: Matrix,
-                             assignments: inout [Int], distances: inout [Float]) -> (sums: [Double], counts: [Int]) {
+                             assignments: inout [Int], distances: inout [Float], second: inout [Float]) -> (sums: [Double], counts: [Int]) {
         let (n, d, k) = (data.rows, data.columns, centroids.rows)
         let centroidNorms = rowNorms(centroids)
         let pieces = max(1, min(Parallel.threads, n / 512))
         var partialSums = [[Double]](repeating: [], count: pieces)
         var partialCounts = [[Int]](repeating: [], count: pieces)
-        let block = 256
+        let block = 1024
         data.values.withUnsafeBufferPointer { xBuffer in
             centroids.values.withUnsafeBufferPointer { cBuffer in
                 assignments.withUnsafeMutableBufferPointer { aBuffer in
                     distances.withUnsafeMutableBufferPointer { dBuffer in
+                        second.withUnsafeMutableBufferPointer { secondBuffer in
                         partialSums.withUnsafeMutableBufferPointer { sBuffer in
                             partialCounts.withUnsafeMutableBufferPointer { nBuffer in
                                 let (x, c, a, dist) = (xBuffer.baseAddress!, cBuffer.baseAddress!, aBuffer.baseAddress!, dBuffer.baseAddress!)
+                                let next = secondBuffer.baseAddress!
                                 let (sp, np) = (sBuffer.baseAddress!, nBuffer.baseAddress!)
                                 DispatchQueue.concurrentPerform(iterations: pieces) { piece in
                                     var sums = [Double](repeating: 0, count: k * d)
@@ -239,13 +246,15 @@ public struct KMeans: Sendable {
                                             for i in r0..<r1 {
                                                 let row = x + i * d
                                                 var best = 0
-                                                var bestValue = Float.infinity
+                                                var bestValue = Float.infinity, secondValue = Float.infinity
                                                 for j in 0..<k {
                                                     let v = centroidNorms[j] - 2 * dots[(i - r0) * k + j]
-                                                    if v < bestValue { bestValue = v; best = j }
+                                                    if v < bestValue { secondValue = bestValue; bestValue = v; best = j }
+                                                    else if v < secondValue { secondValue = v }
                                                 }
                                                 a[i] = best
                                                 dist[i] = max(bestValue + norms[i], 0)
+                                                next[i] = max(secondValue + norms[i], 0)
                                                 counts[best] += 1
                                                 addInPlace(blockSum + best * d, row, d)
                                             }
@@ -261,6 +270,7 @@ public struct KMeans: Sendable {
                                 }
                             }
                         }
+                        }
                     }
                 }
             }
@@ -274,15 +284,135 @@ public struct KMeans: Sendable {
         return (sums, counts)
     }
 
+    /// Scores only the points `candidates` (Hamerly's pruned step): their nearest and
+    /// second-nearest centres from one GEMM over gathered blocks of their rows, written to
+    /// `assignments`, `upper` and `lower` (Euclidean distances). Points that changed
+    /// centre move their rows between `sums` in candidate order, so the result does not
+    /// depend on the thread count.
+    static func assignCandidates(_ data: Matrix, norms: [Float], centroids: Matrix, candidates: [Int],
+                                 assignments: inout [Int], upper: inout [Float], lower: inout [Float],
+                                 sums: inout [Double], counts: inout [Int]) {
+        let (d, k, m) = (data.columns, centroids.rows, candidates.count)
+        guard m > 0 else { return }
+        let centroidNorms = rowNorms(centroids)
+        // The centre each candidate leaves (-1: stays).
+        var from = [Int](repeating: -1, count: m)
+        let block = 1024
+        let pieces = max(1, min(Parallel.threads, m / 256))
+        data.values.withUnsafeBufferPointer { xBuffer in
+            centroids.values.withUnsafeBufferPointer { cBuffer in
+                assignments.withUnsafeMutableBufferPointer { aBuffer in
+                    upper.withUnsafeMutableBufferPointer { uBuffer in
+                        lower.withUnsafeMutableBufferPointer { lBuffer in
+                            from.withUnsafeMutableBufferPointer { fBuffer in
+                                let (x, c, a, u, l, f) = (xBuffer.baseAddress!, cBuffer.baseAddress!, aBuffer.baseAddress!,
+                                                          uBuffer.baseAddress!, lBuffer.baseAddress!, fBuffer.baseAddress!)
+                                DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                                    let rows = Parallel.range(piece, of: pieces, count: m)
+                                    let gathered = UnsafeMutablePointer<Float>.allocate(capacity: min(block, rows.count) * d)
+                                    let dots = UnsafeMutablePointer<Float>.allocate(capacity: min(block, rows.count) * k)
+                                    defer { gathered.deallocate(); dots.deallocate() }
+                                    var r0 = rows.lowerBound
+                                    while r0 < rows.upperBound {
+                                        let r1 = min(r0 + block, rows.upperBound)
+                                        for r in r0..<r1 { (gathered + (r - r0) * d).update(from: x + candidates[r] * d, count: d) }
+                                        BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: gathered, lda: d, b: c, ldb: d, c: dots, ldc: k)
+                                        for r in r0..<r1 {
+                                            let i = candidates[r]
+                                            var best = 0
+                                            var bestValue = Float.infinity, secondValue = Float.infinity
+                                            for j in 0..<k {
+                                                let v = centroidNorms[j] - 2 * dots[(r - r0) * k + j]
+                                                if v < bestValue { secondValue = bestValue; bestValue = v; best = j }
+                                                else if v < secondValue { secondValue = v }
+                                            }
+                                            u[i] = max(bestValue + norms[i], 0).squareRoot()
+                                            l[i] = max(secondValue + norms[i], 0).squareRoot()
+                                            if best != a[i] { f[r] = a[i]; a[i] = best }
+                                        }
+                                        r0 = r1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let moves = (0..<m).filter { from[$0] >= 0 }
+        guard !moves.isEmpty else { return }
+        for r in moves {
+            counts[from[r]] -= 1
+            counts[assignments[candidates[r]]] += 1
+        }
+        // Each thread moves its own columns of every moved row, in candidate order.
+        data.values.withUnsafeBufferPointer { xBuffer in
+            sums.withUnsafeMutableBufferPointer { sBuffer in
+                let (x, sp) = (xBuffer.baseAddress!, sBuffer.baseAddress!)
+                Parallel.forRanges(d, grain: 128) { columns in
+                    for r in moves {
+                        let i = candidates[r]
+                        let (row, old, new) = (x + i * d, sp + from[r] * d, sp + assignments[i] * d)
+                        for j in columns {
+                            old[j] -= Double(row[j])
+                            new[j] += Double(row[j])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lloyd's iterations. Every iteration assigns each point to its nearest centre and
+    /// moves each centre to the mean of its points, until the total squared shift of the
+    /// centres is at most `tolerance`.
+    ///
+    /// Hamerly's bounds (2010) skip the points whose centre cannot change: each point
+    /// keeps an upper bound on the distance to its centre and a lower bound on the
+    /// distance to every other centre. When a centre moves by s, the upper bounds of its
+    /// points grow by s and every lower bound shrinks by the largest move of another
+    /// centre. A point whose upper bound is below both its lower bound and half the
+    /// distance from its centre to the nearest other centre keeps its centre; only the
+    /// rest are scored (`assignCandidates`), and the centres' sums follow the points that
+    /// move. After the first iterations most points are settled, so most iterations read
+    /// a small part of the data instead of all of it.
     static func lloyd(_ data: Matrix, norms: [Float], initial: Matrix, maxIterations: Int, tolerance: Double) -> KMeans {
         let (n, d, k) = (data.rows, data.columns, initial.rows)
         var centroids = initial
         var assignments = [Int](repeating: 0, count: n)
         var distances = [Float](repeating: 0, count: n)
+        var second = [Float](repeating: 0, count: n)
+        var upper = [Float](repeating: 0, count: n)
+        var lower = [Float](repeating: 0, count: n)
+        var sums: [Double] = []
+        var counts: [Int] = []
         var iterations = 0
+        // Whether the bounds hold; if not, the next assignment scores every point.
+        var bounded = false
+        func fullPass() {
+            (sums, counts) = assignAndSum(data, norms: norms, centroids: centroids, assignments: &assignments,
+                                          distances: &distances, second: &second)
+            for i in 0..<n {
+                upper[i] = distances[i].squareRoot()
+                lower[i] = second[i].squareRoot()
+            }
+            bounded = true
+        }
         while iterations < maxIterations {
             iterations += 1
-            let (sums, counts) = assignAndSum(data, norms: norms, centroids: centroids, assignments: &assignments, distances: &distances)
+            if bounded && k > 1 {
+                let between = KMeans.distances(centroids, to: centroids)
+                var half = [Float](repeating: .infinity, count: k)
+                for a in 0..<k { for b in 0..<k where b != a { half[a] = min(half[a], between.values[a * k + b] / 2) } }
+                // A little slack: the bounds carry Float rounding.
+                let candidates = (0..<n).filter { upper[$0] * (1 + 1e-5) >= max(half[assignments[$0]], lower[$0]) }
+                assignCandidates(data, norms: norms, centroids: centroids, candidates: candidates, assignments: &assignments,
+                                 upper: &upper, lower: &lower, sums: &sums, counts: &counts)
+                // An empty cluster is re-seeded from the exact distances of a full pass.
+                if counts.contains(0) { fullPass() }
+            } else {
+                fullPass()
+            }
             var next = centroids.values
             var taken = Set<Int>()
             for c in 0..<k {
@@ -294,20 +424,39 @@ public struct KMeans: Sendable {
                     taken.insert(far)
                     distances[far] = 0
                     for j in 0..<d { next[c * d + j] = data.values[far * d + j] }
+                    bounded = false
                 } else {
                     let scale = 1 / Double(counts[c])
                     for j in 0..<d { next[c * d + j] = Float(sums[c * d + j] * scale) }
                 }
             }
             var shift = 0.0
-            for i in 0..<(k * d) {
-                let delta = Double(next[i] - centroids.values[i])
-                shift += delta * delta
+            var moved = [Float](repeating: 0, count: k)
+            for c in 0..<k {
+                var s = 0.0
+                for j in 0..<d {
+                    let delta = Double(next[c * d + j] - centroids.values[c * d + j])
+                    s += delta * delta
+                }
+                shift += s
+                moved[c] = Float(s.squareRoot())
             }
             centroids = Matrix(rows: k, columns: d, values: next)
             if shift <= tolerance { break }
+            if bounded {
+                // The largest move of any centre, and of any centre but the one that moved most.
+                var first = 0
+                for c in 1..<max(k, 1) where moved[c] > moved[first] { first = c }
+                var runnerUp: Float = 0
+                for c in 0..<k where c != first { runnerUp = max(runnerUp, moved[c]) }
+                for i in 0..<n {
+                    let a = assignments[i]
+                    upper[i] += moved[a]
+                    lower[i] -= a == first ? runnerUp : moved[first]
+                }
+            }
         }
-        _ = assignAndSum(data, norms: norms, centroids: centroids, assignments: &assignments, distances: &distances)
+        fullPass()
         let inertia = distances.reduce(0.0) { $0 + Double($1) }
         return KMeans(centroids: centroids, assignments: assignments, inertia: inertia, iterations: iterations)
     }

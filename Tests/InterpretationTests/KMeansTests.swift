@@ -66,6 +66,60 @@ final class KMeansTests: XCTestCase {
         XCTAssertEqual(result.centroids.values.sorted(), [0.5, 10.5])
     }
 
+    /// Lloyd's iterations written out plainly in Double, for comparison.
+    func plainLloyd(_ data: Matrix, initial: Matrix, maxIterations: Int) -> (assignments: [Int], centroids: [Double], iterations: Int) {
+        let (n, d, k) = (data.rows, data.columns, initial.rows)
+        var centroids = initial.values.map(Double.init)
+        var assignments = [Int](repeating: 0, count: n)
+        var iterations = 0
+        while iterations < maxIterations {
+            iterations += 1
+            for i in 0..<n {
+                var best = 0, bestValue = Double.infinity
+                for c in 0..<k {
+                    var s = 0.0
+                    for j in 0..<d { let v = Double(data.values[i * d + j]) - centroids[c * d + j]; s += v * v }
+                    if s < bestValue { bestValue = s; best = c }
+                }
+                assignments[i] = best
+            }
+            var next = [Double](repeating: 0, count: k * d)
+            var counts = [Int](repeating: 0, count: k)
+            for i in 0..<n {
+                counts[assignments[i]] += 1
+                for j in 0..<d { next[assignments[i] * d + j] += Double(data.values[i * d + j]) }
+            }
+            for c in 0..<k { for j in 0..<d { next[c * d + j] /= Double(counts[c]) } }
+            let shift = zip(next, centroids).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            centroids = next
+            if shift == 0 { break }
+        }
+        for i in 0..<n {
+            var best = 0, bestValue = Double.infinity
+            for c in 0..<k {
+                var s = 0.0
+                for j in 0..<d { let v = Double(data.values[i * d + j]) - centroids[c * d + j]; s += v * v }
+                if s < bestValue { bestValue = s; best = c }
+            }
+            assignments[i] = best
+        }
+        return (assignments, centroids, iterations)
+    }
+
+    func testBoundedIterationsMatchPlainLloyd() {
+        // Six heavily overlapping blobs started from six points of one blob: many
+        // iterations, with points changing centre late, when most others are settled.
+        let centres: [[Float]] = (0..<6).map { b in (0..<8).map { j in Float((b * 7 + j * 3) % 5) } }
+        let (data, _) = blobs(centres, perBlob: 100, spread: 2.0, seed: 5)
+        let initial = data.rows((0..<6).map { $0 * 6 })
+        let bounded = KMeans.lloyd(data, norms: KMeans.rowNorms(data), initial: initial, maxIterations: 200, tolerance: 0)
+        let plain = plainLloyd(data, initial: initial, maxIterations: 200)
+        XCTAssertGreaterThan(plain.iterations, 15, "\(plain.iterations)")
+        XCTAssertEqual(bounded.iterations, plain.iterations)
+        XCTAssertEqual(bounded.assignments, plain.assignments)
+        for (a, b) in zip(bounded.centroids.values, plain.centroids) { XCTAssertEqual(Double(a), b, accuracy: 1e-4) }
+    }
+
     func testDeterministicAndRejectsBadK() throws {
         let (data, _) = blobs([[0, 0], [4, 4]], perBlob: 30)
         XCTAssertEqual(try KMeans.fit(data, configuration: .init(k: 3, seed: 9)).assignments,
