@@ -18,8 +18,10 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Which split's images.") var split = SplitName.test
     @Option(name: .customLong("npy"), help: ArgumentHelp("Where to write the .npy file.", valueName: "FILE"))
     var npy: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
+        let progress = Progress(quiet: output.quiet)
         _ = runOptions.apply()
         _ = try BLAS.load()
         let dataset = try dataOptions.load()
@@ -31,6 +33,7 @@ struct FeaturesCommand: ParsableCommand {
         guard images.rows == model.architecture.input[0], images.columns == model.architecture.input[1] else {
             throw UsageError("the model takes \(model.architecture.input[0])x\(model.architecture.input[1]) images but the data has \(images.rows)x\(images.columns)")
         }
+        progress.line("features: \(layer) activations of \(images.count) \(split.rawValue) images")
         let features = try model.features(layer: layer, images: images)
         do {
             try Data(NPY.encode(features)).write(to: URL(fileURLWithPath: npy), options: .atomic)

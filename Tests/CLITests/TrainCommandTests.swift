@@ -75,6 +75,12 @@ final class TrainCommandTests: XCTestCase {
         let npy = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--layer", "p1",
                                       "--npy", folder + "/p1.npy"])
         XCTAssertEqual(npy.status, 0, npy.stderr)
+        XCTAssertEqual(npy.stderr, "features: p1 activations of 20 test images\n")
+        XCTAssertEqual(npy.stdout, "20 x 36 activations of p1 written to \(folder!)/p1.npy\n")
+        let quiet = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--layer", "p1",
+                                        "--npy", folder + "/p1.npy", "--quiet"])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stderr, "")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/p1.npy")))
         XCTAssertEqual(Array(bytes.prefix(6)), [0x93] + Array("NUMPY".utf8))
         XCTAssertEqual(bytes.count, 128 + 20 * 3 * 3 * 4 * 4)
