@@ -142,3 +142,45 @@ public struct BinnedMatrix: Sendable {
         self.init(rows: rows, columns: columns, bins: bins)
     }
 }
+
+extension Matrix {
+    /// The values column-major (`rows` per column), the layout exact split search reads:
+    /// one feature's values over all rows are contiguous, as a `BinnedMatrix`'s bins are.
+    public func columnMajorValues() -> [Float] {
+        var parts = [self]
+        return Matrix.columnMajor(&parts)
+    }
+
+    /// The rows of `parts`, one after another, column-major. `parts` is emptied, each part
+    /// as soon as it is copied, so (where nothing else holds them) the peak is one copy of
+    /// the values plus one part: the new array's pages are committed as they are written.
+    public static func columnMajor(_ parts: inout [Matrix]) -> [Float] {
+        defer { parts = [] }
+        let d = parts.first?.columns ?? 0
+        let n = parts.reduce(0) { $0 + $1.rows }
+        precondition(parts.allSatisfy { $0.columns == d }, "Matrix.columnMajor: parts of different widths")
+        return [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
+            var offset = 0
+            for p in parts.indices {
+                let part = parts[p]
+                parts[p] = Matrix(rows: 0, columns: d, values: [])
+                if part.rows > 0 && d > 0 {
+                    part.values.withUnsafeBufferPointer { source in
+                        let (o, x, rows) = (out.baseAddress! + offset, source.baseAddress!, part.rows)
+                        // Blocks of 64 rows: each row's features are read once, in order.
+                        Parallel.forRanges(d, grain: 64) { features in
+                            var r0 = 0
+                            while r0 < rows {
+                                let r1 = min(r0 + 64, rows)
+                                for f in features { for r in r0..<r1 { (o + f * n + r).initialize(to: x[r * d + f]) } }
+                                r0 = r1
+                            }
+                        }
+                    }
+                }
+                offset += part.rows
+            }
+            initialized = n * d
+        }
+    }
+}

@@ -73,7 +73,8 @@ public enum Interpreter {
         let binned = binner.transform(inputs.trainFeatures)
         let fitted = try RandomForest.fit(data: binned, binner: binner, labels: inputs.trainPredictions.map { UInt8($0) },
                                           rows: (0..<inputs.trainFeatures.rows).map(Int32.init), classes: inputs.classes,
-                                          configuration: forest)
+                                          configuration: forest,
+                                          values: forest.tree.exactSplits ? inputs.trainFeatures.columnMajorValues() : nil)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let predicted = fitted.predict(inputs.testFeatures)
         let agree = zip(predicted, inputs.testPredictions).filter { $0 == $1 }.count
@@ -104,7 +105,11 @@ public enum Interpreter {
         var rowBins = binner.binRows(inputs.trainFeatures)
         var poolPredictions = inputs.trainPredictions
         var poolRoutes = trainRoutes.map { RouteSummary(route: $0) }
+        // Exact splits need the pool's values too (4 bytes per value where bins take 1).
+        let exact = meta.forest.tree.exactSplits
+        var poolParts = exact ? [inputs.trainFeatures] : []
         try extraPool?(tree) { extra, predictions in
+            if exact { poolParts.append(extra) }
             rowBins += binner.binRows(extra)
             poolPredictions += predictions
             poolRoutes += tree.route(extra).map { RouteSummary(route: $0) }
@@ -113,9 +118,10 @@ public enum Interpreter {
         rowBins = []
         timings.binningSeconds = lap()
         progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(binned.rows) meta-level training points")
+        let columns = exact ? Matrix.columnMajor(&poolParts) : nil
         let learner = try MetaLearner.fit(predictions: poolPredictions, routes: poolRoutes,
                                           clusters: tree.level1.count, classes: inputs.classes, binner: binner,
-                                          binned: binned, configuration: meta)
+                                          binned: binned, configuration: meta, values: columns)
         timings.forestSeconds = lap()
         let model = InterpretationModel(tree: tree, binner: binner, meta: learner)
         let records = decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,

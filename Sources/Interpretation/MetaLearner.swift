@@ -61,9 +61,11 @@ public struct MetaLearner: Codable, Equatable, Sendable {
     public var configuration: MetaConfiguration
 
     /// The meta-level training data is `binned` (one row per point) with the CNN's
-    /// prediction for each and the level-1 cluster and runner-up each routes to.
+    /// prediction for each and the level-1 cluster and runner-up each routes to; for exact
+    /// splits also its `values`, column-major.
     public static func fit(predictions: [Int], routes: [RouteSummary], clusters: Int, classes: Int,
-                           binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration) throws -> MetaLearner {
+                           binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration,
+                           values: [Float]? = nil) throws -> MetaLearner {
         var learners: [ClusterLearner] = []
         let labels = predictions.map { UInt8($0) }
         for c in 0..<clusters {
@@ -83,7 +85,7 @@ public struct MetaLearner: Codable, Equatable, Sendable {
             var forestConfiguration = configuration.forest
             forestConfiguration.seed = SplitMix64(seed: configuration.forest.seed).derived(UInt64(c)).state
             learners.append(.forest(try RandomForest.fit(data: binned, binner: binner, labels: labels, rows: rows,
-                                                         classes: classes, configuration: forestConfiguration)))
+                                                         classes: classes, configuration: forestConfiguration, values: values)))
         }
         return MetaLearner(learners: learners, configuration: configuration)
     }

@@ -26,27 +26,35 @@ public struct RandomForest: Codable, Equatable, Sendable {
     public var importances: [Double]
 
     /// Fits on the rows `rows` of `data` (binned with `binner`) with labels `labels[row]`.
+    /// Exact splits (`configuration.tree.exactSplits`) also need `values`: the same rows
+    /// unbinned, column-major (`Matrix.columnMajorValues()`).
     public static func fit(data: BinnedMatrix, binner: Binner, labels: [UInt8], rows: [Int32], classes: Int,
-                           configuration: Configuration) throws -> RandomForest {
+                           configuration: Configuration, values: [Float]? = nil) throws -> RandomForest {
         guard configuration.trees >= 1 else { throw InterpretationError.invalidOption("a forest needs at least 1 tree (got \(configuration.trees))") }
         guard !rows.isEmpty else { throw InterpretationError.invalidOption("a forest needs at least one training sample") }
+        let exact = configuration.tree.exactSplits
+        precondition(!exact || values?.count == data.rows * data.columns, "RandomForest: exact splits need the values of every row")
         var trees = [DecisionTree?](repeating: nil, count: configuration.trees)
         var importances = [[Double]](repeating: [], count: configuration.trees)
         let root = SplitMix64(seed: configuration.seed)
-        trees.withUnsafeMutableBufferPointer { treeBuffer in
-            importances.withUnsafeMutableBufferPointer { importanceBuffer in
-                let (tp, ip) = (treeBuffer.baseAddress!, importanceBuffer.baseAddress!)
-                Parallel.forRanges(configuration.trees) { range in
-                    for t in range {
-                        var rng = root.derived(UInt64(t))
-                        var sample = rows
-                        if configuration.bootstrap {
-                            for i in 0..<rows.count { sample[i] = rows[rng.nextInt(below: rows.count)] }
+        let valueBuffer = exact ? values! : [0]
+        valueBuffer.withUnsafeBufferPointer { valuePointer in
+            trees.withUnsafeMutableBufferPointer { treeBuffer in
+                importances.withUnsafeMutableBufferPointer { importanceBuffer in
+                    let (tp, ip) = (treeBuffer.baseAddress!, importanceBuffer.baseAddress!)
+                    Parallel.forRanges(configuration.trees) { range in
+                        for t in range {
+                            var rng = root.derived(UInt64(t))
+                            var sample = rows
+                            if configuration.bootstrap {
+                                for i in 0..<rows.count { sample[i] = rows[rng.nextInt(below: rows.count)] }
+                            }
+                            var grower = TreeGrower(data: data, edges: binner.edges, labels: labels, classes: classes,
+                                                    configuration: configuration.tree)
+                            if exact { grower.raw = valuePointer.baseAddress! }
+                            tp[t] = grower.grow(samples: sample, rng: &rng)
+                            ip[t] = grower.importance
                         }
-                        var grower = TreeGrower(data: data, edges: binner.edges, labels: labels, classes: classes,
-                                                configuration: configuration.tree)
-                        tp[t] = grower.grow(samples: sample, rng: &rng)
-                        ip[t] = grower.importance
                     }
                 }
             }

@@ -76,6 +76,19 @@ final class InterpretCommandTests: XCTestCase {
         XCTAssertEqual(try withoutTimings(a + "/interpretation/results.json"), try withoutTimings(b + "/interpretation/results.json"))
     }
 
+    func testExactSplitsAreRecordedAndExplained() throws {
+        let output = folder + "/exact"
+        let result = try interpret(["--splits", "exact"], output: output)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/interpretation/results.json"))) as! [String: Any]
+        XCTAssertEqual((results["configuration"] as? [String: Any])?["splits"] as? String, "exact")
+        let explain = try CLIProcess.run(["explain", "--index", "3", "--output", output])
+        XCTAssertEqual(explain.status, 0, explain.stderr)
+        XCTAssertTrue(explain.stdout.contains("  -> CNN-INTE: "), explain.stdout)
+        let bad = try interpret(["--splits", "sorted"], output: output)
+        XCTAssertEqual(bad.status, 64)
+    }
+
     func testBadOptionsAndMissingArtifacts() throws {
         for (arguments, message) in [
             (["--k1", "0"], "--k1 must be at least 1 (got 0)"),

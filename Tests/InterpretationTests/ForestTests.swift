@@ -10,7 +10,8 @@ final class ForestTests: XCTestCase {
         let binner = Binner.fit(data)
         return try RandomForest.fit(data: binner.transform(data), binner: binner, labels: labels.map { UInt8($0) },
                                     rows: (0..<data.rows).map(Int32.init), classes: classes,
-                                    configuration: .init(trees: trees, tree: tree, seed: seed))
+                                    configuration: .init(trees: trees, tree: tree, seed: seed),
+                                    values: tree.exactSplits ? data.columnMajorValues() : nil)
     }
 
     func predict(_ forest: RandomForest, _ data: Matrix) -> [Int] {
@@ -70,6 +71,51 @@ final class ForestTests: XCTestCase {
         XCTAssertEqual(tree.threshold[0], 5, "midpoint of 3 and 7")
         XCTAssertEqual(tree.samples, [6, 3, 3])
         XCTAssertEqual(single.importances, [1])
+    }
+
+    func testExactSplitsCutMidwayBetweenTheNodesOwnValues() throws {
+        // Bins come from all six values; the forest sees only rows 0 and 5 (values 1 and 6).
+        let data = Matrix(rows: 6, columns: 1, values: [1, 2, 3, 4, 5, 6])
+        let binner = Binner.fit(data)
+        var trees: [DecisionTree] = []
+        for exact in [false, true] {
+            let forest = try RandomForest.fit(data: binner.transform(data), binner: binner, labels: [0, 0, 0, 1, 1, 1],
+                                              rows: [0, 5], classes: 2,
+                                              configuration: .init(trees: 1, tree: TreeConfiguration(exactSplits: exact), bootstrap: false),
+                                              values: exact ? data.columnMajorValues() : nil)
+            trees.append(forest.trees[0])
+        }
+        XCTAssertEqual(trees[0].threshold[0], 1.5, "binned: the first bin edge above 1")
+        XCTAssertEqual(trees[1].threshold[0], 3.5, "exact: midway between 1 and 6")
+        XCTAssertEqual(trees[1].thresholdBin, [0, 0, 0])
+        XCTAssertEqual(trees[0].samples, trees[1].samples)
+    }
+
+    func testExactSplitsFitXORAndGrowTheBinnedPartitionsOnFewValues() throws {
+        // Integer features with at most 12 values: the binner gives each value its own bin,
+        // so exact split search finds the same partitions from the same random draws.
+        var rng = SplitMix64(seed: 8)
+        var values: [Float] = []
+        var labels: [Int] = []
+        for _ in 0..<300 {
+            let row = (0..<5).map { _ in Float(rng.nextInt(below: 12)) - 4 }
+            values += row
+            labels.append((row[0] > 1) != (row[1] < 0) ? 1 : (row[2] > 5 ? 2 : 0))
+        }
+        let data = Matrix(rows: 300, columns: 5, values: values)
+        let binned = try fit(data, labels, trees: 8, seed: 3, classes: 3)
+        let exact = try fit(data, labels, trees: 8, seed: 3, classes: 3, tree: TreeConfiguration(exactSplits: true))
+        XCTAssertEqual(predict(exact, data), labels)
+        for (b, e) in zip(binned.trees, exact.trees) {
+            XCTAssertEqual(b.feature, e.feature)
+            XCTAssertEqual(b.left, e.left)
+            XCTAssertEqual(b.majority, e.majority)
+            XCTAssertEqual(b.samples, e.samples)
+            // Thresholds differ only where the node lacks a value between two of its own.
+            for node in 0..<b.nodeCount where b.feature[node] >= 0 { XCTAssertLessThanOrEqual(b.threshold[node], e.threshold[node]) }
+        }
+        XCTAssertNotEqual(binned.trees.map(\.threshold), exact.trees.map(\.threshold))
+        XCTAssertEqual(binned.importances, exact.importances)
     }
 
     func testSameSeedSameForestAtOneAndTwoThreads() throws {

@@ -99,4 +99,22 @@ final class MetaLevelTests: XCTestCase {
             if !forest { XCTAssertEqual(meta.learners[1], .constant(1)) }
         }
     }
+
+    func testSettingsAddedLaterReadBackAsTheOldBehaviourFromOlderFiles() throws {
+        var configuration = MetaConfiguration()
+        configuration.forest.tree.exactSplits = true
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as! [String: Any]
+        XCTAssertEqual(try JSONDecoder().decode(MetaConfiguration.self, from: JSONSerialization.data(withJSONObject: object)), configuration)
+        // Before: runner-up points joined at any distance ratio, and trees were grown on bins.
+        object["boundaryCloseness"] = nil
+        var forest = object["forest"] as! [String: Any]
+        var tree = forest["tree"] as! [String: Any]
+        tree["exactSplits"] = nil
+        forest["tree"] = tree
+        object["forest"] = forest
+        let old = try JSONDecoder().decode(MetaConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        XCTAssertEqual(old.boundaryCloseness, 0)
+        XCTAssertFalse(old.forest.tree.exactSplits)
+        XCTAssertEqual(old.trainingSet, configuration.trainingSet)
+    }
 }
