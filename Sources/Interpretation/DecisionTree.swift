@@ -102,6 +102,28 @@ struct TreeGrower {
     /// Gini decrease credited to each feature (for importances).
     var importance: [Double]
 
+    /// Moves `h` samples of class `c` from the right side of a cut to the left, updating the
+    /// sums of squared class counts each side (the Gini score is sum / side size):
+    /// (l + h)^2 - l^2 = 2lh + h^2 on the left, (r - h)^2 - r^2 = -2rh + h^2 on the right.
+    @inline(__always)
+    static func moveLeft(_ c: Int, _ h: Int32, _ leftCounts: UnsafeMutablePointer<Int32>, _ total: UnsafeMutablePointer<Int32>,
+                         _ sumLeft2: inout Double, _ sumRight2: inout Double) {
+        let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c]), hh = Double(h)
+        sumLeft2 += 2 * l * hh + hh * hh
+        sumRight2 += -2 * r * hh + hh * hh
+        leftCounts[c] += h
+    }
+
+    /// The feature just drawn at `position` is constant in the node: it joins the prefix
+    /// `order[0..<known + found]` of features never drawn again below it.
+    @inline(__always)
+    static func setAside(_ order: UnsafeMutablePointer<Int>, _ position: Int, known: Int, found: inout Int) {
+        let f = order[position]
+        order[position] = order[known + found]
+        order[known + found] = f
+        found += 1
+    }
+
     init(data: BinnedMatrix, edges: [[Float]], labels: [UInt8], classes: Int, configuration: TreeConfiguration) {
         self.data = data
         self.edges = edges
@@ -208,19 +230,13 @@ struct TreeGrower {
                             }
                             var sorted = UnsafeMutableBufferPointer(start: keys, count: count)
                             sorted.sort()
-                            if keys[0] >> 8 == keys[count - 1] >> 8 {
-                                order[drawn - 1] = order[known + found]
-                                order[known + found] = f
-                                found += 1
+                            if keys[0] >> 8 == keys[count - 1] >> 8 {  // constant in this node and below
+                                TreeGrower.setAside(order, drawn - 1, known: known, found: &found)
                                 continue
                             }
                             visited += 1
                             for i in 0..<(count - 1) {
-                                let c = Int(keys[i] & 0xFF)
-                                let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c])
-                                sumLeft2 += 2 * l + 1
-                                sumRight2 += -2 * r + 1
-                                leftCounts[c] += 1
+                                TreeGrower.moveLeft(Int(keys[i] & 0xFF), 1, leftCounts, total, &sumLeft2, &sumRight2)
                                 nLeft += 1
                                 let nRight = count - nLeft
                                 if keys[i] >> 8 != keys[i + 1] >> 8 && nLeft >= minLeaf && nRight >= minLeaf {
@@ -246,9 +262,7 @@ struct TreeGrower {
                                 pairs[k + 1] = v
                             }
                             if pairs[0] >> 8 == pairs[count - 1] >> 8 {  // constant in this node and below
-                                order[drawn - 1] = order[known + found]
-                                order[known + found] = f
-                                found += 1
+                                TreeGrower.setAside(order, drawn - 1, known: known, found: &found)
                                 continue
                             }
                             visited += 1
@@ -256,11 +270,7 @@ struct TreeGrower {
                             while p < count {
                                 let bin = pairs[p] >> 8
                                 while p < count && pairs[p] >> 8 == bin {
-                                    let c = Int(pairs[p] & 0xFF)
-                                    let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c])
-                                    sumLeft2 += 2 * l + 1
-                                    sumRight2 += -2 * r + 1
-                                    leftCounts[c] += 1
+                                    TreeGrower.moveLeft(Int(pairs[p] & 0xFF), 1, leftCounts, total, &sumLeft2, &sumRight2)
                                     nLeft += 1
                                     p += 1
                                 }
@@ -281,9 +291,7 @@ struct TreeGrower {
                             }
                             if lowBin == highBin {  // constant in this node and below
                                 (histogram + lowBin * classes).update(repeating: 0, count: classes)
-                                order[drawn - 1] = order[known + found]
-                                order[known + found] = f
-                                found += 1
+                                TreeGrower.setAside(order, drawn - 1, known: known, found: &found)
                                 continue
                             }
                             visited += 1
@@ -293,10 +301,7 @@ struct TreeGrower {
                                 for c in 0..<classes {
                                     let h = row[c]
                                     if h > 0 {
-                                        let l = Double(leftCounts[c]), r = Double(total[c] - leftCounts[c]), hh = Double(h)
-                                        sumLeft2 += 2 * l * hh + hh * hh
-                                        sumRight2 += -2 * r * hh + hh * hh
-                                        leftCounts[c] += h
+                                        TreeGrower.moveLeft(c, h, leftCounts, total, &sumLeft2, &sumRight2)
                                         nLeft += Int(h)
                                         any = true
                                     }

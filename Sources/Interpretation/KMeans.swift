@@ -202,13 +202,30 @@ public struct KMeans: Sendable {
     /// One pass over the data: nearest centre of every point (written to `assignments`,
     /// squared distance to `distances`, squared distance to the second-nearest centre to
     /// `second`, infinity when k = 1) and the per-centre sums and counts of the points.
-    /// The data is read once, in blocks of rows that stay in cache (L3) between the GEMM
-    /// that scores them and the sums they feed. Blocks of 1,024 rows: with 256 (1 MiB of a
-    /// 1,024-wide layer, one L2) the per-call cost of the GEMM showed, 10-20% slower; 32-64
-    /// were slower still (a hand-written SIMD dot product measured slower too: Swift
-    /// compiles for baseline x86-64, OpenBLAS picks AVX-512 at run time). Each thread
+    /// The data is read once, in blocks of `rowsPerBlock` rows that stay in cache (L3)
+    /// between the GEMM that scores them and the sums they feed (a hand-written SIMD dot
+    /// product measured slower: Swift compiles for baseline x86-64, OpenBLAS picks AVX-512
+    /// at run time). Each thread
     /// sums its rows in Float per block, flushed into Double; the threads' sums are added
     /// in a fixed order, so results depend only on the thread count.
+    /// Rows per GEMM call. With 256 (1 MiB of a 1,024-wide layer, one L2) the per-call cost
+    /// of the GEMM showed, 10-20% slower; 32-64 were slower still.
+    static let rowsPerBlock = 1024
+
+    /// The nearest and second-nearest centre for one row of `dots` (x.c for each centre):
+    /// the nearest's index and |c|^2 - 2 x.c for both; adding |x|^2 gives squared distances.
+    @inline(__always)
+    static func nearestTwo(_ dots: UnsafePointer<Float>, centroidNorms: [Float]) -> (Int, Float, Float) {
+        var best = 0
+        var bestValue = Float.infinity, secondValue = Float.infinity
+        for j in 0..<centroidNorms.count {
+            let v = centroidNorms[j] - 2 * dots[j]
+            if v < bestValue { secondValue = bestValue; bestValue = v; best = j }
+            else if v < secondValue { secondValue = v }
+        }
+        return (best, bestValue, secondValue)
+    }
+
     static func assignAndSum(_ data: Matrix, norms: [Float], centroids: Matrix,
                              assignments: inout [Int], distances: inout [Float], second: inout [Float]) -> (sums: [Double], counts: [Int]) {
         let (n, d, k) = (data.rows, data.columns, centroids.rows)
@@ -216,13 +233,12 @@ public struct KMeans: Sendable {
         let pieces = max(1, min(Parallel.threads, n / 512))
         var partialSums = [[Double]](repeating: [], count: pieces)
         var partialCounts = [[Int]](repeating: [], count: pieces)
-        let block = 1024
+        let block = rowsPerBlock
         data.values.withUnsafeBufferPointer { xBuffer in
             centroids.values.withUnsafeBufferPointer { cBuffer in
                 assignments.withUnsafeMutableBufferPointer { aBuffer in
                     distances.withUnsafeMutableBufferPointer { dBuffer in
-                        second.withUnsafeMutableBufferPointer { secondBuffer in
-                        partialSums.withUnsafeMutableBufferPointer { sBuffer in
+                        second.withUnsafeMutableBufferPointer { secondBuffer in partialSums.withUnsafeMutableBufferPointer { sBuffer in
                             partialCounts.withUnsafeMutableBufferPointer { nBuffer in
                                 let (x, c, a, dist) = (xBuffer.baseAddress!, cBuffer.baseAddress!, aBuffer.baseAddress!, dBuffer.baseAddress!)
                                 let next = secondBuffer.baseAddress!
@@ -232,26 +248,19 @@ public struct KMeans: Sendable {
                                     var counts = [Int](repeating: 0, count: k)
                                     // Float sums over a block of rows, flushed into Double.
                                     var blockSums = [Float](repeating: 0, count: k * d)
-                                    var dots = [Float](repeating: 0, count: block * k)
+                                    let dots = UnsafeMutablePointer<Float>.allocate(capacity: block * k)
+                                    defer { dots.deallocate() }
                                     let rows = Parallel.range(piece, of: pieces, count: n)
                                     var r0 = rows.lowerBound
                                     while r0 < rows.upperBound {
                                         let r1 = min(r0 + block, rows.upperBound)
-                                        dots.withUnsafeMutableBufferPointer { dp in
-                                            BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: x + r0 * d, lda: d, b: c, ldb: d,
-                                                       c: dp.baseAddress!, ldc: k)
-                                        }
+                                        BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: x + r0 * d, lda: d, b: c, ldb: d,
+                                                   c: dots, ldc: k)
                                         blockSums.withUnsafeMutableBufferPointer { blockBuffer in
                                             let blockSum = blockBuffer.baseAddress!
                                             for i in r0..<r1 {
                                                 let row = x + i * d
-                                                var best = 0
-                                                var bestValue = Float.infinity, secondValue = Float.infinity
-                                                for j in 0..<k {
-                                                    let v = centroidNorms[j] - 2 * dots[(i - r0) * k + j]
-                                                    if v < bestValue { secondValue = bestValue; bestValue = v; best = j }
-                                                    else if v < secondValue { secondValue = v }
-                                                }
+                                                let (best, bestValue, secondValue) = nearestTwo(dots + (i - r0) * k, centroidNorms: centroidNorms)
                                                 a[i] = best
                                                 dist[i] = max(bestValue + norms[i], 0)
                                                 next[i] = max(secondValue + norms[i], 0)
@@ -269,8 +278,7 @@ public struct KMeans: Sendable {
                                     (np + piece).pointee = counts
                                 }
                             }
-                        }
-                        }
+                        } }
                     }
                 }
             }
@@ -297,7 +305,7 @@ public struct KMeans: Sendable {
         let centroidNorms = rowNorms(centroids)
         // The centre each candidate leaves (-1: stays).
         var from = [Int](repeating: -1, count: m)
-        let block = 1024
+        let block = rowsPerBlock
         let pieces = max(1, min(Parallel.threads, m / 256))
         data.values.withUnsafeBufferPointer { xBuffer in
             centroids.values.withUnsafeBufferPointer { cBuffer in
@@ -319,13 +327,7 @@ public struct KMeans: Sendable {
                                         BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: gathered, lda: d, b: c, ldb: d, c: dots, ldc: k)
                                         for r in r0..<r1 {
                                             let i = candidates[r]
-                                            var best = 0
-                                            var bestValue = Float.infinity, secondValue = Float.infinity
-                                            for j in 0..<k {
-                                                let v = centroidNorms[j] - 2 * dots[(r - r0) * k + j]
-                                                if v < bestValue { secondValue = bestValue; bestValue = v; best = j }
-                                                else if v < secondValue { secondValue = v }
-                                            }
+                                            let (best, bestValue, secondValue) = nearestTwo(dots + (r - r0) * k, centroidNorms: centroidNorms)
                                             u[i] = max(bestValue + norms[i], 0).squareRoot()
                                             l[i] = max(secondValue + norms[i], 0).squareRoot()
                                             if best != a[i] { f[r] = a[i]; a[i] = best }

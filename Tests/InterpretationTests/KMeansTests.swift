@@ -72,8 +72,7 @@ final class KMeansTests: XCTestCase {
         var centroids = initial.values.map(Double.init)
         var assignments = [Int](repeating: 0, count: n)
         var iterations = 0
-        while iterations < maxIterations {
-            iterations += 1
+        func assign() {
             for i in 0..<n {
                 var best = 0, bestValue = Double.infinity
                 for c in 0..<k {
@@ -83,6 +82,10 @@ final class KMeansTests: XCTestCase {
                 }
                 assignments[i] = best
             }
+        }
+        while iterations < maxIterations {
+            iterations += 1
+            assign()
             var next = [Double](repeating: 0, count: k * d)
             var counts = [Int](repeating: 0, count: k)
             for i in 0..<n {
@@ -94,15 +97,7 @@ final class KMeansTests: XCTestCase {
             centroids = next
             if shift == 0 { break }
         }
-        for i in 0..<n {
-            var best = 0, bestValue = Double.infinity
-            for c in 0..<k {
-                var s = 0.0
-                for j in 0..<d { let v = Double(data.values[i * d + j]) - centroids[c * d + j]; s += v * v }
-                if s < bestValue { bestValue = s; best = c }
-            }
-            assignments[i] = best
-        }
+        assign()
         return (assignments, centroids, iterations)
     }
 
