@@ -2,7 +2,10 @@
 // cnn-inte: train a CNN, interpret one hidden layer with CNN-INTE (after Liu et al. 2018),
 // and render every test instance's explanation through Graphviz and Cairo.
 //
-// Data flows one way: Datasets -> Network -> Interpretation -> Report -> CLI.
+// Data flows one way: Datasets -> Network -> Interpretation -> Report, the CLI on top and
+// Numerics (matrices, parallel loops, the PRNG, GEMM, safetensors, staged output folders)
+// under all of them. No module imports one to its right: Interpretation labels images
+// through the `ImageLabeller` protocol (Datasets), which the CNN implements.
 // C libraries come in as system-library targets (module.modulemap + shim.h); each has a
 // small Swift wrapper in the module that uses it, so no other code touches raw C pointers.
 import PackageDescription
@@ -12,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cnn-inte", targets: ["cnn-inte"]),
-        .library(name: "CNNInte", targets: ["Datasets", "Network", "Interpretation", "Report"]),
+        .library(name: "CNNInte", targets: ["Numerics", "Datasets", "Network", "Interpretation", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,36 +28,40 @@ let package = Package(
         .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
+        // Shared numerics under every stage.
+        .target(name: "Numerics", dependencies: ["CBLAS"]),
+
         // Pipeline stages.
         .target(
             name: "Datasets",
-            dependencies: ["CZlib"],
+            dependencies: ["Numerics", "CZlib"],
             resources: [.copy("Resources/mnist5k")]
         ),
-        .target(name: "Network", dependencies: ["CBLAS", "Datasets"]),
-        .target(name: "Interpretation", dependencies: ["Network", "Datasets"]),
+        .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
+        .target(name: "Interpretation", dependencies: ["Numerics", "Datasets"]),
         // Templates/ (top level, so it is easy to find and restyle) comes in through the
         // symbolic link Sources/Report/Templates.
         .target(
             name: "Report",
-            dependencies: ["CGraphviz", "CCairo", "CZlib", "Datasets", "Interpretation",
+            dependencies: ["CGraphviz", "CCairo", "CZlib", "Numerics", "Datasets", "Interpretation",
                            .product(name: "Mustache", package: "swift-mustache")],
             resources: [.process("Templates")]
         ),
         .target(
             name: "CLI",
             dependencies: [
-                "Datasets", "Network", "Interpretation", "Report",
+                "Numerics", "Datasets", "Network", "Interpretation", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "cnn-inte", dependencies: ["CLI"]),
         // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
-        .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Datasets", "Network", "Interpretation"]),
+        .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation"]),
 
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network"]),
-        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics", "Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte"]),
     ]

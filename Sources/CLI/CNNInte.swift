@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Interpretation
+import Numerics
 
 /// The `cnn-inte` command: train a CNN, interpret a hidden layer with CNN-INTE, report.
 public struct CNNInte: ParsableCommand {
@@ -19,7 +20,7 @@ public struct CNNInte: ParsableCommand {
         ]
     )
 
-    public static let version = "0.1.0"
+    public static let version = Release.version
 
     public init() {}
 
@@ -84,11 +85,4 @@ public struct CNNInte: ParsableCommand {
         if error is ValidationError || error is ExitCode || error is CleanExit { return true }
         return String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
-}
-
-/// A usage problem found after parsing (an option out of range for this data, say): the
-/// same one-line message as other errors, but exit status 64 like a parse error.
-public struct UsageError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

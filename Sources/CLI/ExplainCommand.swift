@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Interpretation
+import Numerics
 
 /// `cnn-inte explain --index N`: the interpretation path of one test instance, as text.
 struct ExplainCommand: ParsableCommand {

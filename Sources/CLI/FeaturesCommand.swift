@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Network
+import Numerics
 
 /// `cnn-inte features`: a trained model's hidden-layer activations as a NumPy file.
 struct FeaturesCommand: ParsableCommand {
@@ -21,25 +22,13 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let progress = Progress(quiet: output.quiet)
-        _ = runOptions.apply()
-        _ = try BLAS.load()
+        runOptions.apply()
         let dataset = try dataOptions.load()
         let model = try ModelStore.load(folder: runOptions.modelFolder)
-        guard model.layerNames.contains(layer) else {
-            throw UsageError("--layer: unknown layer '\(layer)'; the model has \(model.layerNames.joined(separator: ", "))")
-        }
         let images = split == .train ? dataset.train.images : dataset.test.images
-        guard images.rows == model.architecture.input[0], images.columns == model.architecture.input[1] else {
-            throw UsageError("the model takes \(model.architecture.input[0])x\(model.architecture.input[1]) images but the data has \(images.rows)x\(images.columns)")
-        }
-        progress.line("features: \(layer) activations of \(images.count) \(split.rawValue) images")
+        output.progress.line("features: \(layer) activations of \(images.count) \(split.rawValue) images")
         let features = try model.features(layer: layer, images: images)
-        do {
-            try Data(NPY.encode(features)).write(to: URL(fileURLWithPath: npy), options: .atomic)
-        } catch {
-            throw StagedFolder.OutputError(path: npy, problem: "cannot be written (\(StagedFolder.reason(error)))")
-        }
+        try NPY.write(features, to: npy)
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Numerics
 
 /// Which data set to use; shared by every command that reads images.
 public struct DataOptions: ParsableArguments {
@@ -16,9 +17,9 @@ public struct DataOptions: ParsableArguments {
 
     public init() {}
 
-    public func load() throws -> Dataset {
-        try Dataset.load(data: data, classesFile: classes)
-    }
+    public var selection: DataSelection { DataSelection(folder: data, classesFile: classes) }
+
+    public func load() throws -> Dataset { try selection.load() }
 }
 
 /// Options about how a command talks to the user.
@@ -27,4 +28,34 @@ public struct OutputOptions: ParsableArguments {
     public var quiet = false
 
     public init() {}
+
+    public var progress: ProgressSink { StderrProgress.sink(quiet: quiet) }
+}
+
+/// Seed, threads and where results go; shared by the commands that compute.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Seed for every random choice: the same seed and thread count give the same results.")
+    var seed: UInt64 = 1
+    @Option(help: "Cores to use (default: all).") var threads: Int?
+    @Option(help: ArgumentHelp("Folder for all results.", valueName: "DIR")) var output = "Output"
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    /// Applies --threads before any parallel work starts.
+    @discardableResult
+    func apply() -> Int {
+        if let threads { Parallel.threads = threads }
+        return Parallel.threads
+    }
+
+    var modelFolder: String { (output as NSString).appendingPathComponent("model") }
+    var interpretationFolder: String { (output as NSString).appendingPathComponent("interpretation") }
+}
+
+/// A library configuration's own range checks, reported as ArgumentParser reports its
+/// validation errors (one line, exit status 64).
+func validating(_ check: () throws -> Void) throws {
+    do { try check() } catch let error as UsageError { throw ValidationError(error.description) }
 }

@@ -1,34 +1,37 @@
 import Foundation
+import Numerics
 
-/// Progress lines on stderr. Plain lines when stderr is not a terminal (logs, CI); on a
-/// terminal a status line that rewrites itself. `--quiet` silences all of it.
-public final class Progress: @unchecked Sendable {
-    public let quiet: Bool
-    let isTerminal: Bool
+/// Progress on stderr. Plain lines when stderr is not a terminal (logs, CI), where the
+/// per-batch status is thinned to one line every 5 seconds; on a terminal a status line
+/// that rewrites itself. `--quiet` silences all of it.
+final class StderrProgress: @unchecked Sendable {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
     private var transient = false
+    private var lastPlainStatus = 0.0
     private let lock = NSLock()
 
-    public init(quiet: Bool) {
-        self.quiet = quiet
-        self.isTerminal = isatty(STDERR_FILENO) == 1
+    static func sink(quiet: Bool) -> ProgressSink {
+        if quiet { return .silent }
+        let printer = StderrProgress()
+        return ProgressSink(line: printer.line, status: printer.status)
     }
 
-    /// A line that stays.
-    public func line(_ text: String) {
-        guard !quiet else { return }
+    func line(_ text: String) {
         lock.lock(); defer { lock.unlock() }
         write((transient ? "\r\u{1B}[K" : "") + text + "\n")
         transient = false
     }
 
-    /// A status that the next status replaces on a terminal; a plain line elsewhere.
-    public func status(_ text: String) {
-        guard !quiet else { return }
+    func status(_ text: String) {
         lock.lock(); defer { lock.unlock() }
         if isTerminal {
             write("\r\u{1B}[K" + text)
             transient = true
-        } else {
+            return
+        }
+        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        if now - lastPlainStatus >= 5 {
+            lastPlainStatus = now
             write(text + "\n")
         }
     }

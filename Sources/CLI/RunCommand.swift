@@ -1,7 +1,9 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Interpretation
 import Network
+import Report
 
 /// `cnn-inte run`: the main job. Trains the CNN, interprets its hidden layer, draws the
 /// report and ends with a short summary on stdout.
@@ -17,20 +19,23 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let progress = Progress(quiet: output.quiet)
-        let threads = runOptions.apply()
+        let (threads, progress) = (runOptions.apply(), output.progress)
         let dataset = try dataOptions.load()
         let started = DispatchTime.now().uptimeNanoseconds
-        let (model, description) = try Training.trainAndSave(dataset: dataset, options: training, run: runOptions,
-                                                             threads: threads, progress: progress)
-        let metrics = try Interpretation.runStage(dataset: dataset, model: model, options: interpretation, run: runOptions,
-                                                  progress: progress)
-        _ = try Reporting.runStage(dataset: dataset, output: runOptions.output, options: report, data: dataOptions,
-                                   quiet: output.quiet, progress: progress)
-        let index = (runOptions.output as NSString).appendingPathComponent("report/index.html")
-        let booklets = (runOptions.output as NSString).appendingPathComponent("pdf")
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        print(String(format: """
+        let (model, description) = try TrainingRun.trainAndSave(
+            dataset: dataset, configuration: training.configuration(seed: runOptions.seed, threads: threads),
+            folder: runOptions.modelFolder, progress: progress)
+        let results = try InterpretationRun.run(dataset: dataset, labeller: model, modelSource: runOptions.modelWeights,
+                                                configuration: interpretation.configuration(seed: runOptions.seed),
+                                                folder: runOptions.interpretationFolder, progress: progress)
+        try ReportRun.run(report.configuration(output: runOptions.output, data: dataOptions.selection), dataset: dataset,
+                          progress: progress, workerProgress: !output.quiet)
+        print(summary(description, results, dataset: dataset, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+    }
+
+    func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {
+        let folder = runOptions.output as NSString
+        return String(format: """
             CNN test accuracy       %.2f%%  (%@, %d test images)
             CNN-INTE test accuracy  %.2f%%
             fidelity to the CNN     %.2f%%
@@ -40,7 +45,8 @@ struct RunCommand: ParsableCommand {
             interpretation  %@  (cnn-inte explain --index N)
             done in %.0f s
             """, 100 * description.metrics.test_accuracy, dataset.name, dataset.test.count,
-                     100 * metrics.inte_test_accuracy, 100 * metrics.fidelity, index, booklets,
-                     runOptions.modelFolder, runOptions.interpretationFolder, seconds))
+                      100 * results.metrics.inte_test_accuracy, 100 * results.metrics.fidelity,
+                      folder.appendingPathComponent("report/index.html"), folder.appendingPathComponent("pdf"),
+                      runOptions.modelFolder, runOptions.interpretationFolder, seconds)
     }
 }

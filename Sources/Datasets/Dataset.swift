@@ -142,3 +142,16 @@ public struct Dataset: Sendable {
         throw DatasetError.missingFile(path: base + "[.gz]")
     }
 }
+
+extension Dataset {
+    /// SHA-256 over the decoded images and labels of both splits: identifies the data a
+    /// model was trained on, whatever the files' compression.
+    public var fingerprint: String {
+        var hasher = SHA256()
+        for split in [train, test] {
+            hasher.update(split.images.pixels)
+            hasher.update(split.labels)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

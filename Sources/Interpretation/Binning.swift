@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// Maps each feature's values to at most 256 ordered bins, so split finding works on byte
 /// histograms (as LightGBM and scikit-learn's HistGradientBoosting do). Bin `b` holds the

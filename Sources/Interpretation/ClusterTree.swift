@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// One node of the two-level cluster tree: statistics over the training images it holds.
 public struct ClusterNode: Codable, Equatable, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// A CART classification tree (Gini impurity) grown on binned features. Nodes live in
 /// flat arrays; node 0 is the root; a leaf has `feature == -1`.

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// The interpretation figures of `cnn-inte bench`: the stages timed on given activations.
 public enum InterpretationBench {

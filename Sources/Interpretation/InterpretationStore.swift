@@ -1,6 +1,6 @@
 import Datasets
 import Foundation
-import Network
+import Numerics
 
 /// The fitted interpretation on disk, as safetensors (`interpretation.safetensors`):
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// The meta-level test record of one test instance, and CNN-INTE's decision for it.
 public struct InstanceRecord: Codable, Equatable, Sendable {
@@ -67,7 +67,8 @@ public enum Interpreter {
 
     /// The comparator of METHOD's section 5: one forest on all training activations,
     /// labelled by the CNN, deciding every test instance alone.
-    public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws -> Artifacts.Comparator {
+    public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws
+        -> (figures: InterpretationResults.GlobalForest, fitSeconds: Double) {
         let start = DispatchTime.now().uptimeNanoseconds
         let binner = Binner.fit(inputs.trainFeatures, seed: forest.seed)
         let binned = binner.transform(inputs.trainFeatures)
@@ -80,7 +81,7 @@ public enum Interpreter {
         let agree = zip(predicted, inputs.testPredictions).filter { $0 == $1 }.count
         let right = zip(predicted, inputs.testLabels).filter { $0 == $1 }.count
         let n = Double(max(1, predicted.count))
-        return Artifacts.Comparator(fidelity: Double(agree) / n, accuracy: Double(right) / n, fit_seconds: seconds)
+        return (.init(fidelity: Double(agree) / n, accuracy: Double(right) / n), seconds)
     }
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,

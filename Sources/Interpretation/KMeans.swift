@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// k-means clustering (Lloyd's algorithm) with greedy k-means++ seeding, as scikit-learn
 /// does it: each new centre is the best of `2 + ln k` candidates drawn with probability

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// The base learner of one level-1 cluster: a random forest, or a constant when every
 /// member got the same prediction from the CNN.

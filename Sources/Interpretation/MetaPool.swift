@@ -1,6 +1,6 @@
 import Datasets
 import Foundation
-import Network
+import Numerics
 
 /// Extra meta-level training data labelled by the CNN itself, so no human label is needed:
 /// images the CNN never trained on, with its prediction for each. The forests learn the
@@ -46,12 +46,5 @@ public enum MetaPool {
             }
         }
         return ImageSet(count: sources.count * mixes, rows: images.rows, columns: images.columns, pixels: out)
-    }
-
-    /// The CNN's features and predictions for `images`.
-    public static func label(_ images: ImageSet, model: Model, layer: String) throws -> (Matrix, [Int]) {
-        let (features, probabilities) = try model.featuresAndProbabilities(layer: layer, images: images)
-        let predictions = Evaluation(probabilities: probabilities, labels: [UInt8](repeating: 0, count: images.count)).predictions
-        return (features, predictions)
     }
 }

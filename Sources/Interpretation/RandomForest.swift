@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import Numerics
 
 /// Breiman's random forest: each tree grown on a bootstrap sample with `sqrt(d)` candidate
 /// features per split, fully grown by default; the forest's output is the share of trees

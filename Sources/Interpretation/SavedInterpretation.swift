@@ -1,71 +1,104 @@
 import Foundation
+import Numerics
 
-/// The artifacts `explain` (and the report) read, without refitting anything.
+/// The artifacts `explain` and the report read, without refitting anything: the results,
+/// the cluster tree with each cluster's learner, and one record per test instance. Every
+/// index in them is checked here, once, so readers can index without checks.
 public struct SavedInterpretation: Sendable {
+    public var results: InterpretationResults
     public var records: [InstanceRecord]
     public var level1: [ClusterNode]
+    /// `level2[c]` are the children of level-1 cluster `c`.
     public var level2: [[ClusterNode]]
-    public var classNames: [String]
-    public var layer: String
-    public var layerWidth: Int
-    public var trees: Int
-    /// Every figure of results.json (accuracies, fidelity, confusion matrices).
-    public var metrics: InterpretationMetrics
+    /// What decides each level-1 cluster's instances.
+    public var learners: [LearnerSummary]
+
+    public var classNames: [String] { results.classNames }
+    public var layer: String { results.configuration.layer }
+    public var layerWidth: Int { results.configuration.layer_width }
+    public var metrics: InterpretationMetrics { results.metrics }
     /// The data set the interpretation was made on: its name and content fingerprint.
-    public var dataName: String
-    public var dataFingerprint: String
-    public var seed: UInt64
+    public var dataName: String { results.configuration.data }
+    public var dataFingerprint: String { results.configuration.data_fingerprint }
+    public var seed: UInt64 { results.configuration.seed }
 
     public static func load(folder: String) throws -> SavedInterpretation {
-        func read(_ name: String) throws -> Data {
-            let path = (folder as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw InterpretationError.badArtifact(path: path, problem: "missing; run 'cnn-inte interpret' first")
-            }
-            return data
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        let results = try InterpretationResults.load(path: path(Artifacts.resultsName))
+        let classes = results.classNames.count
+        let clustersPath = path(Artifacts.clustersName)
+        guard let clustersData = FileManager.default.contents(atPath: clustersPath) else {
+            throw InterpretationError.badArtifact(path: clustersPath, problem: "missing; run 'cnn-inte interpret' first")
         }
-        let resultsPath = (folder as NSString).appendingPathComponent(Artifacts.resultsName)
-        let resultsData = try read(Artifacts.resultsName)
-        guard let results = try? JSONSerialization.jsonObject(with: resultsData) as? [String: Any],
-              let configuration = results["configuration"] as? [String: Any], let classNames = results["class_names"] as? [String],
-              let layer = configuration["layer"] as? String, let width = configuration["layer_width"] as? Int,
-              let trees = configuration["trees"] as? Int,
-              let metrics = try? JSONDecoder().decode(InterpretationMetrics.self, from: resultsData),
-              metrics.confusion_cnn_vs_truth.count == classNames.count else {
-            throw InterpretationError.badArtifact(path: resultsPath, problem: "not a results.json written by cnn-inte")
-        }
-        struct Level1: Codable { var node: ClusterNode; var children: [ClusterNode] }
-        struct Clusters: Codable { var class_names: [String]; var level1: [Level1] }
-        let clustersPath = (folder as NSString).appendingPathComponent(Artifacts.clustersName)
-        let clusters: Clusters
-        do { clusters = try JSONDecoder().decode(Clusters.self, from: read(Artifacts.clustersName)) } catch let error as InterpretationError {
-            throw error
-        } catch {
+        let clusters: ClustersFile
+        do { clusters = try JSONDecoder().decode(ClustersFile.self, from: clustersData) } catch {
             throw InterpretationError.badArtifact(path: clustersPath, problem: "not a clusters.json written by cnn-inte")
         }
-        let instancesPath = (folder as NSString).appendingPathComponent(Artifacts.instancesName)
-        let records = try Artifacts.parseInstances(String(decoding: try read(Artifacts.instancesName), as: UTF8.self), path: instancesPath)
-        for r in records {
-            guard r.route.level1 < clusters.level1.count, r.route.level2 < clusters.level1[r.route.level1].children.count,
-                  r.votes.count == classNames.count else {
-                throw InterpretationError.mismatch(path: instancesPath, problem: "instance \(r.index) routes to a cluster clusters.json does not have")
+        func mismatch(_ problem: String) -> InterpretationError { .mismatch(path: clustersPath, problem: problem) }
+        guard clusters.class_names == results.classNames else { throw mismatch("its class names differ from results.json's") }
+        guard clusters.level1.count == results.configuration.k1 else {
+            throw mismatch("has \(clusters.level1.count) level-1 clusters; results.json says k1 = \(results.configuration.k1)")
+        }
+        for node in [clusters.root] + clusters.level1.flatMap({ [$0.node] + $0.children }) {
+            guard node.predictionHistogram.count == classes, node.labelHistogram.count == classes,
+                  (0..<classes).contains(node.majority), node.size >= 0, node.prototypes.allSatisfy({ $0 >= 0 }) else {
+                throw mismatch("cluster \(node.id) does not fit \(classes) classes")
             }
         }
-        return SavedInterpretation(records: records, level1: clusters.level1.map(\.node), level2: clusters.level1.map(\.children),
-                                   classNames: classNames, layer: layer, layerWidth: width, trees: trees, metrics: metrics,
-                                   dataName: configuration["data"] as? String ?? "", dataFingerprint: configuration["data_fingerprint"] as? String ?? "",
-                                   seed: (configuration["seed"] as? NSNumber)?.uint64Value ?? 0)
+        guard clusters.level1.allSatisfy({ !$0.children.isEmpty }) else { throw mismatch("a level-1 cluster has no children") }
+        let recorded = clusters.level1.map(\.learner)
+        let learners = try (recorded.contains(nil) ? learnersOfFileBefore020(clusters: recorded.count, path: path(InterpretationStore.fileName))
+                                                   : recorded.map { $0! })
+        for (c, learner) in learners.enumerated() {
+            switch learner {
+            case let .constant(k) where !(0..<classes).contains(k): throw mismatch("cluster \(c)'s constant learner names class \(k)")
+            case let .forest(trees) where trees < 1: throw mismatch("cluster \(c)'s forest has \(trees) trees")
+            default: continue
+            }
+        }
+        let instancesPath = path(Artifacts.instancesName)
+        guard let instances = FileManager.default.contents(atPath: instancesPath) else {
+            throw InterpretationError.badArtifact(path: instancesPath, problem: "missing; run 'cnn-inte interpret' first")
+        }
+        let records = try InstancesTable.decode(String(decoding: instances, as: UTF8.self), path: instancesPath,
+                                                k1: results.configuration.k1, classes: classes)
+        for r in records where r.route.level2 >= clusters.level1[r.route.level1].children.count {
+            throw InterpretationError.mismatch(path: instancesPath, problem: "instance \(r.index) routes to level-2 cluster \(r.route.level1).\(r.route.level2), which clusters.json does not have")
+        }
+        guard records.count == results.metrics.n_test else {
+            throw InterpretationError.mismatch(path: instancesPath, problem: "has \(records.count) instances; results.json says \(results.metrics.n_test)")
+        }
+        return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
+                                   level2: clusters.level1.map(\.children), learners: learners)
+    }
+
+    /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the
+    /// interpretation file's tensor names tell: `forest.C.constant` for a constant learner
+    /// (its class is in the data, read only then), else `forest.C.tree_offsets` with one
+    /// entry more than the trees.
+    static func learnersOfFileBefore020(clusters: Int, path: String) throws -> [LearnerSummary] {
+        let shapes = try SafeTensors.shapes(atPath: path)
+        var constants: [String: SafeTensors.Entry] = [:]
+        if shapes.keys.contains(where: { $0.hasSuffix(".constant") }) {
+            constants = try SafeTensors.decode([UInt8](FileManager.default.contents(atPath: path) ?? Data()), path: path).tensors
+        }
+        return try (0..<clusters).map { c in
+            if shapes["forest.\(c).constant"] != nil {
+                guard let k = constants["forest.\(c).constant"]?.integers.first else {
+                    throw InterpretationError.badArtifact(path: path, problem: "forest.\(c).constant is empty")
+                }
+                return .constant(class: Int(k))
+            }
+            guard let offsets = shapes["forest.\(c).tree_offsets"], offsets.count == 1, offsets[0] >= 2 else {
+                throw InterpretationError.badArtifact(path: path, problem: "has no learner for level-1 cluster \(c)")
+            }
+            return .forest(trees: offsets[0] - 1)
+        }
     }
 
     public func text(for index: Int) -> String {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
-                               layerWidth: layerWidth, trees: treesOfCluster(r.route.level1))
-    }
-
-    /// Trees in the forest of level-1 cluster `c`; 0 when the cluster's members all got
-    /// one prediction and a constant learner stands in for the forest.
-    public func treesOfCluster(_ c: Int) -> Int {
-        level1[c].predictionHistogram.filter { $0 > 0 }.count > 1 ? trees : 0
+                               layerWidth: layerWidth, learner: learners[r.route.level1])
     }
 }

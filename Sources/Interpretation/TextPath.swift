@@ -5,7 +5,7 @@ import Foundation
 public enum TextPath {
     /// `level1` and `level2` are the tree's nodes; `layer` names the interpreted layer.
     public static func render(_ r: InstanceRecord, level1: [ClusterNode], level2: [[ClusterNode]], classNames: [String],
-                              layer: String, layerWidth: Int, trees: Int) -> String {
+                              layer: String, layerWidth: Int, learner: LearnerSummary) -> String {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         func percent(_ x: Double) -> String { x > 0 && x < 0.005 ? "<1%" : String(format: "%.0f%%", 100 * x) }
         func histogram(_ h: [Int]) -> String {
@@ -21,13 +21,17 @@ public enum TextPath {
         let c2 = level2[r.route.level1][r.route.level2]
         let votes = r.votes.indices.filter { r.votes[$0] > 0 }.sorted { r.votes[$0] > r.votes[$1] || (r.votes[$0] == r.votes[$1] && $0 < $1) }
             .map { "\(name($0)) \(percent(r.votes[$0]))" }.joined(separator: ", ")
-        let learner = trees > 0 ? "random forest of cluster \(c1.id) (\(trees) trees)" : "constant learner of cluster \(c1.id)"
+        let decidedBy: String
+        switch learner {
+        case let .forest(trees): decidedBy = "random forest of cluster \(c1.id) (\(trees) trees)"
+        case .constant: decidedBy = "constant learner of cluster \(c1.id)"
+        }
         var lines = [
             "test #\(r.index)  true label: \(name(r.label))",
             "  -> \(layer) (\(layerWidth) units)",
             "  -> " + node(c1, distance: r.route.level1Distances[r.route.level1], what: "level-1 cluster"),
             "  -> " + node(c2, distance: r.route.level2Distance, what: "level-2 cluster"),
-            "  -> \(learner): votes \(votes)",
+            "  -> \(decidedBy): votes \(votes)",
             "  -> CNN-INTE: \(name(r.intePrediction))   CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability)))"
                 + (r.agrees ? " agrees" : " DISAGREES") + "   truth: \(name(r.label))" + (r.cnnPrediction == r.label ? "" : " (the CNN is wrong)"),
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// What one layer is, independent of its weights: enough to rebuild it and to check
 /// that a saved model matches.

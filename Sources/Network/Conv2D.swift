@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// 2-D convolution, stride 1, 'same' padding, with a fused activation.
 ///

@@ -1,3 +1,5 @@
+import Numerics
+
 /// Fully connected layer with a fused activation. Any input shape is flattened (NHWC
 /// order, channels fastest).
 ///

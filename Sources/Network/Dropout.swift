@@ -1,3 +1,5 @@
+import Numerics
+
 /// Inverted dropout: in training each value is kept with probability `1 - rate` and
 /// scaled by `1 / (1 - rate)`; at inference the layer passes its input through.
 ///

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Numerics
 
 /// How a model does on labelled images.
 public struct Evaluation: Sendable {
@@ -10,8 +11,8 @@ public struct Evaluation: Sendable {
     public let confusion: [[Int]]
     public let accuracy: Double
 
-    public init(model: Model, split: Split) {
-        self.init(probabilities: model.probabilities(images: split.images), labels: split.labels)
+    public init(model: Model, split: Split) throws {
+        self.init(probabilities: try model.probabilities(images: split.images), labels: split.labels)
     }
 
     /// From probabilities already computed (one row per image, in the labels' order).
@@ -22,9 +23,9 @@ public struct Evaluation: Sendable {
         predictions.reserveCapacity(split.count)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var correct = 0
+        let argmax = probabilities.argmaxRows()
         for row in 0..<probabilities.rows {
-            let p = probabilities.row(row)
-            let predicted = p.indices.max(by: { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) })! - p.startIndex
+            let predicted = argmax[row]
             predictions.append(predicted)
             let truth = Int(split.labels[row])
             if truth < classes { confusion[truth][predicted] += 1 }

@@ -80,3 +80,4 @@ func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, channels: Int, into o
 }
 
 import Foundation
+import Numerics

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Softmax followed by cross-entropy against integer labels, averaged over the batch.
 ///

@@ -1,3 +1,5 @@
+import Numerics
+
 /// Max-pooling, window = stride = `size`, 'valid' (a trailing odd row or column is
 /// dropped, as TensorFlow's 'valid' does; 28 -> 14 -> 7 have none).
 ///

@@ -1,42 +1,6 @@
 import Datasets
 import Foundation
-
-/// A row-major matrix of Float32 values, e.g. one row of hidden-layer activations per image.
-public struct Matrix: Codable, Equatable, Sendable {
-    public var rows: Int
-    public var columns: Int
-    public var values: [Float]
-
-    public init(rows: Int, columns: Int, values: [Float]) {
-        precondition(values.count == rows * columns, "Matrix: \(values.count) values for \(rows)x\(columns)")
-        self.rows = rows
-        self.columns = columns
-        self.values = values
-    }
-
-    public func row(_ index: Int) -> ArraySlice<Float> { values[(index * columns)..<((index + 1) * columns)] }
-
-    /// The rows at `indices`, in that order, as a new matrix. Copied on all cores: on a
-    /// large layer the first touch of the new pages costs as much as the copy.
-    public func rows(_ indices: [Int]) -> Matrix {
-        let d = columns
-        let picked = [Float](unsafeUninitializedCapacity: indices.count * d) { out, initialized in
-            if d > 0 && !indices.isEmpty {
-                values.withUnsafeBufferPointer { source in
-                    let (o, x) = (out.baseAddress!, source.baseAddress!)
-                    Parallel.forRanges(indices.count, grain: 512) { range in
-                        for r in range {
-                            precondition(indices[r] >= 0 && indices[r] < rows, "Matrix.rows: row \(indices[r]) of \(rows)")
-                            (o + r * d).initialize(from: x + indices[r] * d, count: d)
-                        }
-                    }
-                }
-            }
-            initialized = indices.count * d
-        }
-        return Matrix(rows: indices.count, columns: d, values: picked)
-    }
-}
+import Numerics
 
 /// A CNN: the layers of an `Architecture` with their weights.
 public final class Model {
@@ -134,14 +98,25 @@ public final class Model {
     /// Activations of layer `name` for every image, flattened per image (NHWC order for
     /// convolutional layers). Batched; the GEMMs and im2col use every core.
     public func features(layer name: String, images: ImageSet, batchSize: Int = 100) throws -> Matrix {
-        try featuresAndProbabilities(layer: name, images: images, batchSize: batchSize, probabilities: false).features
+        try forwardPass(layer: name, images: images, batchSize: batchSize, probabilities: false).features
     }
 
-    /// The activations of layer `name` and the softmax probabilities, in one forward pass.
-    public func featuresAndProbabilities(layer name: String, images: ImageSet, batchSize: Int = 100,
-                                         probabilities wanted: Bool = true) throws -> (features: Matrix, probabilities: Matrix) {
+    /// Throws unless `images` are what the network takes: every path that hands the
+    /// network images goes through here, so a wrong size cannot read past a buffer.
+    public func checkInput(_ images: ImageSet) throws {
+        let input = architecture.input
+        guard images.rows == input[0], images.columns == input[1], input[2] == 1 else {
+            throw UsageError("the model takes \(input[0])x\(input[1])x\(input[2]) images but the data has \(images.rows)x\(images.columns)x1")
+        }
+    }
+
+    /// The activations of layer `name` and, when `wanted`, the softmax probabilities, in
+    /// one forward pass.
+    func forwardPass(layer name: String, images: ImageSet, batchSize: Int = 100,
+                     probabilities wanted: Bool) throws -> (features: Matrix, probabilities: Matrix) {
+        try checkInput(images)
         guard let layer = layers.first(where: { $0.name == name }) else {
-            throw ArchitectureError("unknown layer '\(name)'; this network has \(layerNames.joined(separator: ", "))")
+            throw UsageError("--layer: unknown layer '\(name)'; the model has \(layerNames.joined(separator: ", "))")
         }
         let width = layer.outputShape.reduce(1, *)
         let classes = classCount
@@ -177,7 +152,13 @@ public final class Model {
     }
 
     /// Softmax probabilities `[images, classes]` for every image.
-    public func probabilities(images: ImageSet, batchSize: Int = 100) -> Matrix {
-        try! featuresAndProbabilities(layer: layers.last!.name, images: images, batchSize: batchSize).probabilities
+    public func probabilities(images: ImageSet, batchSize: Int = 100) throws -> Matrix {
+        try forwardPass(layer: layers.last!.name, images: images, batchSize: batchSize, probabilities: true).probabilities
+    }
+}
+
+extension Model: ImageLabeller {
+    public func featuresAndProbabilities(layer: String, images: ImageSet) throws -> (features: Matrix, probabilities: Matrix) {
+        try forwardPass(layer: layer, images: images, probabilities: true)
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Numerics
 
 /// `model.json`: everything about a trained model except its weights.
 public struct ModelDescription: Codable, Equatable, Sendable {
@@ -40,46 +41,6 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             return try JSONDecoder().decode(ModelDescription.self, from: data)
         } catch {
             throw ModelStore.LoadError(path: path, problem: "not a cnn-inte model description (\(error))")
-        }
-    }
-}
-
-/// Trains a model on a data set from scratch and describes the result.
-public enum TrainingRun {
-    public static func run(dataset: Dataset, architecture: Architecture, configuration: TrainingConfiguration,
-                           progress: ((TrainingProgress) -> Void)?, epochDone: ((EpochRecord) -> Void)?) throws
-        -> (model: Model, description: ModelDescription) {
-        try architecture.validate(classes: dataset.classCount)
-        guard architecture.input == [dataset.rows, dataset.columns, 1] else {
-            throw ArchitectureError("the network takes \(architecture.input) input but the images are \(dataset.rows)x\(dataset.columns)x1")
-        }
-        let blas = try BLAS.load()
-        let started = DispatchTime.now().uptimeNanoseconds
-        let model = try Model(architecture: architecture, seed: configuration.seed)
-        let trainer = Trainer(model: model, configuration: configuration)
-        let history = trainer.train(dataset.train, progress: progress, epochDone: epochDone)
-        let evaluation = Evaluation(model: model, split: dataset.test)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let description = ModelDescription(
-            architecture: architecture, architectureCompact: architecture.compact,
-            parameters: model.parameterCount, training: configuration, seed: configuration.seed,
-            data: .init(name: dataset.name, folder: dataset.source.folder, fingerprint: dataset.fingerprint,
-                        trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames),
-            metrics: .init(test_accuracy: evaluation.accuracy, test_loss: nil, confusion: evaluation.confusion, history: history),
-            trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), blasCore: blas.coreName)
-        return (model, description)
-    }
-
-    /// Writes `model.safetensors` and `model.json` into `folder`, all or nothing.
-    public static func save(model: Model, description: ModelDescription, to folder: String) throws {
-        let staged = try StagedFolder(folder)
-        do {
-            try staged.write(Data(try ModelStore.encode(model)), to: ModelStore.weightsName)
-            try staged.write(try JSONEncoder.pretty.encode(description), to: ModelStore.descriptionName)
-            try staged.commit()
-        } catch {
-            staged.discard()
-            throw error
         }
     }
 }

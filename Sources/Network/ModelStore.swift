@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Saving and loading a trained model: `model.safetensors` (weights, with the
 /// architecture in its metadata so the file stands alone) and `model.json` (architecture,
@@ -69,6 +70,7 @@ public enum ModelStore {
 
     /// Loads `folder/model.safetensors`.
     public static func load(folder: String, expected: Architecture? = nil) throws -> Model {
+        _ = try BLAS.load()  // a clean error now, not a crash in the first product
         let path = (folder as NSString).appendingPathComponent(weightsName)
         guard FileManager.default.fileExists(atPath: path) else {
             throw LoadError(path: path, problem: "no model here; run 'cnn-inte train' first")
@@ -77,20 +79,5 @@ public enum ModelStore {
             throw LoadError(path: path, problem: "cannot be read")
         }
         return try decode([UInt8](data), path: path, expected: expected)
-    }
-}
-
-extension JSONEncoder {
-    /// Sorted keys and no escaped slashes: stable bytes for the same value.
-    public static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    public static var pretty: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-        return encoder
     }
 }

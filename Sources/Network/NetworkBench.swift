@@ -1,11 +1,12 @@
 import Datasets
 import Foundation
+import Numerics
 
 /// The training and inference figures of `cnn-inte bench`, on the default network.
 public enum NetworkBench {
     /// Images per second of `chunks` timed runs of 20 batches of 50, after 5 warm-up batches.
-    public static func trainingRates(dataset: Dataset, chunks: Int, batchesPerChunk: Int = 20) -> [Double] {
-        let model = try! Model(architecture: .deepMNIST(height: dataset.rows, width: dataset.columns,
+    public static func trainingRates(dataset: Dataset, chunks: Int, batchesPerChunk: Int = 20) throws -> [Double] {
+        let model = try Model(architecture: .deepMNIST(height: dataset.rows, width: dataset.columns,
                                                         classes: dataset.classCount), seed: 1)
         var configuration = TrainingConfiguration()
         configuration.seed = 1
@@ -27,31 +28,14 @@ public enum NetworkBench {
     }
 
     /// Images per second of forward passes over the test split, `runs` times after a warm-up.
-    public static func inferenceRates(dataset: Dataset, runs: Int) -> [Double] {
-        let model = try! Model(architecture: .deepMNIST(height: dataset.rows, width: dataset.columns,
+    public static func inferenceRates(dataset: Dataset, runs: Int) throws -> [Double] {
+        let model = try Model(architecture: .deepMNIST(height: dataset.rows, width: dataset.columns,
                                                         classes: dataset.classCount), seed: 1)
-        _ = model.probabilities(images: dataset.test.images)
-        return (0..<runs).map { _ in
+        _ = try model.probabilities(images: dataset.test.images)
+        return try (0..<runs).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = model.probabilities(images: dataset.test.images)
+            _ = try model.probabilities(images: dataset.test.images)
             return Double(dataset.test.count) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-    }
-}
-
-/// Resident memory of this process, from /proc/self/status.
-public enum Memory {
-    /// Peak resident set (VmHWM), MiB.
-    public static func peakResidentMiB() -> Double { field("VmHWM") }
-    /// Current resident set (VmRSS), MiB.
-    public static func residentMiB() -> Double { field("VmRSS") }
-
-    private static func field(_ name: String) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            let digits = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return digits / 1024  // kB -> MiB
-        }
-        return 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Updates parameters from their gradients.
 public protocol Optimizer: AnyObject {

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Numerics
 
 /// How to train: everything that, with the seed and the data, fixes the resulting model.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {

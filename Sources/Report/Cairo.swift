@@ -158,10 +158,16 @@ public final class CairoPNG: CairoCanvas {
     public func writePNG(to path: String) throws {
         cairo_surface_flush(surface)
         let temporary = path + ".tmp-\(getpid())"
+        errno = 0
         let status = cairo_surface_write_to_png(surface, temporary)
+        // Cairo says only "error while writing to output stream"; the failed write's errno
+        // says why (a full disk, say).
+        let code = errno
         guard status == CAIRO_STATUS_SUCCESS else {
             unlink(temporary)
-            throw CairoError.status(path: path, message: String(cString: cairo_status_to_string(status)))
+            let message = status == CAIRO_STATUS_WRITE_ERROR && code != 0
+                ? "cannot be written (\(String(cString: strerror(code))))" : String(cString: cairo_status_to_string(status))
+            throw CairoError.status(path: path, message: message)
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -15,15 +15,15 @@ public enum InstanceDiagram {
         public var level1: ClusterNode
         public var level2: ClusterNode
         public var runnerUp: ClusterNode?
-        /// Trees of the level-1 cluster's forest; 0 for a constant learner.
-        public var trees: Int
+        /// What decides the level-1 cluster's instances: its forest, or a constant.
+        public var learner: LearnerSummary
         /// Image file names as the DOT refers to them (resolved through `imagepath`).
         public var inputImage: String
         public var level1Prototypes: [String]
         public var level2Prototypes: [String]
 
         public init(record: InstanceRecord, classNames: [String], layer: String, layerWidth: Int, level1: ClusterNode,
-                    level2: ClusterNode, runnerUp: ClusterNode?, trees: Int, inputImage: String,
+                    level2: ClusterNode, runnerUp: ClusterNode?, learner: LearnerSummary, inputImage: String,
                     level1Prototypes: [String], level2Prototypes: [String]) {
             self.record = record
             self.classNames = classNames
@@ -32,7 +32,7 @@ public enum InstanceDiagram {
             self.level1 = level1
             self.level2 = level2
             self.runnerUp = runnerUp
-            self.trees = trees
+            self.learner = learner
             self.inputImage = inputImage
             self.level1Prototypes = level1Prototypes
             self.level2Prototypes = level2Prototypes
@@ -87,12 +87,12 @@ public enum InstanceDiagram {
 
         // The forest's votes (or the constant learner).
         var learnerRows: [String]
-        if input.trees > 0 {
+        if case let .forest(trees) = input.learner {
             learnerRows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.html(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>\(input.trees) trees · vote shares</TD></TR>"]
+                           "<TR><TD>\(trees) trees · vote shares</TD></TR>"]
         } else {
             learnerRows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.html(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>its members all got one prediction</TD></TR>"]
+                           "<TR><TD>its training data all got one prediction</TD></TR>"]
         }
         learnerRows += bars(shares: r.votes, name: html)
         lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">];")

@@ -55,7 +55,7 @@ public struct ReportInputs: Sendable {
         }
         return InstanceDiagram.Input(
             record: r, classNames: classNames, layer: saved.layer, layerWidth: saved.layerWidth, level1: c1, level2: c2,
-            runnerUp: r.route.runnerUp.map { saved.level1[$0] }, trees: saved.treesOfCluster(r.route.level1),
+            runnerUp: r.route.runnerUp.map { saved.level1[$0] }, learner: saved.learners[r.route.level1],
             inputImage: try images.grey(testImage(i), rows: dataset.rows, columns: dataset.columns),
             level1Prototypes: try prototypes(c1), level2Prototypes: try prototypes(c2))
     }

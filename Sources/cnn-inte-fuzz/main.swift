@@ -12,6 +12,7 @@ import Datasets
 import Foundation
 import Interpretation
 import Network
+import Numerics
 
 struct Options {
     var runs = 100_000

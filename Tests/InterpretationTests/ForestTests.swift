@@ -1,4 +1,4 @@
-import Network
+import Numerics
 import XCTest
 @testable import Interpretation
 

@@ -1,4 +1,4 @@
-import Network
+import Numerics
 import XCTest
 @testable import Interpretation
 
@@ -73,10 +73,8 @@ final class MetaLevelTests: XCTestCase {
                                           cnnProbabilities: [Double](repeating: 1, count: test.rows), labels: testTruth, classes: 4),
                        records)
         // instances.csv round-trips.
-        let csv = Artifacts.instancesCSV(records, k1: 4, classes: 4)
-        let parsed = try Artifacts.parseInstances(csv, path: "instances.csv")
-        XCTAssertEqual(parsed.map(\.intePrediction), records.map(\.intePrediction))
-        XCTAssertEqual(parsed.map(\.route.level1Distances), records.map(\.route.level1Distances))
+        let csv = InstancesTable.encode(records, k1: 4, classes: 4)
+        XCTAssertEqual(try InstancesTable.decode(csv, path: "instances.csv", k1: 4, classes: 4), records)
     }
 
     func testBoundaryClosenessDecidesWhichRunnerUpPointsJoin() throws {

@@ -1,3 +1,4 @@
+import Numerics
 import XCTest
 @testable import Network
 
@@ -27,7 +28,7 @@ final class ModelStoreTests: XCTestCase {
         _ = Trainer(model: model, configuration: configuration).train(toySplit(count: 40, seed: 1))
         let loaded = try ModelStore.decode(try ModelStore.encode(model), path: "m", expected: tinyArchitecture)
         let images = toySplit(count: 20, seed: 2).images
-        XCTAssertEqual(model.probabilities(images: images), loaded.probabilities(images: images))
+        XCTAssertEqual(try model.probabilities(images: images), try loaded.probabilities(images: images))
     }
 
     func assertRejected(_ bytes: [UInt8], saying words: String, expected: Architecture? = nil, line: UInt = #line) {

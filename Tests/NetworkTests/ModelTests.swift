@@ -1,4 +1,5 @@
 import Datasets
+import Numerics
 import XCTest
 @testable import Network
 
@@ -95,8 +96,8 @@ final class ModelTests: XCTestCase {
         let history = Trainer(model: model, configuration: configuration).train(data)
         XCTAssertEqual(history.count, 30)
         XCTAssertLessThan(history.last!.loss, history.first!.loss)
-        XCTAssertEqual(Evaluation(model: model, split: data).accuracy, 1.0)
-        XCTAssertEqual(Evaluation(model: model, split: toySplit(count: 100, seed: 2)).accuracy, 1.0)
+        XCTAssertEqual(try Evaluation(model: model, split: data).accuracy, 1.0)
+        XCTAssertEqual(try Evaluation(model: model, split: toySplit(count: 100, seed: 2)).accuracy, 1.0)
     }
 
     func testSameSeedSameModel() throws {
@@ -123,9 +124,9 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(pooled, try model.features(layer: "p1", images: data.images, batchSize: 7))
         XCTAssertTrue(pooled.values.allSatisfy { $0 >= 0 }, "after ReLU and max-pooling")
         XCTAssertThrowsError(try model.features(layer: "fc2", images: data.images)) {
-            XCTAssertEqual("\($0)", "unknown layer 'fc2'; this network has c1, p1, fc, drop, out")
+            XCTAssertEqual("\($0)", "--layer: unknown layer 'fc2'; the model has c1, p1, fc, drop, out")
         }
-        let probabilities = model.probabilities(images: data.images)
+        let probabilities = try model.probabilities(images: data.images)
         for row in 0..<7 { XCTAssertEqual(Double(probabilities.row(row).reduce(0, +)), 1, accuracy: 1e-5) }
     }
 

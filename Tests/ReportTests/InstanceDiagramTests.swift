@@ -19,7 +19,7 @@ final class InstanceDiagramTests: XCTestCase {
             record: record, classNames: classNames, layer: "fc1", layerWidth: 16,
             level1: node("1", level: 1, size: 40, histogram: [0, 30, 10], prototypes: [3, 4]),
             level2: node("1.0", level: 2, size: 20, histogram: [0, 20, 0], prototypes: [3]),
-            runnerUp: node("0", level: 1, size: 60, histogram: [59, 1, 0], prototypes: [9]), trees: 10,
+            runnerUp: node("0", level: 1, size: 60, histogram: [59, 1, 0], prototypes: [9]), learner: .forest(trees: 10),
             inputImage: "img/g-input.png", level1Prototypes: ["img/g-3.png", "img/g-4.png"], level2Prototypes: ["img/g-3.png"])
     }
 

@@ -1,5 +1,5 @@
-import Datasets
 import Foundation
+import Numerics
 
 /// Light geometric augmentation for training: a small random rotation, scaling and shift
 /// of each image, resampled bilinearly. Digits survive these; flips they would not.
@@ -21,7 +21,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// `a * (x - cx) + b * (y - cy) + cx - tx`, `c * (x - cx) + d * (y - cy) + cy - ty`.
     public struct Transform: Sendable {
         var a, b, c, d, tx, ty: Float
-        static let identity = Transform(a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0)
+        public static let identity = Transform(a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0)
     }
 
     /// Draws a transform; called in a fixed order so runs are reproducible.

@@ -152,3 +152,33 @@ public enum SafeTensors {
         return (tensors, metadata)
     }
 }
+
+extension SafeTensors {
+    /// The shape of every tensor of the file at `path`, from its header alone (the data
+    /// is not read): enough to tell what a file holds without loading it.
+    public static func shapes(atPath path: String) throws -> [String: [Int]] {
+        func fail(_ problem: String) -> FormatError { FormatError(path: path, problem: problem) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("missing or unreadable") }
+        defer { try? handle.close() }
+        let prefix = [UInt8](handle.readData(ofLength: 8))
+        guard prefix.count == 8 else { throw fail("too short for a safetensors header (\(prefix.count) bytes)") }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(prefix[i]) << (8 * UInt64(i)) }
+        guard headerLength <= 100_000_000 else { throw fail("header length \(headerLength) is implausibly large") }
+        let header = handle.readData(ofLength: Int(headerLength))
+        guard header.count == Int(headerLength),
+              let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw fail("header is not a JSON object")
+        }
+        var shapes: [String: [Int]] = [:]
+        for (name, value) in object where name != "__metadata__" {
+            guard let info = value as? [String: Any], let raw = info["shape"] as? [Any] else {
+                throw fail("tensor '\(name)' has no shape")
+            }
+            let shape = raw.compactMap { ($0 as? NSNumber)?.intValue }
+            guard shape.count == raw.count, shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a malformed shape") }
+            shapes[name] = shape
+        }
+        return shapes
+    }
+}

@@ -90,16 +90,3 @@ public struct StagedFolder {
         return nsError.localizedDescription
     }
 }
-
-extension Dataset {
-    /// SHA-256 over the decoded images and labels of both splits: identifies the data a
-    /// model was trained on, whatever the files' compression.
-    public var fingerprint: String {
-        var hasher = SHA256()
-        for split in [train, test] {
-            hasher.update(split.images.pixels)
-            hasher.update(split.labels)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Network
+@testable import Numerics
 
 final class BLASTests: XCTestCase {
     /// Reference product, in Double, straight from the definition.

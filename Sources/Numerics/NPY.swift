@@ -15,4 +15,13 @@ public enum NPY {
         matrix.values.withUnsafeBytes { out.append(contentsOf: $0) }
         return out
     }
+
+    /// Writes `matrix` to `path` (atomically: a failed write leaves no partial file).
+    public static func write(_ matrix: Matrix, to path: String) throws {
+        do {
+            try Data(encode(matrix)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+        }
+    }
 }

@@ -1,0 +1,143 @@
+import Datasets
+import Foundation
+import Interpretation
+import Network
+import Numerics
+import Report
+
+/// The figures of each `bench` section, from the library's own timing helpers. Keys are
+/// the JSON keys the README's "Benchmarks" table explains.
+struct BenchSections {
+    var runs: Int
+    var data: DataSelection
+    var modelOutput: String
+    var renderCount: Int
+    var progress: ProgressSink
+
+    func figures(_ section: BenchCommand.Section) throws -> [String: Any] {
+        switch section {
+        case .sgemm: return try sgemm()
+        case .sgemmCheck: return try sgemmCheck()
+        case .train: return try train()
+        case .infer: return try infer()
+        case .interpretation: return try interpretation()
+        case .render: return try render()
+        case .renderMemory: return try renderMemory()
+        case .report: return try report()
+        }
+    }
+
+    func sgemm() throws -> [String: Any] {
+        let info = try BLAS.load()
+        progress.line("bench: sgemm 1024^3 x \(runs) (OpenBLAS core \(info.coreName))")
+        let (median, all) = BLAS.benchmarkSGEMM(size: 1024, runs: runs)
+        return ["sgemm_gflops": Self.round1(median), "sgemm_gflops_runs": all.map(Self.round1), "blas": Self.blasInfo(info)]
+    }
+
+    func sgemmCheck() throws -> [String: Any] {
+        let info = try BLAS.load()
+        progress.line("bench: sgemm self-check against a naive loop (OpenBLAS core \(info.coreName))")
+        return ["sgemm_max_relative_error": BLAS.selfCheck(), "blas": Self.blasInfo(info)]
+    }
+
+    func train() throws -> [String: Any] {
+        _ = try BLAS.load()
+        let dataset = try Dataset.load(data: nil)
+        progress.line("bench: training the default network on \(dataset.name), batch 50, \(max(runs, 3)) timed chunks of 20 batches")
+        let rates = try NetworkBench.trainingRates(dataset: dataset, chunks: max(runs, 3))
+        return ["train_images_per_s": Self.round1(Self.median(rates)), "train_images_per_s_runs": rates.map(Self.round1)]
+    }
+
+    func infer() throws -> [String: Any] {
+        _ = try BLAS.load()
+        let dataset = try Dataset.load(data: nil)
+        progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
+        return ["infer_images_per_s": Self.round1(Self.median(try NetworkBench.inferenceRates(dataset: dataset, runs: runs)))]
+    }
+
+    func interpretation() throws -> [String: Any] {
+        let dataset = try data.load()
+        let model = try ModelStore.load(folder: (modelOutput as NSString).appendingPathComponent("model"))
+        progress.line("bench: fc1 activations of \(dataset.train.count) + \(dataset.test.count) images of \(dataset.name)")
+        let (train, trainPredictions) = try model.label(dataset.train.images, layer: "fc1")
+        let (test, testPredictions) = try model.label(dataset.test.images, layer: "fc1")
+        var all: [InterpretationBench.Figures] = []
+        for run in 0..<max(1, min(runs, 3)) {
+            progress.line("bench: interpretation stages, run \(run + 1)")
+            all.append(try InterpretationBench.run(train: train, trainPredictions: trainPredictions, test: test,
+                                                   testPredictions: testPredictions, classes: dataset.classCount, seed: 1))
+        }
+        return ["kmeans_l1_s": Self.round3(Self.median(all.map(\.kmeansLevel1))),
+                "kmeans_l2_s": Self.round3(Self.median(all.map(\.kmeansLevel2))),
+                "forest_fit_s": Self.round3(Self.median(all.map(\.forestFit))),
+                "forest_predict_s": Self.round3(Self.median(all.map(\.forestPredict))),
+                "forest_fidelity": all[0].forestFidelity, "interpretation_data": "\(dataset.name) fc1 \(train.rows)x\(train.columns)"]
+    }
+
+    /// Report inputs from `modelOutput`, as the report stage loads them.
+    func reportInputs() throws -> (ReportRun.Configuration, ReportInputs) {
+        var configuration = ReportRun.Configuration()
+        configuration.output = modelOutput
+        configuration.data = data
+        return (configuration, try ReportRun.inputs(configuration, dataset: try data.load()))
+    }
+
+    /// A scratch folder removed when `body` returns.
+    func withScratch<T>(_ name: String, _ body: (String) throws -> T) throws -> T {
+        let scratch = NSTemporaryDirectory() + "cnn-inte-bench-\(name)-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        return try body(scratch)
+    }
+
+    func render() throws -> [String: Any] {
+        let (_, inputs) = try reportInputs()
+        let sample = Array(0..<min(inputs.saved.records.count, 100 * runs))
+        progress.line("bench: in-process render of \(sample.count) instance diagrams of \(inputs.dataset.name) to PNG (96 dpi), PDF and SVG")
+        let figures = try withScratch("render") { try ReportBench.renderTimes(inputs, instances: sample, dpi: 96, scratch: $0) }
+        return ["render_png_ms": Self.round3(Self.median(figures.pngMilliseconds)),
+                "render_pdf_ms": Self.round3(Self.median(figures.pdfMilliseconds)),
+                "render_svg_ms": Self.round3(Self.median(figures.svgMilliseconds)),
+                "render_layout_ms": Self.round3(Self.median(figures.layoutMilliseconds)), "render_diagrams": sample.count]
+    }
+
+    func renderMemory() throws -> [String: Any] {
+        let (_, inputs) = try reportInputs()
+        progress.line("bench: resident memory over \(renderCount) diagrams (PNG, PDF, SVG, booklet page) in one process")
+        let (before, after) = try withScratch("memory") {
+            try ReportBench.memoryGrowth(inputs, count: renderCount, scratch: $0, resident: Memory.residentMiB)
+        }
+        return ["render_memory_diagrams": renderCount, "render_rss_before_mib": Self.round1(before),
+                "render_rss_after_mib": Self.round1(after), "render_rss_growth_mib": Self.round1(after - before)]
+    }
+
+    /// The whole report stage into a scratch copy of the interpretation.
+    func report() throws -> [String: Any] {
+        let (source, inputs) = try reportInputs()
+        return try withScratch("report") { scratch in
+            try FileManager.default.copyItem(atPath: source.interpretationFolder,
+                                             toPath: (scratch as NSString).appendingPathComponent("interpretation"))
+            var configuration = source
+            configuration.output = scratch
+            var times: [Double] = []
+            for run in 0..<max(1, min(runs, 3)) {
+                progress.line("bench: full report of \(inputs.dataset.name), run \(run + 1) (\(configuration.resolvedJobs) processes)")
+                let start = DispatchTime.now().uptimeNanoseconds
+                try ReportRun.run(configuration, dataset: inputs.dataset)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return ["report_s": Self.round3(Self.median(times)), "report_s_runs": times.map(Self.round3),
+                    "report_instances": inputs.dataset.test.count, "report_jobs": configuration.resolvedJobs]
+        }
+    }
+
+    static func blasInfo(_ info: BLAS.Info) -> [String: Any] {
+        ["library": info.library, "core": info.coreName, "config": info.config, "threads": info.threads,
+         "coretype_set_by_cnn_inte": info.coreTypeChosen ?? NSNull(),
+         "coretype_from_environment": info.coreTypeFromEnvironment ?? NSNull()]
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+    static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+}

@@ -1,0 +1,114 @@
+import Datasets
+import Foundation
+import Numerics
+
+/// The interpretation stage as one call: the labeller's activations of one layer on a
+/// data set, the two-level clustering, the forests fitted on CNN-labelled meta-level
+/// training data, the decisions on the test set and the comparator, written to a folder
+/// all at once. The `interpret` and `run` commands and the tests go through here.
+public enum InterpretationRun {
+    /// Runs on `dataset` with `labeller` (the network being explained, described by
+    /// `modelSource` in the results) and writes the four artifacts to `folder`.
+    @discardableResult
+    public static func run(dataset: Dataset, labeller: ImageLabeller, modelSource: String,
+                           configuration: InterpretationConfiguration, folder: String,
+                           progress: ProgressSink = .silent) throws -> InterpretationResults {
+        try configuration.validate()
+        guard labeller.layerNames.contains(configuration.layer) else {
+            throw UsageError("--layer: unknown layer '\(configuration.layer)'; the model has \(labeller.layerNames.joined(separator: ", "))")
+        }
+        guard labeller.classCount == dataset.classCount else {
+            throw UsageError("the model predicts \(labeller.classCount) classes but the data has \(dataset.classCount)")
+        }
+        // Fail on an unusable output folder before the work, not after it.
+        try StagedFolder(folder).discard()
+        let layer = configuration.layer
+        progress.line("interpret: \(layer) activations of \(dataset.train.count) training and \(dataset.test.count) test images")
+        let (trainFeatures, trainProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.train.images)
+        let (testFeatures, testProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.test.images)
+        let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
+        let inputs = Interpreter.Inputs(
+            trainFeatures: trainFeatures, trainPredictions: trainPredictions, trainLabels: dataset.train.labels.map(Int.init),
+            testFeatures: testFeatures, testPredictions: testPredictions,
+            testProbabilities: testPredictions.enumerated().map { Double(testProbabilities.values[$0.offset * testProbabilities.columns + $0.element]) },
+            testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
+        let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
+        if copies < configuration.augmentCopies {
+            progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
+        }
+        let meta = configuration.meta
+        let (fitted, records, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: meta, extraPool: { tree, add in
+            if copies > 0 {
+                progress.line("interpret: \(copies) CNN-labelled augmented copies of each training image")
+                try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
+                                       labeller: labeller, layer: layer, add: add)
+            }
+            if configuration.boundaryBlends > 0 {
+                let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
+                                                     predictions: trainPredictions, level1: tree.trainLevel1,
+                                                     mixes: configuration.boundaryBlends)
+                progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
+                let (features, predictions) = try labeller.label(blends, layer: layer)
+                add(features, predictions)
+            }
+        }, progress: progress.line)
+        let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
+        var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
+        if configuration.globalForest {
+            progress.line("interpret: global forest comparator on all \(trainFeatures.rows) training activations")
+            comparator = try Interpreter.globalForest(inputs, forest: meta.forest)
+        }
+        progress.line(String(format: "interpret: clustering %.2f s, pool and binning %.2f s, forests %.2f s, decisions %.2f s",
+                             timings.clusteringSeconds, timings.binningSeconds, timings.forestSeconds, timings.predictSeconds))
+        var seconds = ["clustering": timings.clusteringSeconds, "pool_and_binning": timings.binningSeconds,
+                       "forests": timings.forestSeconds, "decisions": timings.predictSeconds]
+        if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
+        let results = InterpretationResults(
+            metrics: metrics, globalForest: comparator?.figures,
+            configuration: recorded(configuration, layerWidth: trainFeatures.columns, copies: copies, dataset: dataset,
+                                    modelSource: modelSource),
+            classNames: dataset.classNames, timings: seconds)
+        let staged = try StagedFolder(folder)
+        do {
+            try staged.write(try JSONEncoder.pretty.encode(results), to: Artifacts.resultsName)
+            try staged.write(Data(InstancesTable.encode(records, k1: configuration.k1, classes: dataset.classCount).utf8),
+                             to: Artifacts.instancesName)
+            try staged.write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
+                             to: Artifacts.clustersName)
+            try staged.write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), to: InterpretationStore.fileName)
+            try staged.commit()
+        } catch {
+            staged.discard()
+            throw error
+        }
+        return results
+    }
+
+    /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
+    /// binned 2,000 source images at a time so only the pool's bins are ever held whole.
+    static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, labeller: ImageLabeller, layer: String,
+                                   add: (Matrix, [Int]) -> Void) throws {
+        let chunk = 2_000
+        let pixels = images.pixelsPerImage
+        for start in stride(from: 0, to: images.count, by: chunk) {
+            let end = min(start + chunk, images.count)
+            let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns,
+                                   pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
+            let augmented = Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
+            let (features, predictions) = try labeller.label(augmented, layer: layer)
+            add(features, predictions)
+        }
+    }
+
+    /// The configuration as results.json records it.
+    static func recorded(_ c: InterpretationConfiguration, layerWidth: Int, copies: Int, dataset: Dataset,
+                         modelSource: String) -> InterpretationResults.Configuration {
+        let clustering = c.clustering
+        return .init(layer: c.layer, layer_width: layerWidth, k1: c.k1, k2: c.k2, min_cluster_size: clustering.minClusterSize,
+                     prototypes: c.prototypes, kmeans_restarts: c.kmeansRestarts, trees: c.trees,
+                     max_features: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), max_depth: c.maxDepth,
+                     min_samples_leaf: c.minSamplesLeaf, splits: c.splits.rawValue, meta_training: c.metaTraining.rawValue,
+                     boundary_closeness: c.boundaryCloseness, augment_copies: copies, boundary_blends: c.boundaryBlends,
+                     seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource)
+    }
+}

@@ -1,0 +1,123 @@
+import Datasets
+import Foundation
+import Numerics
+
+/// The training stage as one call: a network built from a typed configuration, trained on
+/// a data set, evaluated on its test split and saved with its description. The `train`
+/// and `run` commands, `bench` and the tests all go through here.
+public enum TrainingRun {
+    /// Everything that, with the data, fixes the trained model.
+    public struct Configuration: Codable, Equatable, Sendable {
+        /// The network in the compact layer-list form (`Architecture.parse`); nil for the
+        /// default, the paper's Deep MNIST network sized to the data.
+        public var architecture: String?
+        public var training = TrainingConfiguration()
+
+        public init(architecture: String? = nil, training: TrainingConfiguration = TrainingConfiguration()) {
+            self.architecture = architecture
+            self.training = training
+        }
+
+        /// Ranges of the training options, named as the command line names them.
+        public func validate() throws {
+            let t = training
+            if t.epochs < 1 { throw UsageError("--epochs must be at least 1 (got \(t.epochs))") }
+            if t.batchSize < 1 { throw UsageError("--batch-size must be at least 1 (got \(t.batchSize))") }
+            if !(t.learningRate > 0) || !t.learningRate.isFinite {
+                throw UsageError("--learning-rate must be a positive number (got \(t.learningRate))")
+            }
+            if !(0..<1).contains(t.validationFraction) {
+                throw UsageError("--validation-split must be in [0, 1) (got \(t.validationFraction))")
+            }
+            if t.threads < 1 { throw UsageError("--threads must be at least 1 (got \(t.threads))") }
+        }
+
+        /// The network for `dataset`: the configured layer list or the default, checked
+        /// against the data's image size and class count.
+        public func resolvedArchitecture(for dataset: Dataset) throws -> Architecture {
+            let chosen: Architecture
+            if let architecture {
+                do {
+                    chosen = try Architecture.parse(architecture, input: [dataset.rows, dataset.columns, 1])
+                } catch { throw UsageError("--architecture: \(error)") }
+            } else {
+                chosen = .deepMNIST(height: dataset.rows, width: dataset.columns, classes: dataset.classCount)
+            }
+            do { try chosen.validate(classes: dataset.classCount) } catch { throw UsageError("--architecture: \(error)") }
+            return chosen
+        }
+    }
+
+    /// Trains from scratch and describes the result; nothing is written.
+    public static func run(dataset: Dataset, configuration: Configuration,
+                           progress: ProgressSink = .silent) throws -> (model: Model, description: ModelDescription) {
+        try configuration.validate()
+        let architecture = try configuration.resolvedArchitecture(for: dataset)
+        let training = configuration.training
+        let blas = try BLAS.load()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let model = try Model(architecture: architecture, seed: training.seed)
+        let trainer = Trainer(model: model, configuration: training)
+        progress.line("train: \(dataset.name), \(dataset.train.count) images, \(training.epochs) epochs of batch \(training.batchSize), \(training.threads) threads")
+        let history = trainer.train(dataset.train, progress: { p in
+            progress.status(String(format: "train: epoch %d/%d batch %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %@",
+                                   p.epoch, p.epochs, p.batch, p.batches, p.loss, 100 * p.accuracy, p.imagesPerSecond,
+                                   duration(p.secondsLeft)))
+        }, epochDone: { r in
+            var text = String(format: "train: epoch %d done  loss %.4f  train acc %.2f%%", r.epoch, r.loss, 100 * r.trainAccuracy)
+            if let v = r.validationAccuracy { text += String(format: "  validation acc %.2f%%", 100 * v) }
+            text += String(format: "  %.1f s  %.0f img/s", r.seconds, r.imagesPerSecond)
+            progress.line(text)
+        })
+        let evaluation = try Evaluation(model: model, split: dataset.test)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let description = ModelDescription(
+            architecture: architecture, architectureCompact: architecture.compact,
+            parameters: model.parameterCount, training: training, seed: training.seed,
+            data: .init(name: dataset.name, folder: dataset.source.folder, fingerprint: dataset.fingerprint,
+                        trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames),
+            metrics: .init(test_accuracy: evaluation.accuracy, test_loss: nil, confusion: evaluation.confusion, history: history),
+            trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), blasCore: blas.coreName)
+        return (model, description)
+    }
+
+    /// Trains and writes `folder` (`model.safetensors` + `model.json`). The folder is
+    /// checked before training starts, so an unusable output fails in a second, not
+    /// after minutes of training.
+    public static func trainAndSave(dataset: Dataset, configuration: Configuration, folder: String,
+                                    progress: ProgressSink = .silent) throws -> (model: Model, description: ModelDescription) {
+        try configuration.validate()
+        _ = try configuration.resolvedArchitecture(for: dataset)
+        try StagedFolder(folder).discard()
+        let (model, description) = try run(dataset: dataset, configuration: configuration, progress: progress)
+        try save(model: model, description: description, to: folder)
+        return (model, description)
+    }
+
+    /// Writes `model.safetensors` and `model.json` into `folder`, all or nothing.
+    public static func save(model: Model, description: ModelDescription, to folder: String) throws {
+        let staged = try StagedFolder(folder)
+        do {
+            try staged.write(Data(try ModelStore.encode(model)), to: ModelStore.weightsName)
+            try staged.write(try JSONEncoder.pretty.encode(description), to: ModelStore.descriptionName)
+            try staged.commit()
+        } catch {
+            staged.discard()
+            throw error
+        }
+    }
+
+    /// The one-line summary `train` prints.
+    public static func summary(_ d: ModelDescription, folder: String, parameters: Int) -> String {
+        let correct = Int((d.metrics.test_accuracy * Double(d.data.testImages)).rounded())
+        return String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s; %d parameters; model in %@",
+                      100 * d.metrics.test_accuracy, correct, d.data.testImages, d.training.epochs, d.trainingSeconds,
+                      parameters, folder)
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour on.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
