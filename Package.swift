@@ -58,11 +58,15 @@ let package = Package(
         // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
         .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation"]),
 
+        // A toy data set and a labeller that needs no training, shared by the tests.
+        .target(name: "TestSupport", dependencies: ["Datasets", "Numerics"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics", "Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics", "Datasets", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport"]),
     ]
 )

@@ -35,7 +35,7 @@ public struct ClusterNode: Codable, Equatable, Sendable {
 }
 
 /// Level-1 k-means on the interpreted layer, then k-means inside each level-1 cluster
-/// (METHOD.md section 3 of the project's design notes; see the README's method section).
+/// (docs/METHOD.md, section 3).
 public struct ClusterTree: Codable, Equatable, Sendable {
     public struct Configuration: Codable, Equatable, Sendable {
         public var k1 = 10

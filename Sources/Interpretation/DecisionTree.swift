@@ -64,7 +64,7 @@ public struct TreeConfiguration: Codable, Equatable, Sendable {
     public var maxDepth: Int?
     /// Exact CART split search (every cut between two distinct values of the node, at
     /// their midpoint, as scikit-learn does) instead of 256 quantile bins per feature.
-    /// Measured (README, "Fidelity measured"): as faithful, 4-8x slower.
+    /// Measured (docs/EXPERIMENTS.md): as faithful, 4-8x slower.
     public var exactSplits = false
 
     public init(maxFeatures: Int? = nil, minSamplesLeaf: Int = 1, maxDepth: Int? = nil, exactSplits: Bool = false) {

@@ -65,7 +65,7 @@ public enum Interpreter {
         public var globalForestSeconds = 0.0
     }
 
-    /// The comparator of METHOD's section 5: one forest on all training activations,
+    /// The comparator of docs/METHOD.md, section 5: one forest on all training activations,
     /// labelled by the CNN, deciding every test instance alone.
     public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws
         -> (figures: InterpretationResults.GlobalForest, fitSeconds: Double) {

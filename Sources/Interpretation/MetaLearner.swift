@@ -24,7 +24,7 @@ public enum ClusterLearner: Codable, Equatable, Sendable {
 }
 
 /// Which meta-level training data each cluster's forest sees. The paper's plain form is
-/// `members`; the others are this project's measured improvements (README, "Fidelity").
+/// `members`; the others are this project's measured improvements (docs/METHOD.md, section 4.2).
 public struct MetaConfiguration: Codable, Equatable, Sendable {
     public enum TrainingSet: String, Codable, Sendable, CaseIterable {
         /// The training points of the cluster (the paper).
@@ -39,7 +39,7 @@ public struct MetaConfiguration: Codable, Equatable, Sendable {
     /// it lies nearly as close to that centroid as to its own: distance ratio
     /// d(own) / d(runner-up) at least this. 0 takes every point; the default 0.8 was as
     /// faithful over 4 CNNs and 4 seeds on mnist5k, with a smaller accuracy gap, for half
-    /// the forests' work (README, "Fidelity measured").
+    /// the forests' work (docs/EXPERIMENTS.md).
     public var boundaryCloseness = 0.8
 
     public init() {}

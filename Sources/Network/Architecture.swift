@@ -55,7 +55,7 @@ public struct Architecture: Codable, Equatable, Sendable {
         self.layers = layers
     }
 
-    /// The network of METHOD.md section 1 (TensorFlow's "Deep MNIST"): 3,274,634
+    /// The network of docs/METHOD.md, section 1 (TensorFlow's "Deep MNIST"): 3,274,634
     /// parameters for 28x28x1 input and 10 classes.
     public static func deepMNIST(height: Int = 28, width: Int = 28, classes: Int = 10) -> Architecture {
         Architecture(input: [height, width, 1], layers: [

@@ -1,7 +1,7 @@
 import Foundation
 import Interpretation
 
-/// The DOT text of one test instance's interpretation (the project's method notes,
+/// The DOT text of one test instance's interpretation (docs/METHOD.md,
 /// section 6): input -> layer -> level-1 cluster -> level-2 cluster -> forest votes ->
 /// CNN-INTE decision, the path in the highlight colour, the CNN's prediction and the truth
 /// beside the decision, the runner-up cluster greyed. A pure function of its input: no

@@ -1,34 +1,11 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 /// A tiny data set folder on disk: 6x6 images, class k has a blob in quadrant k.
 func writeToyDataFolder(_ folder: String, train: Int = 80, test: Int = 20) throws {
-    func split(_ count: Int, seed: UInt64) -> (ImageSet, [UInt8]) {
-        var state = seed
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        var pixels = [UInt8](repeating: 0, count: count * 36)
-        var labels = [UInt8](repeating: 0, count: count)
-        for i in 0..<count {
-            let label = i % 4
-            labels[i] = UInt8(label)
-            for p in 0..<36 { pixels[i * 36 + p] = UInt8(next(50)) }
-            let (oy, ox) = (label / 2 * 3 + next(2), label % 2 * 3 + next(2))
-            for dy in 0..<2 { for dx in 0..<2 { pixels[i * 36 + (oy + dy) * 6 + ox + dx] = 255 } }
-        }
-        return (ImageSet(count: count, rows: 6, columns: 6, pixels: pixels), labels)
-    }
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let (trainImages, trainLabels) = split(train, seed: 1)
-    let (testImages, testLabels) = split(test, seed: 2)
-    try GzipFile.write(IDX.encode(images: trainImages), to: folder + "/train-images-idx3-ubyte.gz")
-    try GzipFile.write(IDX.encode(labels: trainLabels), to: folder + "/train-labels-idx1-ubyte.gz")
-    try GzipFile.write(IDX.encode(images: testImages), to: folder + "/t10k-images-idx3-ubyte.gz")
-    try GzipFile.write(IDX.encode(labels: testLabels), to: folder + "/t10k-labels-idx1-ubyte.gz")
-    try "north-west\nnorth-east\nsouth-west\nsouth-east\n".write(toFile: folder + "/classes.txt", atomically: true, encoding: .utf8)
+    try ToyData.writeFolder(folder, train: train, test: test)
 }
 
 let toyLayers = "c1:conv(4,3,relu),p1:maxpool(2),fc:dense(16,relu),out:dense(4)"

@@ -1,0 +1,114 @@
+import Datasets
+import Foundation
+import Numerics
+import TestSupport
+import XCTest
+@testable import Interpretation
+
+/// The interpretation stage through its library entry point, with a labeller that is not
+/// a CNN: the stage must not care what labels the images.
+final class InterpretationRunTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "cnn-inte-interpretation-run-" + UUID().uuidString
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    static var configuration: InterpretationConfiguration {
+        var c = InterpretationConfiguration()
+        c.layer = "quadrants"
+        c.k1 = 3
+        c.k2 = 2
+        c.trees = 5
+        c.augmentCopies = 1
+        c.seed = 4
+        return c
+    }
+
+    func testWritesArtifactsThatLoadBackWithTheirLearners() throws {
+        let dataset = ToyData.dataset()
+        let results = try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "quadrant sums",
+                                                configuration: Self.configuration, folder: folder)
+        XCTAssertEqual(results.format, InterpretationResults.formatTag)
+        XCTAssertEqual(results.configuration.model, "quadrant sums")
+        XCTAssertEqual(results.configuration.augment_copies, 1)
+        XCTAssertEqual(results.configuration.max_features, 2, "sqrt of 4 features")
+        XCTAssertEqual(results.metrics.n_test, 24)
+        let saved = try SavedInterpretation.load(folder: folder)
+        XCTAssertEqual(saved.results, results)
+        XCTAssertEqual(saved.records.count, 24)
+        XCTAssertEqual(saved.records.map(\.index), Array(0..<24))
+        // The learners the report shows are the ones that were fitted.
+        let stored = try InterpretationStore.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/interpretation.safetensors"))),
+                                                    path: "x")
+        XCTAssertEqual(saved.learners, stored.model.meta.learners.map(\.summary))
+        XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 7)
+    }
+
+    func testSameConfigurationSameArtifacts() throws {
+        for name in ["a", "b"] {
+            try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+                                      configuration: Self.configuration, folder: folder + "/" + name)
+        }
+        for file in ["instances.csv", "clusters.json", "interpretation.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a/" + file)),
+                           try Data(contentsOf: URL(fileURLWithPath: folder + "/b/" + file)), file)
+        }
+    }
+
+    func testUnknownLayerAndClassCountAreUsageErrorsAndWriteNothing() {
+        var c = Self.configuration
+        c.layer = "fc1"
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+                                                       configuration: c, folder: folder)) {
+            XCTAssertEqual($0 as? UsageError, UsageError("--layer: unknown layer 'fc1'; the model has quadrants"))
+        }
+        var dataset = ToyData.dataset()
+        dataset = Dataset(name: dataset.name, source: dataset.source, train: dataset.train, test: dataset.test,
+                          classNames: ToyData.classNames + ["centre"])
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q",
+                                                       configuration: Self.configuration, folder: folder)) {
+            XCTAssertEqual($0 as? UsageError, UsageError("the model predicts 4 classes but the data has 5"))
+        }
+        c = Self.configuration
+        c.trees = 0
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+                                                       configuration: c, folder: folder)) {
+            XCTAssertEqual($0 as? UsageError, UsageError("--trees must be at least 1 (got 0)"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder))
+    }
+
+    /// An interpretation folder as cnn-inte 0.1.0 wrote it (see Fixtures/README.md): no
+    /// learners in clusters.json, no format in results.json. It loads, and its learners
+    /// come from the interpretation file: cluster 0 a 3-tree forest, 1 and 2 constants.
+    func testFolderWrittenBy010StillLoads() throws {
+        let v1 = try XCTUnwrap(Bundle.module.path(forResource: "interpretation-v1", ofType: nil, inDirectory: "Fixtures"))
+        let saved = try SavedInterpretation.load(folder: v1)
+        XCTAssertNil(saved.results.format)
+        XCTAssertEqual(saved.learners.count, 3)
+        XCTAssertEqual(saved.learners[0], .forest(trees: 3))
+        for c in 1...2 {
+            guard case let .constant(k) = saved.learners[c] else { return XCTFail("cluster \(c): \(saved.learners[c])") }
+            // A constant learner gives all its votes to its class.
+            for r in saved.records where r.route.level1 == c { XCTAssertEqual(r.votes[k], 1) }
+        }
+        let constant = try XCTUnwrap(saved.records.first { $0.route.level1 == 1 })
+        XCTAssertTrue(saved.text(for: constant.index).contains("-> constant learner of cluster 1: votes"), saved.text(for: constant.index))
+        let forest = try XCTUnwrap(saved.records.first { $0.route.level1 == 0 })
+        XCTAssertTrue(saved.text(for: forest.index).contains("-> random forest of cluster 0 (3 trees): votes"))
+    }
+
+    func testResultsOfAnUnknownFormatAreRefusedNamingIt() throws {
+        try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+                                  configuration: Self.configuration, folder: folder)
+        let path = folder + "/results.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "cnn-inte-results-2", with: "cnn-inte-results-9")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SavedInterpretation.load(folder: folder)) {
+            XCTAssertTrue("\($0)".contains("format 'cnn-inte-results-9' is not one this cnn-inte \(Release.version) reads"), "\($0)")
+        }
+    }
+}

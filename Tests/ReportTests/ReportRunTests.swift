@@ -1,0 +1,44 @@
+import Datasets
+import Foundation
+import Interpretation
+import Numerics
+import TestSupport
+import XCTest
+@testable import Report
+
+/// The report stage through its library entry point, in one process.
+final class ReportRunTests: XCTestCase {
+    func testDrawsEveryInstanceAndLeavesNoStagingBehind() throws {
+        let output = NSTemporaryDirectory() + "cnn-inte-report-run-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let dataset = ToyData.dataset(train: 40, test: 6)
+        var interpretation = InterpretationConfiguration()
+        interpretation.layer = "quadrants"
+        interpretation.k1 = 2
+        interpretation.k2 = 2
+        interpretation.trees = 3
+        interpretation.augmentCopies = 0
+        try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q", configuration: interpretation,
+                                  folder: output + "/interpretation")
+        var configuration = ReportRun.Configuration()
+        configuration.output = output
+        configuration.jobs = 1
+        let summary = try ReportRun.run(configuration, dataset: dataset)
+        XCTAssertTrue(summary.hasPrefix("report: \(output)/report/index.html (booklets in \(output)/pdf), 6 diagrams in "), summary)
+        let saved = try SavedInterpretation.load(folder: output + "/interpretation")
+        for i in 0..<6 {
+            XCTAssertEqual(try String(contentsOfFile: "\(output)/report/diagrams/\(i).txt", encoding: .utf8), saved.text(for: i) + "\n")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output + "/pdf").sorted(),
+                       ["north-east.pdf", "north-west.pdf", "south-east.pdf", "south-west.pdf"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(), ["interpretation", "pdf", "report"])
+    }
+
+    func testOptionsOutOfRangeAreUsageErrors() {
+        var configuration = ReportRun.Configuration()
+        configuration.dpi = 5
+        XCTAssertThrowsError(try configuration.validate()) {
+            XCTAssertEqual($0 as? UsageError, UsageError("--dpi must be between 10 and 1200 (got 5.0)"))
+        }
+    }
+}
