@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Numerics
 
 /// `cnn-inte data`: look at a data set before training on it.
 struct DataCommand: ParsableCommand {
@@ -91,9 +92,9 @@ struct DataSummary: Codable {
             "data set:   \(name)",
             "source:     \(source)",
             "folder:     \(folder)",
-            "images:     \(rows)x\(columns) grey-scale, \(classNames.count) classes",
-            "train:      \(train.images) images (\(balance(train.perClass)))",
-            "test:       \(test.images) images (\(balance(test.perClass)))",
+            "images:     \(rows)x\(columns) grey-scale, \(classNames.count.counted("class", plural: "classes"))",
+            "train:      \(train.images.counted("image")) (\(balance(train.perClass)))",
+            "test:       \(test.images.counted("image")) (\(balance(test.perClass)))",
             "files (SHA-256):",
         ]
         for file in files {

@@ -15,7 +15,7 @@ struct ExplainCommand: ParsableCommand {
         let folder = runOptions.interpretationFolder
         let saved = try SavedInterpretation.load(folder: folder)
         guard (0..<saved.records.count).contains(index) else {
-            throw UsageError("--index \(index) is out of range: the test set has \(saved.records.count) instances (0...\(saved.records.count - 1))")
+            throw UsageError("--index \(index) is out of range: the test set has \(saved.records.count.counted("instance")) (0...\(saved.records.count - 1))")
         }
         print(saved.text(for: index))
     }

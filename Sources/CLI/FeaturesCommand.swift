@@ -26,7 +26,7 @@ struct FeaturesCommand: ParsableCommand {
         let dataset = try dataOptions.load()
         let model = try ModelStore.load(folder: runOptions.modelFolder)
         let images = split == .train ? dataset.train.images : dataset.test.images
-        output.progress.line("features: \(layer) activations of \(images.count) \(split.rawValue) images")
+        output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
         let features = try model.features(layer: layer, images: images)
         try NPY.write(features, to: npy)
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")

@@ -76,8 +76,9 @@ struct InterpretCommand: ParsableCommand {
                                                 configuration: options.configuration(seed: runOptions.seed),
                                                 folder: runOptions.interpretationFolder, progress: output.progress)
         let m = results.metrics
-        print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %d test images; results in %@",
-                     100 * m.fidelity, 100 * m.inte_test_accuracy, 100 * m.cnn_test_accuracy, m.n_test, runOptions.interpretationFolder))
+        print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
+                     100 * m.fidelity, 100 * m.inte_test_accuracy, 100 * m.cnn_test_accuracy, m.n_test.counted("test image"),
+                     runOptions.interpretationFolder))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Numerics
 import Interpretation
 import Network
 import Report
@@ -36,7 +37,7 @@ struct RunCommand: ParsableCommand {
     func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {
         let folder = runOptions.output as NSString
         return String(format: """
-            CNN test accuracy       %.2f%%  (%@, %d test images)
+            CNN test accuracy       %.2f%%  (%@, %@)
             CNN-INTE test accuracy  %.2f%%
             fidelity to the CNN     %.2f%%
             open the report %@
@@ -44,7 +45,7 @@ struct RunCommand: ParsableCommand {
             model           %@
             interpretation  %@  (cnn-inte explain --index N)
             done in %.0f s
-            """, 100 * description.metrics.test_accuracy, dataset.name, dataset.test.count,
+            """, 100 * description.metrics.test_accuracy, dataset.name, dataset.test.count.counted("test image"),
                       100 * results.metrics.inte_test_accuracy, 100 * results.metrics.fidelity,
                       folder.appendingPathComponent("report/index.html"), folder.appendingPathComponent("pdf"),
                       runOptions.modelFolder, runOptions.interpretationFolder, seconds)

@@ -2,7 +2,10 @@ import Foundation
 
 /// Human-readable names of the classes, index = label value.
 public enum ClassNames {
-    public static let digits = (0..<10).map(String.init)
+    public static let digits = numbers(10)
+
+    /// "0", "1", ...: the names of classes known only by their labels.
+    public static func numbers(_ count: Int) -> [String] { (0..<count).map(String.init) }
 
     /// Fashion-MNIST's ten classes, in label order (Xiao, Rasul & Vollgraf 2017).
     public static let fashion = [

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Images with their labels: one split (train or test) of a data set.
 public struct Split: Sendable {
@@ -100,20 +101,24 @@ public struct Dataset: Sendable {
 
         let names: [String]
         let folderClasses = (folder as NSString).appendingPathComponent("classes.txt")
-        if let classesFile {
-            names = try ClassNames.load(classesFile)
-        } else if FileManager.default.fileExists(atPath: folderClasses) {
-            names = try ClassNames.load(folderClasses)
+        let namesFile = classesFile ?? (FileManager.default.fileExists(atPath: folderClasses) ? folderClasses : nil)
+        if let namesFile {
+            names = try ClassNames.load(namesFile)
         } else if SHA256.hex(test.labels) == ClassNames.fashionTestLabelsFingerprint {
             names = ClassNames.fashion
         } else {
-            names = ClassNames.digits
+            // No names given: the labels' numbers, as many as the largest label says.
+            let largest = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0))
+            guard largest >= 1 else {
+                throw DatasetError.badFile(path: paths[1], problem: "every label is 0: a classifier needs at least 2 classes")
+            }
+            names = ClassNames.numbers(largest + 1)
         }
         for (split, path) in [(train, paths[1]), (test, paths[3])] {
             if let bad = split.labels.firstIndex(where: { Int($0) >= names.count }) {
                 throw DatasetError.badFile(
                     path: path,
-                    problem: "label \(split.labels[bad]) at index \(bad) is out of range: \(names.count) classes (0...\(names.count - 1))")
+                    problem: "label \(split.labels[bad]) at index \(bad) is out of range: \(namesFile ?? "the class list") names \(names.count) classes (0...\(names.count - 1)); give every label a name")
             }
         }
         let isFashion = names == ClassNames.fashion
@@ -128,18 +133,21 @@ public struct Dataset: Sendable {
         let labels = try IDX.parseLabels(GzipFile.read(labelsPath).bytes, path: labelsPath)
         if images.count != labels.count {
             throw DatasetError.mismatch(first: imagesPath, second: labelsPath,
-                                        problem: "\(images.count) images but \(labels.count) labels")
+                                        problem: "\(images.count.counted("image")) but \(labels.count.counted("label"))")
         }
         return Split(images: images, labels: labels, imagesFile: imagesPath, labelsFile: labelsPath)
     }
 
-    /// `name.gz` or `name` inside `folder`; the gzip form wins when both exist.
+    /// `name.gz` or `name` inside `folder`; both at once is refused, since nothing says
+    /// which one is meant.
     static func locate(_ name: String, in folder: String) throws -> String {
         let base = (folder as NSString).appendingPathComponent(name)
-        for candidate in [base + ".gz", base] where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
+        let found = [base + ".gz", base].filter { FileManager.default.fileExists(atPath: $0) }
+        guard let first = found.first else { throw DatasetError.missingFile(path: base + "[.gz]") }
+        if found.count > 1 {
+            throw DatasetError.mismatch(first: found[0], second: found[1], problem: "both present; remove one so it is clear which to read")
         }
-        throw DatasetError.missingFile(path: base + "[.gz]")
+        return first
     }
 }
 

@@ -1,14 +1,16 @@
 import CZlib
 import Foundation
 
-/// Reads a file that may be gzip-compressed, through zlib's gz* API.
-///
-/// zlib quirks handled here (both silent by default):
-/// - `gzread` passes bytes that are not gzip through unchanged, so a file named `.gz` that
-///   holds garbage would be "read" fine. `gzdirect` tells whether that happened.
-/// - A truncated gzip stream is reported only by `gzerror` after the last read or by the
-///   return value of `gzclose` (`Z_BUF_ERROR`), never by `gzread` returning an error.
+/// Reads a file that may be gzip-compressed, with zlib's inflate over the whole file, so
+/// that every way a file can be wrong is told apart (zlib's gz* API lets several pass):
+/// data that is not gzip in a file named `.gz`, a stream that ends early, a corrupt
+/// stream, and bytes after the last gzip member that are not another member (gzread
+/// ignores such trailing garbage). Several concatenated members read as one, as gzip does.
 public enum GzipFile {
+    /// Most bytes a file may decompress to: far above any data set cnn-inte reads, low
+    /// enough that a small file cannot make it allocate the machine's memory.
+    public static let maximumDecodedBytes = 1 << 31
+
     /// The decoded bytes of `path`, and whether they were gzip-compressed.
     public static func read(_ path: String) throws -> (bytes: [UInt8], wasGzip: Bool) {
         var isDir: ObjCBool = false
@@ -16,60 +18,65 @@ public enum GzipFile {
             throw DatasetError.missingFile(path: path)
         }
         if isDir.boolValue { throw DatasetError.badFile(path: path, problem: "is a folder, not a file") }
-        guard let file = gzopen(path, "rb") else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw DatasetError.badFile(path: path, problem: "cannot be opened (\(String(cString: strerror(errno))))")
         }
-        gzbuffer(file, 1 << 17)
-        var out = [UInt8]()
-        let chunk = 1 << 18
-        var readError: String?
-        while true {
-            let start = out.count
-            out.reserveCapacity(start + chunk)
-            out.append(contentsOf: repeatElement(0, count: chunk))
-            let n = out.withUnsafeMutableBufferPointer { buffer in
-                gzread(file, buffer.baseAddress! + start, UInt32(chunk))
-            }
-            if n < 0 {
-                readError = lastError(file)
-                out.removeLast(chunk)
-                break
-            }
-            out.removeLast(chunk - Int(n))
-            if n == 0 { break }
+        let raw = [UInt8](data)
+        if raw.isEmpty { throw DatasetError.badFile(path: path, problem: "empty file") }
+        guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else {
+            if path.hasSuffix(".gz") { throw DatasetError.badFile(path: path, problem: "named .gz but is not gzip data") }
+            return (raw, false)
         }
-        // Ask before closing: after gzclose the handle is gone.
-        let direct = gzdirect(file) == 1
-        var errnum: Int32 = Z_OK
-        _ = gzerror(file, &errnum)
-        let pendingMessage = lastError(file)
-        let closeStatus = gzclose(file)
-
-        // Z_BUF_ERROR from gzerror or gzclose: the input ended inside the gzip stream.
-        if errnum == Z_BUF_ERROR || closeStatus == Z_BUF_ERROR {
-            throw DatasetError.badFile(path: path, problem: "truncated gzip data (the stream ends early)")
-        }
-        if let readError { throw DatasetError.badFile(path: path, problem: "corrupt gzip data (\(readError))") }
-        if errnum != Z_OK && errnum != Z_STREAM_END {
-            throw DatasetError.badFile(path: path, problem: "corrupt gzip data (\(pendingMessage))")
-        }
-        if closeStatus != Z_OK {
-            throw DatasetError.badFile(path: path, problem: "gzip read failed (zlib status \(closeStatus))")
-        }
-        if out.isEmpty { throw DatasetError.badFile(path: path, problem: "empty file") }
-        if direct && path.hasSuffix(".gz") {
-            throw DatasetError.badFile(path: path, problem: "named .gz but is not gzip data")
-        }
-        return (out, !direct)
+        let bytes = try inflate(raw, path: path)
+        if bytes.isEmpty { throw DatasetError.badFile(path: path, problem: "empty file (the gzip data holds no bytes)") }
+        return (bytes, true)
     }
 
-    /// zlib's message without the "path: " prefix it adds.
-    private static func lastError(_ file: gzFile) -> String {
-        var errnum: Int32 = 0
-        guard let message = gzerror(file, &errnum) else { return "zlib error \(errnum)" }
-        let text = String(cString: message)
-        if let range = text.range(of: ": ", options: .backwards) { return String(text[range.upperBound...]) }
-        return text
+    /// The concatenated content of the gzip members in `input`.
+    static func inflate(_ input: [UInt8], path: String, limit: Int = maximumDecodedBytes) throws -> [UInt8] {
+        func bad(_ problem: String) -> DatasetError { .badFile(path: path, problem: problem) }
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw bad("zlib could not start decompressing")
+        }
+        defer { inflateEnd(&stream) }
+        var out = [UInt8]()
+        out.reserveCapacity(min(input.count * 4, limit))
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        return try input.withUnsafeBufferPointer { source -> [UInt8] in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress!)
+            stream.avail_in = UInt32(source.count)
+            while true {
+                let status = buffer.withUnsafeMutableBufferPointer { target -> Int32 in
+                    stream.next_out = target.baseAddress!
+                    stream.avail_out = UInt32(chunk)
+                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                }
+                out.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
+                if out.count > limit {
+                    throw bad("decompresses to more than \(limit) bytes; cnn-inte refuses such files")
+                }
+                switch status {
+                case Z_OK:
+                    // Input exhausted with the stream unfinished: it ends early.
+                    if stream.avail_in == 0 && stream.avail_out != 0 { throw bad("truncated gzip data (the stream ends early)") }
+                case Z_STREAM_END:
+                    let left = Int(stream.avail_in)
+                    if left == 0 { return out }
+                    let next = source.count - left
+                    guard left >= 2, source[next] == 0x1F, source[next + 1] == 0x8B else {
+                        throw bad("\(left) byte\(left == 1 ? "" : "s") of trailing garbage after the gzip data")
+                    }
+                    guard inflateReset(&stream) == Z_OK else { throw bad("zlib could not read the next gzip member") }
+                case Z_BUF_ERROR:
+                    throw bad("truncated gzip data (the stream ends early)")
+                default:
+                    let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+                    throw bad("corrupt gzip data (\(message))")
+                }
+            }
+        }
     }
 }
 

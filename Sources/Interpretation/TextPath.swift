@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The plain-text rendering of one instance's interpretation: the same path the diagram
 /// draws, for terminals, booklets and screen readers.
@@ -15,7 +16,7 @@ public enum TextPath {
         }
         func node(_ n: ClusterNode, distance: Float, what: String) -> String {
             let prototypes = n.prototypes.isEmpty ? "" : "; prototypes " + n.prototypes.map { "#\($0)" }.joined(separator: " ")
-            return "\(what) \(n.id): \(n.size) training images, distance \(String(format: "%.2f", distance)); CNN predictions \(histogram(n.predictionHistogram))\(prototypes)"
+            return "\(what) \(n.id): \(n.size.counted("training image")), distance \(String(format: "%.2f", distance)); CNN predictions \(histogram(n.predictionHistogram))\(prototypes)"
         }
         let c1 = level1[r.route.level1]
         let c2 = level2[r.route.level1][r.route.level2]
@@ -23,12 +24,12 @@ public enum TextPath {
             .map { "\(name($0)) \(percent(r.votes[$0]))" }.joined(separator: ", ")
         let decidedBy: String
         switch learner {
-        case let .forest(trees): decidedBy = "random forest of cluster \(c1.id) (\(trees) trees)"
+        case let .forest(trees): decidedBy = "random forest of cluster \(c1.id) (\(trees.counted("tree")))"
         case .constant: decidedBy = "constant learner of cluster \(c1.id)"
         }
         var lines = [
             "test #\(r.index)  true label: \(name(r.label))",
-            "  -> \(layer) (\(layerWidth) units)",
+            "  -> \(layer) (\(layerWidth.counted("unit")))",
             "  -> " + node(c1, distance: r.route.level1Distances[r.route.level1], what: "level-1 cluster"),
             "  -> " + node(c2, distance: r.route.level2Distance, what: "level-2 cluster"),
             "  -> \(decidedBy): votes \(votes)",

@@ -58,7 +58,7 @@ public enum TrainingRun {
         let started = DispatchTime.now().uptimeNanoseconds
         let model = try Model(architecture: architecture, seed: training.seed)
         let trainer = Trainer(model: model, configuration: training)
-        progress.line("train: \(dataset.name), \(dataset.train.count) images, \(training.epochs) epochs of batch \(training.batchSize), \(training.threads) threads")
+        progress.line("train: \(dataset.name), \(dataset.train.count.counted("image")), \(training.epochs.counted("epoch")) of batch \(training.batchSize), \(training.threads.counted("thread"))")
         let history = trainer.train(dataset.train, progress: { p in
             progress.status(String(format: "train: epoch %d/%d batch %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %@",
                                    p.epoch, p.epochs, p.batch, p.batches, p.loss, 100 * p.accuracy, p.imagesPerSecond,
@@ -110,9 +110,9 @@ public enum TrainingRun {
     /// The one-line summary `train` prints.
     public static func summary(_ d: ModelDescription, folder: String, parameters: Int) -> String {
         let correct = Int((d.metrics.test_accuracy * Double(d.data.testImages)).rounded())
-        return String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s; %d parameters; model in %@",
-                      100 * d.metrics.test_accuracy, correct, d.data.testImages, d.training.epochs, d.trainingSeconds,
-                      parameters, folder)
+        return String(format: "test accuracy %.2f%% (%d/%d) after %@, %.0f s; %@; model in %@",
+                      100 * d.metrics.test_accuracy, correct, d.data.testImages, d.training.epochs.counted("epoch"),
+                      d.trainingSeconds, parameters.counted("parameter"), folder)
     }
 
     /// `m:ss`, or `h:mm:ss` from an hour on.

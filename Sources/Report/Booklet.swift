@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Interpretation
 
 /// The pages of a per-class PDF booklet, drawn on a Cairo PDF surface: a cover with the
@@ -19,8 +20,8 @@ public enum Booklet {
         var y = margin + 30
         pdf.text("Class \(names[c])", x: margin, y: y, size: 26, bold: true)
         y += 28
-        let how = grouping == .inte ? "test instances CNN-INTE predicted as \(names[c])" : "test instances whose true label is \(names[c])"
-        pdf.text("\(n) \(how)", x: margin, y: y, size: 14)
+        let how = grouping == .inte ? "CNN-INTE predicted as \(names[c])" : "whose true label is \(names[c])"
+        pdf.text("\(n.counted("test instance")) \(how)", x: margin, y: y, size: 14)
         y += 30
         let lines = [
             ("fidelity (CNN-INTE agrees with the CNN)", percent(records.filter(\.agrees).count)),
@@ -35,7 +36,7 @@ public enum Booklet {
             y += 18
         }
         y += 20
-        pdf.text("Confusion row: how these \(n) instances are spread", x: margin, y: y, size: 13, bold: true)
+        pdf.text("Confusion row: how \(n == 1 ? "this instance is" : "these \(n) instances are") spread", x: margin, y: y, size: 13, bold: true)
         y += 10
         let rows: [(String, (InstanceRecord) -> Int)] = [("true label", { $0.label }), ("CNN", { $0.cnnPrediction }),
                                                          ("CNN-INTE", { $0.intePrediction })]

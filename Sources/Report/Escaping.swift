@@ -22,6 +22,13 @@ public enum Escaping {
         return out
     }
 
+    /// Text inside a DOT HTML-like label: `html`, and backslashes doubled. Graphviz reads
+    /// `\N`, `\G` and the like in a label's text as escapes (the node's and graph's
+    /// names), even written as `&#92;N`; only `\\N` comes out as the two characters.
+    public static func dotHTML(_ text: String) -> String {
+        html(text).replacingOccurrences(of: "\\", with: "\\\\")
+    }
+
     /// A DOT quoted string, quotes included: `"` and `\` are escaped, line breaks dropped.
     public static func dotQuoted(_ text: String) -> String {
         var out = "\""

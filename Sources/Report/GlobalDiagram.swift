@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Interpretation
 
 /// The DOT text of the whole cluster tree, drawn once: root -> level-1 clusters ->
@@ -28,20 +29,20 @@ public enum GlobalDiagram {
     }
 
     public static func dot(_ input: Input) -> String {
-        func name(_ c: Int) -> String { Escaping.html(c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)") }
+        func name(_ c: Int) -> String { Escaping.dotHTML(c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)") }
         var lines = [
             "digraph cluster_tree {",
             "  graph [rankdir=LR, bgcolor=\"white\", fontname=\"\(Palette.font)\", fontsize=15, nodesep=0.12, ranksep=0.6, pad=0.2,",
-            "         labelloc=t, label=<The cluster tree of \(Escaping.html(input.layer)) (\(input.layerWidth) units): \(input.root.size) training images>];",
+            "         labelloc=t, label=<The cluster tree of \(Escaping.dotHTML(input.layer)) (\(input.layerWidth.counted("unit"))): \(input.root.size.counted("training image"))>];",
             "  node [shape=plain, fontname=\"\(Palette.font)\", fontsize=10, fontcolor=\"\(Palette.text)\"];",
             "  edge [color=\"#9A9A9A\", penwidth=1.2, arrowsize=0.6];",
         ]
         lines.append("  root [label=<" + InstanceDiagram.box(border: Palette.text, fill: "white", rows: [
             "<TR><TD><FONT FACE=\"\(InstanceDiagram.bold)\">all training images</FONT></TD></TR>",
-            "<TR><TD>\(input.root.size) images</TD></TR>",
+            "<TR><TD>\(input.root.size.counted("image"))</TD></TR>",
         ] + InstanceDiagram.bars(shares: shares(input.root), name: name)) + ">];")
         for (c, node) in input.level1.enumerated() {
-            lines.append("  \(id(node)) [label=<" + nodeBox(node, title: "level-1 cluster \(Escaping.html(node.id))",
+            lines.append("  \(id(node)) [label=<" + nodeBox(node, title: "level-1 cluster \(Escaping.dotHTML(node.id))",
                                                              prototypes: input.prototypes[node.id] ?? [], shown: 3, name: name) + ">];")
             lines.append("  root -> \(id(node)) [penwidth=\(String(format: "%.1f", 0.8 + 4 * Double(node.size) / Double(max(1, input.root.size))))];")
             for child in c < input.level2.count ? input.level2[c] : [] {
@@ -60,7 +61,7 @@ public enum GlobalDiagram {
 
     static func nodeBox(_ node: ClusterNode, title: String, prototypes: [String], shown: Int, name: (Int) -> String) -> String {
         var rows = ["<TR><TD><FONT FACE=\"\(InstanceDiagram.bold)\">\(title)</FONT></TD></TR>",
-                    "<TR><TD>\(node.size) images · purity \(String(format: "%.0f%%", 100 * node.purity))</TD></TR>"]
+                    "<TR><TD>\(node.size.counted("image")) · purity \(String(format: "%.0f%%", 100 * node.purity))</TD></TR>"]
         if let images = InstanceDiagram.imageRow(Array(prototypes.prefix(shown))) { rows.append(images) }
         rows += InstanceDiagram.bars(shares: shares(node), name: name)
         return InstanceDiagram.box(border: "#5A5A5A", fill: "white", rows: rows)
@@ -73,7 +74,7 @@ public enum GlobalDiagram {
         let share = shares(node)[node.majority]
         let width = max(1, Int((60 * share).rounded()))
         return "<TABLE BORDER=\"1\" COLOR=\"#5A5A5A\" CELLBORDER=\"0\" CELLPADDING=\"2\" BGCOLOR=\"white\"><TR>" + images
-            + "<TD ALIGN=\"LEFT\"><FONT FACE=\"\(InstanceDiagram.bold)\">\(Escaping.html(node.id))</FONT><BR ALIGN=\"LEFT\"/>\(node.size) images<BR ALIGN=\"LEFT\"/></TD>"
+            + "<TD ALIGN=\"LEFT\"><FONT FACE=\"\(InstanceDiagram.bold)\">\(Escaping.dotHTML(node.id))</FONT><BR ALIGN=\"LEFT\"/>\(node.size.counted("image"))<BR ALIGN=\"LEFT\"/></TD>"
             + "<TD ALIGN=\"LEFT\">\(name(node.majority))&nbsp;</TD>"
             + "<TD WIDTH=\"\(width)\" HEIGHT=\"8\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"\(Palette.classColor(node.majority))\"></TD>"
             + "<TD ALIGN=\"LEFT\">\(InstanceDiagram.percent(share))</TD></TR></TABLE>"

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Interpretation
 
 /// The DOT text of one test instance's interpretation (docs/METHOD.md,
@@ -55,7 +56,7 @@ public enum InstanceDiagram {
     public static func dot(_ input: Input) -> String {
         let r = input.record
         func name(_ c: Int) -> String { c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)" }
-        func html(_ c: Int) -> String { Escaping.html(name(c)) }
+        func html(_ c: Int) -> String { Escaping.dotHTML(name(c)) }
         let agrees = r.agrees
         let cnnRight = r.cnnPrediction == r.label
         let hl = Palette.highlight
@@ -77,21 +78,21 @@ public enum InstanceDiagram {
             "<TR><TD>true label: \(html(r.label))</TD></TR>",
         ]) + ">];")
         lines.append("  layer [shape=box, style=filled, color=\"\(hl)\", fillcolor=\"\(Palette.highlightFill)\", margin=\"0.12,0.06\", label="
-                     + Escaping.dotQuoted(lines: [input.layer, "\(input.layerWidth) units"]) + "];")
-        lines.append("  l1 [label=<" + clusterBox(title: "level-1 cluster \(Escaping.html(input.level1.id))", node: input.level1,
+                     + Escaping.dotQuoted(lines: [input.layer, input.layerWidth.counted("unit")]) + "];")
+        lines.append("  l1 [label=<" + clusterBox(title: "level-1 cluster \(Escaping.dotHTML(input.level1.id))", node: input.level1,
                                                     distance: r.route.level1Distances[r.route.level1],
                                                     prototypes: input.level1Prototypes, name: html) + ">];")
-        lines.append("  l2 [label=<" + clusterBox(title: "level-2 cluster \(Escaping.html(input.level2.id))", node: input.level2,
+        lines.append("  l2 [label=<" + clusterBox(title: "level-2 cluster \(Escaping.dotHTML(input.level2.id))", node: input.level2,
                                                     distance: r.route.level2Distance,
                                                     prototypes: input.level2Prototypes, name: html) + ">];")
 
         // The forest's votes (or the constant learner).
         var learnerRows: [String]
         if case let .forest(trees) = input.learner {
-            learnerRows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.html(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>\(trees) trees · vote shares</TD></TR>"]
+            learnerRows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
+                           "<TR><TD>\(trees.counted("tree")) · vote shares</TD></TR>"]
         } else {
-            learnerRows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.html(input.level1.id))"))</TD></TR>",
+            learnerRows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
                            "<TR><TD>its training data all got one prediction</TD></TR>"]
         }
         learnerRows += bars(shares: r.votes, name: html)
@@ -139,7 +140,7 @@ public enum InstanceDiagram {
     static func clusterBox(title: String, node: ClusterNode, distance: Float, prototypes: [String],
                            name: (Int) -> String) -> String {
         var rows = ["<TR><TD>\(heading(title))</TD></TR>",
-                    "<TR><TD>\(node.size) training images · distance \(String(format: "%.2f", distance))</TD></TR>"]
+                    "<TR><TD>\(node.size.counted("training image")) · distance \(String(format: "%.2f", distance))</TD></TR>"]
         if let images = imageRow(Array(prototypes.prefix(prototypesShown))) { rows.append(images) }
         let total = max(1, node.predictionHistogram.reduce(0, +))
         rows += bars(shares: node.predictionHistogram.map { Double($0) / Double(total) }, name: name)

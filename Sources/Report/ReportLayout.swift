@@ -29,17 +29,29 @@ public enum ReportLayout {
 
     /// The booklet file of class `c`: `digit-7.pdf` for digits, else a file-safe form of
     /// the class name (`t-shirt-top.pdf` for Fashion-MNIST's "T-shirt/top").
-    public static func booklet(classIndex c: Int, classNames: [String]) -> String {
-        let name = classNames[c]
-        if name == "\(c)" { return "digit-\(c).pdf" }
-        let slug = bookletSlugBase(name)
-        let duplicates = classNames.indices.filter { $0 != c && bookletSlugBase(classNames[$0]) == slug }
-        return duplicates.isEmpty ? "\(slug).pdf" : "\(slug)-\(c).pdf"
+    public static func booklet(classIndex c: Int, classNames: [String]) -> String { booklets(classNames: classNames)[c] }
+
+    /// Every class's booklet file, all distinct: names whose safe forms coincide (`a/b`
+    /// and `a b`, `digit-1` and the digit `1`) are told apart by the class index, and a
+    /// long name is cut so the file name stays far below the 255 bytes file systems allow.
+    public static func booklets(classNames: [String]) -> [String] {
+        var bases = classNames.indices.map { c -> String in
+            classNames[c] == "\(c)" ? "digit-\(c)" : bookletSlugBase(classNames[c])
+        }
+        while true {
+            let groups = Dictionary(grouping: bases.indices, by: { bases[$0] }).values.filter { $0.count > 1 }
+            if groups.isEmpty { break }
+            for group in groups { for c in group { bases[c] += "-\(c)" } }
+        }
+        return bases.map { $0 + ".pdf" }
     }
 
+    /// Lower-case ASCII letters and digits, runs of anything else as one `-`, at most 100
+    /// characters; "class" when nothing is left.
     static func bookletSlugBase(_ name: String) -> String {
         var slug = ""
         for ch in name.lowercased().unicodeScalars {
+            if slug.count >= 100 { break }
             if CharacterSet.alphanumerics.contains(ch) && ch.isASCII { slug.unicodeScalars.append(ch) } else if !slug.hasSuffix("-") { slug += "-" }
         }
         slug = slug.trimmingCharacters(in: CharacterSet(charactersIn: "-"))

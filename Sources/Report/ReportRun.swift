@@ -77,7 +77,7 @@ public enum ReportRun {
         do {
             let jobs = min(configuration.resolvedJobs, inputs.classNames.count)
             let builder = ReportBuilder(inputs: inputs, dpi: configuration.dpi, grouping: configuration.bookletsBy)
-            progress.line("report: \(inputs.saved.records.count) test instances, \(jobs) process\(jobs == 1 ? "" : "es"), PNG at \(Int(configuration.dpi)) dpi, SVG, PDF, \(inputs.classNames.count) booklets")
+            progress.line("report: \(inputs.saved.records.count.counted("test instance")), \(jobs.counted("process", plural: "processes")), PNG at \(Int(configuration.dpi)) dpi, SVG, PDF, \(inputs.classNames.count.counted("booklet"))")
             try builder.prepare(reportFolder: report.path)
             var workers: [(Int, Process)] = []
             for w in 1..<max(1, jobs) {
@@ -114,9 +114,9 @@ public enum ReportRun {
             throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return String(format: "report: %@ (booklets in %@), %d diagrams in %.1f s",
+        return String(format: "report: %@ (booklets in %@), %@ in %.1f s",
                       (configuration.reportFolder as NSString).appendingPathComponent("index.html"), configuration.pdfFolder,
-                      inputs.saved.records.count, seconds)
+                      inputs.saved.records.count.counted("diagram"), seconds)
     }
 
     /// A worker's whole life: draws its shard of the job in `jobFile`. A failure is left

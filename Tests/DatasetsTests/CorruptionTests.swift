@@ -37,7 +37,7 @@ final class CorruptionTests: XCTestCase {
         XCTAssertEqual(dataset.rows, 2)
         XCTAssertEqual(dataset.columns, 3)
         XCTAssertEqual(dataset.train.classCounts(classes: 10).prefix(3), [2, 2, 2])
-        XCTAssertEqual(dataset.classNames, ClassNames.digits)
+        XCTAssertEqual(dataset.classNames, ["0", "1", "2"], "named after the labels present")
     }
 
     func testRawFilesLoadToo() throws {
@@ -94,10 +94,61 @@ final class CorruptionTests: XCTestCase {
         assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "4 images but 3 labels")
     }
 
-    func testLabelOutOfRange() throws {
+    func testLabelOutOfRangeOfTheNamedClasses() throws {
         let folder = try validFolder()
+        _ = folder.write("classes.txt", Array("a\nb\nc\n".utf8))
         try GzipFile.write(IDX.encode(labels: [0, 1, 12, 2, 0, 1]), to: folder.file("train-labels-idx1-ubyte.gz"))
-        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "label 12 at index 2 is out of range")
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz",
+                        saying: "label 12 at index 2 is out of range: \(folder.file("classes.txt")) names 3 classes (0...2); give every label a name")
+    }
+
+    /// Without names, the labels say how many classes there are: three labels make three
+    /// classes (not ten digits with seven empty), labels up to 25 make 26.
+    func testUnnamedClassesFollowTheLabels() throws {
+        let folder = try validFolder()
+        XCTAssertEqual(try Dataset.load(folder: folder.path).classNames, ["0", "1", "2"])
+        try GzipFile.write(IDX.encode(labels: [0, 1, 25, 2, 0, 1]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        XCTAssertEqual(try Dataset.load(folder: folder.path).classNames, (0...25).map(String.init))
+        try GzipFile.write(IDX.encode(labels: [0, 0, 0, 0, 0, 0]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        try GzipFile.write(IDX.encode(labels: [0, 0, 0, 0]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "every label is 0")
+    }
+
+    func testGzipWithTrailingGarbage() throws {
+        let folder = try validFolder()
+        let path = folder.file("t10k-labels-idx1-ubyte.gz")
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("junk".utf8))
+        try handle.close()
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "4 bytes of trailing garbage after the gzip data")
+    }
+
+    func testConcatenatedGzipMembersReadAsOne() throws {
+        let folder = try validFolder()
+        let path = folder.file("t10k-labels-idx1-ubyte.gz")
+        let whole = IDX.encode(labels: [0, 1, 2, 0])
+        try GzipFile.write(Array(whole.prefix(5)), to: path + ".a")
+        try GzipFile.write(Array(whole.dropFirst(5)), to: path + ".b")
+        let joined = try Data(contentsOf: URL(fileURLWithPath: path + ".a")) + Data(contentsOf: URL(fileURLWithPath: path + ".b"))
+        try joined.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try GzipFile.read(path).bytes, whole)
+    }
+
+    func testDecompressionBombIsRefused() throws {
+        let folder = try validFolder()
+        try GzipFile.write([UInt8](repeating: 0, count: 1 << 16), to: folder.file("zeros.gz"))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder.file("zeros.gz"))))
+        XCTAssertThrowsError(try GzipFile.inflate(bytes, path: "zeros.gz", limit: 1 << 12)) {
+            XCTAssertEqual("\($0)", "zeros.gz: decompresses to more than 4096 bytes; cnn-inte refuses such files")
+        }
+        XCTAssertEqual(try GzipFile.inflate(bytes, path: "zeros.gz", limit: 1 << 16).count, 1 << 16)
+    }
+
+    func testRawAndGzipOfTheSameFileAreAmbiguous() throws {
+        let folder = try validFolder()
+        _ = folder.write("t10k-labels-idx1-ubyte", IDX.encode(labels: [0, 1, 2, 0]))
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "both present; remove one so it is clear which to read")
     }
 
     func testGarbageNamedGz() throws {
@@ -135,7 +186,7 @@ final class CorruptionTests: XCTestCase {
         XCTAssertEqual(try Dataset.load(folder: folder.path, classesFile: classes).classNames, ["zero", "one", "two"])
         let two = folder.write("two.txt", Array("a\nb\n".utf8))
         XCTAssertThrowsError(try Dataset.load(folder: folder.path, classesFile: two)) { error in
-            XCTAssertTrue("\(error)".contains("label 2 at index 2 is out of range: 2 classes"), "\(error)")
+            XCTAssertTrue("\(error)".contains("label 2 at index 2 is out of range: \(two) names 2 classes (0...1)"), "\(error)")
         }
     }
 }

@@ -94,7 +94,7 @@ final class GoldenReportTests: XCTestCase {
             test #1  true label: emu
               -> fc1 (16 units)
               -> level-1 cluster 1: 4 training images, distance 2.00; CNN predictions dog 75%, emu 25%; prototypes #2
-              -> level-2 cluster 1.1: 1 training images, distance 1.00; CNN predictions emu 100%; prototypes #9
+              -> level-2 cluster 1.1: 1 training image, distance 1.00; CNN predictions emu 100%; prototypes #9
               -> random forest of cluster 1 (10 trees): votes emu 70%, dog 30%
               -> CNN-INTE: emu   CNN: dog (p = 0.600) DISAGREES   truth: emu (the CNN is wrong)
               runner-up: level-1 cluster 0 (mostly cat), distance 4.00
@@ -129,7 +129,7 @@ final class GoldenReportTests: XCTestCase {
               root -> n1 [penwidth=2.4];
               n1_0 [label=<<TABLE BORDER="1" COLOR="#5A5A5A" CELLBORDER="0" CELLPADDING="2" BGCOLOR="white"><TR><TD><IMG SRC="img/c.png"/></TD><TD ALIGN="LEFT"><FONT FACE="DejaVu Sans Bold">1.0</FONT><BR ALIGN="LEFT"/>3 images<BR ALIGN="LEFT"/></TD><TD ALIGN="LEFT">dog&nbsp;</TD><TD WIDTH="60" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#56B4E9"></TD><TD ALIGN="LEFT">100%</TD></TR></TABLE>>];
               n1 -> n1_0;
-              n1_1 [label=<<TABLE BORDER="1" COLOR="#5A5A5A" CELLBORDER="0" CELLPADDING="2" BGCOLOR="white"><TR><TD><IMG SRC="img/d.png"/></TD><TD ALIGN="LEFT"><FONT FACE="DejaVu Sans Bold">1.1</FONT><BR ALIGN="LEFT"/>1 images<BR ALIGN="LEFT"/></TD><TD ALIGN="LEFT">emu&nbsp;</TD><TD WIDTH="60" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD ALIGN="LEFT">100%</TD></TR></TABLE>>];
+              n1_1 [label=<<TABLE BORDER="1" COLOR="#5A5A5A" CELLBORDER="0" CELLPADDING="2" BGCOLOR="white"><TR><TD><IMG SRC="img/d.png"/></TD><TD ALIGN="LEFT"><FONT FACE="DejaVu Sans Bold">1.1</FONT><BR ALIGN="LEFT"/>1 image<BR ALIGN="LEFT"/></TD><TD ALIGN="LEFT">emu&nbsp;</TD><TD WIDTH="60" HEIGHT="8" FIXEDSIZE="TRUE" BGCOLOR="#009E73"></TD><TD ALIGN="LEFT">100%</TD></TR></TABLE>>];
               n1 -> n1_1;
             }
             """# + "\n")
@@ -232,7 +232,7 @@ final class GoldenReportTests: XCTestCase {
               "probability" : "0.600",
               "root" : "../",
               "svg" : "diagrams/1.svg",
-              "text" : "test #1  true label: emu\n  -> fc1 (16 units)\n  -> level-1 cluster 1: 4 training images, distance 2.00; CNN predictions dog 75%, emu 25%; prototypes #2\n  -> level-2 cluster 1.1: 1 training images, distance 1.00; CNN predictions emu 100%; prototypes #9\n  -> random forest of cluster 1 (10 trees): votes emu 70%, dog 30%\n  -> CNN-INTE: emu   CNN: dog (p = 0.600) DISAGREES   truth: emu (the CNN is wrong)\n  runner-up: level-1 cluster 0 (mostly cat), distance 4.00",
+              "text" : "test #1  true label: emu\n  -> fc1 (16 units)\n  -> level-1 cluster 1: 4 training images, distance 2.00; CNN predictions dog 75%, emu 25%; prototypes #2\n  -> level-2 cluster 1.1: 1 training image, distance 1.00; CNN predictions emu 100%; prototypes #9\n  -> random forest of cluster 1 (10 trees): votes emu 70%, dog 30%\n  -> CNN-INTE: emu   CNN: dog (p = 0.600) DISAGREES   truth: emu (the CNN is wrong)\n  runner-up: level-1 cluster 0 (mostly cat), distance 4.00",
               "title" : "Test image #1",
               "truth" : "emu",
               "txt" : "diagrams/1.txt"

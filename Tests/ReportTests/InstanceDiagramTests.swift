@@ -61,17 +61,19 @@ final class InstanceDiagramTests: XCTestCase {
 
     func testClassNamesAreEscapedInDOT() throws {
         let nasty = "<script>alert(\"x\")</script>"
-        let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\"]))
+        let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\N\\G"]))
         // In HTML-like labels: entities; in quoted strings: escaped quotes and backslashes.
         XCTAssertTrue(dot.contains("true label: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), dot)
         XCTAssertTrue(dot.contains(#"label="CNN-INTE: <script>alert(\"x\")</script>""#), dot)
-        XCTAssertTrue(dot.contains("&nbsp;25% a&amp;b\\</TD>"), dot)
+        XCTAssertTrue(dot.contains(#"&nbsp;25% a&amp;b\\N\\G</TD>"#), dot)
         // Graphviz reads it back and draws the names as text, never as markup.
         let svg = String(decoding: try Graphviz.shared.render(dot: dot.replacingOccurrences(of: #"<IMG SRC="[^"]*"/>"#, with: "",
                                                                                           options: .regularExpression), format: .svg), as: UTF8.self)
         XCTAssertFalse(svg.contains("<script"), svg)
         XCTAssertTrue(svg.contains("CNN&#45;INTE: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), svg)
         XCTAssertTrue(svg.contains("true label: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), svg)
+        // Backslash escapes are Graphviz's (\N: the node's name) unless doubled.
+        XCTAssertTrue(svg.contains(#"25% a&amp;b\N\G"#), svg)
     }
 
     func testEscaping() {
@@ -88,5 +90,12 @@ final class InstanceDiagramTests: XCTestCase {
         XCTAssertEqual(ReportLayout.booklet(classIndex: 0, classNames: ["T-shirt/top", "Trouser"]), "t-shirt-top.pdf")
         XCTAssertEqual(ReportLayout.booklet(classIndex: 1, classNames: ["a/b", "a b"]), "a-b-1.pdf")
         XCTAssertEqual(ReportLayout.booklet(classIndex: 0, classNames: ["../..", "x"]), "class.pdf")
+        // Names whose safe forms coincide never share a file.
+        XCTAssertEqual(ReportLayout.booklets(classNames: ["0", "1", "digit-1"]), ["digit-0.pdf", "digit-1-1.pdf", "digit-1-2.pdf"])
+        XCTAssertEqual(ReportLayout.booklets(classNames: ["X", "x-3", "x", "x-2"]), ["x-0.pdf", "x-3.pdf", "x-2-2.pdf", "x-2-3.pdf"])
+        let long = String(repeating: "ab", count: 200)
+        let names = ReportLayout.booklets(classNames: [long, long + "c", "z"])
+        XCTAssertEqual(Set(names).count, 3)
+        XCTAssertTrue(names.allSatisfy { $0.utf8.count <= 110 }, "\(names)")
     }
 }
