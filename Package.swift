@@ -28,8 +28,10 @@ let package = Package(
         .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
+        // C helpers for what Swift cannot call (variadic functions such as prctl).
+        .target(name: "CSupport"),
         // Shared numerics under every stage.
-        .target(name: "Numerics", dependencies: ["CBLAS"]),
+        .target(name: "Numerics", dependencies: ["CBLAS", "CSupport"]),
 
         // Pipeline stages.
         .target(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Numerics
 
@@ -30,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Run only these sections (default: all).")
     var only: [Section] = []
 
-    @Option(name: .long, help: "Timed runs per figure; the median is reported.")
+    @Option(name: .long, parsing: .unconditional, help: "Timed runs per figure; the median is reported.")
     var runs: Int = 5
 
     @OptionGroup var output: OutputOptions
@@ -38,7 +39,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("model-output"), help: ArgumentHelp("For the interpretation, render and report figures: an output folder holding model/ (and interpretation/ for render and report), made on --data.", valueName: "DIR"))
     var modelOutput = "Output"
 
-    @Option(name: .customLong("render-count"), help: "Diagrams drawn by the render-memory figure.")
+    @Option(name: .customLong("render-count"), parsing: .unconditional, help: "Diagrams drawn by the render-memory figure.")
     var renderCount = 10_000
 
     func validate() throws {
@@ -46,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bench = BenchSections(runs: runs, data: dataOptions.selection, modelOutput: modelOutput, renderCount: renderCount,
+        let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount,
                                   progress: output.progress)
         var results: [String: Any] = [:]
         for section in only.isEmpty ? Section.allCases.filter({ !$0.needsOutput }) : only {

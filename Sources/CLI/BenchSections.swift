@@ -123,7 +123,7 @@ struct BenchSections {
             for run in 0..<max(1, min(runs, 3)) {
                 progress.line("bench: full report of \(inputs.dataset.name), run \(run + 1) (\(configuration.resolvedJobs) processes)")
                 let start = DispatchTime.now().uptimeNanoseconds
-                try ReportRun.run(configuration, dataset: inputs.dataset)
+                try ReportRun.run(configuration, dataset: inputs.dataset, into: scratch + "/report-\(run)", pdf: scratch + "/pdf-\(run)")
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             return ["report_s": Self.round3(Self.median(times)), "report_s_runs": times.map(Self.round3),

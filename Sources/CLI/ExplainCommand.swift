@@ -8,7 +8,7 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain", abstract: "Print the interpretation path of one test instance.")
 
-    @Option(help: "The test instance's index (0-based, in the test file's order).") var index: Int
+    @Option(parsing: .unconditional, help: "The test instance's index (0-based, in the test file's order).") var index: Int
     @OptionGroup var runOptions: RunOptions
 
     func run() throws {

@@ -23,12 +23,15 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
-        let dataset = try dataOptions.load()
-        let model = try ModelStore.load(folder: runOptions.modelFolder)
+        let trained = try TrainedModel.load(folder: runOptions.modelFolder)
+        let (dataset, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: true)
         let images = split == .train ? dataset.train.images : dataset.test.images
         output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
-        let features = try model.features(layer: layer, images: images)
+        let features = try trained.model.features(layer: layer, images: images)
         try NPY.write(features, to: npy)
+        if !isTrainingData {
+            print("note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)")
+        }
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")
     }
 }

@@ -8,25 +8,25 @@ import Numerics
 /// Options of the interpretation stage; shared by `interpret` and `run`.
 struct InterpretationOptions: ParsableArguments {
     @Option(help: "The hidden layer to interpret.") var layer = "fc1"
-    @Option(help: "Level-1 clusters.") var k1 = 10
-    @Option(help: "Level-2 clusters inside each level-1 cluster (fewer for small clusters).") var k2 = 5
-    @Option(name: .customLong("kmeans-restarts"), help: "k-means runs per clustering; the lowest inertia wins.")
+    @Option(parsing: .unconditional, help: "Level-1 clusters.") var k1 = 10
+    @Option(parsing: .unconditional, help: "Level-2 clusters inside each level-1 cluster (fewer for small clusters).") var k2 = 5
+    @Option(name: .customLong("kmeans-restarts"), parsing: .unconditional, help: "k-means runs per clustering; the lowest inertia wins.")
     var kmeansRestarts = 1
-    @Option(help: "Prototypes kept per cluster (members nearest the centroid).") var prototypes = 5
-    @Option(help: "Trees per random forest.") var trees = 100
-    @Option(name: .customLong("max-depth"), help: "Depth limit of the trees (default: grow until pure).") var maxDepth: Int?
-    @Option(name: .customLong("max-features"), help: "Candidate features per split (default: the square root of the feature count).")
+    @Option(parsing: .unconditional, help: "Prototypes kept per cluster (members nearest the centroid).") var prototypes = 5
+    @Option(parsing: .unconditional, help: "Trees per random forest.") var trees = 100
+    @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "Depth limit of the trees (default: grow until pure).") var maxDepth: Int?
+    @Option(name: .customLong("max-features"), parsing: .unconditional, help: "Candidate features per split (default: the square root of the feature count).")
     var maxFeatures: Int?
-    @Option(name: .customLong("min-samples-leaf"), help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
+    @Option(name: .customLong("min-samples-leaf"), parsing: .unconditional, help: "Fewest training samples in a leaf.") var minSamplesLeaf = 1
     @Option(help: "Split search of the trees: binned (256 quantile bins per feature) or exact (every cut between two values, as scikit-learn; as faithful, 4-8x slower, 5 bytes per pool value instead of 1).")
     var splits = InterpretationConfiguration.SplitSearch.binned
     @Option(name: .customLong("meta-training"), help: "Meta-level training data of each cluster's forest: members (the paper) or soft-boundaries (also the points whose runner-up cluster it is).")
     var metaTraining = MetaConfiguration.TrainingSet.softBoundaries
-    @Option(name: .customLong("boundary-closeness"), help: "With soft-boundaries: a point also trains its runner-up cluster's forest only when its distance ratio (own centroid / runner-up) is at least this; 0 takes every point (the plain soft boundaries).")
+    @Option(name: .customLong("boundary-closeness"), parsing: .unconditional, help: "With soft-boundaries: a point also trains its runner-up cluster's forest only when its distance ratio (own centroid / runner-up) is at least this; 0 takes every point (the plain soft boundaries).")
     var boundaryCloseness = 0.8
-    @Option(name: .customLong("augment-copies"), help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none; fewer when the pool would pass 120,000 images).")
+    @Option(name: .customLong("augment-copies"), parsing: .unconditional, help: "CNN-labelled augmented copies of each training image added to the forests' training data (0 = none; fewer when the pool would pass 120,000 images).")
     var augmentCopies = 5
-    @Option(name: .customLong("boundary-blends"), help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
+    @Option(name: .customLong("boundary-blends"), parsing: .unconditional, help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
     var boundaryBlends = 0
     @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
     var noGlobalForest = false
@@ -70,11 +70,11 @@ struct InterpretCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
-        let dataset = try dataOptions.load()
-        let model = try ModelStore.load(folder: runOptions.modelFolder)
-        let results = try InterpretationRun.run(dataset: dataset, labeller: model, modelSource: runOptions.modelWeights,
-                                                configuration: options.configuration(seed: runOptions.seed),
-                                                folder: runOptions.interpretationFolder, progress: output.progress)
+        let trained = try TrainedModel.load(folder: runOptions.modelFolder)
+        let (dataset, _) = try trained.dataset(dataOptions.selection)
+        let results = try InterpretationRun.runAndSave(
+            dataset: dataset, labeller: trained.model, modelSource: trained.weightsPath, modelFingerprint: trained.fingerprint,
+            configuration: options.configuration(seed: runOptions.seed), output: runOptions.output, progress: output.progress)
         let m = results.metrics
         print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
                      100 * m.fidelity, 100 * m.inte_test_accuracy, 100 * m.cnn_test_accuracy, m.n_test.counted("test image"),
@@ -82,7 +82,3 @@ struct InterpretCommand: ParsableCommand {
     }
 }
 
-extension RunOptions {
-    /// The model file, as results.json records it.
-    var modelWeights: String { (modelFolder as NSString).appendingPathComponent(ModelStore.weightsName) }
-}

@@ -17,9 +17,14 @@ public struct DataOptions: ParsableArguments {
 
     public init() {}
 
-    public var selection: DataSelection { DataSelection(folder: data, classesFile: classes) }
+    /// What was asked for, nil when neither option was given (each command has its own
+    /// default: the embedded sample to train on, the model's own data to interpret).
+    public var selection: DataSelection? {
+        data == nil && classes == nil ? nil : DataSelection(folder: data, classesFile: classes)
+    }
 
-    public func load() throws -> Dataset { try selection.load() }
+    /// The data asked for, or the embedded sample.
+    public func load() throws -> Dataset { try (selection ?? DataSelection()).load() }
 }
 
 /// Options about how a command talks to the user.
@@ -34,9 +39,9 @@ public struct OutputOptions: ParsableArguments {
 
 /// Seed, threads and where results go; shared by the commands that compute.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Seed for every random choice: the same seed and thread count give the same results.")
+    @Option(parsing: .unconditional, help: "Seed for every random choice: the same seed and thread count give the same results.")
     var seed: UInt64 = 1
-    @Option(help: "Cores to use (default: all).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Cores to use (default: all).") var threads: Int?
     @Option(help: ArgumentHelp("Folder for all results.", valueName: "DIR")) var output = "Output"
 
     func validate() throws {

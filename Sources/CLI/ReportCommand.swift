@@ -8,17 +8,17 @@ extension BookletGrouping: ExpressibleByArgument {}
 
 /// Options of the report stage; shared by `report` and `run`.
 struct ReportOptions: ParsableArguments {
-    @Option(help: "Resolution of the PNG diagrams: 96 for the web, 300 for print.") var dpi: Double = 96
+    @Option(parsing: .unconditional, help: "Resolution of the PNG diagrams, 10-1200: 96 for the web, 300 for print.") var dpi: Double = 96
     @Option(name: .customLong("booklets-by"), help: "Group the PDF booklets by CNN-INTE prediction (inte) or by true label (true).")
     var bookletsBy = BookletGrouping.inte
-    @Option(help: "Processes drawing diagrams in parallel (Graphviz is single-threaded). Default: the number of cores.")
+    @Option(parsing: .unconditional, help: "Processes drawing diagrams in parallel (Graphviz is single-threaded). Default: the number of cores.")
     var jobs: Int?
     @Option(help: ArgumentHelp("A folder of report templates to use instead of the built-in ones (copy Templates/ to start).", valueName: "DIR"))
     var templates: String?
 
-    func validate() throws { try validating { try configuration(output: "", data: DataSelection()).validate() } }
+    func validate() throws { try validating { try configuration(output: "", data: nil).validate() } }
 
-    func configuration(output: String, data: DataSelection) -> ReportRun.Configuration {
+    func configuration(output: String, data: DataSelection?) -> ReportRun.Configuration {
         var c = ReportRun.Configuration()
         c.output = output
         c.data = data
@@ -35,7 +35,10 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Draw every test instance and write the HTML report and PDF booklets from saved artifacts.")
 
-    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .long, help: ArgumentHelp(
+        "The folder of the data the interpretation was made on (its images are drawn). Default: the data the interpretation records.",
+        valueName: "DIR"))
+    var data: String?
     @OptionGroup var options: ReportOptions
     @Option(help: ArgumentHelp("Folder holding model/ and interpretation/; the report goes to <output>/report and <output>/pdf.", valueName: "DIR"))
     var output = "Output"
@@ -46,8 +49,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         if let workerJob { Foundation.exit(ReportRun.runWorker(jobFile: workerJob)) }
-        let configuration = options.configuration(output: output, data: dataOptions.selection)
-        print(try ReportRun.run(configuration, dataset: try dataOptions.load(), progress: outputOptions.progress,
-                                workerProgress: !outputOptions.quiet))
+        let configuration = options.configuration(output: output, data: data.map { DataSelection(folder: $0) })
+        print(try ReportRun.runAndSave(configuration, progress: outputOptions.progress, workerProgress: !outputOptions.quiet))
     }
 }

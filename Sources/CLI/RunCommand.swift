@@ -4,6 +4,7 @@ import Foundation
 import Numerics
 import Interpretation
 import Network
+import Numerics
 import Report
 
 /// `cnn-inte run`: the main job. Trains the CNN, interprets its hidden layer, draws the
@@ -19,18 +20,31 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var output: OutputOptions
 
+    /// Everything is staged and put in place together at the end: an interrupted run
+    /// leaves the previous model, interpretation and report as they were.
     func run() throws {
-        let (threads, progress) = (runOptions.apply(), output.progress)
+        let (threads, progress, started) = (runOptions.apply(), output.progress, DispatchTime.now().uptimeNanoseconds)
         let dataset = try dataOptions.load()
-        let started = DispatchTime.now().uptimeNanoseconds
-        let (model, description) = try TrainingRun.trainAndSave(
-            dataset: dataset, configuration: training.configuration(seed: runOptions.seed, threads: threads),
-            folder: runOptions.modelFolder, progress: progress)
-        let results = try InterpretationRun.run(dataset: dataset, labeller: model, modelSource: runOptions.modelWeights,
-                                                configuration: interpretation.configuration(seed: runOptions.seed),
-                                                folder: runOptions.interpretationFolder, progress: progress)
-        try ReportRun.run(report.configuration(output: runOptions.output, data: dataOptions.selection), dataset: dataset,
-                          progress: progress, workerProgress: !output.quiet)
+        let training = training.configuration(seed: runOptions.seed, threads: threads)
+        try training.validate()
+        // Everything that can be checked is, before minutes of training.
+        try InterpretationRun.validate(dataset: dataset, labeller: try Model(architecture: training.resolvedArchitecture(for: dataset), seed: 0),
+                                       configuration: interpretation.configuration(seed: runOptions.seed))
+        let (description, results) = try OutputFolder(writing: runOptions.output).transaction(
+            ["model", "interpretation", "report", "pdf"]) { staged -> (ModelDescription, InterpretationResults) in
+            let (model, trained) = try TrainingRun.run(dataset: dataset, configuration: training, progress: progress)
+            let description = try TrainingRun.write(model: model, description: trained, into: staged[0].path)
+            let weights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName)
+            let results = try InterpretationRun.run(
+                dataset: dataset, labeller: model, modelSource: (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
+                modelFingerprint: description.weightsSHA256, configuration: interpretation.configuration(seed: runOptions.seed),
+                into: staged[1].path, progress: progress)
+            var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
+            (reportConfiguration.interpretation, reportConfiguration.modelWeights) = (staged[1].path, weights)
+            try ReportRun.run(reportConfiguration, dataset: dataset, into: staged[2].path, pdf: staged[3].path,
+                              progress: progress, workerProgress: !output.quiet)
+            return (description, results)
+        }
         print(summary(description, results, dataset: dataset, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     }
 

@@ -60,12 +60,25 @@ public struct Dataset: Sendable {
     public static let testLabelsName = "t10k-labels-idx1-ubyte"
     public static let standardNames = [trainImagesName, trainLabelsName, testImagesName, testLabelsName]
 
-    public init(name: String, source: DataSource, train: Split, test: Split, classNames: [String]) {
+    /// How to load this data set again (nil for one made in memory).
+    public let selection: DataSelection?
+
+    public init(name: String, source: DataSource, train: Split, test: Split, classNames: [String],
+                selection: DataSelection? = nil) {
         self.name = name
         self.source = source
         self.train = train
         self.test = test
         self.classNames = classNames
+        self.selection = selection
+    }
+
+    /// The data set's name and where it came from, for messages: `'mnist5k' (embedded)`.
+    public var provenance: String {
+        switch source {
+        case .embedded: return "'\(name)' (embedded)"
+        case let .folder(folder): return "'\(name)' (\(folder))"
+        }
     }
 
     /// Loads the data set cnn-inte uses: the folder `data` if given, else the embedded
@@ -124,7 +137,8 @@ public struct Dataset: Sendable {
         let isFashion = names == ClassNames.fashion
         let name = embedded ? "mnist5k" : (isFashion ? "fashion-mnist" : (folder as NSString).lastPathComponent)
         return Dataset(name: name, source: embedded ? .embedded(folder: folder) : .folder(folder),
-                       train: train, test: test, classNames: names)
+                       train: train, test: test, classNames: names,
+                       selection: DataSelection(folder: embedded ? nil : folder, classesFile: classesFile))
     }
 
     /// Images and labels from two files, checked against each other.

@@ -75,22 +75,18 @@ public struct ClusterTree: Codable, Equatable, Sendable {
         var level2: [[ClusterNode]] = []
         var level2Centroids: [Matrix] = []
         var trainLevel2 = [Int](repeating: 0, count: features.rows)
-        for c in 0..<configuration.k1 {
+        // k-means may give fewer clusters than asked (fewer distinct points): top.k is the truth.
+        for c in 0..<top.k {
             let members = (0..<features.rows).filter { top.assignments[$0] == c }
-            let memberDistances = members.map { Double(topDistances.values[$0 * configuration.k1 + c]) }
+            let memberDistances = members.map { Double(topDistances.values[$0 * top.k + c]) }
             level1.append(node(id: "\(c)", level: 1, members: members, distances: memberDistances,
                                predictions: predictions, labels: labels, classes: classes, prototypes: configuration.prototypes))
             let k2 = max(1, min(configuration.k2, members.count / configuration.minClusterSize))
+            // Never empty: k-means returns no empty cluster.
             let sub = features.rows(members)
-            let inner: KMeans
-            if members.isEmpty {
-                inner = KMeans(centroids: Matrix(rows: 1, columns: d, values: Array(top.centroids.row(c))), assignments: [],
-                               inertia: 0, iterations: 0)
-            } else {
-                inner = try KMeans.fit(sub, configuration: .init(k: k2, restarts: configuration.restarts,
+            let inner = try KMeans.fit(sub, configuration: .init(k: k2, restarts: configuration.restarts,
                                                                   seed: SplitMix64(seed: configuration.seed).derived(UInt64(100 + c)).state))
-            }
-            let innerDistances = members.isEmpty ? Matrix(rows: 0, columns: inner.k, values: []) : inner.distances(sub)
+            let innerDistances = inner.distances(sub)
             var children: [ClusterNode] = []
             for j in 0..<inner.k {
                 let slots = (0..<members.count).filter { inner.assignments[$0] == j }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Numerics
 
@@ -35,11 +36,15 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         public var data_fingerprint: String
         /// Where the model came from.
         public var model: String
+        /// SHA-256 of the model's weights file (nil from 0.1.0, or for a labeller with no file).
+        public var model_fingerprint: String?
+        /// How to load the data again (nil from 0.1.0).
+        public var data_source: DataSelection?
 
         enum CodingKeys: String, CodingKey {
             case layer, layer_width, k1, k2, min_cluster_size, prototypes, kmeans_restarts, trees, max_features, max_depth,
                  min_samples_leaf, splits, meta_training, boundary_closeness, augment_copies, boundary_blends, seed, data,
-                 data_fingerprint, model
+                 data_fingerprint, model, model_fingerprint, data_source
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -64,6 +69,8 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
             try c.encode(data, forKey: .data)
             try c.encode(data_fingerprint, forKey: .data_fingerprint)
             try c.encode(model, forKey: .model)
+            try c.encodeIfPresent(model_fingerprint, forKey: .model_fingerprint)
+            try c.encodeIfPresent(data_source, forKey: .data_source)
         }
     }
 

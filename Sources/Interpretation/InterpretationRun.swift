@@ -5,23 +5,19 @@ import Numerics
 /// The interpretation stage as one call: the labeller's activations of one layer on a
 /// data set, the two-level clustering, the forests fitted on CNN-labelled meta-level
 /// training data, the decisions on the test set and the comparator, written to a folder
-/// all at once. The `interpret` and `run` commands and the tests go through here.
+/// into one folder. The `interpret` and `run` commands and the tests go through here.
 public enum InterpretationRun {
-    /// Runs on `dataset` with `labeller` (the network being explained, described by
-    /// `modelSource` in the results) and writes the four artifacts to `folder`.
+    /// Runs on `dataset` with `labeller` (the network being explained; the results name
+    /// it by `modelSource` and, when it is a file, its SHA-256 `modelFingerprint`) and
+    /// writes the four artifacts into `folder` (made if missing).
     @discardableResult
-    public static func run(dataset: Dataset, labeller: ImageLabeller, modelSource: String,
-                           configuration: InterpretationConfiguration, folder: String,
+    public static func run(dataset: Dataset, labeller: ImageLabeller, modelSource: String, modelFingerprint: String? = nil,
+                           configuration: InterpretationConfiguration, into folder: String,
                            progress: ProgressSink = .silent) throws -> InterpretationResults {
-        try configuration.validate()
-        guard labeller.layerNames.contains(configuration.layer) else {
-            throw UsageError("--layer: unknown layer '\(configuration.layer)'; the model has \(labeller.layerNames.joined(separator: ", "))")
+        try validate(dataset: dataset, labeller: labeller, configuration: configuration)
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
-        guard labeller.classCount == dataset.classCount else {
-            throw UsageError("the model predicts \(labeller.classCount) classes but the data has \(dataset.classCount)")
-        }
-        // Fail on an unusable output folder before the work, not after it.
-        try StagedFolder(folder).discard()
         let layer = configuration.layer
         progress.line("interpret: \(layer) activations of \(dataset.train.count) training and \(dataset.test.count) test images")
         let (trainFeatures, trainProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.train.images)
@@ -52,6 +48,9 @@ public enum InterpretationRun {
                 add(features, predictions)
             }
         }, progress: progress.line)
+        if fitted.tree.level1.count < configuration.k1 {
+            progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
+        }
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
         if configuration.globalForest {
@@ -65,23 +64,51 @@ public enum InterpretationRun {
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         let results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
-            configuration: recorded(configuration, layerWidth: trainFeatures.columns, copies: copies, dataset: dataset,
-                                    modelSource: modelSource),
+            configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
+                                    dataset: dataset, modelSource: modelSource, modelFingerprint: modelFingerprint),
             classNames: dataset.classNames, timings: seconds)
-        let staged = try StagedFolder(folder)
-        do {
-            try staged.write(try JSONEncoder.pretty.encode(results), to: Artifacts.resultsName)
-            try staged.write(Data(InstancesTable.encode(records, k1: configuration.k1, classes: dataset.classCount).utf8),
-                             to: Artifacts.instancesName)
-            try staged.write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
-                             to: Artifacts.clustersName)
-            try staged.write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), to: InterpretationStore.fileName)
-            try staged.commit()
-        } catch {
-            staged.discard()
-            throw error
+        func write(_ data: Data, _ name: String) throws {
+            let path = (folder as NSString).appendingPathComponent(name)
+            do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            }
         }
+        try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
+        try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
+        try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
+                  Artifacts.clustersName)
+        try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
         return results
+    }
+
+    /// Runs and saves the artifacts as `<output>/interpretation`, replaced only once the
+    /// new ones are complete. Everything is checked before anything is written.
+    @discardableResult
+    public static func runAndSave(dataset: Dataset, labeller: ImageLabeller, modelSource: String, modelFingerprint: String? = nil,
+                                  configuration: InterpretationConfiguration, output: String,
+                                  progress: ProgressSink = .silent) throws -> InterpretationResults {
+        try validate(dataset: dataset, labeller: labeller, configuration: configuration)
+        return try OutputFolder(writing: output).transaction([folderName]) { staged in
+            try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,
+                    configuration: configuration, into: staged[0].path, progress: progress)
+        }
+    }
+
+    /// The interpretation's folder in an output folder.
+    public static let folderName = "interpretation"
+
+    /// The options, and how they fit the data and the labeller.
+    public static func validate(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration) throws {
+        try configuration.validate()
+        guard labeller.layerNames.contains(configuration.layer) else {
+            throw UsageError("--layer: unknown layer '\(configuration.layer)'; the model has \(labeller.layerNames.joined(separator: ", "))")
+        }
+        guard labeller.classCount == dataset.classCount else {
+            throw UsageError("the model predicts \(labeller.classCount) classes but the data has \(dataset.classCount)")
+        }
+        guard configuration.k1 <= dataset.train.count else {
+            throw UsageError("--k1 \(configuration.k1) is larger than the \(dataset.train.count.counted("training image")) to cluster")
+        }
     }
 
     /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
@@ -101,14 +128,15 @@ public enum InterpretationRun {
     }
 
     /// The configuration as results.json records it.
-    static func recorded(_ c: InterpretationConfiguration, layerWidth: Int, copies: Int, dataset: Dataset,
-                         modelSource: String) -> InterpretationResults.Configuration {
+    static func recorded(_ c: InterpretationConfiguration, k1: Int, layerWidth: Int, copies: Int, dataset: Dataset,
+                         modelSource: String, modelFingerprint: String?) -> InterpretationResults.Configuration {
         let clustering = c.clustering
-        return .init(layer: c.layer, layer_width: layerWidth, k1: c.k1, k2: c.k2, min_cluster_size: clustering.minClusterSize,
+        return .init(layer: c.layer, layer_width: layerWidth, k1: k1, k2: c.k2, min_cluster_size: clustering.minClusterSize,
                      prototypes: c.prototypes, kmeans_restarts: c.kmeansRestarts, trees: c.trees,
                      max_features: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), max_depth: c.maxDepth,
                      min_samples_leaf: c.minSamplesLeaf, splits: c.splits.rawValue, meta_training: c.metaTraining.rawValue,
                      boundary_closeness: c.boundaryCloseness, augment_copies: copies, boundary_blends: c.boundaryBlends,
-                     seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource)
+                     seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource,
+                     model_fingerprint: modelFingerprint, data_source: dataset.selection)
     }
 }

@@ -41,22 +41,49 @@ public struct KMeans: Sendable {
     public var k: Int { centroids.rows }
 
     /// Clusters the rows of `data`. `k` larger than the number of points is an error.
+    /// No cluster is ever empty: with fewer distinct points than `k` (duplicate or blank
+    /// images), `k` is reduced to their number, and a cluster Lloyd's iterations leave
+    /// empty is dropped. `k` on the result says how many there are.
     public static func fit(_ data: Matrix, configuration: Configuration) throws -> KMeans {
         guard configuration.k >= 1 else { throw InterpretationError.invalidOption("k must be at least 1 (got \(configuration.k))") }
         guard configuration.k <= data.rows else {
             throw InterpretationError.invalidOption("k = \(configuration.k) is larger than the \(data.rows) points to cluster")
         }
+        let k = distinctRows(data, atMost: configuration.k)
         let norms = rowNorms(data)
         let variance = meanVariance(data)
         var best: KMeans?
         for restart in 0..<max(1, configuration.restarts) {
             var rng = SplitMix64(seed: configuration.seed).derived(UInt64(restart))
-            let seeds = plusPlusSeeds(data, norms: norms, k: configuration.k, rng: &rng)
+            let seeds = plusPlusSeeds(data, norms: norms, k: k, rng: &rng)
             let run = lloyd(data, norms: norms, initial: seeds, maxIterations: configuration.maxIterations,
                             tolerance: configuration.tolerance * variance)
             if best == nil || run.inertia < best!.inertia { best = run }
         }
-        return best!
+        return best!.withoutEmptyClusters()
+    }
+
+    /// How many distinct rows `data` has, counting up to `limit` (so on ordinary data it
+    /// stops after about `limit` rows).
+    static func distinctRows(_ data: Matrix, atMost limit: Int) -> Int {
+        var seen = Set<[Float]>()
+        for i in 0..<data.rows {
+            seen.insert(Array(data.row(i)))
+            if seen.count >= limit { return limit }
+        }
+        return max(1, seen.count)
+    }
+
+    /// The same clustering with empty clusters removed and the rest renumbered in order.
+    func withoutEmptyClusters() -> KMeans {
+        var counts = [Int](repeating: 0, count: k)
+        for a in assignments { counts[a] += 1 }
+        guard counts.contains(0) else { return self }
+        let kept = (0..<k).filter { counts[$0] > 0 }
+        var renumber = [Int](repeating: -1, count: k)
+        for (new, old) in kept.enumerated() { renumber[old] = new }
+        return KMeans(centroids: centroids.rows(kept), assignments: assignments.map { renumber[$0] }, inertia: inertia,
+                      iterations: iterations)
     }
 
     /// Index of the nearest centre for each row of `data`, and the distance to it.

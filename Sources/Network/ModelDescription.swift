@@ -11,6 +11,9 @@ public struct ModelDescription: Codable, Equatable, Sendable {
         public var trainImages: Int
         public var testImages: Int
         public var classNames: [String]
+        /// How to load the data again: the `--data` folder (nil: embedded) and `--classes`
+        /// file. Absent from 0.1.0's files (see `TrainedModel.trainingData`).
+        public var selection: DataSelection?
     }
 
     public struct Metrics: Codable, Equatable, Sendable {
@@ -31,6 +34,9 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     public var trainingSeconds: Double
     public var peakResidentMiB: Double
     public var blasCore: String
+    /// SHA-256 of model.safetensors, so the two files are known to belong together, and
+    /// what an interpretation records of the model it explains. Absent from 0.1.0's files.
+    public var weightsSHA256: String?
 
     public static func load(folder: String) throws -> ModelDescription {
         let path = (folder as NSString).appendingPathComponent(ModelStore.descriptionName)

@@ -5,6 +5,8 @@ import Numerics
 /// architecture in its metadata so the file stands alone) and `model.json` (architecture,
 /// training configuration, seed, data fingerprint, metrics).
 public enum ModelStore {
+    /// The model's folder in an output folder.
+    public static let folderName = "model"
     public static let weightsName = "model.safetensors"
     public static let descriptionName = "model.json"
     public static let formatTag = "cnn-inte-model-1"
@@ -70,6 +72,11 @@ public enum ModelStore {
 
     /// Loads `folder/model.safetensors`.
     public static func load(folder: String, expected: Architecture? = nil) throws -> Model {
+        try loadWithBytes(folder: folder, expected: expected).model
+    }
+
+    /// The model and the file's bytes (to fingerprint them).
+    static func loadWithBytes(folder: String, expected: Architecture? = nil) throws -> (model: Model, bytes: [UInt8]) {
         _ = try BLAS.load()  // a clean error now, not a crash in the first product
         let path = (folder as NSString).appendingPathComponent(weightsName)
         guard FileManager.default.fileExists(atPath: path) else {
@@ -78,6 +85,7 @@ public enum ModelStore {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(path: path, problem: "cannot be read")
         }
-        return try decode([UInt8](data), path: path, expected: expected)
+        let bytes = [UInt8](data)
+        return (try decode(bytes, path: path, expected: expected), bytes)
     }
 }

@@ -48,6 +48,16 @@ public struct TrainingProgress: Sendable {
     public var secondsLeft: Double
 }
 
+/// Training that went off: the loss became infinite or NaN, usually from too large a rate.
+public struct Diverged: Error, CustomStringConvertible, Equatable {
+    public let epoch: Int
+    public let batch: Int
+    public let loss: Double
+    public var description: String {
+        "training diverged at epoch \(epoch), batch \(batch) (the loss became \(loss)); lower --learning-rate"
+    }
+}
+
 /// Mini-batch training with a seeded shuffle each epoch.
 public final class Trainer {
     public let model: Model
@@ -96,8 +106,9 @@ public final class Trainer {
 
     /// Trains on `split`; returns one record per epoch. `progress` is called after each
     /// batch, `epochDone` after each epoch.
+    /// Stops with `Diverged` at the first batch whose loss is not a finite number.
     public func train(_ data: Split, progress: ((TrainingProgress) -> Void)? = nil,
-                      epochDone: ((EpochRecord) -> Void)? = nil) -> [EpochRecord] {
+                      epochDone: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
         let (trainIndices, validationIndices) = split(count: data.count)
         let batch = configuration.batchSize
         let batchesPerEpoch = (trainIndices.count + batch - 1) / batch
@@ -112,6 +123,7 @@ public final class Trainer {
             for b in 0..<batchesPerEpoch {
                 let indices = order[(b * batch)..<min((b + 1) * batch, order.count)]
                 let (loss, right) = trainStep(data, indices: indices)
+                guard loss.isFinite else { throw Diverged(epoch: epoch, batch: b + 1, loss: loss) }
                 lossSum += loss * Double(indices.count)
                 correct += right
                 seen += indices.count

@@ -57,9 +57,10 @@ public enum TrainingRun {
         let blas = try BLAS.load()
         let started = DispatchTime.now().uptimeNanoseconds
         let model = try Model(architecture: architecture, seed: training.seed)
+        try model.checkInput(dataset.train.images)
         let trainer = Trainer(model: model, configuration: training)
         progress.line("train: \(dataset.name), \(dataset.train.count.counted("image")), \(training.epochs.counted("epoch")) of batch \(training.batchSize), \(training.threads.counted("thread"))")
-        let history = trainer.train(dataset.train, progress: { p in
+        let history = try trainer.train(dataset.train, progress: { p in
             progress.status(String(format: "train: epoch %d/%d batch %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %@",
                                    p.epoch, p.epochs, p.batch, p.batches, p.loss, 100 * p.accuracy, p.imagesPerSecond,
                                    duration(p.secondsLeft)))
@@ -75,36 +76,40 @@ public enum TrainingRun {
             architecture: architecture, architectureCompact: architecture.compact,
             parameters: model.parameterCount, training: training, seed: training.seed,
             data: .init(name: dataset.name, folder: dataset.source.folder, fingerprint: dataset.fingerprint,
-                        trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames),
+                        trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames,
+                        selection: dataset.selection),
             metrics: .init(test_accuracy: evaluation.accuracy, test_loss: nil, confusion: evaluation.confusion, history: history),
             trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), blasCore: blas.coreName)
         return (model, description)
     }
 
-    /// Trains and writes `folder` (`model.safetensors` + `model.json`). The folder is
-    /// checked before training starts, so an unusable output fails in a second, not
-    /// after minutes of training.
-    public static func trainAndSave(dataset: Dataset, configuration: Configuration, folder: String,
+    /// Trains and saves the model as `<output>/model`, which is replaced only once the
+    /// new one is complete. The options are checked before anything is written.
+    public static func trainAndSave(dataset: Dataset, configuration: Configuration, output: String,
                                     progress: ProgressSink = .silent) throws -> (model: Model, description: ModelDescription) {
         try configuration.validate()
         _ = try configuration.resolvedArchitecture(for: dataset)
-        try StagedFolder(folder).discard()
-        let (model, description) = try run(dataset: dataset, configuration: configuration, progress: progress)
-        try save(model: model, description: description, to: folder)
-        return (model, description)
+        return try OutputFolder(writing: output).transaction([ModelStore.folderName]) { staged in
+            var (model, description) = try run(dataset: dataset, configuration: configuration, progress: progress)
+            description = try write(model: model, description: description, into: staged[0].path)
+            return (model, description)
+        }
     }
 
-    /// Writes `model.safetensors` and `model.json` into `folder`, all or nothing.
-    public static func save(model: Model, description: ModelDescription, to folder: String) throws {
-        let staged = try StagedFolder(folder)
-        do {
-            try staged.write(Data(try ModelStore.encode(model)), to: ModelStore.weightsName)
-            try staged.write(try JSONEncoder.pretty.encode(description), to: ModelStore.descriptionName)
-            try staged.commit()
-        } catch {
-            staged.discard()
-            throw error
+    /// Writes `model.safetensors` and `model.json` into `folder`; returns the description
+    /// as written (with the weights' fingerprint).
+    @discardableResult
+    public static func write(model: Model, description: ModelDescription, into folder: String) throws -> ModelDescription {
+        var description = description
+        let weights = try ModelStore.encode(model)
+        description.weightsSHA256 = SHA256.hex(weights)
+        for (name, bytes) in [(ModelStore.weightsName, Data(weights)), (ModelStore.descriptionName, try JSONEncoder.pretty.encode(description))] {
+            let path = (folder as NSString).appendingPathComponent(name)
+            do { try bytes.write(to: URL(fileURLWithPath: path)) } catch {
+                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            }
         }
+        return description
     }
 
     /// The one-line summary `train` prints.

@@ -1,8 +1,10 @@
 import Foundation
 
-/// An output folder built under a temporary name beside its final place and renamed into
-/// place only when complete, so a failed or interrupted run never leaves half a result.
-/// An older folder at the final place is replaced only at that moment.
+/// One result folder (`model`, `interpretation`, `report`, `pdf`) built under a temporary
+/// name beside its final place, `.<name>.partial-<pid>`, and put in place by
+/// `OutputFolder.commit` only when complete, so a failed or interrupted run never leaves
+/// half a result. A marker file (`Manifest`) says from the start that cnn-inte made it,
+/// so a later run may remove it if this one dies.
 public struct StagedFolder {
     public struct OutputError: Error, CustomStringConvertible, Equatable {
         public let path: String
@@ -14,35 +16,27 @@ public struct StagedFolder {
         }
     }
 
+    /// The folder's name in the output folder ("model", "report", ...).
+    public let name: String
     public let finalPath: String
     /// Where to write while working.
     public let path: String
 
-    /// Prepares `<parent>/.<name>.partial-<pid>`; creates the parent if needed.
-    public init(_ finalPath: String) throws {
-        let url = URL(fileURLWithPath: finalPath).standardizedFileURL
-        self.finalPath = url.path
-        let parent = url.deletingLastPathComponent().path
+    /// The staging name of `name` for process `pid`.
+    static func stagingName(_ name: String, pid: Int32 = getpid()) -> String { ".\(name).partial-\(pid)" }
+
+    /// Creates `<output>/.<name>.partial-<pid>` with its marker.
+    init(output: String, name: String) throws {
+        self.name = name
+        finalPath = (output as NSString).appendingPathComponent(name)
+        path = (output as NSString).appendingPathComponent(Self.stagingName(name))
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
-            throw OutputError(path: url.path, problem: "is a file; an output folder is needed here")
-        }
-        if fm.fileExists(atPath: parent, isDirectory: &isDir) {
-            if !isDir.boolValue { throw OutputError(path: parent, problem: "is a file; cannot write an output folder inside it") }
-        } else {
-            do {
-                try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError(path: parent, problem: "cannot be created (\(StagedFolder.reason(error)))")
-            }
-        }
-        guard access(parent, W_OK) == 0 else { throw OutputError(path: parent, problem: "is not writable") }
-        path = (parent as NSString).appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
         try? fm.removeItem(atPath: path)
         do {
             try fm.createDirectory(atPath: path, withIntermediateDirectories: false)
+            try Manifest(kind: name, files: nil).write(into: path)
         } catch {
+            try? fm.removeItem(atPath: path)
             throw OutputError(path: path, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
     }
@@ -59,23 +53,6 @@ public struct StagedFolder {
         }
     }
 
-    /// Moves the finished folder into place, replacing an older one.
-    public func commit() throws {
-        let fm = FileManager.default
-        let old = path + ".old"
-        if fm.fileExists(atPath: finalPath) {
-            guard rename(finalPath, old) == 0 else {
-                throw OutputError(path: finalPath, problem: "cannot be replaced (\(String(cString: strerror(errno))))")
-            }
-        }
-        guard rename(path, finalPath) == 0 else {
-            let problem = String(cString: strerror(errno))
-            _ = rename(old, finalPath)
-            throw OutputError(path: finalPath, problem: "cannot be moved into place (\(problem))")
-        }
-        try? fm.removeItem(atPath: old)
-    }
-
     /// Removes the staging folder (after a failure).
     public func discard() { try? FileManager.default.removeItem(atPath: path) }
 
@@ -88,5 +65,56 @@ public struct StagedFolder {
         if nsError.code == NSFileWriteOutOfSpaceError { return "no space left on device" }
         if nsError.code == NSFileWriteNoPermissionError { return "permission denied" }
         return nsError.localizedDescription
+    }
+}
+
+/// `.cnn-inte.json`, in every folder cnn-inte writes: what made it, and once complete the
+/// list of every file it put there. A folder is replaced only when it has one and holds
+/// nothing the list does not name, so nothing of the user's is ever removed.
+public struct Manifest: Codable, Equatable, Sendable {
+    public static let fileName = ".cnn-inte.json"
+
+    public var tool = "cnn-inte"
+    public var version = Release.version
+    public var kind: String
+    /// Every file, relative to the folder, sorted; nil while the folder is being written.
+    public var files: [String]?
+    /// What the folder was made from (a report: the SHA-256 of the interpretation and of
+    /// the model it was drawn from).
+    public var sources: [String: String]?
+
+    public init(kind: String, files: [String]?, sources: [String: String]? = nil) {
+        self.kind = kind
+        self.files = files
+        self.sources = sources
+    }
+
+    /// Records `sources` in the manifest of `folder` (a staging folder), if it has one.
+    public static func record(sources: [String: String], in folder: String) throws {
+        guard var manifest = read(folder) else { return }
+        manifest.sources = sources
+        try manifest.write(into: folder)
+    }
+
+    func write(into folder: String) throws {
+        try JSONEncoder.pretty.encode(self).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(Self.fileName)))
+    }
+
+    /// The manifest of `folder`, nil when it has none (or not one of cnn-inte's).
+    public static func read(_ folder: String) -> Manifest? {
+        guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(fileName)),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data), manifest.tool == "cnn-inte" else { return nil }
+        return manifest
+    }
+
+    /// Every regular file and link under `folder`, relative, sorted; the manifest aside.
+    static func listing(_ folder: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            if walker.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { continue }
+            if relative != fileName { files.append(relative) }
+        }
+        return files.sorted()
     }
 }

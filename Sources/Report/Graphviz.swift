@@ -17,8 +17,12 @@ public enum GraphvizError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// At most three messages of at most 200 characters each: Graphviz repeats itself
+    /// (one warning per table cell), and an error is one readable line.
     private static func join(_ messages: [String]) -> String {
-        messages.isEmpty ? "(no message)" : messages.joined(separator: " ")
+        guard !messages.isEmpty else { return "(no message)" }
+        let shown = messages.prefix(3).map { $0.count > 200 ? String($0.prefix(200)) + "…" : $0 }
+        return shown.joined(separator: " ") + (messages.count > 3 ? " (and \(messages.count - 3) more)" : "")
     }
 }
 
@@ -172,11 +176,27 @@ public final class Graphviz: @unchecked Sendable {
             }
         }
 
-        /// A PNG at `dpi`: the diagram drawn on a white Cairo image surface, then encoded
-        /// by `PNGEncoder` (fast, and it records the resolution).
-        public func renderPNG(dpi: Double) throws -> [UInt8] {
+        /// Cairo's image surfaces stop at 32,767 pixels a side; past 2^28 pixels (1 GiB of
+        /// RGBA) a picture is not worth the memory.
+        public static let maximumPNGSide = 32_767.0
+        public static let maximumPNGPixels = Double(1 << 28)
+
+        /// The resolution a PNG at `dpi` is drawn at: `dpi`, or less when the picture would
+        /// pass the limits above (a very large cluster tree at print resolution).
+        public func pngDPI(_ dpi: Double) -> Double {
+            let (w, h) = size
+            guard w > 0, h > 0 else { return dpi }
+            let scale = min(dpi / 72, Self.maximumPNGSide / w, Self.maximumPNGSide / h, (Self.maximumPNGPixels / (w * h)).squareRoot())
+            return min(dpi, (scale * 72 * 100).rounded(.down) / 100)
+        }
+
+        /// A PNG at `dpi` (or `pngDPI(dpi)` when that is less): the diagram drawn on a
+        /// white Cairo image surface, then encoded by `PNGEncoder` (fast, and it records
+        /// the resolution).
+        public func renderPNG(dpi requested: Double) throws -> [UInt8] {
             let (w, h) = size
             guard w > 0, h > 0 else { throw GraphvizError.render(format: "png", messages: ["empty layout"]) }
+            let dpi = pngDPI(requested)
             let scale = dpi / 72
             let canvas = CairoPNG(width: Int((w * scale).rounded(.up)), height: Int((h * scale).rounded(.up)))
             canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)

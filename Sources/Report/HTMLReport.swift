@@ -11,6 +11,9 @@ public struct HTMLReport {
     public let folder: String
     public let grouping: BookletGrouping
     public var generator = ""
+    /// What the report is drawn from: "interpretation" and "model" SHA-256s.
+    public var sources: [String: String] = [:]
+    public var treeNote: String?
 
     public init(inputs: ReportInputs, templates: HTMLTemplates, folder: String, grouping: BookletGrouping) {
         self.inputs = inputs
@@ -27,7 +30,16 @@ public struct HTMLReport {
     /// Fields every page's layout uses; `root` leads back to the report's folder.
     func common(title: String, root: String) -> [String: Any] {
         ["title": title, "root": root, "dataName": saved.dataName.isEmpty ? "data" : saved.dataName, "layer": saved.layer,
-         "nTest": saved.records.count, "generator": generator]
+         "nTest": saved.records.count, "generator": generator, "madeFrom": madeFrom]
+    }
+
+    /// "interpretation 1a2b3c4d5e6f of model 0f9e8d7c6b5a": short SHA-256s of what the
+    /// report was drawn from (the full ones are in the report's .cnn-inte.json).
+    var madeFrom: String {
+        var parts: [String] = []
+        if let i = sources["interpretation"] { parts.append("interpretation \(i.prefix(12))") }
+        if let m = sources["model"] { parts.append("of model \(m.prefix(12))") }
+        return parts.joined(separator: " ")
     }
 
     func write(_ text: String, to relative: String) throws {
@@ -126,6 +138,7 @@ public struct HTMLReport {
                     "booklet": "../pdf/" + file, "bookletName": file]
         }
         page["clusters"] = saved.level1.map { chip($0, root: "") }
+        if let treeNote { page["treeNote"] = treeNote }
         return page
     }
 

@@ -28,20 +28,71 @@ public struct HTMLTemplates {
             chosen = found
         }
         var library = MustacheLibrary()
+        var texts: [String: String] = [:]
         for name in Self.pages {
             let path = (chosen as NSString).appendingPathComponent(name + ".mustache")
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ReportError.templates(path: path, problem: "missing or not UTF-8 text")
             }
             do { try library.register(text, named: name) } catch {
-                throw ReportError.templates(path: path, problem: "is not a valid Mustache template (\(error))")
+                throw ReportError.templates(path: path, problem: "is not a valid Mustache template (\(Self.describe(error)))")
             }
+            texts[name] = text
+        }
+        // swift-mustache follows partials without a depth limit: a cycle would recurse
+        // until the stack overflows, so it is refused before anything is rendered.
+        if let cycle = Self.partialCycle(texts) {
+            throw ReportError.templates(path: (chosen as NSString).appendingPathComponent(cycle[0] + ".mustache"),
+                                        problem: "includes itself through its partials (\(cycle.joined(separator: " -> "))); recursive templates are not supported")
         }
         for asset in Self.assets where !FileManager.default.fileExists(atPath: (chosen as NSString).appendingPathComponent(asset)) {
             throw ReportError.templates(path: (chosen as NSString).appendingPathComponent(asset), problem: "missing")
         }
         self.folder = chosen
         self.library = library
+    }
+
+    /// A parse error as one readable phrase: where, and what.
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? MustacheTemplate.ParserError else { return "\(error)" }
+        let what: String
+        switch e.error as? MustacheTemplate.Error {
+        case .sectionCloseNameIncorrect?: what = "a section is closed under another name than it was opened with"
+        case .unfinishedName?: what = "a tag is not closed"
+        case .expectedSectionEnd?: what = "a section is never closed"
+        case .invalidSetDelimiter?: what = "a set-delimiter tag is malformed"
+        default: what = "\(e.error)"
+        }
+        return "line \(e.context.lineNumber), column \(e.context.columnNumber): \(what)"
+    }
+
+    /// The partials (`{{> name}}`, `{{< name}}`) each template names.
+    static func partials(_ text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            rest = rest[open.upperBound...]
+            guard let first = rest.first, first == ">" || first == "<", let close = rest.range(of: "}}") else { continue }
+            names.append(rest[rest.index(after: rest.startIndex)..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    /// A chain of templates that leads back to its first one, if there is one.
+    static func partialCycle(_ texts: [String: String]) -> [String]? {
+        let edges = texts.mapValues(partials)
+        var state: [String: Int] = [:]  // 1: on the current path, 2: done
+        func visit(_ name: String, _ path: [String]) -> [String]? {
+            if state[name] == 1 { return Array(path[path.firstIndex(of: name)!...]) + [name] }
+            if state[name] == 2 || texts[name] == nil { return nil }
+            state[name] = 1
+            for next in edges[name] ?? [] { if let cycle = visit(next, path + [name]) { return cycle } }
+            state[name] = 2
+            return nil
+        }
+        for name in texts.keys.sorted() { if let cycle = visit(name, []) { return cycle } }
+        return nil
     }
 
     public func render(_ page: String, _ object: [String: Any]) -> String {

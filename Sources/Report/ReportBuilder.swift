@@ -8,14 +8,21 @@ public struct ReportBuilder {
     public let inputs: ReportInputs
     public let dpi: Double
     public let grouping: BookletGrouping
+    /// What the report is drawn from (`ReportRun.sources`), said on every page.
+    public let sources: [String: String]
+    /// Set by `prepare` when the cluster tree's PNG had to be drawn at a lower resolution.
+    public private(set) var treeNote: String?
 
-    public init(inputs: ReportInputs, dpi: Double, grouping: BookletGrouping) {
+    public init(inputs: ReportInputs, dpi: Double, grouping: BookletGrouping, sources: [String: String] = [:]) {
         self.inputs = inputs
         self.dpi = dpi
         self.grouping = grouping
+        self.sources = sources
     }
 
-    public func prepare(reportFolder: String) throws {
+    /// Returns a note when the tree's PNG is drawn at less than the requested resolution.
+    @discardableResult
+    public mutating func prepare(reportFolder: String) throws -> String? {
         let saved = inputs.saved
         let images = try ImageStore(folder: (reportFolder as NSString).appendingPathComponent(ReportLayout.images),
                                     prefix: ReportLayout.imagePrefix)
@@ -34,9 +41,15 @@ public struct ReportBuilder {
         let diagrams = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
         let base = (diagrams as NSString).appendingPathComponent("tree")
         try FileWriter.write(dot, to: base + ".dot")
-        try Graphviz.shared.withLayout(dot: ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagrams)) { graph in
+        let pngDPI = try Graphviz.shared.withLayout(dot: ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagrams)) { graph in
             try ReportLayout.writeRenderings(of: graph, to: base, dpi: dpi, diagramsFolder: diagrams)
+            return graph.pngDPI(dpi)
         }
+        if pngDPI < dpi {
+            treeNote = String(format: "The cluster tree's PNG is drawn at %.0f dpi, not %.0f: larger, it would pass the %.0f pixels a side (or 2^28 pixels) an image may have. Its SVG and PDF are vectors, sharp at any size.",
+                              pngDPI, dpi, Graphviz.LaidOutGraph.maximumPNGSide)
+        }
+        return treeNote
     }
 
     public func shard(_ shard: Int, of shards: Int) -> DiagramShard {
@@ -47,6 +60,8 @@ public struct ReportBuilder {
     public func html(reportFolder: String, templates: HTMLTemplates, generator: String) -> HTMLReport {
         var html = HTMLReport(inputs: inputs, templates: templates, folder: reportFolder, grouping: grouping)
         html.generator = generator
+        html.sources = sources
+        html.treeNote = treeNote
         return html
     }
 

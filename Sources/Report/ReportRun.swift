@@ -4,20 +4,29 @@ import Interpretation
 import Numerics
 
 /// The report stage as one call: every test instance drawn (PNG, SVG, PDF, DOT, text),
-/// the cluster tree, the HTML report and the PDF booklets, from the saved interpretation
-/// in `<output>/interpretation`, into `<output>/report` and `<output>/pdf`. Everything is
-/// drawn into staging folders renamed into place at the end, so a failed run leaves the
-/// previous report as it was.
+/// the cluster tree, the HTML report and the PDF booklets, from a saved interpretation,
+/// into a report folder and a booklet folder (the caller's staging folders: see
+/// `OutputFolder`).
+///
+/// The report says what it was drawn from (the SHA-256 of the interpretation file and of
+/// the model's weights, on every page and in its manifest) and refuses an interpretation
+/// made with another model than the one given, so a report never mixes two runs.
 ///
 /// Graphviz is not thread-safe, so the diagrams are shared out over worker processes
 /// (this executable again, run with `workerArguments`), each given its part of the job as
 /// a `WorkerJob` file: the same typed configuration, never a rebuilt command line.
 public enum ReportRun {
     public struct Configuration: Codable, Equatable, Sendable {
-        /// The folder holding `interpretation/`; the report goes beside it.
+        /// The folder holding `interpretation/` (and `model/`); the report goes beside them.
         public var output = "Output"
-        /// The data the interpretation was made on (its images are drawn).
-        public var data = DataSelection()
+        /// The data the interpretation was made on (its images are drawn); nil: the data
+        /// the interpretation recorded.
+        public var data: DataSelection?
+        /// The interpretation to draw; nil: `<output>/interpretation`.
+        public var interpretation: String?
+        /// The model's weights file the interpretation must have been made with; nil:
+        /// `<output>/model/model.safetensors` when it exists.
+        public var modelWeights: String?
         /// Resolution of the PNG diagrams.
         public var dpi = 96.0
         public var bookletsBy = BookletGrouping.inte
@@ -28,18 +37,27 @@ public enum ReportRun {
 
         public init() {}
 
+        public static let dpiRange = 10.0...1200.0
+
         public func validate() throws {
-            if !(dpi >= 10 && dpi <= 1200) { throw UsageError("--dpi must be between 10 and 1200 (got \(dpi))") }
+            if !Self.dpiRange.contains(dpi) { throw UsageError("--dpi must be between 10 and 1200 (got \(dpi))") }
             if let jobs, jobs < 1 { throw UsageError("--jobs must be at least 1 (got \(jobs))") }
+            if let templates {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: templates, isDirectory: &isDir), isDir.boolValue else {
+                    throw UsageError("--templates: \(templates) is not a folder (copy Templates/ to start one)")
+                }
+            }
         }
 
         public var resolvedJobs: Int { jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount) }
-        public var interpretationFolder: String { (output as NSString).appendingPathComponent("interpretation") }
-        public var reportFolder: String { (output as NSString).appendingPathComponent("report") }
-        public var pdfFolder: String { (output as NSString).appendingPathComponent("pdf") }
+        public var interpretationFolder: String {
+            interpretation ?? (output as NSString).appendingPathComponent("interpretation")
+        }
+        public var modelWeightsFile: String { modelWeights ?? (output as NSString).appendingPathComponent("model/model.safetensors") }
     }
 
-    /// One worker's share: the run's configuration and where to draw.
+    /// One worker's share: the run's configuration (with its data resolved) and where to draw.
     public struct WorkerJob: Codable, Equatable, Sendable {
         public var configuration: Configuration
         public var shard: Int
@@ -49,78 +67,135 @@ public enum ReportRun {
         public var pdfFolder: String
         /// Whether the worker prints its progress on stderr.
         public var progress: Bool
+        /// The parent's process id: a worker whose parent is gone stops.
+        public var parent: Int32
     }
 
     /// The command line that runs a worker on `jobFile`; the CLI's `report` command
     /// answers it by calling `runWorker(jobFile:)`.
     public static func workerArguments(jobFile: String) -> [String] { ["report", "--worker-job", jobFile] }
 
-    /// The saved interpretation and the data, checked against each other.
-    public static func inputs(_ configuration: Configuration, dataset: Dataset) throws -> ReportInputs {
-        let saved = try SavedInterpretation.load(folder: configuration.interpretationFolder)
-        return try ReportInputs(saved: saved, dataset: dataset, interpretationFolder: configuration.interpretationFolder)
+    /// The saved interpretation, and the data it was made on (`dataset`, or as the
+    /// configuration or the interpretation says), checked against each other and against
+    /// the model.
+    public static func inputs(_ configuration: Configuration, dataset: Dataset? = nil) throws -> ReportInputs {
+        let folder = configuration.interpretationFolder
+        let saved = try SavedInterpretation.load(folder: folder)
+        try checkModel(saved, configuration: configuration)
+        let data: Dataset
+        if let dataset {
+            data = dataset
+        } else {
+            guard let selection = configuration.data ?? saved.results.configuration.data_source else {
+                throw UsageError("\((folder as NSString).appendingPathComponent(Artifacts.resultsName)) does not say which data it was made on (written by 0.1.0); pass --data")
+            }
+            data = try selection.load()
+        }
+        return try ReportInputs(saved: saved, dataset: data, interpretationFolder: folder)
     }
 
-    /// Draws the whole report; returns the one-line summary `report` prints.
-    /// `executable` is the program the workers run (this one by default).
+    /// Refuses an interpretation made with another model than the weights file given.
+    static func checkModel(_ saved: SavedInterpretation, configuration: Configuration) throws {
+        let weights = configuration.modelWeightsFile
+        guard let recorded = saved.results.configuration.model_fingerprint,
+              let bytes = FileManager.default.contents(atPath: weights) else { return }
+        if SHA256.hex(bytes) != recorded {
+            let results = (configuration.interpretationFolder as NSString).appendingPathComponent(Artifacts.resultsName)
+            throw InterpretationError.mismatch(path: results, problem: "was made with another model than \(weights) (their SHA-256 differ); run 'cnn-inte interpret' again so the report does not mix two runs")
+        }
+    }
+
+    /// What the report was drawn from, by SHA-256: the interpretation file and, when
+    /// known, the model's weights.
+    static func sources(_ configuration: Configuration, saved: SavedInterpretation) -> [String: String] {
+        let file = (configuration.interpretationFolder as NSString).appendingPathComponent(InterpretationStore.fileName)
+        var sources = ["interpretation": FileManager.default.contents(atPath: file).map { SHA256.hex($0) } ?? "unknown"]
+        if let model = saved.results.configuration.model_fingerprint { sources["model"] = model }
+        return sources
+    }
+
+    /// Draws the whole report into `reportFolder` and `pdfFolder` (made if missing);
+    /// returns the one-line summary `report` prints. `dataset`, when given, is the data
+    /// (already loaded); `executable` is the program the workers run (this one by default).
     @discardableResult
-    public static func run(_ configuration: Configuration, dataset: Dataset, progress: ProgressSink = .silent,
-                           workerProgress: Bool = false,
+    public static func run(_ configuration: Configuration, dataset: Dataset? = nil, templates: HTMLTemplates? = nil,
+                           into reportFolder: String, pdf pdfFolder: String,
+                           progress: ProgressSink = .silent, workerProgress: Bool = false,
                            executable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) throws -> String {
         try configuration.validate()
         let started = DispatchTime.now().uptimeNanoseconds
         let inputs = try inputs(configuration, dataset: dataset)
-        let templates = try HTMLTemplates(folder: configuration.templates)
-        let report = try StagedFolder(configuration.reportFolder)
-        let pdf: StagedFolder
-        do { pdf = try StagedFolder(configuration.pdfFolder) } catch { report.discard(); throw error }
+        let templates = try templates ?? HTMLTemplates(folder: configuration.templates)
+        for folder in [reportFolder, pdfFolder] {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
+            }
+        }
+        let sources = sources(configuration, saved: inputs.saved)
+        try Manifest.record(sources: sources, in: reportFolder)
+        let jobs = min(configuration.resolvedJobs, inputs.classNames.count)
+        guard jobs == 1 || inputs.dataset.selection != nil else {
+            throw UsageError("--jobs \(jobs): worker processes need data loaded from disk; use --jobs 1")
+        }
+        var builder = ReportBuilder(inputs: inputs, dpi: configuration.dpi, grouping: configuration.bookletsBy, sources: sources)
+        progress.line("report: \(inputs.saved.records.count.counted("test instance")), \(jobs.counted("process", plural: "processes")), PNG at \(Int(configuration.dpi)) dpi, SVG, PDF, \(inputs.classNames.count.counted("booklet"))")
+        if let note = try builder.prepare(reportFolder: reportFolder) { progress.line("report: \(note)") }
+        var resolved = configuration
+        resolved.data = inputs.dataset.selection
+        resolved.interpretation = configuration.interpretationFolder
+        var workers: [(Int, Process)] = []
+        defer { for (_, process) in workers where process.isRunning { process.terminate() } }
+        for w in 1..<max(1, jobs) {
+            let job = WorkerJob(configuration: resolved, shard: w, shards: jobs, reportFolder: reportFolder, pdfFolder: pdfFolder,
+                                progress: workerProgress, parent: getpid())
+            workers.append((w, try spawn(job, executable: executable)))
+        }
+        var failure: Error?
         do {
-            let jobs = min(configuration.resolvedJobs, inputs.classNames.count)
-            let builder = ReportBuilder(inputs: inputs, dpi: configuration.dpi, grouping: configuration.bookletsBy)
-            progress.line("report: \(inputs.saved.records.count.counted("test instance")), \(jobs.counted("process", plural: "processes")), PNG at \(Int(configuration.dpi)) dpi, SVG, PDF, \(inputs.classNames.count.counted("booklet"))")
-            try builder.prepare(reportFolder: report.path)
-            var workers: [(Int, Process)] = []
-            for w in 1..<max(1, jobs) {
-                let job = WorkerJob(configuration: configuration, shard: w, shards: jobs, reportFolder: report.path,
-                                    pdfFolder: pdf.path, progress: workerProgress)
-                workers.append((w, try spawn(job, executable: executable)))
+            let pages = builder.html(reportFolder: reportFolder, templates: templates, generator: Release.version)
+            try builder.shard(0, of: jobs).run(inputs, reportFolder: reportFolder, pdfFolder: pdfFolder, pages: pages) {
+                progress.line(jobs == 1 ? "report: \($0)" : "report: worker 1/\(jobs): \($0)")
             }
-            var failure: Error?
-            do {
-                let pages = builder.html(reportFolder: report.path, templates: templates, generator: Release.version)
-                try builder.shard(0, of: jobs).run(inputs, reportFolder: report.path, pdfFolder: pdf.path, pages: pages) {
-                    progress.line(jobs == 1 ? "report: \($0)" : "report: worker 1/\(jobs): \($0)")
-                }
-            } catch { failure = error }
-            for (w, process) in workers {
-                if failure != nil { process.terminate() }
-                process.waitUntilExit()
-                if failure == nil, process.terminationStatus != 0 {
-                    let message = try? String(contentsOfFile: errorFile(reportFolder: report.path, shard: w), encoding: .utf8)
-                    failure = message.map { ReportError.workerFailed(message: $0) }
-                        ?? ReportError.worker(shard: w, status: process.terminationStatus)
-                }
+        } catch { failure = error }
+        for (w, process) in workers {
+            if failure != nil { process.terminate() }
+            process.waitUntilExit()
+            if failure == nil, process.terminationStatus != 0 {
+                let message = try? String(contentsOfFile: errorFile(reportFolder: reportFolder, shard: w), encoding: .utf8)
+                failure = message.map { ReportError.workerFailed(message: $0) }
+                    ?? ReportError.worker(shard: w, status: process.terminationStatus)
             }
-            if let failure { throw failure }
-            for (w, _) in workers { try? FileManager.default.removeItem(atPath: jobFile(reportFolder: report.path, shard: w)) }
-            try builder.finish(reportFolder: report.path, templates: templates, generator: Release.version) {
-                progress.line("report: \($0)")
-            }
-            try report.commit()
-            try pdf.commit()
-        } catch {
-            report.discard()
-            pdf.discard()
-            throw error
+        }
+        if let failure { throw failure }
+        for (w, _) in workers { try? FileManager.default.removeItem(atPath: jobFile(reportFolder: reportFolder, shard: w)) }
+        try builder.finish(reportFolder: reportFolder, templates: templates, generator: Release.version) {
+            progress.line("report: \($0)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return String(format: "report: %@ (booklets in %@), %@ in %.1f s",
-                      (configuration.reportFolder as NSString).appendingPathComponent("index.html"), configuration.pdfFolder,
+                      ((configuration.output as NSString).appendingPathComponent("report") as NSString).appendingPathComponent("index.html"),
+                      (configuration.output as NSString).appendingPathComponent("pdf"),
                       inputs.saved.records.count.counted("diagram"), seconds)
     }
 
+    /// Draws the report of the interpretation in `configuration.output` into its
+    /// `report` and `pdf` folders, replaced only once the new ones are complete. The
+    /// options, the interpretation and the data are checked before anything is written.
+    @discardableResult
+    public static func runAndSave(_ configuration: Configuration, progress: ProgressSink = .silent,
+                                  workerProgress: Bool = false) throws -> String {
+        try configuration.validate()
+        let inputs = try inputs(configuration)
+        let templates = try HTMLTemplates(folder: configuration.templates)
+        return try OutputFolder(writing: configuration.output).transaction(["report", "pdf"]) { staged in
+            try run(configuration, dataset: inputs.dataset, templates: templates, into: staged[0].path, pdf: staged[1].path,
+                    progress: progress, workerProgress: workerProgress)
+        }
+    }
+
     /// A worker's whole life: draws its shard of the job in `jobFile`. A failure is left
-    /// as one line in the error file the parent reads, so the user sees it once.
+    /// as one line in the error file the parent reads, so the user sees it once. The
+    /// worker dies with its parent (Ctrl-C, SIGTERM, SIGKILL alike).
     public static func runWorker(jobFile: String) -> Int32 {
         guard let data = FileManager.default.contents(atPath: jobFile),
               let job = try? JSONDecoder().decode(WorkerJob.self, from: data),
@@ -128,10 +203,11 @@ public enum ReportRun {
             FileHandle.standardError.write(Data("cnn-inte: error: \(jobFile): not a report worker job\n".utf8))
             return 64
         }
+        ParentWatch.dieWithParent(job.parent)
         do {
-            let dataset = try job.configuration.data.load()
-            let inputs = try inputs(job.configuration, dataset: dataset)
-            let builder = ReportBuilder(inputs: inputs, dpi: job.configuration.dpi, grouping: job.configuration.bookletsBy)
+            let inputs = try inputs(job.configuration)
+            let builder = ReportBuilder(inputs: inputs, dpi: job.configuration.dpi, grouping: job.configuration.bookletsBy,
+                                        sources: sources(job.configuration, saved: inputs.saved))
             let pages = builder.html(reportFolder: job.reportFolder, templates: try HTMLTemplates(folder: job.configuration.templates),
                                      generator: Release.version)
             try builder.shard(job.shard, of: job.shards).run(inputs, reportFolder: job.reportFolder, pdfFolder: job.pdfFolder,

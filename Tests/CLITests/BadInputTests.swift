@@ -49,10 +49,11 @@ final class BadInputTests: XCTestCase {
         return cases.count
     }
 
-    /// Every path under `root`, with sizes, so any new or changed file shows.
+    /// Every path under `root`, with sizes, so any new or changed file shows (the output
+    /// folder's lock aside: it holds the last writer's process id).
     func listing(_ root: String) throws -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        return walker.compactMap { $0 as? String }.sorted().map { path in
+        return walker.compactMap { $0 as? String }.filter { $0 != ".cnn-inte.lock" }.sorted().map { path in
             let size = (try? FileManager.default.attributesOfItem(atPath: root + "/" + path)[.size] as? Int) ?? -1
             return "\(path) \(size)"
         }
@@ -141,8 +142,8 @@ final class BadInputTests: XCTestCase {
         let cases = [
             Case(name: "truncated model", arguments: interpret + ["--output", truncated], status: 1, message: truncated + "/model/model.safetensors: "),
             Case(name: "corrupt model", arguments: interpret + ["--output", corrupt], status: 1, message: corrupt + "/model/model.safetensors: "),
-            Case(name: "model of another architecture", arguments: ["interpret", "--quiet", "--layer", "fc", "--output", out], status: 64,
-                 message: "the model predicts 4 classes but the data has 10"),
+            Case(name: "data the model was not trained on", arguments: ["interpret", "--data", other, "--quiet", "--layer", "fc", "--output", out],
+                 status: 64, message: "the model in \(out)/model was trained on 'data' (\(data)), not on 'other-data' (\(other)); pass --data \(data)"),
             Case(name: "artifacts of other data", arguments: ["report", "--data", other, "--quiet", "--output", out], status: 1,
                  message: out + "/interpretation/results.json: was made on other data"),
             Case(name: "malformed instances.csv", arguments: ["explain", "--index", "0", "--output", badCSV], status: 1,
@@ -159,7 +160,7 @@ final class BadInputTests: XCTestCase {
             Case(name: "k1 = 0", arguments: interpret + ["--k1", "0"], status: 64, message: "--k1 must be at least 1 (got 0)"),
             Case(name: "k2 = 0", arguments: interpret + ["--k2", "0"], status: 64, message: "--k2 must be at least 1 (got 0)"),
             Case(name: "k1 larger than the data", arguments: interpret + ["--k1", "500"], status: 64,
-                 message: "k = 500 is larger than the 120 points to cluster"),
+                 message: "--k1 500 is larger than the 120 training images to cluster"),
             Case(name: "zero trees", arguments: interpret + ["--trees", "0"], status: 64, message: "--trees must be at least 1 (got 0)"),
             Case(name: "unknown layer", arguments: interpret + ["--layer", "fc9"], status: 64, message: "--layer: unknown layer 'fc9'"),
             Case(name: "dpi 0", arguments: ["report", "--data", data, "--output", out, "--dpi", "0"], status: 64, message: "--dpi must be between 10 and 1200"),
@@ -191,7 +192,7 @@ final class BadInputTests: XCTestCase {
             cases.append(Case(name: "disk full", arguments: ["report", "--data", data, "--quiet", "--output", tiny], status: 1,
                               message: "space"))
             XCTAssertEqual(try check(cases, watched: [out, tiny]), 3)
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny), ["interpretation"])
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny).sorted(), [".cnn-inte.lock", "interpretation"])
         } else {
             XCTAssertEqual(try check(cases), 2)
         }

@@ -116,18 +116,14 @@ final class HelpTests: XCTestCase {
             OVERVIEW: Draw every test instance and write the HTML report and PDF booklets
             from saved artifacts.
 
-            USAGE: cnn-inte report [--data <DIR>] [--classes <FILE>] [--dpi <dpi>] [--booklets-by <booklets-by>] [--jobs <jobs>] [--templates <DIR>] [--output <DIR>] [--quiet]
+            USAGE: cnn-inte report [--data <DIR>] [--dpi <dpi>] [--booklets-by <booklets-by>] [--jobs <jobs>] [--templates <DIR>] [--output <DIR>] [--quiet]
 
             OPTIONS:
-              --data <DIR>            A folder holding the four MNIST-format IDX files (raw
-                                      or .gz). Default: the embedded 5,000-digit MNIST
-                                      sample.
-              --classes <FILE>        A text file of class names, one per line in label
-                                      order. Default: classes.txt in the data folder,
-                                      Fashion-MNIST's names for Fashion-MNIST, else the
-                                      digits.
-              --dpi <dpi>             Resolution of the PNG diagrams: 96 for the web, 300
-                                      for print. (default: 96.0)
+              --data <DIR>            The folder of the data the interpretation was made on
+                                      (its images are drawn). Default: the data the
+                                      interpretation records.
+              --dpi <dpi>             Resolution of the PNG diagrams, 10-1200: 96 for the
+                                      web, 300 for print. (default: 96.0)
               --booklets-by <booklets-by>
                                       Group the PDF booklets by CNN-INTE prediction (inte)
                                       or by true label (true). (values: inte, true;

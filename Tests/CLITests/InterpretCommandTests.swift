@@ -34,7 +34,7 @@ final class InterpretCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.hasPrefix("fidelity "), result.stdout)
         let artifacts = folder + "/out/interpretation"
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts).sorted(),
-                       ["clusters.json", "instances.csv", "interpretation.safetensors", "results.json"])
+                       [".cnn-inte.json", "clusters.json", "instances.csv", "interpretation.safetensors", "results.json"])
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: artifacts + "/results.json"))) as! [String: Any]
         for key in ["cnn_test_accuracy", "inte_test_accuracy", "fidelity", "n_test", "global_forest", "configuration", "timings_seconds"] {
             XCTAssertNotNil(results[key], key)
@@ -101,7 +101,7 @@ final class InterpretCommandTests: XCTestCase {
         }
         let tooMany = try interpret(["--k1", "500"], output: folder + "/bad")
         XCTAssertEqual(tooMany.status, 64)
-        XCTAssertEqual(tooMany.stderr, "cnn-inte: error: k = 500 is larger than the 120 points to cluster\n")
+        XCTAssertEqual(tooMany.stderr, "cnn-inte: error: --k1 500 is larger than the 120 training images to cluster\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/bad/interpretation"), "no partial output")
 
         let missing = try CLIProcess.run(["explain", "--index", "0", "--output", folder + "/nothing"])

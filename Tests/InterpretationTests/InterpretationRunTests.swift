@@ -30,7 +30,7 @@ final class InterpretationRunTests: XCTestCase {
     func testWritesArtifactsThatLoadBackWithTheirLearners() throws {
         let dataset = ToyData.dataset()
         let results = try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "quadrant sums",
-                                                configuration: Self.configuration, folder: folder)
+                                                configuration: Self.configuration, into: folder)
         XCTAssertEqual(results.format, InterpretationResults.formatTag)
         XCTAssertEqual(results.configuration.model, "quadrant sums")
         XCTAssertEqual(results.configuration.augment_copies, 1)
@@ -50,7 +50,7 @@ final class InterpretationRunTests: XCTestCase {
     func testSameConfigurationSameArtifacts() throws {
         for name in ["a", "b"] {
             try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
-                                      configuration: Self.configuration, folder: folder + "/" + name)
+                                      configuration: Self.configuration, into: folder + "/" + name)
         }
         for file in ["instances.csv", "clusters.json", "interpretation.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a/" + file)),
@@ -62,23 +62,23 @@ final class InterpretationRunTests: XCTestCase {
         var c = Self.configuration
         c.layer = "fc1"
         XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
-                                                       configuration: c, folder: folder)) {
+                                                       configuration: c, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--layer: unknown layer 'fc1'; the model has quadrants"))
         }
         var dataset = ToyData.dataset()
         dataset = Dataset(name: dataset.name, source: dataset.source, train: dataset.train, test: dataset.test,
                           classNames: ToyData.classNames + ["centre"])
         XCTAssertThrowsError(try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q",
-                                                       configuration: Self.configuration, folder: folder)) {
+                                                       configuration: Self.configuration, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("the model predicts 4 classes but the data has 5"))
         }
         c = Self.configuration
         c.trees = 0
         XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
-                                                       configuration: c, folder: folder)) {
+                                                       configuration: c, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--trees must be at least 1 (got 0)"))
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "checked before anything is written")
     }
 
     /// An interpretation folder as cnn-inte 0.1.0 wrote it (see Fixtures/README.md): no
@@ -103,7 +103,7 @@ final class InterpretationRunTests: XCTestCase {
 
     func testResultsOfAnUnknownFormatAreRefusedNamingIt() throws {
         try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
-                                  configuration: Self.configuration, folder: folder)
+                                  configuration: Self.configuration, into: folder)
         let path = folder + "/results.json"
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "cnn-inte-results-2", with: "cnn-inte-results-9")
         try text.write(toFile: path, atomically: true, encoding: .utf8)

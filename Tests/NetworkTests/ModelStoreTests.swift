@@ -25,7 +25,7 @@ final class ModelStoreTests: XCTestCase {
         let model = try Model(architecture: tinyArchitecture, seed: 3)
         var configuration = TrainingConfiguration()
         configuration.epochs = 1
-        _ = Trainer(model: model, configuration: configuration).train(toySplit(count: 40, seed: 1))
+        _ = try Trainer(model: model, configuration: configuration).train(toySplit(count: 40, seed: 1))
         let loaded = try ModelStore.decode(try ModelStore.encode(model), path: "m", expected: tinyArchitecture)
         let images = toySplit(count: 20, seed: 2).images
         XCTAssertEqual(try model.probabilities(images: images), try loaded.probabilities(images: images))

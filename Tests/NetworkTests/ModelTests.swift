@@ -93,7 +93,7 @@ final class ModelTests: XCTestCase {
         configuration.batchSize = 20
         configuration.learningRate = 0.01
         configuration.augmentation = nil
-        let history = Trainer(model: model, configuration: configuration).train(data)
+        let history = try Trainer(model: model, configuration: configuration).train(data)
         XCTAssertEqual(history.count, 30)
         XCTAssertLessThan(history.last!.loss, history.first!.loss)
         XCTAssertEqual(try Evaluation(model: model, split: data).accuracy, 1.0)
@@ -106,7 +106,7 @@ final class ModelTests: XCTestCase {
             var configuration = TrainingConfiguration()
             configuration.epochs = 2
             configuration.batchSize = 16
-            _ = Trainer(model: model, configuration: configuration).train(toySplit(count: 64, seed: 3))
+            _ = try Trainer(model: model, configuration: configuration).train(toySplit(count: 64, seed: 3))
             return model.parameters.flatMap { $0.value.array }
         }
         XCTAssertEqual(try trained(), try trained())

@@ -23,28 +23,33 @@ final class TrainingRunTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "cnn-inte-training-run-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let dataset = ToyData.dataset()
-        let (model, description) = try TrainingRun.trainAndSave(dataset: dataset, configuration: Self.configuration(), folder: folder)
+        let (model, description) = try TrainingRun.trainAndSave(dataset: dataset, configuration: Self.configuration(),
+                                                                output: folder)
         XCTAssertEqual(description.architectureCompact, Self.layers)
         XCTAssertEqual(description.data.fingerprint, dataset.fingerprint)
         XCTAssertEqual(description.metrics.history.count, 3)
         XCTAssertGreaterThan(description.metrics.test_accuracy, 0.9)
-        let loaded = try ModelStore.load(folder: folder)
-        XCTAssertEqual(try loaded.probabilities(images: dataset.test.images), try model.probabilities(images: dataset.test.images))
-        XCTAssertEqual(try ModelDescription.load(folder: folder), description)
+        let loaded = try TrainedModel.load(folder: folder + "/model")
+        XCTAssertEqual(try loaded.model.probabilities(images: dataset.test.images), try model.probabilities(images: dataset.test.images))
+        XCTAssertEqual(loaded.description, description)
+        XCTAssertEqual(loaded.fingerprint, description.weightsSHA256)
+        // Only the model's folder (with its manifest) and the lock.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), [".cnn-inte.lock", "model"])
+        XCTAssertEqual(Manifest.read(folder + "/model")?.files, ["model.json", "model.safetensors"])
     }
 
-    func testOptionsOutOfRangeAreUsageErrorsBeforeAnythingIsWritten() {
+    func testOptionsOutOfRangeAreUsageErrorsBeforeAnythingIsWritten() throws {
         let folder = NSTemporaryDirectory() + "cnn-inte-training-run-" + UUID().uuidString
         var bad = Self.configuration(epochs: 0)
-        XCTAssertThrowsError(try TrainingRun.trainAndSave(dataset: ToyData.dataset(), configuration: bad, folder: folder)) {
+        XCTAssertThrowsError(try TrainingRun.trainAndSave(dataset: ToyData.dataset(), configuration: bad, output: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--epochs must be at least 1 (got 0)"))
         }
         bad = Self.configuration()
         bad.architecture = "c1:conv(4,3,relu),out:dense(3)"
-        XCTAssertThrowsError(try TrainingRun.trainAndSave(dataset: ToyData.dataset(), configuration: bad, folder: folder)) {
+        XCTAssertThrowsError(try TrainingRun.trainAndSave(dataset: ToyData.dataset(), configuration: bad, output: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--architecture: the last layer has 3 outputs but the data has 4 classes"))
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "checked before anything is written")
     }
 
     /// A model saved by cnn-inte 0.1.0 (Fixtures/README.md) loads and gives the logits and

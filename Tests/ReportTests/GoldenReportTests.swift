@@ -198,6 +198,7 @@ final class GoldenReportTests: XCTestCase {
               "k2" : 2,
               "layer" : "fc1",
               "layerWidth" : 16,
+              "madeFrom" : "",
               "nTest" : 3,
               "root" : "",
               "title" : "cnn-inte report: toy",
@@ -222,6 +223,7 @@ final class GoldenReportTests: XCTestCase {
               "level1Page" : "clusters/1.html",
               "level2" : "1.1",
               "level2Page" : "clusters/1.1.html",
+              "madeFrom" : "",
               "next" : "2.html",
               "nextIndex" : 2,
               "nTest" : 3,
@@ -281,6 +283,7 @@ final class GoldenReportTests: XCTestCase {
               "id" : "1",
               "layer" : "fc1",
               "levelName" : "Level-1 cluster",
+              "madeFrom" : "",
               "majority" : "dog",
               "meanDistance" : "2.00",
               "members" : [
@@ -337,6 +340,7 @@ final class GoldenReportTests: XCTestCase {
               "id" : "1.1",
               "layer" : "fc1",
               "levelName" : "Level-2 cluster",
+              "madeFrom" : "",
               "majority" : "emu",
               "meanDistance" : "0.00",
               "members" : [

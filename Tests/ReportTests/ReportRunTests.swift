@@ -19,11 +19,11 @@ final class ReportRunTests: XCTestCase {
         interpretation.trees = 3
         interpretation.augmentCopies = 0
         try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q", configuration: interpretation,
-                                  folder: output + "/interpretation")
+                                  into: output + "/interpretation")
         var configuration = ReportRun.Configuration()
         configuration.output = output
         configuration.jobs = 1
-        let summary = try ReportRun.run(configuration, dataset: dataset)
+        let summary = try ReportRun.run(configuration, dataset: dataset, into: output + "/report", pdf: output + "/pdf")
         XCTAssertTrue(summary.hasPrefix("report: \(output)/report/index.html (booklets in \(output)/pdf), 6 diagrams in "), summary)
         let saved = try SavedInterpretation.load(folder: output + "/interpretation")
         for i in 0..<6 {

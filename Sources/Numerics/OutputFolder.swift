@@ -1,0 +1,227 @@
+import Foundation
+
+/// The folder given with `--output`, as cnn-inte writes it. Three promises:
+///
+/// - **Nothing of the user's is lost.** A result folder (`model`, `interpretation`,
+///   `report`, `pdf`) is replaced only when cnn-inte wrote it: its `Manifest` lists every
+///   file in it. A folder without one, or holding a file its manifest does not name, is
+///   refused, naming it. (Folders written by 0.1.0, before manifests, are recognised by
+///   their content; see `LegacyFolders`.)
+/// - **One writer at a time.** Opening for writing takes a lock (`.cnn-inte.lock`); a
+///   second cnn-inte writing the same folder is refused at once, naming the first.
+/// - **All or nothing.** Results are built in staging folders and put in place together by
+///   `commit`, which first writes a journal of the renames it will make. If the process
+///   dies during them, the next cnn-inte to open the folder finishes them (every staged
+///   folder was complete before the journal was written), and removes the staging
+///   folders of runs that died before committing.
+public final class OutputFolder {
+    public let path: String
+    private let lock: Int32
+
+    static let lockName = ".cnn-inte.lock"
+    static let journalName = ".cnn-inte.commit"
+
+    /// Opens `path` for writing, creating it if needed.
+    public init(writing path: String) throws {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        self.path = url.path
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: self.path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw StagedFolder.OutputError(path: self.path, problem: "is a file; --output takes a folder") }
+        } else {
+            do { try fm.createDirectory(atPath: self.path, withIntermediateDirectories: true) } catch {
+                throw StagedFolder.OutputError(path: self.path, problem: "cannot be created (\(StagedFolder.reason(error)))")
+            }
+        }
+        guard access(self.path, W_OK) == 0 else { throw StagedFolder.OutputError(path: self.path, problem: "is not writable") }
+        let lockPath = (self.path as NSString).appendingPathComponent(Self.lockName)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StagedFolder.OutputError(path: lockPath, problem: "cannot be created (\(String(cString: strerror(errno))))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            close(fd)
+            throw StagedFolder.OutputError(path: self.path, problem: "is being written by another cnn-inte (process \(holder ?? "?")); wait for it to finish or choose another --output")
+        }
+        lock = fd
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { Foundation.write(fd, $0, strlen($0)) }
+        try recover()
+    }
+
+    deinit {
+        flock(lock, LOCK_UN)
+        close(lock)
+    }
+
+    /// Staging folders for `names`, after checking that each final folder may be replaced.
+    public func stage(_ names: [String]) throws -> [StagedFolder] {
+        for name in names { try checkReplaceable(name) }
+        var staged: [StagedFolder] = []
+        do {
+            for name in names { staged.append(try StagedFolder(output: path, name: name)) }
+        } catch {
+            staged.forEach { $0.discard() }
+            throw error
+        }
+        return staged
+    }
+
+    /// Stages `names`, runs `body` on the staging folders and commits them all, or
+    /// discards them all when `body` throws.
+    public func transaction<T>(_ names: [String], _ body: ([StagedFolder]) throws -> T) throws -> T {
+        let staged = try stage(names)
+        do {
+            let result = try body(staged)
+            try commit(staged)
+            return result
+        } catch {
+            staged.forEach { $0.discard() }
+            throw error
+        }
+    }
+
+    /// Puts `staged` in place, replacing the folders there (checked again: the user may
+    /// have added a file since the run began).
+    public func commit(_ staged: [StagedFolder]) throws {
+        for folder in staged { try checkReplaceable(folder.name) }
+        for folder in staged {
+            var manifest = Manifest.read(folder.path) ?? Manifest(kind: folder.name, files: nil)
+            manifest.files = Manifest.listing(folder.path)
+            do { try manifest.write(into: folder.path) } catch {
+                throw StagedFolder.OutputError(path: folder.finalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            }
+        }
+        let journal = Journal(moves: staged.map { .init(staged: $0.path, final: $0.finalPath) })
+        let journalPath = (path as NSString).appendingPathComponent(Self.journalName)
+        do {
+            try JSONEncoder.sorted.encode(journal).write(to: URL(fileURLWithPath: journalPath), options: .atomic)
+        } catch {
+            throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+        }
+        try finish(journal, journalPath: journalPath)
+    }
+
+    /// The result folder a staging folder's name belongs to: `.<kind>.partial-<pid>` or
+    /// `.<kind>.partial-<pid>.old`.
+    static func stagingKind(_ entry: String) -> String? {
+        var name = Substring(entry)
+        guard name.hasPrefix(".") else { return nil }
+        name = name.dropFirst()
+        if name.hasSuffix(".old") { name = name.dropLast(4) }
+        guard let range = name.range(of: ".partial-"), !name[range.upperBound...].isEmpty,
+              name[range.upperBound...].allSatisfy(\.isNumber) else { return nil }
+        let kind = String(name[..<range.lowerBound])
+        return ["model", "interpretation", "report", "pdf"].contains(kind) ? kind : nil
+    }
+
+    // MARK: - Replacing only what is ours
+
+    /// Throws unless `<output>/name` is absent or a folder cnn-inte wrote that holds
+    /// nothing else.
+    func checkReplaceable(_ name: String) throws {
+        let final = (path as NSString).appendingPathComponent(name)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: final, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else {
+            throw StagedFolder.OutputError(path: final, problem: "is a file, not a folder cnn-inte wrote; cnn-inte will not replace it (move it away or choose another --output)")
+        }
+        guard let manifest = Manifest.read(final) else {
+            if LegacyFolders.isOurs(final, kind: name) { return }
+            throw StagedFolder.OutputError(path: final, problem: "exists and was not written by cnn-inte; cnn-inte will not replace it (move it away or choose another --output)")
+        }
+        let listed = Set(manifest.files ?? [])
+        let extra = Manifest.listing(final).filter { !listed.contains($0) }
+        if let first = extra.first {
+            throw StagedFolder.OutputError(path: final, problem: "holds \(extra.count.counted("file")) cnn-inte did not write (\(first)\(extra.count > 1 ? ", ..." : "")); cnn-inte will not replace it (move \(extra.count == 1 ? "it" : "them") away or choose another --output)")
+        }
+    }
+
+    // MARK: - The journal
+
+    struct Journal: Codable {
+        struct Move: Codable { var staged: String; var final: String }
+        var moves: [Move]
+    }
+
+    /// Makes every move of `journal` that is not made yet, then forgets the old folders
+    /// and the journal. Safe to repeat after a crash at any point.
+    func finish(_ journal: Journal, journalPath: String) throws {
+        let fm = FileManager.default
+        var olds: [String] = []
+        for move in journal.moves {
+            let old = move.staged + ".old"
+            olds.append(old)
+            guard fm.fileExists(atPath: move.staged) else { continue }  // moved before a crash
+            if fm.fileExists(atPath: move.final) {
+                try? fm.removeItem(atPath: old)
+                guard rename(move.final, old) == 0 else {
+                    throw StagedFolder.OutputError(path: move.final, problem: "cannot be replaced (\(String(cString: strerror(errno))))")
+                }
+            }
+            guard rename(move.staged, move.final) == 0 else {
+                throw StagedFolder.OutputError(path: move.final, problem: "cannot be moved into place (\(String(cString: strerror(errno))))")
+            }
+        }
+        unlink(journalPath)
+        for old in olds { try? fm.removeItem(atPath: old) }
+    }
+
+    /// Finishes a commit a dead process left half done, and removes staging folders of
+    /// processes that are gone (holding the lock, no other cnn-inte writes here).
+    func recover() throws {
+        let fm = FileManager.default
+        let journalPath = (path as NSString).appendingPathComponent(Self.journalName)
+        if let data = fm.contents(atPath: journalPath) {
+            if let journal = try? JSONDecoder().decode(Journal.self, from: data),
+               journal.moves.allSatisfy({ ($0.final as NSString).deletingLastPathComponent == path }) {
+                try finish(journal, journalPath: journalPath)
+            } else {
+                unlink(journalPath)  // written half by a crash before any move: nothing to finish
+            }
+        }
+        for entry in (try? fm.contentsOfDirectory(atPath: path)) ?? [] {
+            guard let kind = Self.stagingKind(entry) else { continue }
+            let full = (path as NSString).appendingPathComponent(entry)
+            // A staging folder has its marker from the start; an `.old` one is a result
+            // folder this code renamed aside (a 0.1.0 one has no marker).
+            if entry.hasSuffix(".old") || Manifest.read(full)?.kind == kind { try? fm.removeItem(atPath: full) }
+        }
+    }
+}
+
+/// Folders cnn-inte 0.1.0 wrote, before manifests: recognised by content, strictly, so a
+/// user's own folder of the same name is never taken for one.
+enum LegacyFolders {
+    static func isOurs(_ folder: String, kind: String) -> Bool {
+        let fm = FileManager.default
+        let entries = Set((try? fm.contentsOfDirectory(atPath: folder)) ?? [])
+        func json(_ name: String) -> [String: Any]? {
+            fm.contents(atPath: (folder as NSString).appendingPathComponent(name))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+        switch kind {
+        case "model":
+            return !entries.isEmpty && entries.isSubset(of: ["model.safetensors", "model.json"])
+                && json("model.json")?["format"] as? String == "cnn-inte-model-1"
+        case "interpretation":
+            return !entries.isEmpty && entries.isSubset(of: ["results.json", "instances.csv", "clusters.json", "interpretation.safetensors"])
+                && json("results.json")?["class_names"] != nil
+        case "report":
+            let index = fm.contents(atPath: (folder as NSString).appendingPathComponent("index.html")).map { String(decoding: $0, as: UTF8.self) }
+            return entries.isSubset(of: ["index.html", "data.js", "style.css", "report.js", "instances", "clusters", "diagrams", "figures"])
+                && index?.contains("Made by cnn-inte 0.1.0") == true
+        case "pdf":
+            // Only booklets the sibling report links to.
+            let report = ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report/index.html")
+            guard let index = fm.contents(atPath: report).map({ String(decoding: $0, as: UTF8.self) }),
+                  index.contains("Made by cnn-inte 0.1.0") else { return false }
+            return entries.allSatisfy { $0.hasSuffix(".pdf") && index.contains("../pdf/" + $0) }
+        default:
+            return false
+        }
+    }
+}
