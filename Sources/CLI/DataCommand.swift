@@ -21,6 +21,9 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of text.")
         var json = false
 
+        /// Accepted as on every command; reading a data set prints no progress.
+        @OptionGroup var output: OutputOptions
+
         func run() throws {
             let dataset = try dataOptions.load()
             let summary = DataSummary(dataset: dataset)

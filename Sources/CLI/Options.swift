@@ -11,7 +11,7 @@ public struct DataOptions: ParsableArguments {
     public var data: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, Fashion-MNIST's names for Fashion-MNIST, else the digits.",
+        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, Fashion-MNIST's names for Fashion-MNIST, else the labels' numbers.",
         valueName: "FILE"))
     public var classes: String?
 

@@ -138,8 +138,11 @@ public struct Dataset: Sendable {
         let name = embedded ? "mnist5k" : (isFashion ? "fashion-mnist" : (folder as NSString).lastPathComponent)
         return Dataset(name: name, source: embedded ? .embedded(folder: folder) : .folder(folder),
                        train: train, test: test, classNames: names,
-                       selection: DataSelection(folder: embedded ? nil : folder, classesFile: classesFile))
+                       selection: DataSelection(folder: embedded ? nil : absolute(folder), classesFile: classesFile.map(absolute)))
     }
+
+    /// `path` from the root, so a recorded data source still loads from another folder.
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// Images and labels from two files, checked against each other.
     public static func loadSplit(imagesPath: String, labelsPath: String) throws -> Split {

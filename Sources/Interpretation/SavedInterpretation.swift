@@ -23,6 +23,7 @@ public struct SavedInterpretation: Sendable {
     public var seed: UInt64 { results.configuration.seed }
 
     public static func load(folder: String) throws -> SavedInterpretation {
+        OutputFolder.settle((folder as NSString).deletingLastPathComponent)
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let results = try InterpretationResults.load(path: path(Artifacts.resultsName))
         let classes = results.classNames.count

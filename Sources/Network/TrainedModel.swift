@@ -15,6 +15,7 @@ public struct TrainedModel {
 
     /// Loads both files and checks they belong together.
     public static func load(folder: String) throws -> TrainedModel {
+        OutputFolder.settle((folder as NSString).deletingLastPathComponent)
         let (model, bytes) = try ModelStore.loadWithBytes(folder: folder)
         let description = try ModelDescription.load(folder: folder)
         let fingerprint = SHA256.hex(bytes)

@@ -97,12 +97,35 @@ public final class OutputFolder {
         }
         let journal = Journal(moves: staged.map { .init(staged: $0.path, final: $0.finalPath) })
         let journalPath = (path as NSString).appendingPathComponent(Self.journalName)
+        // Ctrl-C or SIGTERM now would leave the renames half made: they wait until the
+        // commit is over (SIGKILL cannot wait; the journal covers it).
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         do {
             try JSONEncoder.sorted.encode(journal).write(to: URL(fileURLWithPath: journalPath), options: .atomic)
         } catch {
             throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
         }
-        try finish(journal, journalPath: journalPath)
+        try Self.finish(journal, journalPath: journalPath)
+    }
+
+    /// For readers: finishes a commit a dead process left half done in `path`, unless
+    /// another cnn-inte is writing there (then its own commit will). Never throws: a
+    /// reader that cannot settle the folder reads it as it is.
+    public static func settle(_ path: String) {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        let journal = (standard as NSString).appendingPathComponent(journalName)
+        guard FileManager.default.fileExists(atPath: journal) else { return }
+        let lockPath = (standard as NSString).appendingPathComponent(lockName)
+        let fd = open(lockPath, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
+        defer { flock(fd, LOCK_UN) }
+        try? OutputFolder.recover(in: standard)
     }
 
     /// The result folder a staging folder's name belongs to: `.<kind>.partial-<pid>` or
@@ -149,7 +172,7 @@ public final class OutputFolder {
 
     /// Makes every move of `journal` that is not made yet, then forgets the old folders
     /// and the journal. Safe to repeat after a crash at any point.
-    func finish(_ journal: Journal, journalPath: String) throws {
+    static func finish(_ journal: Journal, journalPath: String) throws {
         let fm = FileManager.default
         var olds: [String] = []
         for move in journal.moves {
@@ -172,7 +195,9 @@ public final class OutputFolder {
 
     /// Finishes a commit a dead process left half done, and removes staging folders of
     /// processes that are gone (holding the lock, no other cnn-inte writes here).
-    func recover() throws {
+    func recover() throws { try Self.recover(in: path) }
+
+    static func recover(in path: String) throws {
         let fm = FileManager.default
         let journalPath = (path as NSString).appendingPathComponent(Self.journalName)
         if let data = fm.contents(atPath: journalPath) {

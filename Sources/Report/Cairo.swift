@@ -131,10 +131,14 @@ public class CairoCanvas {
         }
     }
 
-    func check(_ path: String) throws {
+    /// Throws when the surface is in error. Cairo says only "error while writing to
+    /// output stream"; `writeErrno`, the errno of the call that wrote, says why.
+    func check(_ path: String, writeErrno: Int32 = 0) throws {
         let status = cairo_surface_status(surface)
         if status != CAIRO_STATUS_SUCCESS {
-            throw CairoError.status(path: path, message: String(cString: cairo_status_to_string(status)))
+            let message = status == CAIRO_STATUS_WRITE_ERROR && writeErrno != 0
+                ? "cannot be written (\(String(cString: strerror(writeErrno))))" : String(cString: cairo_status_to_string(status))
+            throw CairoError.status(path: path, message: message)
         }
     }
 }
@@ -191,15 +195,22 @@ public final class CairoPDF: CairoCanvas {
         try check(path)
     }
 
-    public func newPage() { cairo_show_page(cr) }
+    /// Ends the page, which Cairo writes out: a full disk shows here, before anything is
+    /// drawn on a surface in error (Graphviz would print its own line about it).
+    public func newPage() throws {
+        errno = 0
+        cairo_show_page(cr)
+        try check(path, writeErrno: errno)
+    }
 
     /// Ends the last page, closes the file and moves it into place.
     public func finish() throws {
         guard !finished else { return }
         finished = true
+        errno = 0
         cairo_show_page(cr)
         cairo_surface_finish(surface)
-        do { try check(path) } catch { unlink(temporary); throw error }
+        do { try check(path, writeErrno: errno) } catch { unlink(temporary); throw error }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

@@ -48,7 +48,7 @@ public struct DiagramShard {
                 let absolute = ReportLayout.withAbsoluteImages(dot, diagramsFolder: diagramsFolder)
                 try Graphviz.shared.withLayout(dot: absolute) { graph in
                     try ReportLayout.writeRenderings(of: graph, to: base, dpi: dpi, diagramsFolder: diagramsFolder)
-                    booklet.newPage()
+                    try booklet.newPage()
                     try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
                                              classNames: inputs.classNames)
                 }

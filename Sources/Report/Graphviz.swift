@@ -156,6 +156,11 @@ public final class Graphviz: @unchecked Sendable {
         /// it draws on a tee surface whose only branch is the canvas's surface: finishing
         /// the tee leaves the page open for what follows.
         public func draw(on canvas: CairoCanvas, x: Double, y: Double, scale: Double) throws {
+            // A surface already in error (a full disk) would only make Graphviz's cairo
+            // plugin print its own line on stderr.
+            guard cairo_surface_status(canvas.surface) == CAIRO_STATUS_SUCCESS else {
+                throw GraphvizError.render(format: "cairo page", messages: [String(cString: cairo_status_to_string(cairo_surface_status(canvas.surface)))])
+            }
             capturedMessages.removeAll(keepingCapacity: true)
             Graphviz.setAttribute(graph, name: "dpi", value: "72")
             // The PDF device's default 36-point margin would shift the drawing off (x, y).
@@ -176,10 +181,10 @@ public final class Graphviz: @unchecked Sendable {
             }
         }
 
-        /// Cairo's image surfaces stop at 32,767 pixels a side; past 2^28 pixels (1 GiB of
+        /// Cairo's image surfaces stop at 32,767 pixels a side; past 2^26 pixels (256 MiB of
         /// RGBA) a picture is not worth the memory.
         public static let maximumPNGSide = 32_767.0
-        public static let maximumPNGPixels = Double(1 << 28)
+        public static let maximumPNGPixels = Double(1 << 26)
 
         /// The resolution a PNG at `dpi` is drawn at: `dpi`, or less when the picture would
         /// pass the limits above (a very large cluster tree at print resolution).

@@ -50,7 +50,7 @@ extension ReportBench {
         func one(_ i: Int) throws {
             try Graphviz.shared.withLayout(dot: dots[i % dots.count]) { graph in
                 for format in Graphviz.Format.allCases { _ = try graph.render(format, dpi: 96) }
-                pdf.newPage()
+                try pdf.newPage()
                 try graph.draw(on: pdf, x: 0, y: 0, width: 800, height: 500)
             }
         }

@@ -46,8 +46,8 @@ public struct ReportBuilder {
             return graph.pngDPI(dpi)
         }
         if pngDPI < dpi {
-            treeNote = String(format: "The cluster tree's PNG is drawn at %.0f dpi, not %.0f: larger, it would pass the %.0f pixels a side (or 2^28 pixels) an image may have. Its SVG and PDF are vectors, sharp at any size.",
-                              pngDPI, dpi, Graphviz.LaidOutGraph.maximumPNGSide)
+            treeNote = String(format: "The cluster tree's PNG is drawn at %.0f dpi, not %.0f: larger, it would pass the %.0f pixels a side or %.0f million pixels a picture may have. Its SVG and PDF are vectors, sharp at any size.",
+                              pngDPI, dpi, Graphviz.LaidOutGraph.maximumPNGSide, Graphviz.LaidOutGraph.maximumPNGPixels / 1e6)
         }
         return treeNote
     }

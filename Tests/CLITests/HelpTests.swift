@@ -52,7 +52,7 @@ final class HelpTests: XCTestCase {
               --classes <FILE>        A text file of class names, one per line in label
                                       order. Default: classes.txt in the data folder,
                                       Fashion-MNIST's names for Fashion-MNIST, else the
-                                      digits.
+                                      labels' numbers.
               --epochs <epochs>       Passes over the training images. (default: 20)
               --batch-size <batch-size>
                                       Images per mini-batch. (default: 50)
@@ -86,7 +86,7 @@ final class HelpTests: XCTestCase {
             OVERVIEW: Counts, image size, class balance of both splits, source and
             checksums.
 
-            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--json]
+            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--json] [--quiet]
 
             OPTIONS:
               --data <DIR>            A folder holding the four MNIST-format IDX files (raw
@@ -95,8 +95,9 @@ final class HelpTests: XCTestCase {
               --classes <FILE>        A text file of class names, one per line in label
                                       order. Default: classes.txt in the data folder,
                                       Fashion-MNIST's names for Fashion-MNIST, else the
-                                      digits.
+                                      labels' numbers.
               --json                  Print JSON instead of text.
+              --quiet                 Print no progress on stderr.
               --version               Show the version.
               -h, --help              Show help information.
 

@@ -30,7 +30,7 @@ final class CairoTests: XCTestCase {
         let path = folder + "/two.pdf"
         let pdf = try CairoPDF(path: path, width: 595, height: 842)
         pdf.text("page one", x: 72, y: 72, size: 14)
-        pdf.newPage()
+        try pdf.newPage()
         pdf.text("page two", x: 72, y: 72, size: 14)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "nothing at the final path before finish()")
         try pdf.finish()

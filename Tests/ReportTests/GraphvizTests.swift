@@ -57,4 +57,19 @@ final class GraphvizTests: XCTestCase {
         }
         XCTAssertTrue(results.allSatisfy { $0 > 0 })
     }
+
+    /// A picture taller than Cairo's 32,767 pixels at the asked resolution is drawn at the
+    /// largest that fits (it used to fail with "invalid value (typically too big)").
+    func testPNGPastCairosLimitIsDrawnAtALowerResolution() throws {
+        let chain = (0..<60).map { "n\($0)" }.joined(separator: " -> ")
+        let dot = "digraph g { graph [pad=0, ranksep=0.2]; node [shape=box, fixedsize=true, width=0.3, height=0.3, label=\"\"]; \(chain); }"
+        let (pngDPI, png) = try Graphviz.shared.withLayout(dot: dot) { graph in (graph.pngDPI(1200), try graph.renderPNG(dpi: 1200)) }
+        XCTAssertLessThan(pngDPI, 1200)
+        XCTAssertGreaterThan(pngDPI, 1200 * 0.5)
+        let size = try XCTUnwrap(pngSize(png))
+        XCTAssertLessThanOrEqual(size.height, 32_767)
+        XCTAssertGreaterThan(size.height, 32_000, "as large as fits")
+        // At a resolution that fits, nothing changes.
+        XCTAssertEqual(try Graphviz.shared.withLayout(dot: dot) { $0.pngDPI(96) }, 96)
+    }
 }

@@ -47,7 +47,7 @@ final class RenderPathTests: XCTestCase {
         let pdf = try CairoPDF(path: path, width: 400, height: 300)
         pdf.text("cover", x: 20, y: 40, size: 12)
         for label in ["first", "second"] {
-            pdf.newPage()
+            try pdf.newPage()
             try Graphviz.shared.withLayout(dot: "digraph { a -> b; a [label=\"\(label)\"] }") { graph in
                 let used = try graph.draw(on: pdf, x: 20, y: 20, width: 360, height: 200)
                 XCTAssertGreaterThan(used, 50)
