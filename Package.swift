@@ -3,8 +3,8 @@
 // and render every test instance's explanation through Graphviz and Cairo.
 //
 // Data flows one way: Datasets -> Network -> Interpretation -> Report, the CLI on top and
-// Numerics (matrices, parallel loops, the PRNG, GEMM, safetensors, staged output folders)
-// under all of them. No module imports one to its right: Interpretation labels images
+// Numerics (matrices, parallel loops on OpenMP's threads, the PRNG, oneDNN and its GEMM,
+// safetensors, output folders) under all of them. No module imports one to its right: Interpretation labels images
 // through the `ImageLabeller` protocol (Datasets), which the CNN implements.
 // C libraries come in as system-library targets (module.modulemap + shim.h); each has a
 // small Swift wrapper in the module that uses it, so no other code touches raw C pointers.
@@ -24,14 +24,15 @@ let package = Package(
     targets: [
         // C bridges. apt providers are named so SwiftPM can say what is missing.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
-        // C helpers for what Swift cannot call (variadic functions such as prctl).
-        .target(name: "CSupport"),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // C helpers for what Swift cannot call: variadic functions such as prctl, and
+        // OpenMP (libgomp) parallel regions, the thread pool oneDNN runs on.
+        .target(name: "CSupport", linkerSettings: [.linkedLibrary("gomp")]),
         // Shared numerics under every stage.
-        .target(name: "Numerics", dependencies: ["CBLAS", "CSupport"]),
+        .target(name: "Numerics", dependencies: ["CDNNL", "CSupport"]),
 
         // Pipeline stages.
         .target(

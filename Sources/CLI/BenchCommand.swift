@@ -15,6 +15,7 @@ struct BenchCommand: ParsableCommand {
         case sgemm
         case sgemmCheck = "sgemm-check"
         case train
+        case trainResnet = "train-resnet"
         case infer
         case interpretation
         case render

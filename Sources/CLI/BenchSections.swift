@@ -19,6 +19,7 @@ struct BenchSections {
         case .sgemm: return try sgemm()
         case .sgemmCheck: return try sgemmCheck()
         case .train: return try train()
+        case .trainResnet: return try train(network: "resnet20", key: "train_images_per_s_resnet")
         case .infer: return try infer()
         case .interpretation: return try interpretation()
         case .render: return try render()
@@ -28,31 +29,30 @@ struct BenchSections {
     }
 
     func sgemm() throws -> [String: Any] {
-        let info = try BLAS.load()
-        progress.line("bench: sgemm 1024^3 x \(runs) (OpenBLAS core \(info.coreName))")
-        let (median, all) = BLAS.benchmarkSGEMM(size: 1024, runs: runs)
-        return ["sgemm_gflops": Self.round1(median), "sgemm_gflops_runs": all.map(Self.round1), "blas": Self.blasInfo(info)]
+        let info = GEMM.info
+        progress.line("bench: sgemm 1024^3 x \(runs) (\(info.library), \(info.isa))")
+        let (median, all) = GEMM.benchmark(size: 1024, runs: runs)
+        return ["sgemm_gflops": Self.round1(median), "sgemm_gflops_runs": all.map(Self.round1), "gemm": Self.gemmInfo(info)]
     }
 
     func sgemmCheck() throws -> [String: Any] {
-        let info = try BLAS.load()
-        progress.line("bench: sgemm self-check against a naive loop (OpenBLAS core \(info.coreName))")
-        return ["sgemm_max_relative_error": BLAS.selfCheck(), "blas": Self.blasInfo(info)]
+        let info = GEMM.info
+        progress.line("bench: sgemm self-check against a naive loop (\(info.library), \(info.isa))")
+        return ["sgemm_max_relative_error": GEMM.selfCheck(), "gemm": Self.gemmInfo(info)]
     }
 
-    func train() throws -> [String: Any] {
-        _ = try BLAS.load()
+    func train(network: String = "deep-mnist", key: String = "train_images_per_s") throws -> [String: Any] {
         let dataset = try Dataset.load(data: nil)
-        progress.line("bench: training the default network on \(dataset.name), batch 50, \(max(runs, 3)) timed chunks of 20 batches")
-        let rates = try NetworkBench.trainingRates(dataset: dataset, chunks: max(runs, 3))
-        return ["train_images_per_s": Self.round1(Self.median(rates)), "train_images_per_s_runs": rates.map(Self.round1)]
+        progress.line("bench: training \(network) on \(dataset.name), batch 50, \(max(runs, 3)) timed chunks of 20 batches")
+        let rates = try NetworkBench.trainingRates(dataset: dataset, network: network, chunks: max(runs, 3))
+        return [key: Self.round1(Self.median(rates)), key + "_runs": rates.map(Self.round1)]
     }
 
     func infer() throws -> [String: Any] {
-        _ = try BLAS.load()
         let dataset = try Dataset.load(data: nil)
         progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
-        return ["infer_images_per_s": Self.round1(Self.median(try NetworkBench.inferenceRates(dataset: dataset, runs: runs)))]
+        let rates = try NetworkBench.inferenceRates(dataset: dataset, runs: runs)
+        return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1)]
     }
 
     func interpretation() throws -> [String: Any] {
@@ -131,10 +131,8 @@ struct BenchSections {
         }
     }
 
-    static func blasInfo(_ info: BLAS.Info) -> [String: Any] {
-        ["library": info.library, "core": info.coreName, "config": info.config, "threads": info.threads,
-         "coretype_set_by_cnn_inte": info.coreTypeChosen ?? NSNull(),
-         "coretype_from_environment": info.coreTypeFromEnvironment ?? NSNull()]
+    static func gemmInfo(_ info: GEMM.Info) -> [String: Any] {
+        ["library": info.library, "isa": info.isa, "threads": info.threads]
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
         let training = training.configuration(seed: runOptions.seed, threads: threads)
         try training.validate()
         // Everything that can be checked is, before minutes of training.
-        try InterpretationRun.validate(dataset: dataset, labeller: try Model(architecture: training.resolvedArchitecture(for: dataset), seed: 0),
+        try InterpretationRun.validate(dataset: dataset, labeller: try Model(graph: training.resolvedGraph(for: dataset), seed: 0),
                                        configuration: interpretation.configuration(seed: runOptions.seed))
         let (description, results) = try OutputFolder(writing: runOptions.output).transaction(
             ["model", "interpretation", "report", "pdf"]) { staged -> (ModelDescription, InterpretationResults) in

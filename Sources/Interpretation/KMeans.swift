@@ -169,7 +169,7 @@ public struct KMeans: Sendable {
         data.values.withUnsafeBufferPointer { x in
             centroids.values.withUnsafeBufferPointer { c in
                 out.withUnsafeMutableBufferPointer { o in
-                    BLAS.sgemm(transB: true, m: n, n: k, k: d, alpha: -2, a: x.baseAddress!, lda: d,
+                    GEMM.sgemm(transB: true, m: n, n: k, k: d, alpha: -2, a: x.baseAddress!, lda: d,
                                b: c.baseAddress!, ldb: d, c: o.baseAddress!, ldc: k)
                     let op = o.baseAddress!
                     Parallel.forRanges(n, grain: 1024) { range in
@@ -270,7 +270,7 @@ public struct KMeans: Sendable {
                                 let (x, c, a, dist) = (xBuffer.baseAddress!, cBuffer.baseAddress!, aBuffer.baseAddress!, dBuffer.baseAddress!)
                                 let next = secondBuffer.baseAddress!
                                 let (sp, np) = (sBuffer.baseAddress!, nBuffer.baseAddress!)
-                                DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                                Parallel.forEach(pieces) { piece in
                                     var sums = [Double](repeating: 0, count: k * d)
                                     var counts = [Int](repeating: 0, count: k)
                                     // Float sums over a block of rows, flushed into Double.
@@ -281,7 +281,7 @@ public struct KMeans: Sendable {
                                     var r0 = rows.lowerBound
                                     while r0 < rows.upperBound {
                                         let r1 = min(r0 + block, rows.upperBound)
-                                        BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: x + r0 * d, lda: d, b: c, ldb: d,
+                                        GEMM.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: x + r0 * d, lda: d, b: c, ldb: d,
                                                    c: dots, ldc: k)
                                         blockSums.withUnsafeMutableBufferPointer { blockBuffer in
                                             let blockSum = blockBuffer.baseAddress!
@@ -342,7 +342,7 @@ public struct KMeans: Sendable {
                             from.withUnsafeMutableBufferPointer { fBuffer in
                                 let (x, c, a, u, l, f) = (xBuffer.baseAddress!, cBuffer.baseAddress!, aBuffer.baseAddress!,
                                                           uBuffer.baseAddress!, lBuffer.baseAddress!, fBuffer.baseAddress!)
-                                DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                                Parallel.forEach(pieces) { piece in
                                     let rows = Parallel.range(piece, of: pieces, count: m)
                                     let gathered = UnsafeMutablePointer<Float>.allocate(capacity: min(block, rows.count) * d)
                                     let dots = UnsafeMutablePointer<Float>.allocate(capacity: min(block, rows.count) * k)
@@ -351,7 +351,7 @@ public struct KMeans: Sendable {
                                     while r0 < rows.upperBound {
                                         let r1 = min(r0 + block, rows.upperBound)
                                         for r in r0..<r1 { (gathered + (r - r0) * d).update(from: x + candidates[r] * d, count: d) }
-                                        BLAS.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: gathered, lda: d, b: c, ldb: d, c: dots, ldc: k)
+                                        GEMM.sgemm(transB: true, m: r1 - r0, n: k, k: d, a: gathered, lda: d, b: c, ldb: d, c: dots, ldc: k)
                                         for r in r0..<r1 {
                                             let i = candidates[r]
                                             let (best, bestValue, secondValue) = nearestTwo(dots + (r - r0) * k, centroidNorms: centroidNorms)

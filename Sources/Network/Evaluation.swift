@@ -38,17 +38,18 @@ public struct Evaluation: Sendable {
     }
 
     /// Accuracy on a subset (validation), batched.
-    public static func accuracy(model: Model, images: ImageSet, labels: [UInt8], indices: [Int], batchSize: Int = 100) -> Double {
-        let input = Tensor(shape: [0])
+    public static func accuracy(model: Model, images: ImageSet, labels: [UInt8], indices: [Int], batchSize: Int = 100) throws -> Double {
         var correct = 0
         var start = 0
+        let classes = model.classCount
         while start < indices.count {
             let end = min(start + batchSize, indices.count)
-            Model.fill(input, from: images, indices: indices[start..<end])
-            let logits = model.forward(input, training: false)
-            let classes = logits.sampleSize
+            let executor = try model.executor(.inference, batch: end - start)
+            model.fill(executor, from: images, indices: indices[start..<end])
+            executor.forward()
+            let logits = try executor.logits()
             for row in 0..<(end - start) {
-                let z = logits.pointer + row * classes
+                let z = logits + row * classes
                 var best = 0
                 for c in 1..<classes where z[c] > z[best] { best = c }
                 if best == Int(labels[indices[start + row]]) { correct += 1 }

@@ -2,19 +2,17 @@ import Foundation
 import Numerics
 
 /// Softmax followed by cross-entropy against integer labels, averaged over the batch.
-///
-/// Shapes: logits `[N, classes]`. Returns the mean loss, writes `(softmax - onehot) / N`
-/// into `gradient` (resized to the logits' shape) and counts correct argmax predictions.
 public enum SoftmaxCrossEntropy {
-    public static func lossAndGradient(logits: Tensor, labels: UnsafePointer<Int32>, gradient: Tensor) -> (loss: Double, correct: Int) {
-        let n = logits.batch, classes = logits.sampleSize
-        gradient.resize(logits.shape)
+    /// `logits` and `gradient` are `rows x classes`, row-major. Returns the mean loss, writes
+    /// `(softmax - onehot) / rows` into `gradient` and counts correct argmax predictions.
+    public static func lossAndGradient(logits: UnsafePointer<Float>, rows: Int, classes: Int, labels: UnsafePointer<Int32>,
+                                       gradient: UnsafeMutablePointer<Float>) -> (loss: Double, correct: Int) {
         var total = 0.0
         var correct = 0
-        let scale = 1 / Float(n)
-        for row in 0..<n {
-            let z = logits.pointer + row * classes
-            let g = gradient.pointer + row * classes
+        let scale = 1 / Float(rows)
+        for row in 0..<rows {
+            let z = logits + row * classes
+            let g = gradient + row * classes
             var maxValue = z[0], maxIndex = 0
             for c in 1..<classes where z[c] > maxValue { maxValue = z[c]; maxIndex = c }
             var sum: Float = 0
@@ -28,10 +26,10 @@ public enum SoftmaxCrossEntropy {
             for c in 0..<classes { g[c] = g[c] / sum * scale }
             g[label] -= scale
         }
-        return (total / Double(n), correct)
+        return (total / Double(rows), correct)
     }
 
-    /// Softmax of each row of `logits`, as probabilities.
+    /// Softmax of one row of `logits`, as probabilities.
     public static func probabilities(_ logits: UnsafePointer<Float>, classes: Int) -> [Float] {
         var maxValue = logits[0]
         for c in 1..<classes { maxValue = max(maxValue, logits[c]) }

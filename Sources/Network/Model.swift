@@ -2,112 +2,124 @@ import Datasets
 import Foundation
 import Numerics
 
-/// A CNN: the layers of an `Architecture` with their weights.
+/// A network: its graph, its parameters, and the engine that runs it (executors compiled
+/// per batch size and mode, kept for reuse).
 public final class Model {
-    public let architecture: Architecture
-    public let layers: [Layer]
+    public let graph: Graph
+    /// Every tensor, in the graph's order (statistics included).
+    public let parameters: [Parameter]
+    private let byName: [String: Parameter]
+    private var executors: [String: Executor] = [:]
+    /// The training executor whose primitives chose the parameters' layouts, once one has.
+    private var layoutsChosen = false
+    private var dropoutGenerators: [Int: SplitMix64] = [:]
 
-    /// Builds the layers and initialises the weights from `seed`: He-normal for layers
-    /// followed by ReLU, Glorot-uniform for the rest, zero biases.
-    public init(architecture: Architecture, seed: UInt64) throws {
-        try architecture.validate(classes: nil)
-        self.architecture = architecture
-        var shape = architecture.input
-        var layers: [Layer] = []
+    /// Builds the parameters and initialises them from `seed`: weights He-normal where a
+    /// ReLU follows, Glorot-uniform elsewhere; biases and shifts 0; scales 1; running
+    /// statistics mean 0, variance 1. Values are drawn in the file layout, node by node.
+    public init(graph: Graph, seed: UInt64) throws {
+        try graph.validate(classes: nil)
+        self.graph = graph
+        let specs = try graph.parameters()
+        parameters = try specs.map(Parameter.init)
+        byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
         let root = SplitMix64(seed: seed)
-        for (index, spec) in architecture.layers.enumerated() {
-            let layer: Layer
-            switch spec.kind {
-            case .conv:
-                layer = Conv2D(name: spec.name, inputShape: shape, outputChannels: spec.units!,
-                               kernelSize: spec.size!, activation: spec.activation ?? .none)
-            case .maxpool:
-                layer = MaxPool2D(name: spec.name, inputShape: shape, size: spec.size!)
-            case .dense:
-                layer = Dense(name: spec.name, inputShape: shape, outputs: spec.units!, activation: spec.activation ?? .none)
-            case .dropout:
-                layer = Dropout(name: spec.name, inputShape: shape, rate: spec.rate!, seed: root.derived(UInt64(1000 + index)).state)
-            }
+        for (index, node) in graph.nodes.enumerated() {
             var rng = root.derived(UInt64(index))
-            for parameter in layer.parameters where parameter.name.hasSuffix(".weight") {
-                let s = parameter.value.shape
-                let fanIn = s.dropLast().reduce(1, *), fanOut = s.last!
-                let relu = (spec.activation ?? .none) == .relu
-                for i in 0..<parameter.value.count {
-                    if relu {
-                        parameter.value[i] = Float(rng.nextGaussian() * (2.0 / Double(fanIn)).squareRoot())
-                    } else {
-                        let limit = (6.0 / Double(fanIn + fanOut)).squareRoot()
-                        parameter.value[i] = Float((rng.nextUnit() * 2 - 1) * limit)
+            for parameter in parameters where parameter.spec.node == node.name {
+                let count = parameter.spec.count
+                let values: [Float]
+                switch parameter.spec.role {
+                case let .weight(fanIn, fanOut, relu):
+                    values = (0..<count).map { _ in
+                        relu ? Float(rng.nextGaussian() * (2.0 / Double(fanIn)).squareRoot())
+                            : Float((rng.nextUnit() * 2 - 1) * (6.0 / Double(fanIn + fanOut)).squareRoot())
                     }
+                case .scale, .runningVariance: values = [Float](repeating: 1, count: count)
+                case .bias, .shift, .runningMean: values = [Float](repeating: 0, count: count)
                 }
+                try parameter.setFileValues(values, flattenOrder: graph.flattenOrder)
             }
-            layers.append(layer)
-            shape = layer.outputShape
         }
-        self.layers = layers
+        reseedDropout(root.derived(1000).state)
     }
 
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
-    public var classCount: Int { layers.last!.outputShape[0] }
-    public var layerNames: [String] { layers.map(\.name) }
+    public var trainableParameters: [Parameter] { parameters.filter(\.spec.trainable) }
+    public var parameterCount: Int { trainableParameters.reduce(0) { $0 + $1.spec.count } }
+    public var classCount: Int { (try? graph.shapes()[graph.logitsNode.name]?[0]) ?? 0 }
+    public var layerNames: [String] { graph.names }
+    public func parameter(_ name: String) -> Parameter? { byName[name] }
 
     /// Reseeds the dropout masks (each training run starts its own stream).
     public func reseedDropout(_ seed: UInt64) {
-        for (index, layer) in layers.enumerated() {
-            if let dropout = layer as? Dropout { dropout.generator = SplitMix64(seed: seed).derived(UInt64(index)) }
+        for (index, node) in graph.nodes.enumerated() where node.op.kind == "dropout" {
+            dropoutGenerators[index] = SplitMix64(seed: seed).derived(UInt64(index))
         }
     }
 
-    /// Runs the network; returns the logits `[N, classes]` (owned by the last layer).
-    /// With `stopAt`, returns that layer's output instead.
-    @discardableResult
-    public func forward(_ input: Tensor, training: Bool, stopAt: String? = nil) -> Tensor {
-        var x = input
-        for layer in layers {
-            x = layer.forward(x, training: training)
-            if layer.name == stopAt { break }
-        }
-        return x
+    func withDropoutGenerator(_ layer: Int, _ body: (inout SplitMix64) -> Void) {
+        var rng = dropoutGenerators[layer] ?? SplitMix64(seed: UInt64(layer))
+        body(&rng)
+        dropoutGenerators[layer] = rng
     }
 
-    /// Backpropagates `gradLogits` through every layer, filling each parameter's gradient.
-    public func backward(_ gradLogits: Tensor) {
-        var g = gradLogits
-        for (index, layer) in layers.enumerated().reversed() {
-            guard let next = layer.backward(g, needInputGradient: index > 0) else { break }
-            g = next
+    // MARK: - Executors
+
+    /// The executor for `mode` and `batch`, compiled on first use.
+    func executor(_ mode: Executor.Mode, batch: Int) throws -> Executor {
+        let key = "\(mode)-\(batch)"
+        if let executor = executors[key] { return executor }
+        let executor = try Executor(model: self, mode: mode, batch: batch)
+        if mode == .training && !layoutsChosen {
+            // The first training executor moved the weights into its primitives' layouts:
+            // executors made before hold copies made for the old layouts.
+            layoutsChosen = true
+            executors = [:]
+        }
+        executors[key] = executor
+        return executor
+    }
+
+    /// A primitive of `executor` would like `parameter` in `layout`: the first training
+    /// executor gets it (the weights then live in the layout training uses, with no copy
+    /// per step); later ones get a copy (`WeightView`).
+    func settleLayout(of parameter: Parameter, wanted layout: MemoryDescriptor, by executor: Executor) throws {
+        guard executor.training, !layoutsChosen else { return }
+        try parameter.adopt(layout)
+    }
+
+    // MARK: - Inference
+
+    /// Throws unless `images` are what the network takes: every path that hands the
+    /// network images goes through here, so a wrong size cannot read past a buffer.
+    public func checkInput(_ images: ImageSet) throws {
+        let i = graph.input
+        guard images.rows == i.height, images.columns == i.width, i.channels == 1 else {
+            throw UsageError("the model takes \(i.height)x\(i.width)x\(i.channels) images but the data has \(images.rows)x\(images.columns)x1")
         }
     }
 
-    /// Converts images `[start, start + count)` to the input tensor: pixels / 255, NHWC.
-    public static func fill(_ tensor: Tensor, from images: ImageSet, indices: ArraySlice<Int>) {
+    /// Writes images `indices` into `executor`'s input, as pixels / 255.
+    func fill(_ executor: Executor, from images: ImageSet, indices: ArraySlice<Int>) {
         let pixels = images.pixelsPerImage
-        tensor.resize([indices.count, images.rows, images.columns, 1])
+        let target = executor.input.floats
         images.pixels.withUnsafeBufferPointer { source in
-            let target = tensor.pointer
             for (slot, index) in indices.enumerated() {
-                let from = source.baseAddress! + index * pixels
-                let to = target + slot * pixels
+                let from = source.baseAddress! + index * pixels, to = target + slot * pixels
                 for p in 0..<pixels { to[p] = Float(from[p]) * (1 / 255) }
             }
         }
     }
 
-    /// Activations of layer `name` for every image, flattened per image (NHWC order for
-    /// convolutional layers). Batched; the GEMMs and im2col use every core.
+    /// Activations of layer `name` for every image, flattened per image in the graph's
+    /// flatten order. Batched; every core works.
     public func features(layer name: String, images: ImageSet, batchSize: Int = 100) throws -> Matrix {
         try forwardPass(layer: name, images: images, batchSize: batchSize, probabilities: false).features
     }
 
-    /// Throws unless `images` are what the network takes: every path that hands the
-    /// network images goes through here, so a wrong size cannot read past a buffer.
-    public func checkInput(_ images: ImageSet) throws {
-        let input = architecture.input
-        guard images.rows == input[0], images.columns == input[1], input[2] == 1 else {
-            throw UsageError("the model takes \(input[0])x\(input[1])x\(input[2]) images but the data has \(images.rows)x\(images.columns)x1")
-        }
+    /// Softmax probabilities `[images, classes]` for every image.
+    public func probabilities(images: ImageSet, batchSize: Int = 100) throws -> Matrix {
+        try forwardPass(layer: graph.logitsNode.name, images: images, batchSize: batchSize, probabilities: true).probabilities
     }
 
     /// The activations of layer `name` and, when `wanted`, the softmax probabilities, in
@@ -115,32 +127,27 @@ public final class Model {
     func forwardPass(layer name: String, images: ImageSet, batchSize: Int = 100,
                      probabilities wanted: Bool) throws -> (features: Matrix, probabilities: Matrix) {
         try checkInput(images)
-        guard let layer = layers.first(where: { $0.name == name }) else {
+        guard let shape = try graph.shapes()[name], name != Graph.inputName else {
             throw UsageError("--layer: unknown layer '\(name)'; the model has \(layerNames.joined(separator: ", "))")
         }
-        let width = layer.outputShape.reduce(1, *)
+        let width = shape.reduce(1, *)
         let classes = classCount
         var values = [Float](repeating: 0, count: images.count * width)
         var probabilities = [Float](repeating: 0, count: wanted ? images.count * classes : 0)
-        let input = Tensor(shape: [0])
         var start = 0
         while start < images.count {
             let end = min(start + batchSize, images.count)
-            Model.fill(input, from: images, indices: ArraySlice(start..<end))
-            var x = input
-            for current in layers {
-                x = current.forward(x, training: false)
-                if current.name == name {
-                    values.withUnsafeMutableBufferPointer { buffer in
-                        (buffer.baseAddress! + start * width).update(from: x.pointer, count: (end - start) * width)
-                    }
-                    if !wanted { break }
-                }
+            let executor = try self.executor(.inference, batch: end - start)
+            fill(executor, from: images, indices: ArraySlice(start..<end))
+            executor.forward(through: wanted ? nil : name)
+            try values.withUnsafeMutableBufferPointer { buffer in
+                try executor.read(name, into: buffer.baseAddress! + start * width)
             }
             if wanted {
+                let logits = try executor.logits()
                 probabilities.withUnsafeMutableBufferPointer { buffer in
                     for row in 0..<(end - start) {
-                        let p = SoftmaxCrossEntropy.probabilities(x.pointer + row * classes, classes: classes)
+                        let p = SoftmaxCrossEntropy.probabilities(logits + row * classes, classes: classes)
                         for c in 0..<classes { buffer[(start + row) * classes + c] = p[c] }
                     }
                 }
@@ -149,11 +156,6 @@ public final class Model {
         }
         return (Matrix(rows: images.count, columns: width, values: values),
                 Matrix(rows: wanted ? images.count : 0, columns: classes, values: probabilities))
-    }
-
-    /// Softmax probabilities `[images, classes]` for every image.
-    public func probabilities(images: ImageSet, batchSize: Int = 100) throws -> Matrix {
-        try forwardPass(layer: layers.last!.name, images: images, batchSize: batchSize, probabilities: true).probabilities
     }
 }
 

@@ -23,7 +23,7 @@ public struct TrainedModel {
         if let recorded = description.weightsSHA256, recorded != fingerprint {
             throw ModelStore.LoadError(path: descriptionPath, problem: "describes other weights than \(ModelStore.weightsName) beside it (their SHA-256 differs); train again")
         }
-        if description.architecture != model.architecture {
+        if description.graph != model.graph {
             throw ModelStore.LoadError(path: descriptionPath, problem: "describes another network than \(ModelStore.weightsName) beside it; train again")
         }
         return TrainedModel(model: model, description: description, folder: folder, fingerprint: fingerprint)

@@ -64,8 +64,6 @@ public final class Trainer {
     public let configuration: TrainingConfiguration
     private let optimizer: Optimizer
     private var rng: SplitMix64
-    private let input = Tensor(shape: [0])
-    private let gradient = Tensor(shape: [0])
     private var labels: [Int32] = []
     private var step = 0
     private var totalSteps = 1
@@ -122,7 +120,7 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, seen = 0
             for b in 0..<batchesPerEpoch {
                 let indices = order[(b * batch)..<min((b + 1) * batch, order.count)]
-                let (loss, right) = trainStep(data, indices: indices)
+                let (loss, right) = try trainStep(data, indices: indices)
                 guard loss.isFinite else { throw Diverged(epoch: epoch, batch: b + 1, loss: loss) }
                 lossSum += loss * Double(indices.count)
                 correct += right
@@ -141,7 +139,7 @@ public final class Trainer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             var validation: Double?
             if !validationIndices.isEmpty {
-                validation = Evaluation.accuracy(model: model, images: data.images, labels: data.labels, indices: validationIndices)
+                validation = try Evaluation.accuracy(model: model, images: data.images, labels: data.labels, indices: validationIndices)
             }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: Double(correct) / Double(max(seen, 1)),
@@ -156,13 +154,13 @@ public final class Trainer {
 
     /// One optimisation step on the images at `indices`; returns (mean loss, correct).
     @discardableResult
-    public func trainStep(_ data: Split, indices: ArraySlice<Int>) -> (Double, Int) {
+    public func trainStep(_ data: Split, indices: ArraySlice<Int>) throws -> (Double, Int) {
         let images = data.images
+        let executor = try model.executor(.training, batch: indices.count)
         if let augmentation = configuration.augmentation {
-            input.resize([indices.count, images.rows, images.columns, 1])
             // Draw every transform first, in order, so the thread count cannot change them.
             let transforms = indices.map { _ in augmentation.draw(&rng) }
-            let pointer = input.pointer, pixels = images.pixelsPerImage
+            let pointer = executor.input.floats, pixels = images.pixelsPerImage
             let list = Array(indices)
             Parallel.forRanges(list.count, grain: 8) { range in
                 for slot in range {
@@ -170,18 +168,24 @@ public final class Trainer {
                 }
             }
         } else {
-            Model.fill(input, from: images, indices: indices)
+            model.fill(executor, from: images, indices: indices)
         }
         labels.removeAll(keepingCapacity: true)
         for i in indices { labels.append(Int32(data.labels[i])) }
-        let logits = model.forward(input, training: true)
-        let (loss, correct) = labels.withUnsafeBufferPointer {
-            SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: $0.baseAddress!, gradient: gradient)
+        executor.forward()
+        let logits = try executor.logits()
+        let classes = model.classCount
+        var result = (0.0, 0)
+        try executor.setLogitsGradient { gradient in
+            result = labels.withUnsafeBufferPointer {
+                SoftmaxCrossEntropy.lossAndGradient(logits: logits, rows: indices.count, classes: classes, labels: $0.baseAddress!,
+                                                    gradient: gradient)
+            }
         }
-        model.backward(gradient)
+        executor.backward()
         optimizer.learningRate = learningRate(at: step)
-        optimizer.step(model.parameters)
+        try optimizer.step(model.trainableParameters)
         step += 1
-        return (loss, correct)
+        return result
     }
 }

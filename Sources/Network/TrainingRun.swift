@@ -8,8 +8,8 @@ import Numerics
 public enum TrainingRun {
     /// Everything that, with the data, fixes the trained model.
     public struct Configuration: Codable, Equatable, Sendable {
-        /// The network in the compact layer-list form (`Architecture.parse`); nil for the
-        /// default, the paper's Deep MNIST network sized to the data.
+        /// The network: a builtin's name (`deep-mnist`, `resnet20`) or the compact form of
+        /// `LayerList`; nil for the default, the paper's Deep MNIST network, sized to the data.
         public var architecture: String?
         public var training = TrainingConfiguration()
 
@@ -32,18 +32,20 @@ public enum TrainingRun {
             if t.threads < 1 { throw UsageError("--threads must be at least 1 (got \(t.threads))") }
         }
 
-        /// The network for `dataset`: the configured layer list or the default, checked
-        /// against the data's image size and class count.
-        public func resolvedArchitecture(for dataset: Dataset) throws -> Architecture {
-            let chosen: Architecture
-            if let architecture {
-                do {
-                    chosen = try Architecture.parse(architecture, input: [dataset.rows, dataset.columns, 1])
-                } catch { throw UsageError("--architecture: \(error)") }
-            } else {
-                chosen = .deepMNIST(height: dataset.rows, width: dataset.columns, classes: dataset.classCount)
-            }
-            do { try chosen.validate(classes: dataset.classCount) } catch { throw UsageError("--architecture: \(error)") }
+        /// The network for `dataset`: the configured one or the default, sized to the data's
+        /// images and checked against its class count.
+        public func resolvedGraph(for dataset: Dataset) throws -> Graph {
+            let input = Graph.InputShape(channels: 1, height: dataset.rows, width: dataset.columns)
+            let chosen: Graph
+            do {
+                let name = architecture ?? "deep-mnist"
+                if let builtin = LayerList.builtin(name, input: input, classes: dataset.classCount) {
+                    chosen = builtin
+                } else {
+                    chosen = try LayerList.parse(name, input: input)
+                }
+                try chosen.validate(classes: dataset.classCount)
+            } catch { throw UsageError("--architecture: \(error)") }
             return chosen
         }
     }
@@ -52,11 +54,10 @@ public enum TrainingRun {
     public static func run(dataset: Dataset, configuration: Configuration,
                            progress: ProgressSink = .silent) throws -> (model: Model, description: ModelDescription) {
         try configuration.validate()
-        let architecture = try configuration.resolvedArchitecture(for: dataset)
+        let graph = try configuration.resolvedGraph(for: dataset)
         let training = configuration.training
-        let blas = try BLAS.load()
         let started = DispatchTime.now().uptimeNanoseconds
-        let model = try Model(architecture: architecture, seed: training.seed)
+        let model = try Model(graph: graph, seed: training.seed)
         try model.checkInput(dataset.train.images)
         let trainer = Trainer(model: model, configuration: training)
         progress.line("train: \(dataset.name), \(dataset.train.count.counted("image")), \(training.epochs.counted("epoch")) of batch \(training.batchSize), \(training.threads.counted("thread"))")
@@ -73,13 +74,12 @@ public enum TrainingRun {
         let evaluation = try Evaluation(model: model, split: dataset.test)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let description = ModelDescription(
-            architecture: architecture, architectureCompact: architecture.compact,
-            parameters: model.parameterCount, training: training, seed: training.seed,
+            graph: graph, parameters: model.parameterCount, training: training, seed: training.seed,
             data: .init(name: dataset.name, folder: dataset.source.folder, fingerprint: dataset.fingerprint,
                         trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames,
                         selection: dataset.selection),
             metrics: .init(test_accuracy: evaluation.accuracy, test_loss: nil, confusion: evaluation.confusion, history: history),
-            trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), blasCore: blas.coreName)
+            trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), engine: "\(DNNL.version) \(DNNL.isa)")
         return (model, description)
     }
 
@@ -88,7 +88,7 @@ public enum TrainingRun {
     public static func trainAndSave(dataset: Dataset, configuration: Configuration, output: String,
                                     progress: ProgressSink = .silent) throws -> (model: Model, description: ModelDescription) {
         try configuration.validate()
-        _ = try configuration.resolvedArchitecture(for: dataset)
+        _ = try configuration.resolvedGraph(for: dataset)
         return try OutputFolder(writing: output).transaction([ModelStore.folderName]) { staged in
             var (model, description) = try run(dataset: dataset, configuration: configuration, progress: progress)
             description = try write(model: model, description: description, into: staged[0].path)

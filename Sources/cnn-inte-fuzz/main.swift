@@ -85,8 +85,10 @@ struct Mutator {
 let images = ImageSet(count: 3, rows: 6, columns: 6, pixels: (0..<108).map { UInt8($0 * 2) })
 let idxImages = IDX.encode(images: images)
 let idxLabels = IDX.encode(labels: [0, 1, 2])
-let architecture = try Architecture.parse("c1:conv(2,3,relu),p1:maxpool(2),fc:dense(4,relu),out:dense(3)", input: [6, 6, 1])
-let model = try Model(architecture: architecture, seed: 1)
+// A graph with every kind of node that has parameters, so the fuzzer reaches each reader.
+let graph = try LayerList.parse("c1:conv(2,3,relu),n1:bn(),p1:maxpool(2),fc:dense(4,relu),out:dense(3)",
+                                input: .init(channels: 1, height: 6, width: 6))
+let model = try Model(graph: graph, seed: 1)
 let modelBytes = try ModelStore.encode(model)
 let plainSafetensors = SafeTensors.encode(["a": .init(shape: [2, 2], values: [1, 2, 3, 4]), "b": .init(shape: [3], integers: [1, 2, 3])],
                                           metadata: ["k": "v"])

@@ -118,6 +118,9 @@ final class HardeningTests: XCTestCase {
         let index = output + "/report/index.html"
         try (try String(contentsOfFile: index, encoding: .utf8)).replacingOccurrences(of: "Made by cnn-inte 0.2.0", with: "Made by cnn-inte 0.1.0")
             .write(toFile: index, atomically: true, encoding: .utf8)
+        let model = output + "/model/model.json"
+        try (try String(contentsOfFile: model, encoding: .utf8)).replacingOccurrences(of: "cnn-inte-model-2", with: "cnn-inte-model-1")
+            .write(toFile: model, atomically: true, encoding: .utf8)
         try toyRun(output, seed: 2)
         XCTAssertNotNil(Manifest.read(output + "/pdf"))
     }

@@ -3,7 +3,6 @@ import XCTest
 @testable import Interpretation
 
 final class ForestTests: XCTestCase {
-    override func setUp() { _ = try! BLAS.load() }
 
     func fit(_ data: Matrix, _ labels: [Int], trees: Int = 20, seed: UInt64 = 1, classes: Int = 2,
              tree: TreeConfiguration = TreeConfiguration()) throws -> RandomForest {

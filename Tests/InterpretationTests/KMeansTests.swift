@@ -18,7 +18,6 @@ func blobs(_ centres: [[Float]], perBlob: Int, spread: Double = 0.3, seed: UInt6
 }
 
 final class KMeansTests: XCTestCase {
-    override func setUp() { _ = try! BLAS.load() }
 
     func testRecoversHandMadeBlobs() throws {
         let centres: [[Float]] = [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]]

@@ -3,7 +3,6 @@ import XCTest
 @testable import Interpretation
 
 final class MetaLevelTests: XCTestCase {
-    override func setUp() { _ = try! BLAS.load() }
 
     /// Four records whose figures are worked out by hand.
     func testFidelityAccuracyAndPurityByHand() {

@@ -1,4 +1,5 @@
-// Small C helpers for what Swift cannot call directly (variadic C functions).
+// Small C helpers for what Swift cannot call directly: variadic C functions, and the
+// OpenMP runtime's own entry points.
 #ifndef CNNINTE_SUPPORT_H
 #define CNNINTE_SUPPORT_H
 
@@ -6,5 +7,17 @@
 /// (prctl(PR_SET_PDEATHSIG), which Swift cannot call: prctl is variadic). Returns 0 on
 /// success, -1 with errno set otherwise.
 int cnninte_die_with_parent(void);
+
+/// The work of one thread of a parallel region: `thread` of `threads`.
+typedef void (*cnninte_parallel_body)(void *context, int thread, int threads);
+
+/// Runs `body` on `threads` threads of the OpenMP runtime (libgomp), the same pool
+/// oneDNN runs on, and returns when all are done. With `threads` <= 1, or inside
+/// another parallel region, runs it on the calling thread alone.
+void cnninte_parallel(int threads, cnninte_parallel_body body, void *context);
+
+/// OpenMP's thread count for later regions (oneDNN's included).
+void cnninte_set_threads(int threads);
+int cnninte_max_threads(void);
 
 #endif

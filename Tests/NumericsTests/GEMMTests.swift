@@ -1,7 +1,7 @@
 import XCTest
 @testable import Numerics
 
-final class BLASTests: XCTestCase {
+final class GEMMTests: XCTestCase {
     /// Reference product, in Double, straight from the definition.
     func naive(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)
@@ -20,7 +20,6 @@ final class BLASTests: XCTestCase {
     }
 
     func testSGEMMMatchesNaiveLoopOnRandomMatrices() throws {
-        _ = try BLAS.load()
         var rng = SplitMix64(seed: 7)
         // Odd sizes exercise the kernels' edge handling; 67x129x258 crosses block sizes.
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 33, 9), (67, 129, 258), (128, 64, 100)] {
@@ -28,7 +27,7 @@ final class BLASTests: XCTestCase {
                 for transB in [false, true] {
                     let a = (0..<(m * k)).map { _ in Float(rng.nextUnit() * 2 - 1) }
                     let b = (0..<(k * n)).map { _ in Float(rng.nextUnit() * 2 - 1) }
-                    let fast = BLAS.matmul(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
+                    let fast = GEMM.matmul(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
                     let slow = naive(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
                     let worst = zip(fast, slow).map { abs($0 - $1) }.max()!
                     XCTAssertLessThan(worst, 1e-4 * Float(k), "m=\(m) n=\(n) k=\(k) tA=\(transA) tB=\(transB)")
@@ -45,7 +44,7 @@ final class BLASTests: XCTestCase {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.sgemm(m: 2, n: 2, k: 3, alpha: 2, a: pa.baseAddress!, lda: 4, b: pb.baseAddress!, ldb: 2,
+                    GEMM.sgemm(m: 2, n: 2, k: 3, alpha: 2, a: pa.baseAddress!, lda: 4, b: pb.baseAddress!, ldb: 2,
                                beta: 0.5, c: pc.baseAddress!, ldc: 2)
                 }
             }
@@ -55,13 +54,26 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(c, expected)
     }
 
-    func testCoreTypeChoice() {
-        let skylake: Set = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
-        XCTAssertEqual(BLAS.coreType(forCPUFlags: skylake, environment: [:]), "SkylakeX")
-        XCTAssertEqual(BLAS.coreType(forCPUFlags: ["avx2", "fma", "avx512f"], environment: [:]), "Haswell")
-        XCTAssertNil(BLAS.coreType(forCPUFlags: ["sse2"], environment: [:]))
-        // The user's own choice is never overridden.
-        XCTAssertNil(BLAS.coreType(forCPUFlags: skylake, environment: ["OPENBLAS_CORETYPE": "Zen"]))
-        XCTAssertEqual(BLAS.coreType(forCPUFlags: skylake, environment: ["OPENBLAS_CORETYPE": ""]), "SkylakeX")
+    /// Inside a parallel loop each piece computes its own product on its own thread (the
+    /// k-means blocks): the same numbers as one call over all rows.
+    func testProductsInsideParallelPiecesMatchOneCall() {
+        var rng = SplitMix64(seed: 3)
+        let (m, n, k) = (400, 10, 64)
+        let a = (0..<(m * k)).map { _ in Float(rng.nextUnit()) }, b = (0..<(n * k)).map { _ in Float(rng.nextUnit()) }
+        let whole = GEMM.matmul(a, b, m: m, n: n, k: k, transB: true)
+        var pieces = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                pieces.withUnsafeMutableBufferPointer { pc in
+                    let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    Parallel.forRanges(m, grain: 50) { rows in
+                        GEMM.sgemm(transB: true, m: rows.count, n: n, k: k, a: ap + rows.lowerBound * k, lda: k, b: bp, ldb: k,
+                                   c: cp + rows.lowerBound * n, ldc: n)
+                    }
+                }
+            }
+        }
+        for (x, y) in zip(whole, pieces) { XCTAssertEqual(x, y, accuracy: 1e-4) }
+        XCTAssertLessThan(GEMM.selfCheck(), 1e-5)
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import Numerics
+
+/// Max or average pooling (`Pooling`). Max pooling keeps, while training, which input
+/// won each window (oneDNN's workspace) for its backward.
+final class PoolingKernel: Kernel {
+    let forwardPrimitive: Primitive
+    let source: DNNLMemory
+    let output: DNNLMemory
+    var workspace: DNNLMemory?
+    var backwardPrimitive: (Primitive, DNNLMemory, DNNLMemory)?
+
+    init(_ c: KernelContext, _ op: Pooling) throws {
+        let padding = try c.executor.graph.resolvedPadding(c.node, shapes: c.executor.shapes)
+        source = c.inputs[0]
+        let max = op.kind == .max
+        let pd = try PrimitiveDescriptor.poolingForward(c.propagation, max: max, includePadding: op.countPadding, source: source.descriptor,
+                                                        destination: .any(c.outputDims), kernel: op.window, strides: op.stride,
+                                                        paddingBegin: padding.begin, paddingEnd: padding.end)
+        forwardPrimitive = try Primitive(pd)
+        output = try DNNLMemory(pd.memory(.destination))
+        try c.executor.register(c.node.name, output: output)
+        guard c.training else { return }
+        if max { workspace = try DNNLMemory(pd.memory(.workspace)) }
+        if let target = c.diffTargets[0] {
+            let diff = c.executor.diffs[c.node.name]!
+            let bd = try PrimitiveDescriptor.poolingBackward(max: max, includePadding: op.countPadding, diffSource: target.descriptor,
+                                                             diffDestination: diff.descriptor, kernel: op.window, strides: op.stride,
+                                                             paddingBegin: padding.begin, paddingEnd: padding.end, hint: pd)
+            backwardPrimitive = (try Primitive(bd), diff, target)
+        }
+    }
+
+    func forward() {
+        var args: [(Argument, DNNLMemory)] = [(.source, source), (.destination, output)]
+        if let workspace { args.append((.workspace, workspace)) }
+        forwardPrimitive.execute(args)
+    }
+
+    func backward() {
+        guard let (primitive, diff, target) = backwardPrimitive else { return }
+        var args: [(Argument, DNNLMemory)] = [(.diffDestination, diff), (.diffSource, target)]
+        if let workspace { args.append((.workspace, workspace)) }
+        primitive.execute(args)
+    }
+}
+
+/// Global average pooling: `[N, C, H, W]` -> `[N, C]`, an average pooling whose window is
+/// the whole map. The pooling writes in its own layout (a plain one on blocked input made
+/// oneDNN fall back to its reference code); a copy makes it the `[N, C]` matrix.
+final class GlobalPoolingKernel: Kernel {
+    let forwardPrimitive: Primitive
+    let source: DNNLMemory
+    let pooled: DNNLMemory
+    let toMatrix: Primitive
+    /// `[N, C, 1, 1]` plain; `output` is the same bytes as `[N, C]`.
+    let plain: DNNLMemory
+    let output: DNNLMemory
+    var backwardPrimitive: (Primitive, Primitive, DNNLMemory, DNNLMemory, DNNLMemory)?
+
+    init(_ c: KernelContext) throws {
+        source = c.inputs[0]
+        let x = c.inputShapes[0]
+        let dims = [c.batch, x[0], 1, 1]
+        let pd = try PrimitiveDescriptor.poolingForward(c.propagation, max: false, includePadding: false, source: source.descriptor,
+                                                        destination: .any(dims), kernel: [x[1], x[2]], strides: [1, 1],
+                                                        paddingBegin: [0, 0], paddingEnd: [0, 0])
+        forwardPrimitive = try Primitive(pd)
+        pooled = try DNNLMemory(pd.memory(.destination))
+        plain = try DNNLMemory(MemoryDescriptor(dims: dims))
+        toMatrix = try Primitive(try .reorder(from: pooled.descriptor, to: plain.descriptor))
+        output = try DNNLMemory(MemoryDescriptor(dims: [c.batch, x[0]]), handle: plain.pointer)
+        try c.executor.register(c.node.name, output: output)
+        guard c.training, let target = c.diffTargets[0] else { return }
+        let diff = c.executor.diffs[c.node.name]!
+        let diffPlain = try DNNLMemory(plain.descriptor, handle: diff.pointer)
+        let diffPooled = try DNNLMemory(pooled.descriptor)
+        let bd = try PrimitiveDescriptor.poolingBackward(max: false, includePadding: false, diffSource: target.descriptor,
+                                                         diffDestination: pooled.descriptor, kernel: [x[1], x[2]], strides: [1, 1],
+                                                         paddingBegin: [0, 0], paddingEnd: [0, 0], hint: pd)
+        backwardPrimitive = (try Primitive(try .reorder(from: plain.descriptor, to: pooled.descriptor)), try Primitive(bd),
+                             diffPlain, diffPooled, target)
+    }
+
+    func forward() {
+        forwardPrimitive.execute([(.source, source), (.destination, pooled)])
+        toMatrix.execute([(.from, pooled), (.to, plain)])
+    }
+
+    func backward() {
+        guard let (fromMatrix, primitive, diff, diffPooled, target) = backwardPrimitive else { return }
+        fromMatrix.execute([(.from, diff), (.to, diffPooled)])
+        primitive.execute([(.diffDestination, diffPooled), (.diffSource, target)])
+    }
+}

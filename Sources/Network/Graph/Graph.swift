@@ -1,0 +1,216 @@
+import Foundation
+
+/// A network as a graph: named nodes, each an operation on the outputs of the nodes it
+/// names (or on the graph's input, named `input`), listed so that every node comes after
+/// its inputs. The last node gives the logits, one per class.
+///
+/// Shapes are per sample, channels first: `[channels, height, width]` for images and
+/// feature maps, `[features]` after a dense layer or a flatten. In memory the engine lets
+/// oneDNN choose layouts; what leaves the engine (features, saved weights) is converted.
+public struct Graph: Codable, Equatable, Sendable {
+    /// The images the graph takes: channels, height, width.
+    public var input: InputShape
+    public var nodes: [Node]
+    /// The order a feature map is flattened in, for a `flatten` node, a dense layer after a
+    /// feature map, and the features `features`/`interpret` read: height, width, then
+    /// channels (`channelsLast`, TensorFlow's and cnn-inte's) or channels, height, width
+    /// (`channelsFirst`, PyTorch's and ONNX's).
+    public var flattenOrder: FlattenOrder
+
+    public enum FlattenOrder: String, Codable, Sendable { case channelsLast, channelsFirst }
+
+    public struct InputShape: Codable, Equatable, Sendable {
+        public var channels: Int
+        public var height: Int
+        public var width: Int
+        public init(channels: Int, height: Int, width: Int) {
+            self.channels = channels
+            self.height = height
+            self.width = width
+        }
+        public var shape: [Int] { [channels, height, width] }
+    }
+
+    public init(input: InputShape, nodes: [Node], flattenOrder: FlattenOrder = .channelsLast) {
+        self.input = input
+        self.nodes = nodes
+        self.flattenOrder = flattenOrder
+    }
+
+    public static let inputName = "input"
+
+    public var names: [String] { nodes.map(\.name) }
+    public func node(_ name: String) -> Node? { nodes.first { $0.name == name } }
+    public var logits: Node { nodes.last! }
+}
+
+/// One operation of a graph.
+public struct Node: Codable, Equatable, Sendable {
+    public var name: String
+    public var op: Operation
+    /// The nodes whose outputs it takes, in order; `input` is the graph's input.
+    public var inputs: [String]
+
+    public init(_ name: String, _ op: Operation, inputs: [String]) {
+        self.name = name
+        self.op = op
+        self.inputs = inputs
+    }
+}
+
+/// How a convolution or pooling pads its input: as TensorFlow's 'same' (the output has
+/// ceil(input / stride) positions, any odd extra zero after), 'valid' (none), or
+/// explicit zeros before and after each axis.
+public enum Padding: Codable, Equatable, Sendable {
+    case same
+    case valid
+    case explicit(top: Int, left: Int, bottom: Int, right: Int)
+}
+
+/// The operations a node can be. Each is documented with its parameters; `Graph.shapes`
+/// computes what each gives.
+public enum Operation: Codable, Equatable, Sendable {
+    /// A 2-D convolution.
+    case convolution(Convolution)
+    /// Max or average pooling.
+    case pooling(Pooling)
+    /// Average over all positions of each channel: `[C, H, W]` -> `[C]`.
+    case globalAveragePooling
+    /// A fully connected layer (a feature map is flattened in the graph's order).
+    case dense(Dense)
+    /// Batch normalization with a learned scale and shift, and running statistics for
+    /// inference.
+    case batchNormalization(BatchNormalization)
+    /// An element-wise function.
+    case activation(Activation)
+    /// Inverted dropout while training; nothing at inference.
+    case dropout(rate: Float)
+    /// The element-wise sum of two or more inputs of one shape (a residual connection).
+    case add
+    /// The inputs side by side along the channels (all other dimensions equal).
+    case concat
+    /// A feature map as a vector, in the graph's flatten order.
+    case flatten
+    /// The softmax of a vector; only as a graph's last node (imported models end with one).
+    case softmax
+
+    public var kind: String {
+        switch self {
+        case .convolution: return "conv"
+        case let .pooling(p): return p.kind == .max ? "maxpool" : "avgpool"
+        case .globalAveragePooling: return "gap"
+        case .dense: return "dense"
+        case .batchNormalization: return "bn"
+        case let .activation(a): return a.name
+        case .dropout: return "dropout"
+        case .add: return "add"
+        case .concat: return "concat"
+        case .flatten: return "flatten"
+        case .softmax: return "softmax"
+        }
+    }
+}
+
+/// The element-wise functions a node can apply, on its own or fused into a convolution
+/// or dense layer.
+public enum Activation: Codable, Equatable, Sendable {
+    case none
+    case relu
+    /// `x` for x > 0, `slope * x` otherwise.
+    case leakyRelu(slope: Float)
+    /// `min(max(x, lower), upper)`; ReLU6 is `clip(0, 6)`.
+    case clip(lower: Float, upper: Float)
+    case sigmoid
+    case tanh
+
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .relu: return "relu"
+        case .leakyRelu: return "leakyrelu"
+        case let .clip(lower, upper): return lower == 0 && upper == 6 ? "relu6" : "clip"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        }
+    }
+}
+
+public struct Convolution: Codable, Equatable, Sendable {
+    /// Output channels.
+    public var filters: Int
+    /// Kernel height and width.
+    public var kernel: [Int]
+    /// Steps between applications, along height and width.
+    public var stride: [Int] = [1, 1]
+    public var padding: Padding = .same
+    /// Spacing of the kernel's taps (1: adjacent).
+    public var dilation: [Int] = [1, 1]
+    /// Channel groups: each group of `filters / groups` outputs sees `channels / groups`
+    /// inputs; `groups == channels == filters` is a depthwise convolution.
+    public var groups = 1
+    public var bias = true
+    /// Fused after the convolution (and the bias).
+    public var activation: Activation = .none
+
+    public init(filters: Int, kernel: [Int], stride: [Int] = [1, 1], padding: Padding = .same, dilation: [Int] = [1, 1],
+                groups: Int = 1, bias: Bool = true, activation: Activation = .none) {
+        self.filters = filters
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.bias = bias
+        self.activation = activation
+    }
+}
+
+public struct Pooling: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case max, average }
+    public var kind: Kind
+    public var window: [Int]
+    public var stride: [Int]
+    public var padding: Padding = .valid
+    /// Round the output size up (ONNX's `ceil_mode`): a last, partial window counts.
+    public var ceil = false
+    /// For averages: whether padded zeros count in the divisor (ONNX's `count_include_pad`).
+    public var countPadding = false
+
+    public init(kind: Kind, window: [Int], stride: [Int], padding: Padding = .valid, ceil: Bool = false, countPadding: Bool = false) {
+        self.kind = kind
+        self.window = window
+        self.stride = stride
+        self.padding = padding
+        self.ceil = ceil
+        self.countPadding = countPadding
+    }
+}
+
+public struct Dense: Codable, Equatable, Sendable {
+    public var units: Int
+    public var bias = true
+    public var activation: Activation = .none
+
+    public init(units: Int, bias: Bool = true, activation: Activation = .none) {
+        self.units = units
+        self.bias = bias
+        self.activation = activation
+    }
+}
+
+public struct BatchNormalization: Codable, Equatable, Sendable {
+    public var epsilon: Float = 1e-5
+    /// Running statistics follow each batch's as `running = momentum * running +
+    /// (1 - momentum) * batch`.
+    public var momentum: Float = 0.9
+
+    public init(epsilon: Float = 1e-5, momentum: Float = 0.9) {
+        self.epsilon = epsilon
+        self.momentum = momentum
+    }
+}
+
+public struct GraphError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

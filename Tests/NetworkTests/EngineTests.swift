@@ -1,0 +1,165 @@
+import Foundation
+import Numerics
+import XCTest
+@testable import Network
+
+extension Parameter {
+    /// The values in oneDNN's logical order, row-major (whatever their layout).
+    func plainValues() throws -> [Float] { try plain(value) }
+    func plainGradient() throws -> [Float] { try plain(gradient!) }
+
+    private func plain(_ memory: DNNLMemory) throws -> [Float] {
+        var out = [Float](repeating: 0, count: spec.count)
+        try out.withUnsafeMutableBytes { try Primitive.reorder(memory, into: try DNNLMemory(MemoryDescriptor(dims: spec.dims), handle: $0.baseAddress)) }
+        return out
+    }
+
+    func setPlain(_ values: [Float]) throws {
+        var copy = values
+        try copy.withUnsafeMutableBytes { try Primitive.reorder(try DNNLMemory(MemoryDescriptor(dims: spec.dims), handle: $0.baseAddress), into: value) }
+        touched()
+    }
+}
+
+/// Every kind of node, on tiny shapes: the engine's forward against the plain reference
+/// (`ReferenceGraph`, in Double), and its gradients against finite differences of the
+/// reference's loss. Each graph starts with a convolution `c0`, so the gradient the node
+/// under test passes back shows in `c0`'s weights.
+final class EngineTests: XCTestCase {
+    struct Case {
+        var name: String
+        var layers: String
+        var input = Graph.InputShape(channels: 2, height: 6, width: 6)
+        var order = Graph.FlattenOrder.channelsLast
+    }
+
+    static let cases: [Case] = [
+        Case(name: "conv same relu", layers: "c0:conv(3,3,relu),c1:conv(4,3,relu),out:dense(3)"),
+        Case(name: "conv strided valid dilated grouped", layers: "c0:conv(4,3),c1:conv(4,3,leakyrelu=0.1,stride=2,padding=valid,dilation=2,groups=2,bias=no),out:dense(3)",
+             input: .init(channels: 2, height: 9, width: 9)),
+        Case(name: "conv explicit padding, depthwise", layers: "c0:conv(3,1),c1:conv(3,3,padding=1:0:2:1,groups=3,stride=2x1),out:dense(3)"),
+        Case(name: "max pooling same", layers: "c0:conv(3,3),p:maxpool(3,stride=2,padding=same),out:dense(3)", input: .init(channels: 1, height: 7, width: 7)),
+        Case(name: "average pooling ceil, padding counted", layers: "c0:conv(2,3),p:avgpool(3,stride=2,padding=1,ceil=yes,countpadding=yes),out:dense(3)"),
+        Case(name: "average pooling", layers: "c0:conv(2,3),p:avgpool(2),out:dense(3)"),
+        Case(name: "global average pooling", layers: "c0:conv(3,3),g:gap(),out:dense(3)"),
+        Case(name: "batch normalization on maps and vectors", layers: "c0:conv(3,3),n:bn(),r:relu(),d:dense(5),n2:bn(),out:dense(3)"),
+        Case(name: "activations", layers: "c0:conv(3,3),a:relu6(),b:sigmoid(),c:tanh(),d:leakyrelu(0.2),e:clip(-0.5,0.7),out:dense(3)"),
+        Case(name: "residual add", layers: "c0:conv(3,3),c1:conv(3,3,relu),c2:conv(3,1),s:add(c2,c0),out:dense(3)"),
+        Case(name: "concat", layers: "c0:conv(2,3),c1:conv(3,1,relu),k:concat(c0,c1),out:dense(3)"),
+        Case(name: "flatten, channels last", layers: "c0:conv(3,3),f:flatten(),out:dense(3)"),
+        Case(name: "flatten, channels first", layers: "c0:conv(3,3),f:flatten(),out:dense(3)", order: .channelsFirst),
+        Case(name: "dense on a map, channels first", layers: "c0:conv(3,3,relu),h:dense(4,tanh),out:dense(3)", order: .channelsFirst),
+    ]
+
+    /// The model with random values everywhere (statistics too), and its reference.
+    static func make(_ c: Case, seed: UInt64) throws -> (Model, ReferenceGraph) {
+        var graph = try LayerList.parse(c.layers, input: c.input)
+        graph.flattenOrder = c.order
+        let model = try Model(graph: graph, seed: seed)
+        var rng = SplitMix64(seed: seed &+ 99)
+        var reference = ReferenceGraph(graph: graph, parameters: [:])
+        for p in model.parameters {
+            let values: [Float] = (0..<p.spec.count).map { _ in
+                switch p.spec.role {
+                case .runningVariance: return Float(0.5 + rng.nextUnit())
+                case .scale: return Float(0.5 + rng.nextUnit())
+                default: return Float(rng.nextUnit() - 0.5)
+                }
+            }
+            try p.setPlain(values)
+            reference.parameters[p.name] = values.map(Double.init)
+        }
+        return (model, reference)
+    }
+
+    static func input(_ c: Case, batch: Int, seed: UInt64) -> ReferenceGraph.Tensor {
+        var rng = SplitMix64(seed: seed)
+        let dims = [batch, c.input.channels, c.input.height, c.input.width]
+        return .init(dims: dims, values: (0..<dims.reduce(1, *)).map { _ in rng.nextUnit() * 2 - 1 })
+    }
+
+    func testForwardMatchesTheReferenceInBothModes() throws {
+        for c in Self.cases {
+            let (model, reference) = try Self.make(c, seed: 3)
+            let x = Self.input(c, batch: 3, seed: 4)
+            for mode in [Executor.Mode.inference, .training] {
+                let executor = try model.executor(mode, batch: 3)
+                for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
+                executor.forward()
+                let expected = try reference.evaluate(x, training: mode == .training)
+                for node in model.graph.nodes {
+                    let want = ReferenceGraph.flatten(expected[node.name]!, order: model.graph.flattenOrder)
+                    var got = [Float](repeating: 0, count: want.count)
+                    try got.withUnsafeMutableBufferPointer { try executor.read(node.name, into: $0.baseAddress!) }
+                    let scale = max(1, want.map(abs).max()!)
+                    let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
+                    XCTAssertLessThan(worst, 1e-4 * scale, "\(c.name), \(mode), node \(node.name)")
+                }
+            }
+        }
+    }
+
+    func testGradientsMatchFiniteDifferences() throws {
+        for c in Self.cases {
+            let (model, reference) = try Self.make(c, seed: 5)
+            let x = Self.input(c, batch: 2, seed: 6)
+            let labels = [1, 2]
+            let executor = try model.executor(.training, batch: 2)
+            for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
+            executor.forward()
+            let logits = try executor.logits()
+            try executor.setLogitsGradient { g in
+                let l = labels.map(Int32.init)
+                _ = l.withUnsafeBufferPointer {
+                    SoftmaxCrossEntropy.lossAndGradient(logits: logits, rows: 2, classes: 3, labels: $0.baseAddress!, gradient: g)
+                }
+            }
+            executor.backward()
+            for p in model.trainableParameters {
+                let analytic = try p.plainGradient()
+                // A handful of elements of every parameter, spread over it.
+                for i in Set(stride(from: 0, to: p.spec.count, by: max(1, p.spec.count / 6))).sorted() {
+                    var plus = reference, minus = reference
+                    let h = 1e-5
+                    plus.parameters[p.name]![i] += h
+                    minus.parameters[p.name]![i] -= h
+                    let numeric = (try plus.loss(x, labels: labels, training: true) - minus.loss(x, labels: labels, training: true)) / (2 * h)
+                    XCTAssertEqual(Double(analytic[i]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(c.name): \(p.name)[\(i)]")
+                }
+            }
+        }
+    }
+
+    /// Dropout keeps each value with probability 1 - rate, scaled, and passes the gradient
+    /// through the same mask; at inference it is the identity.
+    func testDropoutMasksTheValuesAndTheirGradients() throws {
+        let graph = try LayerList.parse("c0:conv(4,3,relu),d:dropout(0.5),out:dense(3)", input: .init(channels: 1, height: 5, width: 5))
+        let model = try Model(graph: graph, seed: 1)
+        let executor = try model.executor(.training, batch: 4)
+        for i in 0..<100 { executor.input.floats[i] = Float(i % 7) / 7 }
+        executor.forward()
+        let (before, after) = (executor.outputs["c0"]!, executor.outputs["d"]!)
+        var kept = 0, zero = 0
+        for i in 0..<before.floatCount where before.floats[i] != 0 {
+            if after.floats[i] == 0 { zero += 1 } else { kept += 1; XCTAssertEqual(after.floats[i], 2 * before.floats[i], accuracy: 1e-6) }
+        }
+        XCTAssertGreaterThan(kept, 20)
+        XCTAssertGreaterThan(zero, 20)
+        let inference = try model.executor(.inference, batch: 4)
+        XCTAssertTrue(inference.outputs["d"]! === inference.outputs["c0"]!, "the identity at inference")
+    }
+
+    /// The fast kernels, not oneDNN's reference code, for the default network and the
+    /// residual one (a layout oneDNN has no kernel for fell back to it, 200 times slower).
+    func testNoReferenceImplementations() throws {
+        for graph in [Builtins.deepMNIST(input: .init(channels: 1, height: 28, width: 28), classes: 10),
+                      Builtins.resnet20(input: .init(channels: 1, height: 28, width: 28), classes: 10)] {
+            let model = try Model(graph: graph, seed: 1)
+            for (mode, batch) in [(Executor.Mode.training, 50), (.inference, 100)] {
+                let executor = try model.executor(mode, batch: batch)
+                let slow = executor.implementations.filter { $0.hasPrefix("ref") }
+                XCTAssertEqual(slow, [], "\(graph.nodes.count) nodes, \(mode): \(executor.kernelImplementations.filter { $0.1.contains { $0.hasPrefix("ref") } })")
+            }
+        }
+    }
+}
