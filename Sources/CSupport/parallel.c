@@ -32,3 +32,26 @@ void cnninte_parallel(int threads, cnninte_parallel_body body, void *context) {
 void cnninte_set_threads(int threads) { omp_set_num_threads(threads); }
 
 int cnninte_max_threads(void) { return omp_get_max_threads(); }
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+static void flush_denormals_here(void) {
+#if defined(__x86_64__)
+    // MXCSR bit 15 (flush to zero) and bit 6 (denormals are zero).
+    _mm_setcsr(_mm_getcsr() | 0x8040);
+#endif
+}
+
+static void flush_denormals_region(void *data) {
+    (void)data;
+    flush_denormals_here();
+}
+
+void cnninte_flush_denormals(void) {
+    flush_denormals_here();
+    // Threads inherit the floating-point environment of the thread that creates them, but
+    // the OpenMP pool may already exist: set it in each of its threads as well.
+    if (!omp_in_parallel()) GOMP_parallel(flush_denormals_region, 0, (unsigned)omp_get_max_threads(), 0);
+}

@@ -18,6 +18,7 @@ public final class Model {
     /// ReLU follows, Glorot-uniform elsewhere; biases and shifts 0; scales 1; running
     /// statistics mean 0, variance 1. Values are drawn in the file layout, node by node.
     public init(graph: Graph, seed: UInt64) throws {
+        _ = Parallel.denormalsFlushed
         try graph.validate(classes: nil)
         self.graph = graph
         let specs = try graph.parameters()
