@@ -31,13 +31,16 @@ let package = Package(
         // C helpers for what Swift cannot call: variadic functions such as prctl, and
         // OpenMP (libgomp) parallel regions, the thread pool oneDNN runs on.
         .target(name: "CSupport", linkerSettings: [.linkedLibrary("gomp")]),
+        // PNG (libpng) and JPEG (libjpeg-turbo) decoding for image folders, in C because
+        // both libraries report errors by longjmp, which must not cross Swift frames.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // Shared numerics under every stage.
         .target(name: "Numerics", dependencies: ["CDNNL", "CSupport"]),
 
         // Pipeline stages.
         .target(
             name: "Datasets",
-            dependencies: ["Numerics", "CZlib"],
+            dependencies: ["Numerics", "CZlib", "CImageCodecs"],
             resources: [.copy("Resources/mnist5k")]
         ),
         .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
@@ -64,7 +67,7 @@ let package = Package(
         // A toy data set and a labeller that needs no training, shared by the tests.
         .target(name: "TestSupport", dependencies: ["Datasets", "Numerics"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics", "Datasets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets", "TestSupport"],

@@ -35,14 +35,17 @@ public struct Augmentation: Codable, Equatable, Sendable {
                          c: Float(-sin(angle) * inv), d: Float(cos(angle) * inv), tx: Float(tx), ty: Float(ty))
     }
 
-    /// Writes image `index` of `images`, transformed, as floats in [0, 1] at `target`.
+    /// Writes image `index` of `images`, transformed, as floats in [0, 1] at `target`, one
+    /// plane per channel (the network's NCHW input); every channel moves together.
     public static func apply(_ t: Transform, images: ImageSet, index: Int, into target: UnsafeMutablePointer<Float>) {
-        let (h, w) = (images.rows, images.columns)
+        let (h, w, channels) = (images.rows, images.columns, images.channels)
         let cx = Float(w - 1) / 2, cy = Float(h - 1) / 2
         images.pixels.withUnsafeBufferPointer { buffer in
-            let source = buffer.baseAddress! + index * h * w
+          for channel in 0..<channels {
+            let source = buffer.baseAddress! + index * h * w * channels + channel
+            let target = target + channel * h * w
             @inline(__always) func pixel(_ x: Int, _ y: Int) -> Float {
-                (x < 0 || y < 0 || x >= w || y >= h) ? 0 : Float(source[y * w + x])
+                (x < 0 || y < 0 || x >= w || y >= h) ? 0 : Float(source[(y * w + x) * channels])
             }
             for y in 0..<h {
                 for x in 0..<w {
@@ -55,6 +58,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
                     target[y * w + x] = (top * (1 - fy) + bottom * fy) * (1 / 255)
                 }
             }
+          }
         }
     }
 }
@@ -63,7 +67,7 @@ extension Augmentation {
     /// `copies` transformed versions of every image (image-major: copies of image 0 first),
     /// rounded back to bytes. Deterministic for a seed: transforms are drawn in order.
     public func augmentedCopies(of images: ImageSet, copies: Int, seed: UInt64) -> ImageSet {
-        let pixels = images.pixelsPerImage
+        let pixels = images.pixelsPerImage, channels = images.channels, plane = images.rows * images.columns
         let total = images.count * copies
         var rng = SplitMix64(seed: seed)
         let transforms = (0..<total).map { _ in draw(&rng) }
@@ -75,10 +79,15 @@ extension Augmentation {
                 defer { scratch.deallocate() }
                 for j in range {
                     Augmentation.apply(transforms[j], images: images, index: j / copies, into: scratch)
-                    for p in 0..<pixels { op[j * pixels + p] = UInt8(max(0, min(255, (scratch[p] * 255).rounded()))) }
+                    // Planes back to interleaved channels.
+                    for p in 0..<plane {
+                        for c in 0..<channels {
+                            op[j * pixels + p * channels + c] = UInt8(max(0, min(255, (scratch[c * plane + p] * 255).rounded())))
+                        }
+                    }
                 }
             }
         }
-        return ImageSet(count: total, rows: images.rows, columns: images.columns, pixels: out)
+        return ImageSet(count: total, rows: images.rows, columns: images.columns, channels: channels, pixels: out)
     }
 }

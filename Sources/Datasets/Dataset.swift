@@ -62,15 +62,30 @@ public struct Dataset: Sendable {
 
     /// How to load this data set again (nil for one made in memory).
     public let selection: DataSelection?
+    /// What kind of files it came from and how they were prepared, for `data info`:
+    /// "IDX files", "image folder (train/ and test/)", "CIFAR-10 binary batches, resized to 24x24".
+    public let format: String
+    /// Files left out with `--skip-bad-images`.
+    public let skipped: [SkippedFile]
+    /// The files worth a checksum in `data info` (not an image folder's thousands).
+    public let sourceFiles: [String]
+
+    public var channels: Int { train.images.channels }
 
     public init(name: String, source: DataSource, train: Split, test: Split, classNames: [String],
-                selection: DataSelection? = nil) {
+                selection: DataSelection? = nil, format: String = "IDX files", skipped: [SkippedFile] = [],
+                sourceFiles: [String]? = nil) {
+        precondition(train.images.rows == test.images.rows && train.images.columns == test.images.columns
+                     && train.images.channels == test.images.channels, "both splits have one image shape")
         self.name = name
         self.source = source
         self.train = train
         self.test = test
         self.classNames = classNames
         self.selection = selection
+        self.format = format
+        self.skipped = skipped
+        self.sourceFiles = sourceFiles ?? [train.imagesFile, train.labelsFile, test.imagesFile, test.labelsFile]
     }
 
     /// The data set's name and where it came from, for messages: `'mnist5k' (embedded)`.
@@ -84,22 +99,156 @@ public struct Dataset: Sendable {
     /// Loads the data set cnn-inte uses: the folder `data` if given, else the embedded
     /// mnist5k. `classesFile` overrides the class names.
     public static func load(data: String?, classesFile: String? = nil) throws -> Dataset {
-        if let data { return try load(folder: data, classesFile: classesFile) }
-        return try load(folder: EmbeddedData.folder(), classesFile: classesFile, embedded: true)
+        try load(DataSelection(folder: data, classesFile: classesFile))
     }
 
-    /// Loads the four standard files from `folder` (each either raw or `.gz`).
-    ///
-    /// Class names come from, in order: `classesFile`; a `classes.txt` in the folder;
-    /// Fashion-MNIST's names when the test labels are Fashion-MNIST's; the ten digits.
-    public static func load(folder: String, classesFile: String? = nil, embedded: Bool = false) throws -> Dataset {
+    /// Loads what `selection` names, recognising the source by what is in the folder:
+    /// the four IDX files (raw or `.gz`), CIFAR-10 or CIFAR-100 binary batches, or an image
+    /// folder (class sub-folders, with or without a train/test level). Then brings the
+    /// images to `selection.channels` and `selection.resize` when asked.
+    public static func load(_ selection: DataSelection) throws -> Dataset {
+        try checkOptions(selection)
+        let embedded = selection.folder == nil
+        let folder = try selection.folder ?? EmbeddedData.folder()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
             throw DatasetError.badFolder(path: folder, problem: "no such data folder")
         }
         guard isDir.boolValue else {
-            throw DatasetError.badFolder(path: folder, problem: "is a file; --data takes a folder holding the four IDX files")
+            throw DatasetError.badFolder(path: folder, problem: "is a file; --data takes a folder (IDX files, CIFAR binary batches, or class folders of images)")
         }
+        let recorded = embedded ? DataSelection(classesFile: selection.classesFile.map(absolute), testFraction: selection.testFraction,
+                                                splitSeed: selection.splitSeed, resize: selection.resize, channels: selection.channels,
+                                                skipBadImages: selection.skipBadImages)
+                                : { var s = selection; s.folder = absolute(folder); s.classesFile = s.classesFile.map(absolute); return s }()
+        let hasIDX = standardNames.contains { name in
+            let base = (folder as NSString).appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: base) || FileManager.default.fileExists(atPath: base + ".gz")
+        }
+        var dataset: Dataset
+        if hasIDX {
+            dataset = try loadIDX(folder: folder, classesFile: selection.classesFile, embedded: embedded, selection: recorded)
+        } else if let kind = CIFAR.kind(of: folder) {
+            dataset = try loadCIFAR(kind, folder: folder, classesFile: selection.classesFile, selection: recorded)
+        } else if ImageFolder.recognises(folder) {
+            return try loadImageFolder(folder, selection: recorded)
+        } else {
+            throw DatasetError.badFolder(path: folder, problem: "holds neither the four MNIST-format IDX files (\(trainImagesName)[.gz] ...), CIFAR-10/100 binary batches (test_batch.bin, or train.bin and test.bin), nor class folders of images")
+        }
+        if selection.testFraction != nil {
+            throw UsageError("--test-fraction splits an image folder of class folders; \(folder) holds \(dataset.format) with their own test split")
+        }
+        return dataset.prepared(channels: selection.channels, size: selection.resize)
+    }
+
+    static func checkOptions(_ selection: DataSelection) throws {
+        if let f = selection.testFraction, !(f > 0 && f < 1) {
+            throw UsageError("--test-fraction must be between 0 and 1, exclusive (got \(f))")
+        }
+        if let c = selection.channels, c != 1 && c != 3 {
+            throw UsageError("--channels must be 1 (grey) or 3 (RGB) (got \(c))")
+        }
+    }
+
+    /// The same data with every image converted to `channels` and resized to `size`.
+    func prepared(channels: Int?, size: ImageSize?) -> Dataset {
+        let wantChannels = channels ?? self.channels
+        let wantSize = size ?? ImageSize(rows: rows, columns: columns)
+        if wantChannels == self.channels && wantSize == ImageSize(rows: rows, columns: columns) { return self }
+        func convert(_ split: Split) -> Split {
+            var images = split.images.converted(toChannels: wantChannels)
+            if wantSize.rows != images.rows || wantSize.columns != images.columns { images = images.resized(to: wantSize) }
+            return Split(images: images, labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile)
+        }
+        var notes: [String] = []
+        if wantChannels != self.channels { notes.append("converted to \(wantChannels == 1 ? "grey" : "RGB")") }
+        if wantSize != ImageSize(rows: rows, columns: columns) { notes.append("resized to \(wantSize)") }
+        return Dataset(name: name, source: source, train: convert(train), test: convert(test), classNames: classNames,
+                       selection: selection, format: format + ", " + notes.joined(separator: ", "), skipped: skipped,
+                       sourceFiles: sourceFiles)
+    }
+
+    /// CIFAR-10 or CIFAR-100 binary batches.
+    static func loadCIFAR(_ kind: CIFAR.Kind, folder: String, classesFile: String?, selection: DataSelection) throws -> Dataset {
+        let files = try CIFAR.files(kind, in: folder)
+        func split(_ paths: [String]) throws -> Split {
+            var pixels: [UInt8] = [], labels: [UInt8] = []
+            for path in paths {
+                let part = try CIFAR.parse(GzipFile.read(path).bytes, kind: kind, path: path)
+                pixels += part.images.pixels
+                labels += part.labels
+            }
+            let images = ImageSet(count: labels.count, rows: CIFAR.side, columns: CIFAR.side, channels: 3, pixels: pixels)
+            return Split(images: images, labels: labels, imagesFile: paths.joined(separator: ", "), labelsFile: paths.joined(separator: ", "))
+        }
+        let names = try classesFile.map(ClassNames.load) ?? CIFAR.classNames(kind, in: folder) ?? ClassNames.numbers(kind.classCount)
+        let train = try split(files.train), test = try split([files.test])
+        for (part, path) in [(train, files.train[0]), (test, files.test)] {
+            if let bad = part.labels.firstIndex(where: { Int($0) >= names.count }) {
+                throw DatasetError.badFile(path: path, problem: "label \(part.labels[bad]) at record \(bad) is out of range: \(classesFile ?? "the class list") names \(names.count) classes")
+            }
+        }
+        let namesFile = (folder as NSString).appendingPathComponent(kind.namesFile)
+        let existing = FileManager.default.fileExists(atPath: namesFile) ? [namesFile] : []
+        return Dataset(name: kind.rawValue, source: .folder(folder), train: train, test: test, classNames: names,
+                       selection: selection, format: kind == .cifar10 ? "CIFAR-10 binary batches" : "CIFAR-100 binary files (fine labels)",
+                       sourceFiles: files.train + [files.test] + existing)
+    }
+
+    /// An image folder: listed, then decoded in parallel straight to the asked size and
+    /// channels.
+    static func loadImageFolder(_ folder: String, selection: DataSelection) throws -> Dataset {
+        let listing = try ImageFolder.list(folder, testFraction: selection.testFraction, splitSeed: selection.splitSeed ?? 1)
+        if listing.train.isEmpty { throw DatasetError.badFolder(path: folder, problem: "has no training images") }
+        if listing.test.isEmpty { throw DatasetError.badFolder(path: folder, problem: "has no test images\(listing.splitHere ? " (each class needs at least 2 images to be split)" : "")") }
+        let size = selection.resize.map { ($0.rows, $0.columns) }
+        let skip = selection.skipBadImages ?? false
+        // Decode the train split first; the test split then takes its size and channels.
+        let trainPart = try ImageFolder.decode(listing.train, size: size, channels: selection.channels, skipBad: skip,
+                                               what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "train"))
+        let testPart = try ImageFolder.decode(listing.test, size: size, channels: selection.channels ?? (trainPart.channels == 3 ? 3 : nil), skipBad: skip,
+                                              what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "test"))
+        if size == nil && (testPart.rows != trainPart.rows || testPart.columns != trainPart.columns) {
+            throw DatasetError.mismatch(first: listing.train[0].path, second: listing.test[0].path,
+                                        problem: "train images are \(trainPart.rows)x\(trainPart.columns), test images \(testPart.rows)x\(testPart.columns); bring them to one size with --resize HxW")
+        }
+        if selection.channels == nil && testPart.channels != trainPart.channels {
+            // Colour only among the test images: decode the train split again in colour.
+            return try loadImageFolder(folder, selection: { var s = selection; s.channels = 3; return s }())
+        }
+        var names = listing.classNames
+        let folderClasses = (folder as NSString).appendingPathComponent("classes.txt")
+        if let classesFile = selection.classesFile ?? (FileManager.default.fileExists(atPath: folderClasses) ? folderClasses : nil) {
+            names = try ClassNames.load(classesFile)
+            guard names.count == listing.classNames.count else {
+                throw DatasetError.mismatch(first: classesFile, second: folder, problem: "\(names.count) class names for \(listing.classNames.count) class folders")
+            }
+        }
+        var format = listing.splitHere
+            ? "image folder, split here: \(Int((selection.testFraction ?? ImageFolder.defaultTestFraction) * 100))% of each class to test (--split-seed \(selection.splitSeed ?? 1))"
+            : "image folder (train/ and test/)"
+        if let resize = selection.resize { format += ", resized to \(resize)" }
+        if let channels = selection.channels { format += ", as \(channels == 1 ? "grey" : "RGB")" }
+        let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder)
+        let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder)
+        if train.count == 0 || test.count == 0 {
+            throw DatasetError.badFolder(path: folder, problem: "no readable \(train.count == 0 ? "training" : "test") image is left")
+        }
+        return Dataset(name: (folder as NSString).lastPathComponent, source: .folder(folder), train: train, test: test,
+                       classNames: names, selection: selection, format: format, skipped: trainPart.skipped + testPart.skipped,
+                       sourceFiles: [])
+    }
+
+    /// Loads the four standard files from `folder` (each either raw or `.gz`).
+    public static func load(folder: String, classesFile: String? = nil, embedded: Bool = false) throws -> Dataset {
+        try load(DataSelection(folder: embedded ? nil : folder, classesFile: classesFile))
+    }
+
+    /// The four standard IDX files from `folder` (each either raw or `.gz`).
+    ///
+    /// Class names come from, in order: `classesFile`; a `classes.txt` in the folder;
+    /// Fashion-MNIST's names when the test labels are Fashion-MNIST's; the ten digits.
+    static func loadIDX(folder: String, classesFile: String?, embedded: Bool, selection: DataSelection) throws -> Dataset {
         let paths = try standardNames.map { try locate($0, in: folder) }
         let train = try loadSplit(imagesPath: paths[0], labelsPath: paths[1])
         let test = try loadSplit(imagesPath: paths[2], labelsPath: paths[3])
@@ -137,8 +286,7 @@ public struct Dataset: Sendable {
         let isFashion = names == ClassNames.fashion
         let name = embedded ? "mnist5k" : (isFashion ? "fashion-mnist" : (folder as NSString).lastPathComponent)
         return Dataset(name: name, source: embedded ? .embedded(folder: folder) : .folder(folder),
-                       train: train, test: test, classNames: names,
-                       selection: DataSelection(folder: embedded ? nil : absolute(folder), classesFile: classesFile.map(absolute)))
+                       train: train, test: test, classNames: names, selection: selection, format: "IDX files")
     }
 
     /// `path` from the root, so a recorded data source still loads from another folder.

@@ -1,30 +1,5 @@
 import Foundation
 
-/// A stack of grey-scale images as stored in an IDX file (magic 2051): row-major,
-/// one byte per pixel, 0 = background.
-public struct ImageSet: Equatable, Sendable {
-    public let count: Int
-    public let rows: Int
-    public let columns: Int
-    /// `count * rows * columns` bytes, image after image.
-    public let pixels: [UInt8]
-
-    public init(count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
-        precondition(pixels.count == count * rows * columns, "pixel buffer does not match its shape")
-        self.count = count
-        self.rows = rows
-        self.columns = columns
-        self.pixels = pixels
-    }
-
-    public var pixelsPerImage: Int { rows * columns }
-
-    /// The pixels of image `index`.
-    public func image(_ index: Int) -> ArraySlice<UInt8> {
-        pixels[(index * pixelsPerImage)..<((index + 1) * pixelsPerImage)]
-    }
-}
-
 /// The IDX file format of MNIST: a big-endian header (two zero bytes, a type code, the
 /// number of dimensions, then one UInt32 per dimension) followed by the raw payload.
 public enum IDX {

@@ -1,11 +1,12 @@
 // cnn-inte-fuzz: a seeded mutation fuzzer for the file readers that take bytes from the
-// outside world: IDX (raw and gzip), safetensors, the model loader and the
-// interpretation loader. Every input must end in a value or a thrown error: a crash
+// outside world: IDX (raw and gzip), safetensors, the model loader, the
+// interpretation loader, the image decoders (PNG through libpng, JPEG through libjpeg-turbo) and
+// CIFAR records. Every input must end in a value or a thrown error: a crash
 // kills this process (the last input is kept on disk to replay), and an input that takes
 // longer than the time limit is reported as a hang.
 //
 //   swift build -c release --product cnn-inte-fuzz
-//   .build/release/cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation]
+//   .build/release/cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar]
 //
 // Not part of CI (it runs for minutes); see the README's "Fuzzing" section.
 import Datasets
@@ -31,7 +32,7 @@ while let argument = arguments.next() {
     case "--only": options.only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     case "--limit": options.limitSeconds = Double(arguments.next() ?? "") ?? options.limitSeconds
     default:
-        FileHandle.standardError.write(Data("usage: cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation] [--limit SECONDS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar] [--limit SECONDS]\n".utf8))
         exit(64)
     }
 }
@@ -117,6 +118,22 @@ let gzipSeed: [UInt8] = try {
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: gzipPath)))
 }()
 
+// Image seeds: small PNGs and JPEGs in grey and colour, and two CIFAR-10 records.
+let noise = (0..<(16 * 12 * 3)).map { UInt8(truncatingIfNeeded: ($0 * 37) ^ ($0 >> 3)) }
+let pngSeeds = [ImageEncoder.encode(Array(noise.prefix(16 * 12)), rows: 12, columns: 16, channels: 1, format: .png)!,
+                ImageEncoder.encode(noise, rows: 12, columns: 16, channels: 3, format: .png)!]
+let jpegSeeds = [ImageEncoder.encode(noise, rows: 12, columns: 16, channels: 3, format: .jpeg(quality: 90))!,
+                 ImageEncoder.encode(Array(noise.prefix(16 * 12)), rows: 12, columns: 16, channels: 1, format: .jpeg(quality: 50))!]
+let cifarSeed: [UInt8] = (0..<(2 * 3073)).map { (i: Int) -> UInt8 in
+    i % 3073 == 0 ? UInt8(i / 3073 * 7) : UInt8(truncatingIfNeeded: i * 13)
+}
+/// A decoder target: the header, then a decode as stored and as RGB.
+func decodeImage(_ bytes: [UInt8]) throws {
+    _ = try ImageDecoder.header(bytes, path: "fuzz")
+    _ = try ImageDecoder.decode(bytes, path: "fuzz")
+    _ = try ImageDecoder.decode(bytes, path: "fuzz", channels: 3)
+}
+
 typealias Target = (name: String, seeds: [[UInt8]], run: ([UInt8]) throws -> Void)
 let targets: [Target] = [
     ("idx", [idxImages, idxLabels], { bytes in
@@ -130,6 +147,9 @@ let targets: [Target] = [
     ("safetensors", [plainSafetensors, modelBytes], { bytes in _ = try SafeTensors.decode(bytes, path: "fuzz") }),
     ("model", [modelBytes], { bytes in _ = try ModelStore.decode(bytes, path: "fuzz") }),
     ("interpretation", [interpretationBytes], { bytes in _ = try InterpretationStore.decode(bytes, path: "fuzz") }),
+    ("png", pngSeeds, decodeImage),
+    ("jpeg", jpegSeeds, decodeImage),
+    ("cifar", [cifarSeed], { bytes in _ = try CIFAR.parse(bytes, kind: .cifar10, path: "fuzz") }),
 ]
 
 var failed = false
