@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
         case train
         case trainResnet = "train-resnet"
         case infer
+        case loadImages = "load-images"
         case interpretation
         case render
         case renderMemory = "render-memory"
@@ -43,12 +44,16 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("render-count"), parsing: .unconditional, help: "Diagrams drawn by the render-memory figure.")
     var renderCount = 10_000
 
+    @Option(name: .customLong("load-count"), parsing: .unconditional, help: "32x32 colour PNGs written to a scratch image folder and loaded by the load-images figure.")
+    var loadCount = 60_000
+
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs))") }
+        if loadCount < 10 { throw ValidationError("--load-count must be at least 10 (got \(loadCount))") }
     }
 
     func run() throws {
-        let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount,
+        let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount, loadCount: loadCount,
                                   progress: output.progress)
         var results: [String: Any] = [:]
         for section in only.isEmpty ? Section.allCases.filter({ !$0.needsOutput }) : only {

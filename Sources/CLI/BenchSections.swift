@@ -12,6 +12,7 @@ struct BenchSections {
     var data: DataSelection
     var modelOutput: String
     var renderCount: Int
+    var loadCount: Int = 60_000
     var progress: ProgressSink
 
     func figures(_ section: BenchCommand.Section) throws -> [String: Any] {
@@ -21,6 +22,7 @@ struct BenchSections {
         case .train: return try train()
         case .trainResnet: return try train(network: "resnet20", key: "train_images_per_s_resnet")
         case .infer: return try infer()
+        case .loadImages: return try loadImages()
         case .interpretation: return try interpretation()
         case .render: return try render()
         case .renderMemory: return try renderMemory()
@@ -80,6 +82,45 @@ struct BenchSections {
         configuration.output = modelOutput
         configuration.data = data
         return (configuration, try ReportRun.inputs(configuration, dataset: try data.load()))
+    }
+
+    /// Loading an image folder of `loadCount` 32x32 colour PNGs (the embedded digits,
+    /// resized and coloured, each with its own hues): list, decode on every core, pack.
+    /// The first load reads the files from disk; the median is over the later ones,
+    /// from the page cache, as a second run over the same data would.
+    func loadImages() throws -> [String: Any] {
+        try withScratch("load") { scratch in
+            let digits = try Dataset.load(data: nil)
+            let size = ImageSize(rows: 32, columns: 32)
+            let all = ImageSet(count: digits.train.count + digits.test.count, rows: digits.rows, columns: digits.columns,
+                               pixels: digits.train.images.pixels + digits.test.images.pixels).resized(to: size)
+            let labels = digits.train.labels + digits.test.labels
+            let indices = (0..<loadCount).map { $0 % all.count }
+            let pixels = indices.flatMap { all.image($0) }
+            let images = ImageSet(count: loadCount, rows: 32, columns: 32, pixels: pixels)
+            let testCount = loadCount / 6
+            func split(_ range: Range<Int>) -> Split {
+                Split(images: ImageSet(count: range.count, rows: 32, columns: 32,
+                                       pixels: Array(images.pixels[(range.lowerBound * 1024)..<(range.upperBound * 1024)])),
+                      labels: range.map { labels[indices[$0]] })
+            }
+            let dataset = Dataset(name: "bench", source: .folder(scratch), train: split(testCount..<loadCount), test: split(0..<testCount),
+                                  classNames: digits.classNames)
+            progress.line("bench: writing \(loadCount) 32x32 colour PNGs to \(scratch)")
+            let folder = scratch + "/images"
+            try ColourData.writeImageFolder(dataset, to: folder, seed: 1)
+            var seconds: [Double] = []
+            for run in 0...runs {
+                progress.line("bench: loading the image folder, run \(run + 1) of \(runs + 1)")
+                let start = Date()
+                let loaded = try DataSelection(folder: folder).load()
+                precondition(loaded.train.count + loaded.test.count == loadCount && loaded.channels == 3)
+                if run > 0 { seconds.append(Date().timeIntervalSince(start)) }
+            }
+            let median = Self.median(seconds)
+            return ["load_images_s": Self.round3(median), "load_images_per_s": Self.round1(Double(loadCount) / median),
+                    "load_images_s_runs": seconds.map(Self.round3), "load_images": "\(loadCount) PNGs of 32x32 RGB"]
+        }
     }
 
     /// A scratch folder removed when `body` returns.

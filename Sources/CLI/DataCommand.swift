@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect a data set.",
-        subcommands: [Info.self],
+        subcommands: [Info.self, MakeColour.self],
         defaultSubcommand: Info.self
     )
 
@@ -38,6 +38,31 @@ struct DataCommand: ParsableCommand {
     }
 }
 
+extension DataCommand {
+    /// `cnn-inte data make-colour`: a colour image folder made from grey data, to try the
+    /// colour paths on (README, "Data").
+    struct MakeColour: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "make-colour",
+            abstract: "Write a colour image folder (PNG, train/ and test/) made from grey data: ink and background hues drawn per image, independent of the class.")
+
+        @OptionGroup var dataOptions: DataOptions
+
+        @Option(name: .customLong("to"), help: ArgumentHelp("The folder to create (must not exist).", valueName: "DIR"))
+        var folder: String
+
+        @Option(parsing: .unconditional, help: "Seed of the colours.") var seed: UInt64 = 1
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let dataset = try dataOptions.load()
+            try ColourData.writeImageFolder(dataset, to: folder, seed: seed)
+            print("wrote \(folder): \((dataset.train.count + dataset.test.count).counted("colour image")) of \(dataset.rows)x\(dataset.columns) from \(dataset.provenance)")
+        }
+    }
+}
+
 /// What `data info` reports, as a value so text and JSON say the same thing.
 struct DataSummary: Codable {
     struct SplitSummary: Codable {
@@ -56,12 +81,15 @@ struct DataSummary: Codable {
     var name: String
     var source: String
     var folder: String
+    var format: String
     var rows: Int
     var columns: Int
+    var channels: Int
     var classNames: [String]
     var train: SplitSummary
     var test: SplitSummary
     var files: [FileSummary]
+    var skipped: [SkippedFile]
 
     init(dataset: Dataset) {
         name = dataset.name
@@ -72,13 +100,16 @@ struct DataSummary: Codable {
         case .folder:
             source = "folder given with --data"
         }
+        format = dataset.format
         rows = dataset.rows
         columns = dataset.columns
+        channels = dataset.channels
+        skipped = dataset.skipped
         classNames = dataset.classNames
         train = SplitSummary(images: dataset.train.count, perClass: dataset.train.classCounts(classes: dataset.classCount))
         test = SplitSummary(images: dataset.test.count, perClass: dataset.test.classCounts(classes: dataset.classCount))
         let published = EmbeddedData.publishedChecksums(in: dataset.source.folder)
-        files = [dataset.train.imagesFile, dataset.train.labelsFile, dataset.test.imagesFile, dataset.test.labelsFile].map { path in
+        files = dataset.sourceFiles.map { path in
             let bytes = FileManager.default.contents(atPath: path) ?? Data()
             let digest = SHA256.hex(bytes)
             let name = (path as NSString).lastPathComponent
@@ -95,11 +126,16 @@ struct DataSummary: Codable {
             "data set:   \(name)",
             "source:     \(source)",
             "folder:     \(folder)",
-            "images:     \(rows)x\(columns) grey-scale, \(classNames.count.counted("class", plural: "classes"))",
+            "format:     \(format)",
+            "images:     \(rows)x\(columns) \(channels == 1 ? "grey-scale" : "RGB"), \(classNames.count.counted("class", plural: "classes"))",
             "train:      \(train.images.counted("image")) (\(balance(train.perClass)))",
             "test:       \(test.images.counted("image")) (\(balance(test.perClass)))",
-            "files (SHA-256):",
         ]
+        if !skipped.isEmpty {
+            lines.append("skipped:    \(skipped.count.counted("file")) that did not decode (--skip-bad-images):")
+            for file in skipped { lines.append("  \(file.problem)") }
+        }
+        if !files.isEmpty { lines.append("files (SHA-256):") }
         for file in files {
             let check: String
             switch file.verified {

@@ -6,21 +6,55 @@ import Numerics
 /// Which data set to use; shared by every command that reads images.
 public struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "A folder holding the four MNIST-format IDX files (raw or .gz). Default: the embedded 5,000-digit MNIST sample.",
+        "The data: a folder of the four MNIST-format IDX files (raw or .gz), CIFAR-10/100 binary batches, or class folders of images (DIR/train/<class>/*, DIR/test/<class>/*, or DIR/<class>/*). Default: the embedded 5,000-digit MNIST sample.",
         valueName: "DIR"))
     public var data: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, Fashion-MNIST's names for Fashion-MNIST, else the labels' numbers.",
+        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, the source's own names (class folders, CIFAR's names file, Fashion-MNIST's), else the labels' numbers.",
         valueName: "FILE"))
     public var classes: String?
 
+    @Option(name: .customLong("test-fraction"), help: ArgumentHelp(
+        "For class folders without train/ and test/: the share of each class held out for testing (default 0.2), stratified.",
+        valueName: "F"))
+    public var testFraction: Double?
+
+    @Option(name: .customLong("split-seed"), parsing: .unconditional, help: ArgumentHelp(
+        "Seed of that split (default 1); separate from --seed, so every command sees the same test images.", valueName: "N"))
+    public var splitSeed: UInt64?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Bring every image to HEIGHTxWIDTH (area-averaging when shrinking, bilinear when growing), e.g. 32x32.", valueName: "HxW"))
+    public var resize: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Convert every image to 1 (grey) or 3 (RGB) channels. Default: as stored (an image folder with any colour image is RGB).",
+        valueName: "C"))
+    public var channels: Int?
+
+    @Flag(name: .customLong("skip-bad-images"), help: "Leave out image files that do not decode (counted and listed by 'data info') instead of refusing the folder.")
+    public var skipBadImages = false
+
     public init() {}
 
-    /// What was asked for, nil when neither option was given (each command has its own
+    public func validate() throws {
+        if let resize, ImageSize(resize) == nil {
+            throw ValidationError("--resize takes HEIGHTxWIDTH, each 1-4096, e.g. 32x32 (got '\(resize)')")
+        }
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 (grey) or 3 (RGB) (got \(channels))") }
+        if let testFraction, !(testFraction > 0 && testFraction < 1) {
+            throw ValidationError("--test-fraction must be between 0 and 1, exclusive (got \(testFraction))")
+        }
+    }
+
+    /// What was asked for, nil when no data option was given (each command has its own
     /// default: the embedded sample to train on, the model's own data to interpret).
     public var selection: DataSelection? {
-        data == nil && classes == nil ? nil : DataSelection(folder: data, classesFile: classes)
+        let selection = DataSelection(folder: data, classesFile: classes, testFraction: testFraction, splitSeed: splitSeed,
+                                      resize: resize.flatMap(ImageSize.init), channels: channels,
+                                      skipBadImages: skipBadImages ? true : nil)
+        return selection == DataSelection() ? nil : selection
     }
 
     /// The data asked for, or the embedded sample.

@@ -119,7 +119,7 @@ public enum InterpretationRun {
         let pixels = images.pixelsPerImage
         for start in stride(from: 0, to: images.count, by: chunk) {
             let end = min(start + chunk, images.count)
-            let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns,
+            let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
                                    pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
             let augmented = Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
             let (features, predictions) = try labeller.label(augmented, layer: layer)

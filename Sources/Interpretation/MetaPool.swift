@@ -12,7 +12,7 @@ public enum MetaPool {
     /// the CNN's classes, where its decision boundary runs.
     public static func boundaryBlends(images: ImageSet, features: Matrix, predictions: [Int], level1: [Int],
                                       mixes: Int) -> ImageSet {
-        guard mixes > 0 else { return ImageSet(count: 0, rows: images.rows, columns: images.columns, pixels: []) }
+        guard mixes > 0 else { return ImageSet(count: 0, rows: images.rows, columns: images.columns, channels: images.channels, pixels: []) }
         var partner = [Int](repeating: -1, count: images.count)
         for c in Set(level1).sorted() {
             let members = (0..<features.rows).filter { level1[$0] == c }
@@ -45,6 +45,6 @@ public enum MetaPool {
                 }
             }
         }
-        return ImageSet(count: sources.count * mixes, rows: images.rows, columns: images.columns, pixels: out)
+        return ImageSet(count: sources.count * mixes, rows: images.rows, columns: images.columns, channels: images.channels, pixels: out)
     }
 }

@@ -95,19 +95,28 @@ public final class Model {
     /// network images goes through here, so a wrong size cannot read past a buffer.
     public func checkInput(_ images: ImageSet) throws {
         let i = graph.input
-        guard images.rows == i.height, images.columns == i.width, i.channels == 1 else {
-            throw UsageError("the model takes \(i.height)x\(i.width)x\(i.channels) images but the data has \(images.rows)x\(images.columns)x1")
+        guard images.rows == i.height, images.columns == i.width else {
+            throw UsageError("the model takes \(i.height)x\(i.width)x\(i.channels) images but the data has \(images.rows)x\(images.columns)x\(images.channels); bring them to the model's size with --resize \(i.height)x\(i.width)")
+        }
+        guard images.channels == i.channels else {
+            throw UsageError("the model takes \(i.channels == 1 ? "grey" : "\(i.channels)-channel") images but the data is \(images.channels == 1 ? "grey" : "RGB"); convert it with --channels \(i.channels)")
         }
     }
 
-    /// Writes images `indices` into `executor`'s input, as pixels / 255.
+    /// Writes images `indices` into `executor`'s input, as pixels / 255, each image's
+    /// interleaved channels (HWC) into planes (the graph's NCHW: oneDNN's direct
+    /// convolutions take planar input; NHWC input sent it to a reference kernel).
     func fill(_ executor: Executor, from images: ImageSet, indices: ArraySlice<Int>) {
-        let pixels = images.pixelsPerImage
+        let pixels = images.pixelsPerImage, channels = images.channels, plane = images.rows * images.columns
         let target = executor.input.floats
         images.pixels.withUnsafeBufferPointer { source in
             for (slot, index) in indices.enumerated() {
                 let from = source.baseAddress! + index * pixels, to = target + slot * pixels
-                for p in 0..<pixels { to[p] = Float(from[p]) * (1 / 255) }
+                if channels == 1 {
+                    for p in 0..<pixels { to[p] = Float(from[p]) * (1 / 255) }
+                } else {
+                    for p in 0..<plane { for c in 0..<channels { to[c * plane + p] = Float(from[p * channels + c]) * (1 / 255) } }
+                }
             }
         }
     }

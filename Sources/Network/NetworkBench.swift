@@ -41,7 +41,7 @@ public enum NetworkBench {
     }
 
     static func graph(_ network: String, _ dataset: Dataset) throws -> Graph {
-        let input = Graph.InputShape(channels: 1, height: dataset.rows, width: dataset.columns)
+        let input = Graph.InputShape(channels: dataset.channels, height: dataset.rows, width: dataset.columns)
         guard let graph = LayerList.builtin(network, input: input, classes: dataset.classCount) else {
             throw UsageError("no builtin network '\(network)'")
         }

@@ -35,7 +35,7 @@ public enum TrainingRun {
         /// The network for `dataset`: the configured one or the default, sized to the data's
         /// images and checked against its class count.
         public func resolvedGraph(for dataset: Dataset) throws -> Graph {
-            let input = Graph.InputShape(channels: 1, height: dataset.rows, width: dataset.columns)
+            let input = Graph.InputShape(channels: dataset.channels, height: dataset.rows, width: dataset.columns)
             let chosen: Graph
             do {
                 let name = architecture ?? "deep-mnist"

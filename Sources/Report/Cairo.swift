@@ -108,13 +108,26 @@ public class CairoCanvas {
     /// Draws a grey-scale image (0 = white paper, 255 = ink, as MNIST stores it) scaled
     /// to `size` x `size` points with crisp pixels.
     public func greyImage(_ pixels: [UInt8], rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double) {
+        image(pixels, rows: rows, columns: columns, channels: 1, x: x, y: y, width: width, height: height)
+    }
+
+    /// Draws an image of 1 channel (grey: 0 = white paper, 255 = ink, as MNIST stores it)
+    /// or 3 (RGB, in its own colours), scaled to `width` x `height` with crisp pixels.
+    public func image(_ pixels: [UInt8], rows: Int, columns: Int, channels: Int, x: Double, y: Double, width: Double, height: Double) {
+        precondition(pixels.count == rows * columns * channels)
         let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, Int32(columns)))
         var buffer = [UInt8](repeating: 0, count: stride * rows)
         for r in 0..<rows {
             for c in 0..<columns {
-                let v = 255 - pixels[r * columns + c]  // ink dark on white paper
-                let o = r * stride + c * 4
-                buffer[o] = v; buffer[o + 1] = v; buffer[o + 2] = v; buffer[o + 3] = 255
+                let o = r * stride + c * 4, p = (r * columns + c) * channels
+                // Cairo's RGB24 is a native-endian 32-bit word: B, G, R, unused in memory.
+                if channels == 1 {
+                    let v = 255 - pixels[p]  // ink dark on white paper
+                    buffer[o] = v; buffer[o + 1] = v; buffer[o + 2] = v
+                } else {
+                    buffer[o] = pixels[p + 2]; buffer[o + 1] = pixels[p + 1]; buffer[o + 2] = pixels[p]
+                }
+                buffer[o + 3] = 255
             }
         }
         buffer.withUnsafeMutableBufferPointer { pointer in

@@ -94,7 +94,7 @@ public struct HTMLReport {
     /// Where the picture of a test or training image is, relative to the report's folder
     /// (the shards and `ReportBuilder.prepare` wrote the files).
     func picture(_ pixels: ArraySlice<UInt8>) -> String {
-        ReportLayout.diagrams + "/" + ImageStore.name(pixels, rows: inputs.dataset.rows, columns: inputs.dataset.columns)
+        ReportLayout.diagrams + "/" + ImageStore.name(pixels, rows: inputs.dataset.rows, columns: inputs.dataset.columns, channels: inputs.dataset.channels)
     }
 
     /// `window.CNNINTE = {classes, clusters, rows}`; a row is

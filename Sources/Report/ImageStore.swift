@@ -1,6 +1,6 @@
 import Foundation
 
-/// Small grey-scale PNGs (input digits, prototypes) in one folder, each named after a
+/// Small PNGs of the data's images (inputs, prototypes) in one folder, each named after a
 /// hash of its content: Graphviz caches images by file name for the life of the process,
 /// so a name must never stand for two different pictures. Identical pictures share a file.
 public final class ImageStore {
@@ -26,14 +26,20 @@ public final class ImageStore {
     /// The name (with prefix) of the PNG of a grey image (0 = paper, 255 = ink), written
     /// on first use.
     public func grey<C: Collection>(_ pixels: C, rows: Int, columns: Int) throws -> String where C.Element == UInt8 {
-        let hash = ImageStore.fnv1a(pixels, rows: rows, columns: columns, scale: scale)
+        try image(pixels, rows: rows, columns: columns, channels: 1)
+    }
+
+    /// The name (with prefix) of the PNG of an image of 1 channel (grey, drawn as ink on
+    /// paper) or 3 (RGB, in its own colours), written on first use.
+    public func image<C: Collection>(_ pixels: C, rows: Int, columns: Int, channels: Int) throws -> String where C.Element == UInt8 {
+        let hash = ImageStore.fnv1a(pixels, rows: rows, columns: columns, channels: channels, scale: scale)
         if let name = written[hash] { return name }
         let file = ImageStore.fileName(hash)
         let path = (folder as NSString).appendingPathComponent(file)
         if !FileManager.default.fileExists(atPath: path) {
             let canvas = CairoPNG(width: columns * scale, height: rows * scale)
-            canvas.greyImage(Array(pixels), rows: rows, columns: columns, x: 0, y: 0,
-                             width: Double(columns * scale), height: Double(rows * scale))
+            canvas.image(Array(pixels), rows: rows, columns: columns, channels: channels, x: 0, y: 0,
+                         width: Double(columns * scale), height: Double(rows * scale))
             try canvas.writePNG(to: path)
         }
         let name = prefix + file
@@ -41,19 +47,20 @@ public final class ImageStore {
         return name
     }
 
-    /// The name `grey` gives these pixels (with `prefix` and `scale`), without writing anything.
-    public static func name<C: Collection>(_ pixels: C, rows: Int, columns: Int, prefix: String = ReportLayout.imagePrefix,
-                                           scale: Int = 2) -> String where C.Element == UInt8 {
-        prefix + fileName(fnv1a(pixels, rows: rows, columns: columns, scale: scale))
+    /// The name `image` gives these pixels (with `prefix` and `scale`), without writing anything.
+    public static func name<C: Collection>(_ pixels: C, rows: Int, columns: Int, channels: Int = 1,
+                                           prefix: String = ReportLayout.imagePrefix, scale: Int = 2) -> String where C.Element == UInt8 {
+        prefix + fileName(fnv1a(pixels, rows: rows, columns: columns, channels: channels, scale: scale))
     }
 
     static func fileName(_ hash: UInt64) -> String { String(format: "g-%016llx.png", hash) }
 
     /// 64-bit FNV-1a over the shape and the pixels: stable across runs and machines.
-    static func fnv1a<C: Collection>(_ pixels: C, rows: Int, columns: Int, scale: Int) -> UInt64 where C.Element == UInt8 {
+    /// Grey images hash as before channels existed, so their names have not changed.
+    static func fnv1a<C: Collection>(_ pixels: C, rows: Int, columns: Int, channels: Int = 1, scale: Int) -> UInt64 where C.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        for v in [rows, columns, scale] { for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: v >> shift)) } }
+        for v in (channels == 1 ? [rows, columns, scale] : [rows, columns, scale, channels]) { for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: v >> shift)) } }
         for p in pixels { mix(p) }
         return h
     }

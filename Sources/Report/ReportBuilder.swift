@@ -29,7 +29,7 @@ public struct ReportBuilder {
         var prototypes: [String: [String]] = [:]
         for node in saved.level1 + saved.level2.flatMap({ $0 }) {
             prototypes[node.id] = try node.prototypes.map {
-                try images.grey(inputs.trainImage($0), rows: inputs.dataset.rows, columns: inputs.dataset.columns)
+                try images.image(inputs.trainImage($0), rows: inputs.dataset.rows, columns: inputs.dataset.columns, channels: inputs.dataset.channels)
             }
         }
         let root = ClusterNode(id: "root", level: 0, size: saved.level1.reduce(0) { $0 + $1.size },

@@ -50,13 +50,13 @@ public struct ReportInputs: Sendable {
         let c2 = saved.level2[r.route.level1][r.route.level2]
         func prototypes(_ node: ClusterNode) throws -> [String] {
             try node.prototypes.prefix(InstanceDiagram.prototypesShown).map {
-                try images.grey(trainImage($0), rows: dataset.rows, columns: dataset.columns)
+                try images.image(trainImage($0), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels)
             }
         }
         return InstanceDiagram.Input(
             record: r, classNames: classNames, layer: saved.layer, layerWidth: saved.layerWidth, level1: c1, level2: c2,
             runnerUp: r.route.runnerUp.map { saved.level1[$0] }, learner: saved.learners[r.route.level1],
-            inputImage: try images.grey(testImage(i), rows: dataset.rows, columns: dataset.columns),
+            inputImage: try images.image(testImage(i), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels),
             level1Prototypes: try prototypes(c1), level2Prototypes: try prototypes(c2))
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 /// Bad input of every kind, end to end through the binary: each case must give exactly
@@ -213,5 +214,85 @@ final class BadInputTests: XCTestCase {
         guard (try? process.run()) != nil else { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// An image folder of 6x6 PNGs (the toy model's size): two classes, two images each.
+    func imageFolder(_ name: String, colour: Bool = false) throws -> String {
+        let root = folder + "/" + name
+        for split in ["train", "test"] {
+            for (c, cls) in ["a", "b"].enumerated() {
+                try FileManager.default.createDirectory(atPath: "\(root)/\(split)/\(cls)", withIntermediateDirectories: true)
+                for i in 0..<2 {
+                    let value = UInt8(60 * c + 20 * i)
+                    let pixels = colour ? (0..<36).flatMap { _ in [value, 255 - value, 90] } : [UInt8](repeating: value, count: 36)
+                    let png = ImageEncoder.encode(pixels, rows: 6, columns: 6, channels: colour ? 3 : 1, format: .png)!
+                    FileManager.default.createFile(atPath: "\(root)/\(split)/\(cls)/\(i).png", contents: Data(png))
+                }
+            }
+        }
+        return root
+    }
+
+    func testBadImageFolders() throws {
+        let good = try imageFolder("images")
+        XCTAssertEqual(try CLIProcess.run(["data", "info", "--data", good]).status, 0)
+        var cases: [Case] = []
+        func add(_ name: String, file: String, _ message: String, _ damage: @escaping (String) throws -> Void) throws {
+            let dir = try damagedCopy(of: good, name: "images-" + name.replacingOccurrences(of: " ", with: "-"), damage)
+            cases.append(Case(name: name, arguments: ["data", "info", "--data", dir], status: 1, message: dir + file + ": " + message))
+        }
+        try add("zero-byte file", file: "/train/a/z.png", "empty file, not an image") { dir in
+            FileManager.default.createFile(atPath: dir + "/train/a/z.png", contents: Data())
+        }
+        try add("text named .png", file: "/train/b/notes.png", "not a PNG or JPEG file") { dir in
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: dir + "/train/b/notes.png"))
+        }
+        try add("truncated PNG", file: "/test/a/cut.png", "corrupt or truncated image") { dir in
+            let noise = (0..<36).map { UInt8(truncatingIfNeeded: $0 * 97) }
+            let png = ImageEncoder.encode(noise, rows: 6, columns: 6, channels: 1, format: .png)!
+            try Data(png.prefix(png.count - 20)).write(to: URL(fileURLWithPath: dir + "/test/a/cut.png"))
+        }
+        // A 48x48 JPEG cut in half: its header reads, so --resize brings it to size first.
+        let cutJPEG = try damagedCopy(of: good, name: "images-truncated-JPEG") { dir in
+            let noise = (0..<(48 * 48 * 3)).map { UInt8(truncatingIfNeeded: $0 * 97) }
+            let jpeg = ImageEncoder.encode(noise, rows: 48, columns: 48, channels: 3, format: .jpeg(quality: 90))!
+            try Data(jpeg.prefix(jpeg.count / 2)).write(to: URL(fileURLWithPath: dir + "/test/b/cut.jpg"))
+        }
+        cases.append(Case(name: "truncated JPEG", arguments: ["data", "info", "--data", cutJPEG, "--resize", "6x6"], status: 1,
+                          message: cutJPEG + "/test/b/cut.jpg: corrupt or truncated image ("))
+        try add("decompression bomb", file: "/train/a/bomb.png", "9000x9000 pixels is more than the limit of 50 megapixels") { dir in
+            let bomb = HandMadePNG.file(width: 9_000, height: 9_000, bitDepth: 8, colourType: 2, rows: [])
+            try Data(bomb).write(to: URL(fileURLWithPath: dir + "/train/a/bomb.png"))
+        }
+        let mixed = try damagedCopy(of: good, name: "images-mixed") { dir in
+            let png = ImageEncoder.encode([UInt8](repeating: 9, count: 64), rows: 8, columns: 8, channels: 1, format: .png)!
+            FileManager.default.createFile(atPath: dir + "/train/b/big.png", contents: Data(png))
+        }
+        cases.append(Case(name: "mixed sizes", arguments: ["data", "info", "--data", mixed], status: 1,
+                          message: "bring them to one size with --resize HxW"))
+        for (option, value, message) in [("--resize", "0x5", "--resize takes HEIGHTxWIDTH"), ("--resize", "big", "--resize takes HEIGHTxWIDTH"),
+                                         ("--channels", "2", "--channels must be 1 (grey) or 3 (RGB)"),
+                                         ("--test-fraction", "1.5", "--test-fraction must be between 0 and 1")] {
+            cases.append(Case(name: option + " " + value, arguments: ["data", "info", "--data", good, option, value], status: 64, message: message))
+        }
+        cases.append(Case(name: "test fraction on a split folder", arguments: ["data", "info", "--data", good, "--test-fraction", "0.3"],
+                          status: 64, message: "already has train/ and test/"))
+        // A grey model given colour images: refused, saying how to convert.
+        let colour = try imageFolder("colour-images", colour: true)
+        cases.append(Case(name: "colour data for a grey model",
+                          arguments: ["features", "--data", colour, "--output", out, "--layer", "fc", "--npy", folder + "/c.npy", "--quiet"],
+                          status: 64, message: "convert it with --channels 1"))
+        let count = try check(cases, watched: [out, good])
+        XCTAssertEqual(count, 12)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/c.npy"))
+        // --skip-bad-images: counted and listed.
+        let skipping = try CLIProcess.run(["data", "info", "--data", folder + "/images-zero-byte-file", "--skip-bad-images"])
+        XCTAssertEqual(skipping.status, 0, skipping.stderr)
+        XCTAssertTrue(skipping.stdout.contains("skipped:    1 file that did not decode (--skip-bad-images):"), skipping.stdout)
+        XCTAssertTrue(skipping.stdout.contains(folder + "/images-zero-byte-file/train/a/z.png: empty file"), skipping.stdout)
+        // ... and the same colour folder converted to grey is accepted.
+        let converted = try CLIProcess.run(["features", "--data", colour, "--channels", "1", "--output", out, "--layer", "fc",
+                                            "--npy", folder + "/c.npy", "--quiet"])
+        XCTAssertEqual(converted.status, 0, converted.stderr)
     }
 }

@@ -46,13 +46,27 @@ final class HelpTests: XCTestCase {
             USAGE: cnn-inte train <options>
 
             OPTIONS:
-              --data <DIR>            A folder holding the four MNIST-format IDX files (raw
-                                      or .gz). Default: the embedded 5,000-digit MNIST
-                                      sample.
+              --data <DIR>            The data: a folder of the four MNIST-format IDX files
+                                      (raw or .gz), CIFAR-10/100 binary batches, or class
+                                      folders of images (DIR/train/<class>/*,
+                                      DIR/test/<class>/*, or DIR/<class>/*). Default: the
+                                      embedded 5,000-digit MNIST sample.
               --classes <FILE>        A text file of class names, one per line in label
-                                      order. Default: classes.txt in the data folder,
-                                      Fashion-MNIST's names for Fashion-MNIST, else the
-                                      labels' numbers.
+                                      order. Default: classes.txt in the data folder, the
+                                      source's own names (class folders, CIFAR's names
+                                      file, Fashion-MNIST's), else the labels' numbers.
+              --test-fraction <F>     For class folders without train/ and test/: the share
+                                      of each class held out for testing (default 0.2),
+                                      stratified.
+              --split-seed <N>        Seed of that split (default 1); separate from --seed,
+                                      so every command sees the same test images.
+              --resize <HxW>          Bring every image to HEIGHTxWIDTH (area-averaging
+                                      when shrinking, bilinear when growing), e.g. 32x32.
+              --channels <C>          Convert every image to 1 (grey) or 3 (RGB) channels.
+                                      Default: as stored (an image folder with any colour
+                                      image is RGB).
+              --skip-bad-images       Leave out image files that do not decode (counted and
+                                      listed by 'data info') instead of refusing the folder.
               --epochs <epochs>       Passes over the training images. (default: 20)
               --batch-size <batch-size>
                                       Images per mini-batch. (default: 50)
@@ -86,16 +100,30 @@ final class HelpTests: XCTestCase {
             OVERVIEW: Counts, image size, class balance of both splits, source and
             checksums.
 
-            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--json] [--quiet]
+            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--test-fraction <F>] [--split-seed <N>] [--resize <HxW>] [--channels <C>] [--skip-bad-images] [--json] [--quiet]
 
             OPTIONS:
-              --data <DIR>            A folder holding the four MNIST-format IDX files (raw
-                                      or .gz). Default: the embedded 5,000-digit MNIST
-                                      sample.
+              --data <DIR>            The data: a folder of the four MNIST-format IDX files
+                                      (raw or .gz), CIFAR-10/100 binary batches, or class
+                                      folders of images (DIR/train/<class>/*,
+                                      DIR/test/<class>/*, or DIR/<class>/*). Default: the
+                                      embedded 5,000-digit MNIST sample.
               --classes <FILE>        A text file of class names, one per line in label
-                                      order. Default: classes.txt in the data folder,
-                                      Fashion-MNIST's names for Fashion-MNIST, else the
-                                      labels' numbers.
+                                      order. Default: classes.txt in the data folder, the
+                                      source's own names (class folders, CIFAR's names
+                                      file, Fashion-MNIST's), else the labels' numbers.
+              --test-fraction <F>     For class folders without train/ and test/: the share
+                                      of each class held out for testing (default 0.2),
+                                      stratified.
+              --split-seed <N>        Seed of that split (default 1); separate from --seed,
+                                      so every command sees the same test images.
+              --resize <HxW>          Bring every image to HEIGHTxWIDTH (area-averaging
+                                      when shrinking, bilinear when growing), e.g. 32x32.
+              --channels <C>          Convert every image to 1 (grey) or 3 (RGB) channels.
+                                      Default: as stored (an image folder with any colour
+                                      image is RGB).
+              --skip-bad-images       Leave out image files that do not decode (counted and
+                                      listed by 'data info') instead of refusing the folder.
               --json                  Print JSON instead of text.
               --quiet                 Print no progress on stderr.
               --version               Show the version.
