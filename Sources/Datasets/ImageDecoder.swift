@@ -44,7 +44,8 @@ public enum ImageDecoder {
         var message = [CChar](repeating: 0, count: 256)
         let ok = bytes.withUnsafeBufferPointer { cnninte_image_read_info($0.baseAddress, $0.count, &info, &message, message.count) }
         guard ok == 1 else {
-            throw DatasetError.badFile(path: path, problem: problem(message, fallback: "not a PNG or JPEG file"))
+            let reason = problem(message, fallback: "not a PNG or JPEG file")
+            throw DatasetError.badFile(path: path, problem: reason == "not a PNG or JPEG file" ? reason : "corrupt image header (\(reason))")
         }
         guard info.width > 0, info.height > 0 else {
             throw DatasetError.badFile(path: path, problem: "image of \(info.height)x\(info.width) pixels")

@@ -260,6 +260,11 @@ final class BadInputTests: XCTestCase {
         }
         cases.append(Case(name: "truncated JPEG", arguments: ["data", "info", "--data", cutJPEG, "--resize", "6x6"], status: 1,
                           message: cutJPEG + "/test/b/cut.jpg: corrupt or truncated image ("))
+        try add("0 pixels", file: "/test/a/empty.png", "corrupt image header (invalid IHDR data)") { dir in
+            // libpng refuses a width of 0 in the header itself.
+            let png = HandMadePNG.file(width: 0, height: 6, bitDepth: 8, colourType: 0, rows: [])
+            try Data(png).write(to: URL(fileURLWithPath: dir + "/test/a/empty.png"))
+        }
         try add("decompression bomb", file: "/train/a/bomb.png", "9000x9000 pixels is more than the limit of 50 megapixels") { dir in
             let bomb = HandMadePNG.file(width: 9_000, height: 9_000, bitDepth: 8, colourType: 2, rows: [])
             try Data(bomb).write(to: URL(fileURLWithPath: dir + "/train/a/bomb.png"))
@@ -283,7 +288,7 @@ final class BadInputTests: XCTestCase {
                           arguments: ["features", "--data", colour, "--output", out, "--layer", "fc", "--npy", folder + "/c.npy", "--quiet"],
                           status: 64, message: "convert it with --channels 1"))
         let count = try check(cases, watched: [out, good])
-        XCTAssertEqual(count, 12)
+        XCTAssertEqual(count, 13)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/c.npy"))
         // --skip-bad-images: counted and listed.
         let skipping = try CLIProcess.run(["data", "info", "--data", folder + "/images-zero-byte-file", "--skip-bad-images"])

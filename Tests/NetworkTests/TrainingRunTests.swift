@@ -69,4 +69,24 @@ final class TrainingRunTests: XCTestCase {
         }
         XCTAssertEqual(try ModelDescription.load(folder: v1).architectureCompact, Self.layers)
     }
+
+    /// The builtin networks take the data's size and channels: counted by hand for 32x32
+    /// RGB (conv1 5*5*3*32 + 32, conv2 5*5*32*64 + 64, fc1 8*8*64*1024 + 1024, logits
+    /// 1024*10 + 10; ResNet-20's stem sees 3 channels instead of 1: 16*9*2 more weights).
+    func testBuiltinNetworksAdaptToSizeAndChannels() throws {
+        func dataset(side: Int, channels: Int) -> Dataset {
+            let images = ImageSet(count: 10, rows: side, columns: side, channels: channels,
+                                  pixels: [UInt8](repeating: 0, count: 10 * side * side * channels))
+            let split = Split(images: images, labels: (0..<10).map { UInt8($0) })
+            return Dataset(name: "shapes", source: .folder("/none"), train: split, test: split, classNames: ClassNames.digits)
+        }
+        let configuration = TrainingRun.Configuration(architecture: nil, training: TrainingConfiguration())
+        let colour = try configuration.resolvedGraph(for: dataset(side: 32, channels: 3))
+        XCTAssertEqual(colour.input, Graph.InputShape(channels: 3, height: 32, width: 32))
+        XCTAssertEqual(try colour.parameterCount(), 2_432 + 51_264 + 4_195_328 + 10_250)
+        XCTAssertEqual(try configuration.resolvedGraph(for: dataset(side: 28, channels: 1)).parameterCount(), 3_274_634)
+        let resnet = TrainingRun.Configuration(architecture: "resnet20", training: TrainingConfiguration())
+        let grey = try resnet.resolvedGraph(for: dataset(side: 28, channels: 1)).parameterCount()
+        XCTAssertEqual(try resnet.resolvedGraph(for: dataset(side: 32, channels: 3)).parameterCount(), grey + 16 * 9 * 2)
+    }
 }
