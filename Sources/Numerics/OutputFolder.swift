@@ -128,13 +128,13 @@ public final class OutputFolder {
         try? OutputFolder.recover(in: standard)
     }
 
-    /// The result folder a staging folder's name belongs to: `.<kind>.partial-<pid>` or
-    /// `.<kind>.partial-<pid>.old`.
+    /// The result folder a staging folder's name belongs to: `.<kind>.partial-<pid>`,
+    /// `.<kind>.partial-<pid>.old` or `.<kind>.partial-<pid>.new`.
     static func stagingKind(_ entry: String) -> String? {
         var name = Substring(entry)
         guard name.hasPrefix(".") else { return nil }
         name = name.dropFirst()
-        if name.hasSuffix(".old") { name = name.dropLast(4) }
+        if name.hasSuffix(".old") || name.hasSuffix(".new") { name = name.dropLast(4) }
         guard let range = name.range(of: ".partial-"), !name[range.upperBound...].isEmpty,
               name[range.upperBound...].allSatisfy(\.isNumber) else { return nil }
         let kind = String(name[..<range.lowerBound])
@@ -212,8 +212,11 @@ public final class OutputFolder {
             guard let kind = Self.stagingKind(entry) else { continue }
             let full = (path as NSString).appendingPathComponent(entry)
             // A staging folder has its marker from the start; an `.old` one is a result
-            // folder this code renamed aside (a 0.1.0 one has no marker).
-            if entry.hasSuffix(".old") || Manifest.read(full)?.kind == kind { try? fm.removeItem(atPath: full) }
+            // folder this code renamed aside (a 0.1.0 one has no marker); a `.new` one was
+            // being made and holds at most the marker (perhaps half written).
+            let making = entry.hasSuffix(".new")
+                && ((try? fm.contentsOfDirectory(atPath: full)) ?? ["?"]).allSatisfy { $0 == Manifest.fileName }
+            if entry.hasSuffix(".old") || making || Manifest.read(full)?.kind == kind { try? fm.removeItem(atPath: full) }
         }
     }
 }

@@ -32,11 +32,17 @@ public struct StagedFolder {
         path = (output as NSString).appendingPathComponent(Self.stagingName(name))
         let fm = FileManager.default
         try? fm.removeItem(atPath: path)
+        // Made under `<path>.new` with its marker, then renamed: a process killed in
+        // between leaves a `.new` folder holding at most the marker, which the next run
+        // removes (OutputFolder.recover), never a staging folder without one.
+        let making = path + ".new"
+        try? fm.removeItem(atPath: making)
         do {
-            try fm.createDirectory(atPath: path, withIntermediateDirectories: false)
-            try Manifest(kind: name, files: nil).write(into: path)
+            try fm.createDirectory(atPath: making, withIntermediateDirectories: false)
+            try Manifest(kind: name, files: nil).write(into: making)
+            guard rename(making, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
-            try? fm.removeItem(atPath: path)
+            try? fm.removeItem(atPath: making)
             throw OutputError(path: path, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
     }
