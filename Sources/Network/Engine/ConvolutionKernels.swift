@@ -88,22 +88,35 @@ final class ConvolutionKernel: Kernel {
         _ = try bias?.ensureGradient()
     }
 
-    func forward() {
-        var args: [(Argument, DNNLMemory)] = [(.source, source), (.weights, weights.current()), (.destination, output)]
-        if let bias { args.append((.bias, bias.value)) }
-        forwardPrimitive.execute(args)
-    }
+    func forward() { WeightedPasses.forward(forwardPrimitive, source: source, weights: weights, bias: bias, output: output) }
 
     func backward() {
-        activationBackward?.run()
-        if let (primitive, sink) = backwardWeights {
-            var args: [(Argument, DNNLMemory)] = [(.source, source), (.diffDestination, diff!), (.diffWeights, sink.memory)]
+        WeightedPasses.backward(activation: activationBackward, weights: backwardWeights, data: backwardData, source: source, diff: diff!,
+                                bias: bias)
+    }
+}
+
+/// The passes convolutions and dense layers share: forward with the bias when there is
+/// one; backward through the fused activation, then to the weights (and bias), then to
+/// the input.
+enum WeightedPasses {
+    static func forward(_ primitive: Primitive, source: DNNLMemory, weights: WeightView, bias: Parameter?, output: DNNLMemory) {
+        var args: [(Argument, DNNLMemory)] = [(.source, source), (.weights, weights.current()), (.destination, output)]
+        if let bias { args.append((.bias, bias.value)) }
+        primitive.execute(args)
+    }
+
+    static func backward(activation: FusedActivationBackward?, weights: (Primitive, GradientSink)?, data: (Primitive, WeightView, DNNLMemory)?,
+                         source: DNNLMemory, diff: DNNLMemory, bias: Parameter?) {
+        activation?.run()
+        if let (primitive, sink) = weights {
+            var args: [(Argument, DNNLMemory)] = [(.source, source), (.diffDestination, diff), (.diffWeights, sink.memory)]
             if let bias { args.append((.diffBias, bias.gradient!)) }
             primitive.execute(args)
             sink.flush()
         }
-        if let (primitive, view, target) = backwardData {
-            primitive.execute([(.diffDestination, diff!), (.weights, view.current()), (.diffSource, target)])
+        if let (primitive, view, target) = data {
+            primitive.execute([(.diffDestination, diff), (.weights, view.current()), (.diffSource, target)])
         }
     }
 }
@@ -192,22 +205,12 @@ final class DenseKernel: Kernel {
 
     func forward() {
         if let flatten, let flattenBuffer { flatten.execute([(.from, source), (.to, flattenBuffer)]) }
-        var args: [(Argument, DNNLMemory)] = [(.source, matrix), (.weights, weights.current()), (.destination, output)]
-        if let bias { args.append((.bias, bias.value)) }
-        forwardPrimitive.execute(args)
+        WeightedPasses.forward(forwardPrimitive, source: matrix, weights: weights, bias: bias, output: output)
     }
 
     func backward() {
-        activationBackward?.run()
-        if let (primitive, sink) = backwardWeights {
-            var args: [(Argument, DNNLMemory)] = [(.source, matrix), (.diffDestination, diff!), (.diffWeights, sink.memory)]
-            if let bias { args.append((.diffBias, bias.gradient!)) }
-            primitive.execute(args)
-            sink.flush()
-        }
-        if let (primitive, view, target) = backwardData {
-            primitive.execute([(.diffDestination, diff!), (.weights, view.current()), (.diffSource, target)])
-            if let (reorder, buffer, mapTarget) = unflatten { reorder.execute([(.from, buffer), (.to, mapTarget)]) }
-        }
+        WeightedPasses.backward(activation: activationBackward, weights: backwardWeights, data: backwardData, source: matrix, diff: diff!,
+                                bias: bias)
+        if backwardData != nil, let (reorder, buffer, mapTarget) = unflatten { reorder.execute([(.from, buffer), (.to, mapTarget)]) }
     }
 }
