@@ -15,11 +15,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cnn-inte", targets: ["cnn-inte"]),
-        .library(name: "CNNInte", targets: ["Numerics", "Datasets", "Network", "Interpretation", "Report"]),
+        .library(name: "CNNInte", targets: ["Numerics", "Datasets", "Network", "Interpretation", "Report", "ONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        // ONNX's protobuf messages; Sources/ONNX/Generated is made once by its plugin (see there).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C bridges. apt providers are named so SwiftPM can say what is missing.
@@ -45,6 +47,9 @@ let package = Package(
         ),
         .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
         .target(name: "Interpretation", dependencies: ["Numerics", "Datasets"]),
+        // Reading ONNX models (the user's own network); beside Network, which it will lower onto.
+        .target(name: "ONNX", dependencies: ["Numerics", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/README.md"]),
         // Templates/ (top level, so it is easy to find and restyle) comes in through the
         // symbolic link Sources/Report/Templates.
         .target(
@@ -56,13 +61,13 @@ let package = Package(
         .target(
             name: "CLI",
             dependencies: [
-                "Numerics", "Datasets", "Network", "Interpretation", "Report",
+                "Numerics", "Datasets", "Network", "Interpretation", "Report", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "cnn-inte", dependencies: ["CLI"]),
         // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
-        .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation"]),
+        .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation", "ONNX"]),
 
         // A toy data set and a labeller that needs no training, shared by the tests.
         .target(name: "TestSupport", dependencies: ["Datasets", "Numerics"], path: "Tests/TestSupport"),
@@ -73,6 +78,7 @@ let package = Package(
         .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport"]),
     ]
 )

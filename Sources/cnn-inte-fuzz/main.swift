@@ -1,12 +1,12 @@
 // cnn-inte-fuzz: a seeded mutation fuzzer for the file readers that take bytes from the
 // outside world: IDX (raw and gzip), safetensors, the model loader, the
-// interpretation loader, the image decoders (PNG through libpng, JPEG through libjpeg-turbo) and
-// CIFAR records. Every input must end in a value or a thrown error: a crash
+// interpretation loader, the image decoders (PNG through libpng, JPEG through libjpeg-turbo),
+// CIFAR records and the ONNX reader. Every input must end in a value or a thrown error: a crash
 // kills this process (the last input is kept on disk to replay), and an input that takes
 // longer than the time limit is reported as a hang.
 //
 //   swift build -c release --product cnn-inte-fuzz
-//   .build/release/cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar]
+//   .build/release/cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar,onnx]
 //
 // Not part of CI (it runs for minutes); see the README's "Fuzzing" section.
 import Datasets
@@ -14,6 +14,7 @@ import Foundation
 import Interpretation
 import Network
 import Numerics
+import ONNX
 
 struct Options {
     var runs = 100_000
@@ -32,7 +33,7 @@ while let argument = arguments.next() {
     case "--only": options.only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     case "--limit": options.limitSeconds = Double(arguments.next() ?? "") ?? options.limitSeconds
     default:
-        FileHandle.standardError.write(Data("usage: cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar] [--limit SECONDS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: cnn-inte-fuzz [--runs N] [--seed S] [--only idx,gzip,safetensors,model,interpretation,png,jpeg,cifar,onnx] [--limit SECONDS]\n".utf8))
         exit(64)
     }
 }
@@ -113,6 +114,7 @@ let interpretationBytes: [UInt8] = try {
 let scratch = NSTemporaryDirectory() + "cnn-inte-fuzz-\(getpid())"
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 let gzipPath = scratch + "/input.gz"
+let onnxPath = scratch + "/model.onnx"
 let gzipSeed: [UInt8] = try {
     try GzipFile.write(idxLabels, to: gzipPath)
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: gzipPath)))
@@ -127,6 +129,45 @@ let jpegSeeds = [ImageEncoder.encode(noise, rows: 12, columns: 16, channels: 3, 
 let cifarSeed: [UInt8] = (0..<(2 * 3073)).map { (i: Int) -> UInt8 in
     i % 3073 == 0 ? UInt8(i / 3073 * 7) : UInt8(truncatingIfNeeded: i * 13)
 }
+// An ONNX model built here: Conv -> Relu -> Flatten -> Gemm, weights inline (raw and typed).
+let onnxSeed: [UInt8] = try {
+    var model = Onnx_ModelProto()
+    model.irVersion = 8
+    var opset = Onnx_OperatorSetIdProto()
+    opset.version = 13
+    model.opsetImport = [opset]
+    func tensor(_ name: String, _ dims: [Int64], raw: Bool) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dims = dims
+        t.dataType = 1
+        let values = (0..<Int(dims.reduce(1, *))).map { Float($0 % 7) * 0.25 - 0.5 }
+        if raw { t.rawData = Data(values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }) } else { t.floatData = values }
+        return t
+    }
+    func node(_ op: String, _ inputs: [String], _ output: String) -> Onnx_NodeProto {
+        var n = Onnx_NodeProto()
+        n.opType = op
+        n.input = inputs
+        n.output = [output]
+        n.name = output
+        return n
+    }
+    var conv = node("Conv", ["image", "w", "b"], "conv")
+    var kernel = Onnx_AttributeProto()
+    kernel.name = "kernel_shape"
+    kernel.type = .ints
+    kernel.ints = [3, 3]
+    conv.attribute = [kernel]
+    model.graph.node = [conv, node("Relu", ["conv"], "relu"), node("Flatten", ["relu"], "flat"), node("Gemm", ["flat", "fw", "fb"], "logits")]
+    model.graph.initializer = [tensor("w", [2, 1, 3, 3], raw: true), tensor("b", [2], raw: false), tensor("fw", [3, 32], raw: true),
+                               tensor("fb", [3], raw: false)]
+    var input = Onnx_ValueInfoProto()
+    input.name = "image"
+    model.graph.input = [input]
+    return [UInt8](try model.serializedData())
+}()
+
 /// A decoder target: the header, then a decode as stored and as RGB.
 func decodeImage(_ bytes: [UInt8]) throws {
     _ = try ImageDecoder.header(bytes, path: "fuzz")
@@ -150,6 +191,10 @@ let targets: [Target] = [
     ("png", pngSeeds, decodeImage),
     ("jpeg", jpegSeeds, decodeImage),
     ("cifar", [cifarSeed], { bytes in _ = try CIFAR.parse(bytes, kind: .cifar10, path: "fuzz") }),
+    ("onnx", [onnxSeed], { bytes in
+        try Data(bytes).write(to: URL(fileURLWithPath: onnxPath))
+        _ = ONNXSummary(try ONNXModel.load(path: onnxPath)).text
+    }),
 ]
 
 var failed = false

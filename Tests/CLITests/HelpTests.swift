@@ -33,6 +33,8 @@ final class HelpTests: XCTestCase {
               bench                   Measure speed and memory; --json prints one
                                       machine-readable object.
               data                    Inspect a data set.
+              inspect                 Show an ONNX model's inputs, outputs, parameters and
+                                      nodes.
 
               See 'cnn-inte help <subcommand>' for detailed help.
             """)

@@ -1,0 +1,94 @@
+import Foundation
+import Numerics
+
+/// What `cnn-inte inspect` says of a model, as a value so its text and JSON agree: the
+/// declared inputs and outputs, the initializers, and every node with the value it makes.
+public struct ONNXSummary: Codable, Equatable {
+    public struct Value: Codable, Equatable {
+        public var name: String
+        public var type: String
+        /// Dimensions as declared: numbers, or the names of free dimensions ("N").
+        public var shape: [String]?
+    }
+
+    public struct Node: Codable, Equatable {
+        public var name: String
+        public var op: String
+        public var inputs: [String]
+        public var outputs: [String]
+    }
+
+    public var file: String
+    public var irVersion: Int
+    public var opsets: [String: Int]
+    public var producer: String
+    public var inputs: [Value]
+    public var outputs: [Value]
+    public var initializers: Int
+    public var parameters: Int
+    public var nodes: [Node]
+    /// Shapes the file declares for values inside the graph (`value_info`).
+    public var declared: [Value]
+
+    public init(_ model: ONNXModel) {
+        file = model.path
+        irVersion = Int(model.proto.irVersion)
+        opsets = model.opsets
+        producer = [model.proto.producerName, model.proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        let initialized = Set(model.initializerNames)
+        // Graph inputs that are initializers are weights (older exporters list them), not inputs.
+        inputs = model.graph.input.filter { !initialized.contains($0.name) }.map(Self.value)
+        outputs = model.graph.output.map(Self.value)
+        initializers = model.initializerNames.count
+        parameters = model.parameterCount
+        nodes = model.graph.node.enumerated().map { i, node in
+            Node(name: node.name.isEmpty ? "#\(i)" : node.name, op: node.domain.isEmpty ? node.opType : node.domain + "." + node.opType,
+                 inputs: node.input, outputs: node.output)
+        }
+        declared = model.graph.valueInfo.map(Self.value)
+    }
+
+    static func value(_ info: Onnx_ValueInfoProto) -> Value {
+        guard case let .tensorType(tensor)? = info.type.value else { return Value(name: info.name, type: "not a tensor", shape: nil) }
+        let shape: [String]? = tensor.hasShape ? tensor.shape.dim.map { dim in
+            switch dim.value {
+            case let .dimValue(v)?: return String(v)
+            case let .dimParam(p)?: return p.isEmpty ? "?" : p
+            case nil: return "?"
+            }
+        } : nil
+        return Value(name: info.name, type: elementTypeName(Int(tensor.elemType)), shape: shape)
+    }
+
+    static func elementTypeName(_ type: Int) -> String {
+        let names = [1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool",
+                     10: "float16", 11: "double", 12: "uint32", 13: "uint64", 16: "bfloat16"]
+        return names[type] ?? "type \(type)"
+    }
+
+    public var text: String {
+        func describe(_ v: Value) -> String { "\(v.name)  \(v.type) \(v.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? "(shape not declared)")" }
+        let ops = Dictionary(grouping: nodes, by: \.op).map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 }
+        var lines = [
+            "model:        \(file)",
+            "format:       ONNX IR \(irVersion), " + opsets.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "opset" : $0.key) \($0.value)" }.joined(separator: ", ")
+                + (producer.isEmpty ? "" : ", made by \(producer)"),
+        ]
+        lines += inputs.map { "input:        " + describe($0) }
+        lines += outputs.map { "output:       " + describe($0) }
+        lines.append("parameters:   \(parameters) in \(initializers.counted("initializer"))")
+        lines.append("nodes:        \(nodes.count) (" + ops.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
+        let shapes = Dictionary(declared.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let made = nodes.flatMap { node in node.outputs.filter { !$0.isEmpty }.map { (value: $0, op: node.op) } }
+        if !made.isEmpty {
+            lines.append("values, in the order the nodes make them (shapes where the file declares them):")
+            let width = min(made.map(\.value.count).max() ?? 0, 48), opWidth = made.map(\.op.count).max() ?? 0
+            func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+            for (value, op) in made {
+                let shape = shapes[value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
+                lines.append(("  " + pad(value, width) + "  " + pad(op, opWidth) + "  " + shape).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
