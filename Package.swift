@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
         .target(name: "Interpretation", dependencies: ["Numerics", "Datasets"]),
         // Reading ONNX models (the user's own network); beside Network, which it will lower onto.
-        .target(name: "ONNX", dependencies: ["Numerics", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+        .target(name: "ONNX", dependencies: ["Numerics", "Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
         // Templates/ (top level, so it is easy to find and restyle) comes in through the
         // symbolic link Sources/Report/Templates.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Network", "Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport"]),
     ]
 )

@@ -86,6 +86,20 @@ public final class Parameter {
         return values
     }
 
+    /// Sets the values from `values` in the logical layout, plain row-major over
+    /// `spec.dims`: convolution weights `[O, I/groups, KH, KW]`, dense `[O, F]`, as ONNX
+    /// stores them (an imported model's weights).
+    public func setLogicalValues(_ values: [Float]) throws {
+        guard values.count == spec.count else {
+            throw GraphError("\(name): \(values.count) values given for its \(spec.count) (shape \(spec.dims))")
+        }
+        var copy = values
+        try copy.withUnsafeMutableBytes { buffer in
+            try Primitive.reorder(try DNNLMemory(MemoryDescriptor(dims: spec.dims), handle: buffer.baseAddress), into: value)
+        }
+        touched()
+    }
+
     /// Sets the values from `values` in the file layout.
     func setFileValues(_ values: [Float], flattenOrder: Graph.FlattenOrder) throws {
         precondition(values.count == spec.count, "\(name): \(values.count) values for \(spec.count)")

@@ -45,19 +45,88 @@ def tiny_cnn():
 
 model = tiny_cnn()
 onnx.save(model, os.path.join(HERE, "tiny-cnn.onnx"))
+# onnx appends to an existing side file: start from none.
+if os.path.exists(os.path.join(HERE, "tiny-cnn-external.weights")):
+    os.remove(os.path.join(HERE, "tiny-cnn-external.weights"))
 onnx.save(tiny_cnn(), os.path.join(HERE, "tiny-cnn-external.onnx"), save_as_external_data=True,
           all_tensors_to_one_file=True, location="tiny-cnn-external.weights", size_threshold=0)
 
-# onnxruntime's logits on a fixed input, for the tests that run the imported graph:
-# image[n, 0, y, x] = (36 n + 6 y + x) / 72.
+
+def tiny_resnet():
+    """Every operator the importer lowers so far, on [N, 3, 8, 8]: Conv (pads, stride 2,
+    groups), BatchNormalization, Relu, LeakyRelu, Add, Clip, AveragePool (count_include_pad),
+    MaxPool (ceil_mode), Sigmoid, Concat, GlobalAveragePool, Flatten, MatMul + Add, Tanh,
+    Gemm (alpha, beta, transB 0), Softmax."""
+    rng = np.random.default_rng(11)
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32) * 0.5  # noqa: E731
+    inits, nodes = [], []
+
+    def const(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array, dtype=np.float32), name))
+        return name
+
+    def bn(x, c, name):
+        nodes.append(helper.make_node("BatchNormalization", [x, const(name + ".s", 1 + f(c) * 0.2), const(name + ".b", f(c)),
+                                                          const(name + ".m", f(c)), const(name + ".v", 0.5 + np.abs(f(c)))],
+                                      [name], name=name, epsilon=1e-3))
+        return name
+
+    nodes.append(helper.make_node("Conv", ["image", const("c0.w", f(4, 3, 3, 3)), const("c0.b", f(4))], ["c0"], name="c0",
+                                  kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    nodes.append(helper.make_node("Relu", [bn("c0", 4, "bn0")], ["r0"], name="r0"))
+    nodes.append(helper.make_node("Conv", ["r0", const("c1.w", f(4, 4, 3, 3))], ["c1"], name="c1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    nodes.append(helper.make_node("LeakyRelu", [bn("c1", 4, "bn1")], ["b1"], name="b1", alpha=0.1))
+    nodes.append(helper.make_node("Add", ["r0", "b1"], ["sum"], name="sum"))
+    nodes.append(helper.make_node("Clip", ["sum", const("lo", 0.0), const("hi", 6.0)], ["clip"], name="clip"))
+    nodes.append(helper.make_node("Conv", ["clip", const("c2.w", f(6, 2, 3, 3)), const("c2.b", f(6))], ["c2"], name="c2",
+                                  kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], group=2))
+    nodes.append(helper.make_node("AveragePool", ["c2"], ["avg"], name="avg", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                  count_include_pad=1))
+    nodes.append(helper.make_node("MaxPool", ["avg"], ["max"], name="max", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1))
+    nodes.append(helper.make_node("Sigmoid", ["max"], ["sig"], name="sig"))
+    nodes.append(helper.make_node("Concat", ["max", "sig"], ["cat"], name="cat", axis=1))
+    nodes.append(helper.make_node("GlobalAveragePool", ["cat"], ["gap"], name="gap"))
+    nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], name="flat"))
+    nodes.append(helper.make_node("MatMul", ["flat", const("m.w", f(12, 5))], ["mm"], name="mm"))
+    nodes.append(helper.make_node("Add", ["mm", const("m.b", f(5))], ["mmb"], name="mmb"))
+    nodes.append(helper.make_node("Tanh", ["mmb"], ["tanh"], name="tanh"))
+    nodes.append(helper.make_node("Gemm", ["tanh", const("g.w", f(5, 3)), const("g.b", f(3))], ["logits"], name="logits",
+                                  alpha=0.5, beta=2.0))
+    nodes.append(helper.make_node("Softmax", ["logits"], ["probabilities"], name="softmax", axis=1))
+    graph = helper.make_graph(nodes, "tiny-resnet", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 3])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="cnn-inte fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+resnet = tiny_resnet()
+onnx.save(resnet, os.path.join(HERE, "tiny-resnet.onnx"))
+
+# onnxruntime's outputs on fixed images of bytes (what cnn-inte feeds a network is
+# byte / 255): pixel k of image n (k running over C, H, W in order) is (97 n + 7 k) % 256.
 import json  # noqa: E402
 
 import onnxruntime  # noqa: E402
 
-image = (np.arange(72, dtype=np.float32) / 72).reshape(2, 1, 6, 6)
-session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-logits = session.run(["logits"], {"image": image})[0]
-with open(os.path.join(HERE, "tiny-cnn.logits.json"), "w") as f:
-    json.dump({"onnxruntime": onnxruntime.__version__, "input": "image[n,0,y,x] = (36n + 6y + x) / 72",
-               "logits": [[round(float(v), 7) for v in row] for row in logits]}, f, indent=1)
-    f.write("\n")
+
+def images(n, c, h, w):
+    k = np.arange(c * h * w)
+    return np.stack([((97 * i + 7 * k) % 256).reshape(c, h, w) for i in range(n)]).astype(np.float32) / 255
+
+
+for name, m, shape, outputs in [("tiny-cnn", model, (2, 1, 6, 6), ["logits"]),
+                                 ("tiny-resnet", resnet, (3, 3, 8, 8), ["logits", "probabilities", "cat"])]:
+    probe = onnx.ModelProto()
+    probe.CopyFrom(m)
+    declared = {o.name for o in probe.graph.output}
+    probe.graph.output.extend([helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs if o not in declared])
+    session = onnxruntime.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    values = session.run(outputs, {"image": images(*shape)})
+    with open(os.path.join(HERE, name + ".outputs.json"), "w") as f:
+        json.dump({"onnxruntime": onnxruntime.__version__,
+                   "input": "byte k of image n (C, H, W order) = (97 n + 7 k) % 256, fed as byte / 255",
+                   "outputs": {o: [[round(float(x), 7) for x in row.reshape(-1)] for row in v] for o, v in zip(outputs, values)}},
+                  f, indent=0)
+        f.write("\n")

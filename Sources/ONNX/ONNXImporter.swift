@@ -1,0 +1,270 @@
+import Foundation
+import Network
+import Numerics
+
+/// Lowers an ONNX graph onto cnn-inte's engine (`Network.Graph`): one node per ONNX node
+/// that computes something, named after the value it makes (so `--layer` takes ONNX value
+/// names), weights copied from the initializers in oneDNN's logical layout, which is
+/// ONNX's (`[O, I/groups, KH, KW]`, `[O, F]`). Feature maps flatten channels first, as in
+/// ONNX.
+///
+/// Operators lowered so far: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu,
+/// LeakyRelu, Clip, Sigmoid, Tanh, BatchNormalization, Gemm, MatMul (+ Add of a bias),
+/// Add, Concat, Flatten, Softmax (last), Dropout, Identity. Anything else is refused
+/// with one line naming the operator, the node and the opset.
+public enum ONNXImporter {
+    public struct Lowered {
+        public var graph: Graph
+        /// Parameter name (`<node>.weight`, ...) -> values in the logical layout.
+        public var weights: [String: [Float]]
+        /// The ONNX value each graph node stands for, and the graph node of each ONNX value.
+        public var nodeOfValue: [String: String]
+    }
+
+    public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
+                                   "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Softmax", "Dropout", "Identity"]
+
+    /// The model as a trainable cnn-inte network with the file's weights.
+    public static func model(_ onnx: ONNXModel) throws -> Model {
+        let lowered = try lower(onnx)
+        let model = try Model(graph: lowered.graph, seed: 0)
+        for parameter in model.parameters {
+            guard let values = lowered.weights[parameter.name] else {
+                throw ONNXError(path: onnx.path, problem: "no weights for \(parameter.name)")
+            }
+            try parameter.setLogicalValues(values)
+        }
+        return model
+    }
+
+    public static func lower(_ onnx: ONNXModel) throws -> Lowered {
+        var lowering = Lowering(onnx: onnx)
+        try lowering.run()
+        return Lowered(graph: Graph(input: lowering.input, nodes: lowering.nodes, flattenOrder: .channelsFirst),
+                       weights: lowering.weights, nodeOfValue: lowering.nodeOf)
+    }
+}
+
+/// The state of one lowering.
+private struct Lowering {
+    let onnx: ONNXModel
+    var input = Graph.InputShape(channels: 0, height: 0, width: 0)
+    var nodes: [Node] = []
+    var weights: [String: [Float]] = [:]
+    /// ONNX value -> the graph node that gives it ("input" for the graph input).
+    var nodeOf: [String: String] = [:]
+    var current: Onnx_NodeProto = .init()
+
+    init(onnx: ONNXModel) { self.onnx = onnx }
+
+    func fail(_ problem: String) -> ONNXError { ONNXError(path: onnx.path, problem: problem) }
+    func nodeFail(_ problem: String) -> ONNXError {
+        fail("node '\(current.name)' (\(current.opType), opset \(onnx.opset)): \(problem)")
+    }
+
+    mutating func run() throws {
+        let initialized = Set(onnx.initializerNames)
+        let inputs = onnx.graph.input.filter { !initialized.contains($0.name) }
+        guard inputs.count == 1, let image = inputs.first else {
+            throw fail("has \(inputs.count) inputs; cnn-inte explains models of one image input")
+        }
+        input = try imageShape(image)
+        nodeOf[image.name] = Graph.inputName
+        for node in onnx.graph.node {
+            current = node
+            try lower(node)
+        }
+        guard let output = onnx.graph.output.first, onnx.graph.output.count == 1 else {
+            throw fail("has \(onnx.graph.output.count) outputs; cnn-inte explains models of one output (logits or probabilities)")
+        }
+        guard let last = nodeOf[output.name], last == nodes.last?.name else {
+            throw fail("output '\(output.name)' is not made by the graph's last node")
+        }
+    }
+
+    /// `[N, C, H, W]` with C, H, W fixed numbers.
+    func imageShape(_ value: Onnx_ValueInfoProto) throws -> Graph.InputShape {
+        guard case let .tensorType(tensor)? = value.type.value, tensor.elemType == 1 else {
+            throw fail("input '\(value.name)' is not a float tensor")
+        }
+        let dims = tensor.shape.dim.map { dim -> Int? in
+            if case let .dimValue(v)? = dim.value, v > 0, v <= 1 << 16 { return Int(v) }
+            return nil
+        }
+        guard dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3] else {
+            let text = ONNXSummary.value(value).shape?.joined(separator: ", ") ?? "undeclared"
+            throw fail("input '\(value.name)' has shape [\(text)]; cnn-inte needs [N, C, H, W] with C, H and W fixed (1-65536)")
+        }
+        return Graph.InputShape(channels: c, height: h, width: w)
+    }
+
+    // MARK: - Attributes and operands
+
+    func attribute(_ name: String) -> Onnx_AttributeProto? { current.attribute.first { $0.name == name } }
+    func ints(_ name: String, default value: [Int]) -> [Int] { attribute(name).map { $0.ints.map(Int.init) } ?? value }
+    func int(_ name: String, default value: Int) -> Int { attribute(name).map { Int($0.i) } ?? value }
+    func float(_ name: String, default value: Float) -> Float { attribute(name).map(\.f) ?? value }
+    func string(_ name: String, default value: String) -> String {
+        attribute(name).map { String(decoding: $0.s, as: UTF8.self) } ?? value
+    }
+
+    /// The graph node that gives ONNX value `name`.
+    func source(_ name: String) throws -> String {
+        guard let node = nodeOf[name] else {
+            throw nodeFail(onnx.initializers[name] != nil ? "input '\(name)' is a constant where a computed value is expected"
+                                                          : "input '\(name)' is made by no earlier node")
+        }
+        return node
+    }
+
+    /// A constant operand, as floats.
+    func constant(_ name: String, what: String) throws -> ONNXTensor {
+        guard let tensor = onnx.initializers[name], tensor.floats != nil else {
+            throw nodeFail("\(what) '\(name)' must be a float initializer")
+        }
+        return tensor
+    }
+
+    mutating func add(_ op: Network.Operation, inputs: [String]) throws {
+        guard let output = current.output.first, !output.isEmpty else { throw nodeFail("has no output") }
+        guard nodeOf[output] == nil else { throw nodeFail("value '\(output)' is made twice") }
+        let name = output == Graph.inputName ? "input_" : output
+        nodes.append(Node(name, op, inputs: inputs))
+        nodeOf[output] = name
+    }
+
+    mutating func alias() throws {
+        guard let output = current.output.first, let from = current.input.first else { throw nodeFail("has no input or output") }
+        nodeOf[output] = try source(from)
+    }
+
+    func padding(kernel: [Int]) throws -> Padding {
+        switch string("auto_pad", default: "NOTSET") {
+        case "NOTSET":
+            let pads = ints("pads", default: [0, 0, 0, 0])
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw nodeFail("pads \(pads) are not 4 non-negative numbers") }
+            return pads.allSatisfy { $0 == 0 } ? .valid : .explicit(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
+        case "VALID": return .valid
+        case "SAME_UPPER": return .same
+        case let other: throw nodeFail("auto_pad \(other) is not supported yet (NOTSET, VALID and SAME_UPPER are)")
+        }
+    }
+
+    // MARK: - Operators
+
+    mutating func lower(_ node: Onnx_NodeProto) throws {
+        guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
+        switch node.opType {
+        case "Conv":
+            let w = try constant(node.input[1], what: "weights")
+            guard w.dims.count == 4 else { throw nodeFail("weights of shape \(w.dims): only 2-D convolutions are supported") }
+            let kernel = ints("kernel_shape", default: Array(w.dims[2...]))
+            let conv = Convolution(filters: w.dims[0], kernel: kernel, stride: ints("strides", default: [1, 1]),
+                                   padding: try padding(kernel: kernel), dilation: ints("dilations", default: [1, 1]),
+                                   groups: int("group", default: 1), bias: node.input.count > 2 && !node.input[2].isEmpty)
+            let name = node.output[0]
+            try add(.convolution(conv), inputs: [try source(node.input[0])])
+            weights[name + ".weight"] = w.floats
+            if conv.bias { weights[name + ".bias"] = try constant(node.input[2], what: "bias").floats }
+        case "MaxPool", "AveragePool":
+            let kernel = ints("kernel_shape", default: [])
+            guard kernel.count == 2 else { throw nodeFail("kernel_shape \(kernel): only 2-D pooling is supported") }
+            guard ints("dilations", default: [1, 1]) == [1, 1] else { throw nodeFail("dilated pooling is not supported") }
+            let pooling = Pooling(kind: node.opType == "MaxPool" ? .max : .average, window: kernel, stride: ints("strides", default: [1, 1]),
+                                  padding: try padding(kernel: kernel), ceil: int("ceil_mode", default: 0) != 0,
+                                  countPadding: int("count_include_pad", default: 0) != 0)
+            try add(.pooling(pooling), inputs: [try source(node.input[0])])
+        case "GlobalAveragePool":
+            try add(.globalAveragePooling, inputs: [try source(node.input[0])])
+        case "Relu": try add(.activation(.relu), inputs: [try source(node.input[0])])
+        case "LeakyRelu": try add(.activation(.leakyRelu(slope: float("alpha", default: 0.01))), inputs: [try source(node.input[0])])
+        case "Sigmoid": try add(.activation(.sigmoid), inputs: [try source(node.input[0])])
+        case "Tanh": try add(.activation(.tanh), inputs: [try source(node.input[0])])
+        case "Clip":
+            // Opset 11 on: bounds as optional inputs; before: attributes.
+            func bound(_ index: Int, _ attribute: String, _ fallback: Float) throws -> Float {
+                if node.input.count > index, !node.input[index].isEmpty {
+                    guard let value = try constant(node.input[index], what: "bound").floats?.first else { throw nodeFail("empty bound") }
+                    return value
+                }
+                return float(attribute, default: fallback)
+            }
+            try add(.activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude))),
+                    inputs: [try source(node.input[0])])
+        case "BatchNormalization":
+            guard node.input.count == 5 else { throw nodeFail("needs scale, bias, mean and variance") }
+            let name = node.output[0]
+            try add(.batchNormalization(BatchNormalization(epsilon: float("epsilon", default: 1e-5))), inputs: [try source(node.input[0])])
+            for (index, suffix) in [(1, "scale"), (2, "shift"), (3, "running_mean"), (4, "running_var")] {
+                weights[name + "." + suffix] = try constant(node.input[index], what: suffix).floats
+            }
+        case "Gemm":
+            guard int("transA", default: 0) == 0 else { throw nodeFail("transA = 1 is not supported") }
+            let b = try constant(node.input[1], what: "weights")
+            guard b.dims.count == 2, var values = b.floats else { throw nodeFail("weights of shape \(b.dims) are not a matrix") }
+            let transposed = int("transB", default: 0) != 0
+            let (units, width) = transposed ? (b.dims[0], b.dims[1]) : (b.dims[1], b.dims[0])
+            if !transposed { values = Self.transpose(values, rows: width, columns: units) }
+            let alpha = float("alpha", default: 1), beta = float("beta", default: 1)
+            if alpha != 1 { values = values.map { $0 * alpha } }
+            let hasBias = node.input.count > 2 && !node.input[2].isEmpty
+            let name = node.output[0]
+            try add(.dense(Dense(units: units, bias: hasBias)), inputs: [try source(node.input[0])])
+            weights[name + ".weight"] = values
+            if hasBias {
+                let c = try constant(node.input[2], what: "bias")
+                guard c.count == units || c.count == 1 else { throw nodeFail("bias of shape \(c.dims) for \(units) outputs") }
+                weights[name + ".bias"] = (c.count == 1 ? [Float](repeating: c.floats![0], count: units) : c.floats!).map { $0 * beta }
+            }
+        case "MatMul":
+            let b = try constant(node.input[1], what: "weights")
+            guard b.dims.count == 2 else { throw nodeFail("weights of shape \(b.dims) are not a matrix") }
+            let name = node.output[0]
+            try add(.dense(Dense(units: b.dims[1], bias: false)), inputs: [try source(node.input[0])])
+            weights[name + ".weight"] = Self.transpose(b.floats!, rows: b.dims[0], columns: b.dims[1])
+        case "Add":
+            guard node.input.count == 2 else { throw nodeFail("needs two inputs") }
+            if let (value, constantName) = [(node.input[0], node.input[1]), (node.input[1], node.input[0])]
+                .first(where: { onnx.initializers[$0.1] != nil && nodeOf[$0.0] != nil }) {
+                // A bias after a MatMul: folded into the dense layer.
+                let target = try source(value)
+                guard let index = nodes.lastIndex(where: { $0.name == target }), case var .dense(dense) = nodes[index].op, !dense.bias,
+                      index == nodes.count - 1 else {
+                    throw nodeFail("adding a constant is supported only as the bias of a MatMul just before")
+                }
+                let c = try constant(constantName, what: "bias")
+                guard c.count == dense.units else { throw nodeFail("bias of \(c.count) values for \(dense.units) outputs") }
+                dense.bias = true
+                nodes[index].op = .dense(dense)
+                weights[target + ".bias"] = c.floats
+                nodeOf[node.output[0]] = target
+            } else {
+                try add(.add, inputs: try node.input.map(source))
+            }
+        case "Concat":
+            guard int("axis", default: 1) == 1 else { throw nodeFail("only concatenation along the channels (axis 1) is supported") }
+            try add(.concat, inputs: try node.input.map(source))
+        case "Flatten":
+            guard int("axis", default: 1) == 1 else { throw nodeFail("only axis 1 (one row per image) is supported") }
+            let from = try source(node.input[0])
+            // A vector (after global pooling) is flat already.
+            if let shape = try? Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst).shapes()[from], shape.count == 1 {
+                try alias()
+            } else {
+                try add(.flatten, inputs: [from])
+            }
+        case "Softmax":
+            try add(.softmax, inputs: [try source(node.input[0])])
+        case "Dropout", "Identity":
+            try alias()
+        default:
+            throw nodeFail("operator \(node.opType) is not supported yet (supported: \(ONNXImporter.supported.joined(separator: ", ")))")
+        }
+    }
+
+    static func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = values[r * columns + c] } }
+        return out
+    }
+}

@@ -1,0 +1,74 @@
+import Datasets
+import Foundation
+import Network
+import XCTest
+@testable import ONNX
+
+/// Imported graphs run on cnn-inte's engine and give onnxruntime's outputs
+/// (Fixtures/*.outputs.json, made by make_fixtures.py with onnxruntime 1.32.0).
+final class ONNXImporterTests: XCTestCase {
+    func fixture(_ name: String) throws -> String {
+        try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)).path
+    }
+
+    /// onnxruntime's values of each output, one row per image.
+    func reference(_ name: String) throws -> [String: [[Float]]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: try fixture(name + ".outputs.json")))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let outputs = try XCTUnwrap(object["outputs"] as? [String: [[Double]]])
+        return outputs.mapValues { $0.map { $0.map(Float.init) } }
+    }
+
+    /// The fixtures' images: byte k of image n (C, H, W order) is (97 n + 7 k) % 256,
+    /// stored here height x width x channels.
+    func images(count: Int, channels: Int, side: Int) -> ImageSet {
+        var pixels = [UInt8](repeating: 0, count: count * channels * side * side)
+        for n in 0..<count {
+            for c in 0..<channels {
+                for p in 0..<(side * side) {
+                    let k = c * side * side + p
+                    pixels[(n * side * side + p) * channels + c] = UInt8((97 * n + 7 * k) % 256)
+                }
+            }
+        }
+        return ImageSet(count: count, rows: side, columns: side, channels: channels, pixels: pixels)
+    }
+
+    func assertClose(_ ours: [Float], _ theirs: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(ours.count, theirs.count, what, file: file, line: line)
+        let scale = max(theirs.map(abs).max() ?? 1, 1)
+        let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(what): max |difference| \(worst)", file: file, line: line)
+    }
+
+    func testTinyCNNMatchesOnnxruntime() throws {
+        let model = try ONNXImporter.model(try ONNXModel.load(path: try fixture("tiny-cnn.onnx")))
+        XCTAssertEqual(model.graph.names, ["conv", "relu", "pool", "flat", "logits"])
+        let logits = try model.features(layer: "logits", images: images(count: 2, channels: 1, side: 6))
+        let expected = try reference("tiny-cnn")["logits"]!
+        assertClose(logits.values, expected.flatMap { $0 }, "logits")
+    }
+
+    func testEveryLoweredOperatorMatchesOnnxruntime() throws {
+        let model = try ONNXImporter.model(try ONNXModel.load(path: try fixture("tiny-resnet.onnx")))
+        let input = images(count: 3, channels: 3, side: 8)
+        let expected = try reference("tiny-resnet")
+        assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
+        assertClose(try model.probabilities(images: input).values, expected["probabilities"]!.flatMap { $0 }, "probabilities")
+        // An inner feature map, flattened channels first as ONNX lays it out.
+        assertClose(try model.features(layer: "cat", images: input).values, expected["cat"]!.flatMap { $0 }, "cat")
+        // The MatMul's bias Add folded into it; Flatten after global pooling is no node.
+        XCTAssertEqual(model.graph.names.filter { ["mm", "mmb", "flat"].contains($0) }, ["mm"])
+    }
+
+    func testUnsupportedOperatorsAreNamed() throws {
+        var proto = try ONNXModel.load(path: try fixture("tiny-cnn.onnx")).proto
+        proto.graph.node[1].opType = "Erf"
+        let path = NSTemporaryDirectory() + "cnn-inte-erf-\(UUID().uuidString).onnx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ONNXImporter.model(try ONNXModel.load(path: path))) { error in
+            XCTAssertTrue("\(error)".hasPrefix(path + ": node 'relu' (Erf, opset 13): operator Erf is not supported yet (supported: Conv,"), "\(error)")
+        }
+    }
+}
