@@ -18,6 +18,15 @@ public struct ONNXSummary: Codable, Equatable {
         public var outputs: [String]
     }
 
+    /// A value the nodes make, with its shape per image as cnn-inte's engine computes it
+    /// (nil when the model cannot be lowered) and the engine node that gives it.
+    public struct Made: Codable, Equatable {
+        public var value: String
+        public var op: String
+        public var shape: [Int]?
+        public var node: String?
+    }
+
     public var file: String
     public var irVersion: Int
     public var opsets: [String: Int]
@@ -29,6 +38,9 @@ public struct ONNXSummary: Codable, Equatable {
     public var nodes: [Node]
     /// Shapes the file declares for values inside the graph (`value_info`).
     public var declared: [Value]
+    public var made: [Made]
+    /// Why cnn-inte cannot run the model yet, or nil when it can.
+    public var notRunnable: String?
 
     public init(_ model: ONNXModel) {
         file = model.path
@@ -46,6 +58,19 @@ public struct ONNXSummary: Codable, Equatable {
                  inputs: node.input, outputs: node.output)
         }
         declared = model.graph.valueInfo.map(Self.value)
+        var shapes: [String: [Int]] = [:], nodeOf: [String: String] = [:]
+        do {
+            let lowered = try ONNXImporter.lower(model)
+            shapes = try lowered.graph.shapes()
+            nodeOf = lowered.nodeOfValue
+        } catch {
+            notRunnable = "\(error)".replacingOccurrences(of: model.path + ": ", with: "")
+        }
+        made = nodes.flatMap { node in
+            node.outputs.filter { !$0.isEmpty }.map { value in
+                Made(value: value, op: node.op, shape: nodeOf[value].flatMap { shapes[$0] }, node: nodeOf[value])
+            }
+        }
     }
 
     static func value(_ info: Onnx_ValueInfoProto) -> Value {
@@ -78,15 +103,23 @@ public struct ONNXSummary: Codable, Equatable {
         lines += outputs.map { "output:       " + describe($0) }
         lines.append("parameters:   \(parameters) in \(initializers.counted("initializer"))")
         lines.append("nodes:        \(nodes.count) (" + ops.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
-        let shapes = Dictionary(declared.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let made = nodes.flatMap { node in node.outputs.filter { !$0.isEmpty }.map { (value: $0, op: node.op) } }
+        let declaredShapes = Dictionary(declared.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        if let notRunnable {
+            lines.append("runs here:    no: \(notRunnable)")
+        } else {
+            lines.append("runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image")
+        }
         if !made.isEmpty {
-            lines.append("values, in the order the nodes make them (shapes where the file declares them):")
+            lines.append(notRunnable == nil ? "values, in the order the nodes make them, with their shape per image:"
+                                            : "values, in the order the nodes make them (shapes where the file declares them):")
             let width = min(made.map(\.value.count).max() ?? 0, 48), opWidth = made.map(\.op.count).max() ?? 0
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-            for (value, op) in made {
-                let shape = shapes[value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
-                lines.append(("  " + pad(value, width) + "  " + pad(op, opWidth) + "  " + shape).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+            for entry in made {
+                let shape = entry.shape.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+                    ?? declaredShapes[entry.value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
+                let alias = entry.node.map { $0 != entry.value ? "  (the same as \($0))" : "" } ?? ""
+                lines.append(("  " + pad(entry.value, width) + "  " + pad(entry.op, opWidth) + "  " + shape + alias)
+                    .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             }
         }
         return lines.joined(separator: "\n")

@@ -18,12 +18,13 @@ final class InspectCommandTests: XCTestCase {
             output:       logits  float [N, 3]
             parameters:   77 in 4 initializers
             nodes:        5 (Conv 1, Flatten 1, Gemm 1, MaxPool 1, Relu 1)
-            values, in the order the nodes make them (shapes where the file declares them):
-              conv    Conv
-              relu    Relu
-              pool    MaxPool
-              flat    Flatten
-              logits  Gemm
+            runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image
+            values, in the order the nodes make them, with their shape per image:
+              conv    Conv     [2, 6, 6]
+              relu    Relu     [2, 6, 6]
+              pool    MaxPool  [2, 3, 3]
+              flat    Flatten  [18]
+              logits  Gemm     [3]
 
             """)
         let json = try CLIProcess.run(["inspect", Self.fixtures + "/tiny-cnn-external.onnx", "--json"])
