@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
         .target(name: "Interpretation", dependencies: ["Numerics", "Datasets"]),
         // Reading ONNX models (the user's own network); beside Network, which it will lower onto.
-        .target(name: "ONNX", dependencies: ["Numerics", "Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+        .target(name: "ONNX", dependencies: ["Numerics", "Datasets", "Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
         // Templates/ (top level, so it is easy to find and restyle) comes in through the
         // symbolic link Sources/Report/Templates.

@@ -16,7 +16,7 @@ public struct CNNInte: ParsableCommand {
         version: CNNInte.version,
         subcommands: [
             RunCommand.self, TrainCommand.self, InterpretCommand.self, ReportCommand.self,
-            ExplainCommand.self, FeaturesCommand.self, BenchCommand.self, DataCommand.self, InspectCommand.self,
+            ExplainCommand.self, FeaturesCommand.self, BenchCommand.self, DataCommand.self, InspectCommand.self, ExportCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Network
 import Numerics
+import ONNX
 
 /// `cnn-inte features`: a trained model's hidden-layer activations as a NumPy file.
 struct FeaturesCommand: ParsableCommand {
@@ -13,6 +14,7 @@ struct FeaturesCommand: ParsableCommand {
     enum SplitName: String, ExpressibleByArgument, CaseIterable { case train, test }
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var runOptions: RunOptions
     @Option(help: "The layer to read (conv1, pool1, conv2, pool2, fc1, logits for the default network).")
     var layer = "fc1"
@@ -23,15 +25,23 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
-        let trained = try TrainedModel.load(folder: runOptions.modelFolder)
-        let (dataset, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: true)
-        let images = split == .train ? dataset.train.images : dataset.test.images
-        output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
-        let features = try trained.model.features(layer: layer, images: images)
-        try NPY.write(features, to: npy)
-        if !isTrainingData {
-            print("note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)")
+        var note: String?
+        let model: Model, dataset: Dataset
+        var layer = self.layer
+        if let imported = try modelOptions.load() {
+            (model, dataset, layer) = (imported.model, try dataOptions.load(), imported.node(forLayer: self.layer))
+        } else {
+            let trained = try TrainedModel.load(folder: runOptions.modelFolder)
+            let (data, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: true)
+            (model, dataset) = (trained.model, data)
+            if !isTrainingData { note = "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)" }
         }
+        let images = split == .train ? dataset.train.images : dataset.test.images
+        try model.checkInput(images)
+        output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
+        let features = try model.features(layer: layer, images: images)
+        try NPY.write(features, to: npy)
+        if let note { print(note) }
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")
     }
 }

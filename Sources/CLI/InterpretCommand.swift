@@ -4,6 +4,7 @@ import Foundation
 import Interpretation
 import Network
 import Numerics
+import ONNX
 
 /// Options of the interpretation stage; shared by `interpret` and `run`.
 struct InterpretationOptions: ParsableArguments {
@@ -64,17 +65,19 @@ struct InterpretCommand: ParsableCommand {
         abstract: "Cluster a hidden layer, fit the forests, write <output>/interpretation.")
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var options: InterpretationOptions
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         runOptions.apply()
-        let trained = try TrainedModel.load(folder: runOptions.modelFolder)
-        let (dataset, _) = try trained.dataset(dataOptions.selection)
+        let (labeller, source, fingerprint, dataset, layer) = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+        var configuration = options.configuration(seed: runOptions.seed)
+        configuration.layer = layer(configuration.layer)
         let results = try InterpretationRun.runAndSave(
-            dataset: dataset, labeller: trained.model, modelSource: trained.weightsPath, modelFingerprint: trained.fingerprint,
-            configuration: options.configuration(seed: runOptions.seed), output: runOptions.output, progress: output.progress)
+            dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,
+            configuration: configuration, output: runOptions.output, progress: output.progress)
         let m = results.metrics
         print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
                      100 * m.fidelity, 100 * m.inte_test_accuracy, 100 * m.cnn_test_accuracy, m.n_test.counted("test image"),
@@ -82,3 +85,18 @@ struct InterpretCommand: ParsableCommand {
     }
 }
 
+
+/// The network a command explains: an imported ONNX model (`--model`, on the data given)
+/// or the one cnn-inte trained into the output folder (on its own data by default).
+enum ExplainedModel {
+    static func load(_ modelOptions: ModelOptions, _ dataOptions: DataOptions, _ runOptions: RunOptions,
+                     allowOtherData: Bool = false) throws
+        -> (labeller: Model, source: String, fingerprint: String, dataset: Dataset, layer: (String) -> String) {
+        if let imported = try modelOptions.load() {
+            return (imported.model, imported.source, imported.fingerprint, try dataOptions.load(), imported.node(forLayer:))
+        }
+        let trained = try TrainedModel.load(folder: runOptions.modelFolder)
+        let (dataset, _) = try trained.dataset(dataOptions.selection, allowOther: allowOtherData)
+        return (trained.model, trained.weightsPath, trained.fingerprint, dataset, { $0 })
+    }
+}

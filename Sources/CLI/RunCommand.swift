@@ -14,6 +14,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run", abstract: "Train, interpret and report in one go (the main job).")
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var training: TrainingOptions
     @OptionGroup var interpretation: InterpretationOptions
     @OptionGroup var report: ReportOptions
@@ -23,6 +24,7 @@ struct RunCommand: ParsableCommand {
     /// Everything is staged and put in place together at the end: an interrupted run
     /// leaves the previous model, interpretation and report as they were.
     func run() throws {
+        if modelOptions.model != nil { return try runImported() }
         let (threads, progress, started) = (runOptions.apply(), output.progress, DispatchTime.now().uptimeNanoseconds)
         let dataset = try dataOptions.load()
         let training = training.configuration(seed: runOptions.seed, threads: threads)
@@ -48,7 +50,32 @@ struct RunCommand: ParsableCommand {
         print(summary(description, results, dataset: dataset, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     }
 
+    /// With --model: the user's network, so no training; interpretation and report only.
+    func runImported() throws {
+        let (progress, started) = (output.progress, DispatchTime.now().uptimeNanoseconds)
+        _ = runOptions.apply()
+        let (labeller, source, fingerprint, dataset, layer) = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+        var configuration = interpretation.configuration(seed: runOptions.seed)
+        configuration.layer = layer(configuration.layer)
+        try InterpretationRun.validate(dataset: dataset, labeller: labeller, configuration: configuration)
+        let results = try OutputFolder(writing: runOptions.output).transaction(["interpretation", "report", "pdf"]) { staged in
+            let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,
+                                                    configuration: configuration, into: staged[0].path, progress: progress)
+            var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
+            reportConfiguration.interpretation = staged[0].path
+            try ReportRun.run(reportConfiguration, dataset: dataset, into: staged[1].path, pdf: staged[2].path,
+                              progress: progress, workerProgress: !output.quiet)
+            return results
+        }
+        print(summary(cnnAccuracy: results.metrics.cnn_test_accuracy, results, dataset: dataset, model: source,
+                      seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+    }
+
     func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {
+        summary(cnnAccuracy: description.metrics.test_accuracy, results, dataset: dataset, model: runOptions.modelFolder, seconds: seconds)
+    }
+
+    func summary(cnnAccuracy: Double, _ results: InterpretationResults, dataset: Dataset, model: String, seconds: Double) -> String {
         let folder = runOptions.output as NSString
         return String(format: """
             CNN test accuracy       %.2f%%  (%@, %@)
@@ -59,9 +86,9 @@ struct RunCommand: ParsableCommand {
             model           %@
             interpretation  %@  (cnn-inte explain --index N)
             done in %.0f s
-            """, 100 * description.metrics.test_accuracy, dataset.name, dataset.test.count.counted("test image"),
+            """, 100 * cnnAccuracy, dataset.name, dataset.test.count.counted("test image"),
                       100 * results.metrics.inte_test_accuracy, 100 * results.metrics.fidelity,
                       folder.appendingPathComponent("report/index.html"), folder.appendingPathComponent("pdf"),
-                      runOptions.modelFolder, runOptions.interpretationFolder, seconds)
+                      model, runOptions.interpretationFolder, seconds)
     }
 }

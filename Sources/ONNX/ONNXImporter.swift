@@ -10,7 +10,8 @@ import Numerics
 ///
 /// Operators lowered so far: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu,
 /// LeakyRelu, Clip, Sigmoid, Tanh, BatchNormalization, Gemm, MatMul (+ Add of a bias),
-/// Add, Concat, Flatten, Softmax (last), Dropout, Identity. Anything else is refused
+/// Add, Concat, Flatten (after a Transpose to NHWC too), Softmax (last), Dropout,
+/// Identity. Anything else is refused
 /// with one line naming the operator, the node and the opset.
 public enum ONNXImporter {
     public struct Lowered {
@@ -21,18 +22,26 @@ public enum ONNXImporter {
         public var nodeOfValue: [String: String]
     }
 
-    public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
-                                   "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Softmax", "Dropout", "Identity"]
+    /// The metadata key cnn-inte's export records the graph's flatten order under.
+    public static let flattenOrderKey = "cnn-inte.flatten_order"
 
-    /// The model as a trainable cnn-inte network with the file's weights.
-    public static func model(_ onnx: ONNXModel) throws -> Model {
-        let lowered = try lower(onnx)
-        let model = try Model(graph: lowered.graph, seed: 0)
+    public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
+                                   "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
+                                   "Softmax", "Dropout", "Identity"]
+
+    /// The model as a cnn-inte network with the file's weights.
+    public static func model(_ onnx: ONNXModel) throws -> Model { try model(try lower(onnx), path: onnx.path) }
+
+    static func model(_ lowered: Lowered, path: String) throws -> Model {
+        let model: Model
+        do { model = try Model(graph: lowered.graph, seed: 0) } catch {
+            throw ONNXError(path: path, problem: "cannot run on cnn-inte's engine: \(error)")
+        }
         for parameter in model.parameters {
             guard let values = lowered.weights[parameter.name] else {
-                throw ONNXError(path: onnx.path, problem: "no weights for \(parameter.name)")
+                throw ONNXError(path: path, problem: "no weights for \(parameter.name)")
             }
-            try parameter.setLogicalValues(values)
+            do { try parameter.setLogicalValues(values) } catch { throw ONNXError(path: path, problem: "\(error)") }
         }
         return model
     }
@@ -40,7 +49,11 @@ public enum ONNXImporter {
     public static func lower(_ onnx: ONNXModel) throws -> Lowered {
         var lowering = Lowering(onnx: onnx)
         try lowering.run()
-        return Lowered(graph: Graph(input: lowering.input, nodes: lowering.nodes, flattenOrder: .channelsFirst),
+        // Without a Flatten of a feature map, the order features are read in: as the file's
+        // metadata says (cnn-inte's export), else ONNX's channels first.
+        let recorded = onnx.proto.metadataProps.first { $0.key == flattenOrderKey }.flatMap { Graph.FlattenOrder(rawValue: $0.value) }
+        return Lowered(graph: Graph(input: lowering.input, nodes: lowering.nodes,
+                                    flattenOrder: lowering.flattenOrder ?? recorded ?? .channelsFirst),
                        weights: lowering.weights, nodeOfValue: lowering.nodeOf)
     }
 }
@@ -54,6 +67,12 @@ private struct Lowering {
     /// ONNX value -> the graph node that gives it ("input" for the graph input).
     var nodeOf: [String: String] = [:]
     var current: Onnx_NodeProto = .init()
+    /// How feature maps are flattened: channels first (ONNX's Flatten of NCHW) or channels
+    /// last (a Transpose to NHWC just before the Flatten, as TensorFlow exports and
+    /// cnn-inte's own export write). One graph has one order.
+    var flattenOrder: Graph.FlattenOrder?
+    /// Values that are a feature map transposed to NHWC, waiting for their Flatten.
+    var channelsLastViews: [String: String] = [:]
 
     init(onnx: ONNXModel) { self.onnx = onnx }
 
@@ -244,13 +263,24 @@ private struct Lowering {
         case "Concat":
             guard int("axis", default: 1) == 1 else { throw nodeFail("only concatenation along the channels (axis 1) is supported") }
             try add(.concat, inputs: try node.input.map(source))
+        case "Transpose":
+            // Only NCHW -> NHWC before a Flatten: the flatten order of the whole graph.
+            guard ints("perm", default: []) == [0, 2, 3, 1] else {
+                throw nodeFail("perm \(ints("perm", default: [])) is supported only as [0, 2, 3, 1] just before a Flatten")
+            }
+            channelsLastViews[node.output[0]] = try source(node.input[0])
         case "Flatten":
             guard int("axis", default: 1) == 1 else { throw nodeFail("only axis 1 (one row per image) is supported") }
-            let from = try source(node.input[0])
-            // A vector (after global pooling) is flat already.
+            let order: Graph.FlattenOrder = channelsLastViews[node.input[0]] != nil ? .channelsLast : .channelsFirst
+            let from = try channelsLastViews[node.input[0]] ?? source(node.input[0])
+            // A vector (after global pooling) is flat already, in any order.
             if let shape = try? Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst).shapes()[from], shape.count == 1 {
                 try alias()
             } else {
+                if let flattenOrder, flattenOrder != order {
+                    throw nodeFail("feature maps are flattened both channels first and channels last in one graph")
+                }
+                flattenOrder = order
                 try add(.flatten, inputs: [from])
             }
         case "Softmax":

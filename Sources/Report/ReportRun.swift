@@ -96,7 +96,9 @@ public enum ReportRun {
 
     /// Refuses an interpretation made with another model than the weights file given.
     static func checkModel(_ saved: SavedInterpretation, configuration: Configuration) throws {
-        let weights = configuration.modelWeightsFile
+        // An imported model is named "<file> (ONNX; input ...)": its own file is compared.
+        let source = saved.results.configuration.model
+        let weights = source.range(of: " (ONNX; ").map { String(source[..<$0.lowerBound]) } ?? configuration.modelWeightsFile
         guard let recorded = saved.results.configuration.model_fingerprint,
               let bytes = FileManager.default.contents(atPath: weights) else { return }
         if SHA256.hex(bytes) != recorded {

@@ -35,6 +35,8 @@ final class HelpTests: XCTestCase {
               data                    Inspect a data set.
               inspect                 Show an ONNX model's inputs, outputs, parameters and
                                       nodes.
+              export                  Write the trained network as an ONNX model (for
+                                      onnxruntime, Netron, other explainers).
 
               See 'cnn-inte help <subcommand>' for detailed help.
             """)

@@ -86,6 +86,15 @@ public final class Parameter {
         return values
     }
 
+    /// The values in the logical layout (see `setLogicalValues`).
+    public func logicalValues() throws -> [Float] {
+        var values = [Float](repeating: 0, count: spec.count)
+        try values.withUnsafeMutableBytes { buffer in
+            try Primitive.reorder(value, into: try DNNLMemory(MemoryDescriptor(dims: spec.dims), handle: buffer.baseAddress))
+        }
+        return values
+    }
+
     /// Sets the values from `values` in the logical layout, plain row-major over
     /// `spec.dims`: convolution weights `[O, I/groups, KH, KW]`, dense `[O, F]`, as ONNX
     /// stores them (an imported model's weights).

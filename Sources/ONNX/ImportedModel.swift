@@ -1,0 +1,97 @@
+import Datasets
+import Foundation
+import Network
+import Numerics
+
+/// How the pixels cnn-inte reads (bytes, 0-255, channels as stored) become the input an
+/// imported model expects: `byte * scale`, then `(value - mean[c]) / std[c]` per channel
+/// (torchvision's `Normalize` convention), channels reversed first for `bgr` models.
+public struct InputPreprocessing: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var scale: Float
+    public var mean: [Float]?
+    public var std: [Float]?
+    public var bgr: Bool
+
+    public init(scale: Float = 1 / 255, mean: [Float]? = nil, std: [Float]? = nil, bgr: Bool = false) {
+        self.scale = scale
+        self.mean = mean
+        self.std = std
+        self.bgr = bgr
+    }
+
+    /// The engine feeds a network `byte / 255`; nothing to add when that is what it wants.
+    var isIdentity: Bool { abs(scale - 1 / 255) < 1e-9 && mean == nil && std == nil && !bgr }
+
+    public var description: String {
+        var parts = ["byte x \(scale)"]
+        if let mean { parts.append("- mean [" + mean.map { "\($0)" }.joined(separator: ", ") + "]") }
+        if let std { parts.append("/ std [" + std.map { "\($0)" }.joined(separator: ", ") + "]") }
+        if bgr { parts.append("channels as BGR") }
+        return parts.joined(separator: " ")
+    }
+
+    /// Per channel `a * x + b` on the engine's `x = byte / 255`, and the source channel
+    /// of each input channel.
+    func affine(channels: Int) throws -> (a: [Float], b: [Float], source: [Int]) {
+        func perChannel(_ values: [Float]?, _ name: String, _ fallback: Float) throws -> [Float] {
+            guard let values else { return [Float](repeating: fallback, count: channels) }
+            if values.count == 1 { return [Float](repeating: values[0], count: channels) }
+            guard values.count == channels else {
+                throw UsageError("--\(name) gives \(values.count) values but the model takes \(channels) channel\(channels == 1 ? "" : "s")")
+            }
+            return values
+        }
+        let mean = try perChannel(self.mean, "mean", 0), std = try perChannel(self.std, "std", 1)
+        if let zero = std.firstIndex(where: { $0 == 0 }) { throw UsageError("--std: channel \(zero) is 0") }
+        let a = std.map { 255 * scale / $0 }, b = zip(mean, std).map { -$0 / $1 }
+        return (a, b, bgr ? Array((0..<channels).reversed()) : Array(0..<channels))
+    }
+}
+
+/// A user's ONNX model made ready to explain: the network on cnn-inte's engine (the
+/// `ImageLabeller` every stage uses), where it came from and how its input is prepared.
+public struct ImportedModel {
+    public let model: Model
+    public let path: String
+    /// SHA-256 of the .onnx file (its side files aside).
+    public let fingerprint: String
+    public let preprocessing: InputPreprocessing
+    /// ONNX value -> the engine node that gives it.
+    public let nodeOfValue: [String: String]
+
+    /// The engine node of a layer named by an ONNX value (a Dropout's or Identity's output,
+    /// a MatMul's bias Add: the node they pass through).
+    public func node(forLayer name: String) -> String { nodeOfValue[name] ?? name }
+
+    /// How results and the report name the model: the file and its input preparation.
+    public var source: String { "\(path) (ONNX; input \(preprocessing))" }
+
+    public static func load(path: String, preprocessing: InputPreprocessing = .init()) throws -> ImportedModel {
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
+        let onnx = try ONNXModel.load(path: path)
+        var lowered = try ONNXImporter.lower(onnx)
+        if !preprocessing.isIdentity { try prepend(preprocessing, to: &lowered) }
+        let model = try ONNXImporter.model(lowered, path: path)
+        let bytes = FileManager.default.contents(atPath: path) ?? Data()
+        return ImportedModel(model: model, path: path, fingerprint: SHA256.hex(bytes), preprocessing: preprocessing,
+                             nodeOfValue: lowered.nodeOfValue)
+    }
+
+    /// A 1x1 convolution named `preprocess` before everything: output channel c is
+    /// `a[c] * input[source[c]] + b[c]`.
+    static func prepend(_ preprocessing: InputPreprocessing, to lowered: inout ONNXImporter.Lowered) throws {
+        let channels = lowered.graph.input.channels
+        let (a, b, source) = try preprocessing.affine(channels: channels)
+        let name = "preprocess"
+        guard lowered.graph.node(name) == nil else { throw UsageError("the model has a value named 'preprocess'; it cannot take --mean/--std/--input-scale") }
+        for index in lowered.graph.nodes.indices {
+            lowered.graph.nodes[index].inputs = lowered.graph.nodes[index].inputs.map { $0 == Graph.inputName ? name : $0 }
+        }
+        lowered.graph.nodes.insert(Node(name, .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)),
+                                        inputs: [Graph.inputName]), at: 0)
+        var weight = [Float](repeating: 0, count: channels * channels)
+        for c in 0..<channels { weight[c * channels + source[c]] = a[c] }
+        lowered.weights[name + ".weight"] = weight
+        lowered.weights[name + ".bias"] = b
+    }
+}
