@@ -171,20 +171,34 @@ private struct Lowering {
 
     // MARK: - Operators
 
+    /// Input `index` of the current node, which must be there (the fuzzer found nodes
+    /// with fewer inputs than their operator takes).
+    func operand(_ index: Int) throws -> String {
+        guard index < current.input.count, !current.input[index].isEmpty else {
+            throw nodeFail("needs at least \(index + 1) input\(index == 0 ? "" : "s")")
+        }
+        return current.input[index]
+    }
+
+    func result() throws -> String {
+        guard let output = current.output.first, !output.isEmpty else { throw nodeFail("has no output") }
+        return output
+    }
+
     mutating func lower(_ node: Onnx_NodeProto) throws {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
         switch node.opType {
         case "Conv":
-            let w = try constant(node.input[1], what: "weights")
+            let w = try constant(try operand(1), what: "weights")
             guard w.dims.count == 4 else { throw nodeFail("weights of shape \(w.dims): only 2-D convolutions are supported") }
             let kernel = ints("kernel_shape", default: Array(w.dims[2...]))
             let conv = Convolution(filters: w.dims[0], kernel: kernel, stride: ints("strides", default: [1, 1]),
                                    padding: try padding(kernel: kernel), dilation: ints("dilations", default: [1, 1]),
                                    groups: int("group", default: 1), bias: node.input.count > 2 && !node.input[2].isEmpty)
-            let name = node.output[0]
-            try add(.convolution(conv), inputs: [try source(node.input[0])])
+            let name = try result()
+            try add(.convolution(conv), inputs: [try source(try operand(0))])
             weights[name + ".weight"] = w.floats
-            if conv.bias { weights[name + ".bias"] = try constant(node.input[2], what: "bias").floats }
+            if conv.bias { weights[name + ".bias"] = try constant(try operand(2), what: "bias").floats }
         case "MaxPool", "AveragePool":
             let kernel = ints("kernel_shape", default: [])
             guard kernel.count == 2 else { throw nodeFail("kernel_shape \(kernel): only 2-D pooling is supported") }
@@ -192,13 +206,13 @@ private struct Lowering {
             let pooling = Pooling(kind: node.opType == "MaxPool" ? .max : .average, window: kernel, stride: ints("strides", default: [1, 1]),
                                   padding: try padding(kernel: kernel), ceil: int("ceil_mode", default: 0) != 0,
                                   countPadding: int("count_include_pad", default: 0) != 0)
-            try add(.pooling(pooling), inputs: [try source(node.input[0])])
+            try add(.pooling(pooling), inputs: [try source(try operand(0))])
         case "GlobalAveragePool":
-            try add(.globalAveragePooling, inputs: [try source(node.input[0])])
-        case "Relu": try add(.activation(.relu), inputs: [try source(node.input[0])])
-        case "LeakyRelu": try add(.activation(.leakyRelu(slope: float("alpha", default: 0.01))), inputs: [try source(node.input[0])])
-        case "Sigmoid": try add(.activation(.sigmoid), inputs: [try source(node.input[0])])
-        case "Tanh": try add(.activation(.tanh), inputs: [try source(node.input[0])])
+            try add(.globalAveragePooling, inputs: [try source(try operand(0))])
+        case "Relu": try add(.activation(.relu), inputs: [try source(try operand(0))])
+        case "LeakyRelu": try add(.activation(.leakyRelu(slope: float("alpha", default: 0.01))), inputs: [try source(try operand(0))])
+        case "Sigmoid": try add(.activation(.sigmoid), inputs: [try source(try operand(0))])
+        case "Tanh": try add(.activation(.tanh), inputs: [try source(try operand(0))])
         case "Clip":
             // Opset 11 on: bounds as optional inputs; before: attributes.
             func bound(_ index: Int, _ attribute: String, _ fallback: Float) throws -> Float {
@@ -209,17 +223,17 @@ private struct Lowering {
                 return float(attribute, default: fallback)
             }
             try add(.activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude))),
-                    inputs: [try source(node.input[0])])
+                    inputs: [try source(try operand(0))])
         case "BatchNormalization":
             guard node.input.count == 5 else { throw nodeFail("needs scale, bias, mean and variance") }
-            let name = node.output[0]
-            try add(.batchNormalization(BatchNormalization(epsilon: float("epsilon", default: 1e-5))), inputs: [try source(node.input[0])])
+            let name = try result()
+            try add(.batchNormalization(BatchNormalization(epsilon: float("epsilon", default: 1e-5))), inputs: [try source(try operand(0))])
             for (index, suffix) in [(1, "scale"), (2, "shift"), (3, "running_mean"), (4, "running_var")] {
                 weights[name + "." + suffix] = try constant(node.input[index], what: suffix).floats
             }
         case "Gemm":
             guard int("transA", default: 0) == 0 else { throw nodeFail("transA = 1 is not supported") }
-            let b = try constant(node.input[1], what: "weights")
+            let b = try constant(try operand(1), what: "weights")
             guard b.dims.count == 2, var values = b.floats else { throw nodeFail("weights of shape \(b.dims) are not a matrix") }
             let transposed = int("transB", default: 0) != 0
             let (units, width) = transposed ? (b.dims[0], b.dims[1]) : (b.dims[1], b.dims[0])
@@ -227,23 +241,23 @@ private struct Lowering {
             let alpha = float("alpha", default: 1), beta = float("beta", default: 1)
             if alpha != 1 { values = values.map { $0 * alpha } }
             let hasBias = node.input.count > 2 && !node.input[2].isEmpty
-            let name = node.output[0]
-            try add(.dense(Dense(units: units, bias: hasBias)), inputs: [try source(node.input[0])])
+            let name = try result()
+            try add(.dense(Dense(units: units, bias: hasBias)), inputs: [try source(try operand(0))])
             weights[name + ".weight"] = values
             if hasBias {
-                let c = try constant(node.input[2], what: "bias")
+                let c = try constant(try operand(2), what: "bias")
                 guard c.count == units || c.count == 1 else { throw nodeFail("bias of shape \(c.dims) for \(units) outputs") }
                 weights[name + ".bias"] = (c.count == 1 ? [Float](repeating: c.floats![0], count: units) : c.floats!).map { $0 * beta }
             }
         case "MatMul":
-            let b = try constant(node.input[1], what: "weights")
+            let b = try constant(try operand(1), what: "weights")
             guard b.dims.count == 2 else { throw nodeFail("weights of shape \(b.dims) are not a matrix") }
-            let name = node.output[0]
-            try add(.dense(Dense(units: b.dims[1], bias: false)), inputs: [try source(node.input[0])])
+            let name = try result()
+            try add(.dense(Dense(units: b.dims[1], bias: false)), inputs: [try source(try operand(0))])
             weights[name + ".weight"] = Self.transpose(b.floats!, rows: b.dims[0], columns: b.dims[1])
         case "Add":
             guard node.input.count == 2 else { throw nodeFail("needs two inputs") }
-            if let (value, constantName) = [(node.input[0], node.input[1]), (node.input[1], node.input[0])]
+            if let (value, constantName) = [(try operand(0), try operand(1)), (try operand(1), try operand(0))]
                 .first(where: { onnx.initializers[$0.1] != nil && nodeOf[$0.0] != nil }) {
                 // A bias after a MatMul: folded into the dense layer.
                 let target = try source(value)
@@ -256,7 +270,7 @@ private struct Lowering {
                 dense.bias = true
                 nodes[index].op = .dense(dense)
                 weights[target + ".bias"] = c.floats
-                nodeOf[node.output[0]] = target
+                nodeOf[try result()] = target
             } else {
                 try add(.add, inputs: try node.input.map(source))
             }
@@ -268,11 +282,11 @@ private struct Lowering {
             guard ints("perm", default: []) == [0, 2, 3, 1] else {
                 throw nodeFail("perm \(ints("perm", default: [])) is supported only as [0, 2, 3, 1] just before a Flatten")
             }
-            channelsLastViews[node.output[0]] = try source(node.input[0])
+            channelsLastViews[try result()] = try source(try operand(0))
         case "Flatten":
             guard int("axis", default: 1) == 1 else { throw nodeFail("only axis 1 (one row per image) is supported") }
-            let order: Graph.FlattenOrder = channelsLastViews[node.input[0]] != nil ? .channelsLast : .channelsFirst
-            let from = try channelsLastViews[node.input[0]] ?? source(node.input[0])
+            let order: Graph.FlattenOrder = channelsLastViews[try operand(0)] != nil ? .channelsLast : .channelsFirst
+            let from = try channelsLastViews[try operand(0)] ?? source(try operand(0))
             // A vector (after global pooling) is flat already, in any order.
             if let shape = try? Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst).shapes()[from], shape.count == 1 {
                 try alias()
@@ -284,7 +298,7 @@ private struct Lowering {
                 try add(.flatten, inputs: [from])
             }
         case "Softmax":
-            try add(.softmax, inputs: [try source(node.input[0])])
+            try add(.softmax, inputs: [try source(try operand(0))])
         case "Dropout", "Identity":
             try alias()
         default:

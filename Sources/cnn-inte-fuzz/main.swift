@@ -159,12 +159,28 @@ let onnxSeed: [UInt8] = try {
     kernel.type = .ints
     kernel.ints = [3, 3]
     conv.attribute = [kernel]
-    model.graph.node = [conv, node("Relu", ["conv"], "relu"), node("Flatten", ["relu"], "flat"), node("Gemm", ["flat", "fw", "fb"], "logits")]
+    var gemm = node("Gemm", ["flat", "fw", "fb"], "logits")
+    var transB = Onnx_AttributeProto()
+    transB.name = "transB"
+    transB.type = .int
+    transB.i = 1
+    gemm.attribute = [transB]
+    model.graph.node = [conv, node("Relu", ["conv"], "relu"), node("Flatten", ["relu"], "flat"), gemm]
     model.graph.initializer = [tensor("w", [2, 1, 3, 3], raw: true), tensor("b", [2], raw: false), tensor("fw", [3, 32], raw: true),
                                tensor("fb", [3], raw: false)]
-    var input = Onnx_ValueInfoProto()
-    input.name = "image"
-    model.graph.input = [input]
+    func value(_ name: String, _ dims: [Int64]) -> Onnx_ValueInfoProto {
+        var v = Onnx_ValueInfoProto()
+        v.name = name
+        v.type.tensorType.elemType = 1
+        v.type.tensorType.shape.dim = dims.map { d in
+            var dim = Onnx_TensorShapeProto.Dimension()
+            if d < 0 { dim.dimParam = "N" } else { dim.dimValue = d }
+            return dim
+        }
+        return v
+    }
+    model.graph.input = [value("image", [-1, 1, 6, 6])]
+    model.graph.output = [value("logits", [-1, 3])]
     return [UInt8](try model.serializedData())
 }()
 
@@ -193,7 +209,9 @@ let targets: [Target] = [
     ("cifar", [cifarSeed], { bytes in _ = try CIFAR.parse(bytes, kind: .cifar10, path: "fuzz") }),
     ("onnx", [onnxSeed], { bytes in
         try Data(bytes).write(to: URL(fileURLWithPath: onnxPath))
-        _ = ONNXSummary(try ONNXModel.load(path: onnxPath)).text
+        let model = try ONNXModel.load(path: onnxPath)
+        _ = ONNXSummary(model).text
+        _ = try ONNXImporter.model(model)  // lowered and its weights set (no image is run)
     }),
 ]
 
