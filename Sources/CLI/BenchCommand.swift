@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("render-count"), parsing: .unconditional, help: "Diagrams drawn by the render-memory figure.")
     var renderCount = 10_000
 
+    @Option(name: .customLong("model"), help: ArgumentHelp("An ONNX model whose inference the infer figure measures (on random images of its input shape), instead of the default network.", valueName: "MODEL.onnx"))
+    var onnxModel: String?
+
     @Option(name: .customLong("load-count"), parsing: .unconditional, help: "32x32 colour PNGs written to a scratch image folder and loaded by the load-images figure.")
     var loadCount = 60_000
 
@@ -53,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount, loadCount: loadCount,
+        let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount, loadCount: loadCount, onnxModel: onnxModel,
                                   progress: output.progress)
         var results: [String: Any] = [:]
         for section in only.isEmpty ? Section.allCases.filter({ !$0.needsOutput }) : only {

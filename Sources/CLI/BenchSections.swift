@@ -3,6 +3,7 @@ import Foundation
 import Interpretation
 import Network
 import Numerics
+import ONNX
 import Report
 
 /// The figures of each `bench` section, from the library's own timing helpers. Keys are
@@ -13,6 +14,8 @@ struct BenchSections {
     var modelOutput: String
     var renderCount: Int
     var loadCount: Int = 60_000
+    /// `--model`: the infer figure is of this ONNX model instead of the default network.
+    var onnxModel: String?
     var progress: ProgressSink
 
     func figures(_ section: BenchCommand.Section) throws -> [String: Any] {
@@ -51,6 +54,18 @@ struct BenchSections {
     }
 
     func infer() throws -> [String: Any] {
+        if let onnxModel {
+            // Speed does not depend on the pixels: 1,000 images of the model's input shape.
+            let imported = try ImportedModel.load(path: onnxModel)
+            let input = imported.model.graph.input
+            let count = 1_000, size = input.height * input.width * input.channels
+            let images = ImageSet(count: count, rows: input.height, columns: input.width, channels: input.channels,
+                                  pixels: (0..<(count * size)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+            progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch 100")
+            let rates = try NetworkBench.inferenceRates(model: imported.model, images: images, runs: runs)
+            return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1),
+                    "infer_model": onnxModel]
+        }
         let dataset = try Dataset.load(data: nil)
         progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
         let rates = try NetworkBench.inferenceRates(dataset: dataset, runs: runs)

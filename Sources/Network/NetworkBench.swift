@@ -31,12 +31,16 @@ public enum NetworkBench {
     /// Images per second of forward passes (probabilities) over the test split in batches
     /// of 100, `runs` times after a warm-up.
     public static func inferenceRates(dataset: Dataset, network: String = "deep-mnist", runs: Int) throws -> [Double] {
-        let model = try Model(graph: try graph(network, dataset), seed: 1)
-        _ = try model.probabilities(images: dataset.test.images)
+        try inferenceRates(model: try Model(graph: try graph(network, dataset), seed: 1), images: dataset.test.images, runs: runs)
+    }
+
+    /// The same for any model (an imported one) on `images`.
+    public static func inferenceRates(model: Model, images: ImageSet, runs: Int) throws -> [Double] {
+        _ = try model.probabilities(images: images)
         return try (0..<runs).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try model.probabilities(images: dataset.test.images)
-            return Double(dataset.test.count) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            _ = try model.probabilities(images: images)
+            return Double(images.count) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
     }
 

@@ -27,7 +27,7 @@ public enum ONNXImporter {
 
     public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
                                    "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
-                                   "Softmax", "Dropout", "Identity"]
+                                   "Reshape (to [N, features])", "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
 
     /// The model as a cnn-inte network with the file's weights.
     public static func model(_ onnx: ONNXModel) throws -> Model { try model(try lower(onnx), path: onnx.path) }
@@ -73,6 +73,14 @@ private struct Lowering {
     var flattenOrder: Graph.FlattenOrder?
     /// Values that are a feature map transposed to NHWC, waiting for their Flatten.
     var channelsLastViews: [String: String] = [:]
+    /// Integer tensors known at load: initializers and the shape computations folded
+    /// here (Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze). `batch` stands for
+    /// the batch dimension, which is not known until images come.
+    var integers: [String: [Int64]] = [:]
+    static let batch = Int64.min
+    /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
+    var inputName = ""
+    var inputIsNHWC = false
 
     init(onnx: ONNXModel) { self.onnx = onnx }
 
@@ -88,7 +96,9 @@ private struct Lowering {
             throw fail("has \(inputs.count) inputs; cnn-inte explains models of one image input")
         }
         input = try imageShape(image)
+        inputName = image.name
         nodeOf[image.name] = Graph.inputName
+        for (name, tensor) in onnx.initializers { if let values = tensor.integers { integers[name] = values } }
         for node in onnx.graph.node {
             current = node
             try lower(node)
@@ -102,7 +112,7 @@ private struct Lowering {
     }
 
     /// `[N, C, H, W]` with C, H, W fixed numbers.
-    func imageShape(_ value: Onnx_ValueInfoProto) throws -> Graph.InputShape {
+    mutating func imageShape(_ value: Onnx_ValueInfoProto) throws -> Graph.InputShape {
         guard case let .tensorType(tensor)? = value.type.value, tensor.elemType == 1 else {
             throw fail("input '\(value.name)' is not a float tensor")
         }
@@ -110,11 +120,22 @@ private struct Lowering {
             if case let .dimValue(v)? = dim.value, v > 0, v <= 1 << 16 { return Int(v) }
             return nil
         }
-        guard dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3] else {
+        guard dims.count == 4, let d1 = dims[1], let d2 = dims[2], let d3 = dims[3] else {
             let text = ONNXSummary.value(value).shape?.joined(separator: ", ") ?? "undeclared"
-            throw fail("input '\(value.name)' has shape [\(text)]; cnn-inte needs [N, C, H, W] with C, H and W fixed (1-65536)")
+            throw fail("input '\(value.name)' has shape [\(text)]; cnn-inte needs [N, C, H, W] (or [N, H, W, C] before a Transpose) with each fixed (1-65536)")
         }
-        return Graph.InputShape(channels: c, height: h, width: w)
+        // NHWC when what first reads the input makes NCHW of it: a Transpose [0, 3, 1, 2],
+        // or, for one channel, a Reshape to [N, 1, H, W] (tf2onnx writes either).
+        let readers = onnx.graph.node.filter { $0.input.contains(value.name) }
+        let nhwc = !readers.isEmpty && readers.allSatisfy { node in
+            if node.opType == "Transpose" { return node.attribute.first { $0.name == "perm" }?.ints == [0, 3, 1, 2] }
+            if node.opType == "Reshape", node.input.count == 2, d3 == 1, let shape = onnx.initializers[node.input[1]]?.integers {
+                return shape.count == 4 && shape[1] == 1 && shape[2] == Int64(d1) && shape[3] == Int64(d2)
+            }
+            return false
+        }
+        inputIsNHWC = nhwc
+        return nhwc ? Graph.InputShape(channels: d3, height: d1, width: d2) : Graph.InputShape(channels: d1, height: d2, width: d3)
     }
 
     // MARK: - Attributes and operands
@@ -188,6 +209,34 @@ private struct Lowering {
     mutating func lower(_ node: Onnx_NodeProto) throws {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
         switch node.opType {
+        case "Transpose" where try operand(0) == inputName && inputIsNHWC:
+            // The NHWC input made NCHW: what the engine takes anyway.
+            try alias()
+        case "Reshape" where try operand(0) == inputName && inputIsNHWC:
+            try alias()  // one channel: NHWC and NCHW are the same bytes (checked in imageShape)
+        case "Shape":
+            integers[try result()] = [Self.batch] + (try perImageShape(try operand(0))).map(Int64.init)
+        // (A `where` would bind to the last name only: one condition for them all.)
+        case let op where ["Gather", "Cast", "Slice", "Concat", "Unsqueeze", "Squeeze"].contains(op)
+            && current.input.filter({ !$0.isEmpty }).allSatisfy({ integers[$0] != nil }):
+            integers[try result()] = try foldInteger(node)
+        case "Reshape":
+            guard let shape = integers[try operand(1)] else { throw nodeFail("its shape is computed from images; only shapes known at load are supported") }
+            let x = try operand(0)
+            let view = channelsLastViews[x]
+            let from = try view ?? source(x)
+            let perImage = try perImageShape(x)
+            let width = Int64(perImage.reduce(1, *))
+            guard shape.count == 2, [Self.batch, -1, 0].contains(shape[0]) || perImage.count == 1, [width, -1].contains(shape[1]) else {
+                throw nodeFail("a reshape to \(shape.map { $0 == Self.batch ? "N" : String($0) }) is supported only as a flatten to [N, \(width)]")
+            }
+            if perImage.count == 1 { nodeOf[try result()] = from; break }
+            let order: Graph.FlattenOrder = view != nil ? .channelsLast : .channelsFirst
+            if let flattenOrder, flattenOrder != order {
+                throw nodeFail("feature maps are flattened both channels first and channels last in one graph")
+            }
+            flattenOrder = order
+            try add(.flatten, inputs: [from])
         case "Conv":
             let w = try constant(try operand(1), what: "weights")
             guard w.dims.count == 4 else { throw nodeFail("weights of shape \(w.dims): only 2-D convolutions are supported") }
@@ -303,6 +352,46 @@ private struct Lowering {
             try alias()
         default:
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(ONNXImporter.supported.joined(separator: ", ")))")
+        }
+    }
+
+    /// The shape of value `name` per image, as ONNX sees it (an NHWC view as NHWC).
+    func perImageShape(_ name: String) throws -> [Int] {
+        if name == inputName {
+            return inputIsNHWC ? [input.height, input.width, input.channels] : input.shape
+        }
+        let graph = Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst)
+        let shapes = (try? graph.shapes()) ?? [:]
+        if let base = channelsLastViews[name], let s = shapes[base], s.count == 3 { return [s[1], s[2], s[0]] }
+        guard let node = nodeOf[name], let shape = node == Graph.inputName ? input.shape : shapes[node] else {
+            throw nodeFail("the shape of '\(name)' is not known")
+        }
+        return shape
+    }
+
+    /// Shape arithmetic on integer tensors known at load.
+    func foldInteger(_ node: Onnx_NodeProto) throws -> [Int64] {
+        let data = integers[try operand(0)]!
+        func at(_ i: Int64, _ count: Int) throws -> Int {
+            let index = i < 0 ? Int(i) + count : Int(i)
+            guard index >= 0, index < count else { throw nodeFail("index \(i) outside \(count) values") }
+            return index
+        }
+        switch node.opType {
+        case "Cast", "Unsqueeze", "Squeeze": return data
+        case "Gather":
+            guard int("axis", default: 0) == 0 else { throw nodeFail("only axis 0 is supported on shapes") }
+            return try integers[try operand(1)]!.map { data[try at($0, data.count)] }
+        case "Concat":
+            return node.input.filter { !$0.isEmpty }.flatMap { integers[$0]! }
+        case "Slice":
+            let starts = integers[try operand(1)]!, ends = integers[try operand(2)]!
+            let steps = node.input.count > 4 && !node.input[4].isEmpty ? integers[node.input[4]]! : [1]
+            guard starts.count == 1, ends.count == 1, steps == [1] else { throw nodeFail("only a 1-D slice with step 1 is supported on shapes") }
+            let n = Int64(data.count)
+            let lo = max(0, min(n, starts[0] < 0 ? starts[0] + n : starts[0])), hi = max(lo, min(n, ends[0] < 0 ? ends[0] + n : ends[0]))
+            return Array(data[Int(lo)..<Int(hi)])
+        default: throw nodeFail("cannot be folded")
         }
     }
 

@@ -6,14 +6,16 @@ import XCTest
 
 /// Imported graphs run on cnn-inte's engine and give onnxruntime's outputs
 /// (Fixtures/*.outputs.json, made by make_fixtures.py with onnxruntime 1.32.0).
-final class ONNXImporterTests: XCTestCase {
-    func fixture(_ name: String) throws -> String {
+
+/// The fixtures and how the tests compare with them.
+enum Fixture {
+    static func fixture(_ name: String) throws -> String {
         try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)).path
     }
 
     /// onnxruntime's values of each output, one row per image.
-    func reference(_ name: String) throws -> [String: [[Float]]] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: try fixture(name + ".outputs.json")))
+    static func reference(_ name: String) throws -> [String: [[Float]]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: try Fixture.fixture(name + ".outputs.json")))
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let outputs = try XCTUnwrap(object["outputs"] as? [String: [[Double]]])
         return outputs.mapValues { $0.map { $0.map(Float.init) } }
@@ -21,7 +23,7 @@ final class ONNXImporterTests: XCTestCase {
 
     /// The fixtures' images: byte k of image n (C, H, W order) is (97 n + 7 k) % 256,
     /// stored here height x width x channels.
-    func images(count: Int, channels: Int, side: Int) -> ImageSet {
+    static func images(count: Int, channels: Int, side: Int) -> ImageSet {
         var pixels = [UInt8](repeating: 0, count: count * channels * side * side)
         for n in 0..<count {
             for c in 0..<channels {
@@ -34,41 +36,60 @@ final class ONNXImporterTests: XCTestCase {
         return ImageSet(count: count, rows: side, columns: side, channels: channels, pixels: pixels)
     }
 
-    func assertClose(_ ours: [Float], _ theirs: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    static func assertClose(_ ours: [Float], _ theirs: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(ours.count, theirs.count, what, file: file, line: line)
         let scale = max(theirs.map(abs).max() ?? 1, 1)
         let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0
         XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(what): max |difference| \(worst)", file: file, line: line)
     }
 
+}
+
+final class ONNXImporterTests: XCTestCase {
     func testTinyCNNMatchesOnnxruntime() throws {
-        let model = try ONNXImporter.model(try ONNXModel.load(path: try fixture("tiny-cnn.onnx")))
+        let model = try ONNXImporter.model(try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")))
         XCTAssertEqual(model.graph.names, ["conv", "relu", "pool", "flat", "logits"])
-        let logits = try model.features(layer: "logits", images: images(count: 2, channels: 1, side: 6))
-        let expected = try reference("tiny-cnn")["logits"]!
-        assertClose(logits.values, expected.flatMap { $0 }, "logits")
+        let logits = try model.features(layer: "logits", images: Fixture.images(count: 2, channels: 1, side: 6))
+        let expected = try Fixture.reference("tiny-cnn")["logits"]!
+        Fixture.assertClose(logits.values, expected.flatMap { $0 }, "logits")
     }
 
     func testEveryLoweredOperatorMatchesOnnxruntime() throws {
-        let model = try ONNXImporter.model(try ONNXModel.load(path: try fixture("tiny-resnet.onnx")))
-        let input = images(count: 3, channels: 3, side: 8)
-        let expected = try reference("tiny-resnet")
-        assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
-        assertClose(try model.probabilities(images: input).values, expected["probabilities"]!.flatMap { $0 }, "probabilities")
+        let model = try ONNXImporter.model(try ONNXModel.load(path: try Fixture.fixture("tiny-resnet.onnx")))
+        let input = Fixture.images(count: 3, channels: 3, side: 8)
+        let expected = try Fixture.reference("tiny-resnet")
+        Fixture.assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
+        Fixture.assertClose(try model.probabilities(images: input).values, expected["probabilities"]!.flatMap { $0 }, "probabilities")
         // An inner feature map, flattened channels first as ONNX lays it out.
-        assertClose(try model.features(layer: "cat", images: input).values, expected["cat"]!.flatMap { $0 }, "cat")
+        Fixture.assertClose(try model.features(layer: "cat", images: input).values, expected["cat"]!.flatMap { $0 }, "cat")
         // The MatMul's bias Add folded into it; Flatten after global pooling is no node.
         XCTAssertEqual(model.graph.names.filter { ["mm", "mmb", "flat"].contains($0) }, ["mm"])
     }
 
     func testUnsupportedOperatorsAreNamed() throws {
-        var proto = try ONNXModel.load(path: try fixture("tiny-cnn.onnx")).proto
+        var proto = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
         proto.graph.node[1].opType = "Erf"
         let path = NSTemporaryDirectory() + "cnn-inte-erf-\(UUID().uuidString).onnx"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try proto.serializedData().write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ONNXImporter.model(try ONNXModel.load(path: path))) { error in
             XCTAssertTrue("\(error)".hasPrefix(path + ": node 'relu' (Erf, opset 13): operator Erf is not supported yet (supported: Conv,"), "\(error)")
+        }
+    }
+}
+
+/// Keras models exported with tf2onnx (Fixtures/make_keras_fixtures.py): NHWC inputs made
+/// NCHW by a Reshape (one channel) or a Transpose (three), Flatten as tf2onnx writes it
+/// (Transpose to NHWC, Shape, Gather, Slice, Concat, Cast, Reshape), Dense as MatMul + Add.
+final class KerasImportTests: XCTestCase {
+    func testKerasExportsMatchOnnxruntime() throws {
+        for (name, channels) in [("keras-grey", 1), ("keras-colour", 3)] {
+            let imported = try ImportedModel.load(path: try Fixture.fixture(name + ".onnx"))
+            XCTAssertEqual(imported.model.graph.input, Graph.InputShape(channels: channels, height: 8, width: 8), name)
+            XCTAssertEqual(imported.model.graph.flattenOrder, Graph.FlattenOrder.channelsLast, name)
+            let logits = try imported.model.features(layer: imported.model.graph.logitsNode.name,
+                                                     images: Fixture.images(count: 3, channels: channels, side: 8))
+            Fixture.assertClose(logits.values, try Fixture.reference(name)["logits"]!.flatMap { $0 }, name)
         }
     }
 }
