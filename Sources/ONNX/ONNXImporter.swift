@@ -81,6 +81,8 @@ private struct Lowering {
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
     var inputName = ""
     var inputIsNHWC = false
+    /// How many node inputs read each value.
+    var consumers: [String: Int] = [:]
 
     init(onnx: ONNXModel) { self.onnx = onnx }
 
@@ -99,6 +101,7 @@ private struct Lowering {
         inputName = image.name
         nodeOf[image.name] = Graph.inputName
         for (name, tensor) in onnx.initializers { if let values = tensor.integers { integers[name] = values } }
+        for node in onnx.graph.node { for value in node.input where !value.isEmpty { consumers[value, default: 0] += 1 } }
         for node in onnx.graph.node {
             current = node
             try lower(node)
@@ -258,10 +261,10 @@ private struct Lowering {
             try add(.pooling(pooling), inputs: [try source(try operand(0))])
         case "GlobalAveragePool":
             try add(.globalAveragePooling, inputs: [try source(try operand(0))])
-        case "Relu": try add(.activation(.relu), inputs: [try source(try operand(0))])
-        case "LeakyRelu": try add(.activation(.leakyRelu(slope: float("alpha", default: 0.01))), inputs: [try source(try operand(0))])
-        case "Sigmoid": try add(.activation(.sigmoid), inputs: [try source(try operand(0))])
-        case "Tanh": try add(.activation(.tanh), inputs: [try source(try operand(0))])
+        case "Relu": try activation(.relu)
+        case "LeakyRelu": try activation(.leakyRelu(slope: float("alpha", default: 0.01)))
+        case "Sigmoid": try activation(.sigmoid)
+        case "Tanh": try activation(.tanh)
         case "Clip":
             // Opset 11 on: bounds as optional inputs; before: attributes.
             func bound(_ index: Int, _ attribute: String, _ fallback: Float) throws -> Float {
@@ -271,11 +274,11 @@ private struct Lowering {
                 }
                 return float(attribute, default: fallback)
             }
-            try add(.activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude))),
-                    inputs: [try source(try operand(0))])
+            try activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude)))
         case "BatchNormalization":
             guard node.input.count == 5 else { throw nodeFail("needs scale, bias, mean and variance") }
             let name = try result()
+            if try foldIntoConvolution(epsilon: float("epsilon", default: 1e-5)) { break }
             try add(.batchNormalization(BatchNormalization(epsilon: float("epsilon", default: 1e-5))), inputs: [try source(try operand(0))])
             for (index, suffix) in [(1, "scale"), (2, "shift"), (3, "running_mean"), (4, "running_var")] {
                 weights[name + "." + suffix] = try constant(node.input[index], what: suffix).floats
@@ -353,6 +356,78 @@ private struct Lowering {
         default:
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(ONNXImporter.supported.joined(separator: ", ")))")
         }
+    }
+
+    /// Whether value `name` feeds exactly one node and is not a graph output: then the
+    /// node making it may absorb the one reading it (a batch norm or an activation), as
+    /// onnxruntime does. The value itself is then not kept (not a layer to interpret).
+    func fusable(_ name: String) -> Bool {
+        consumers[name] == 1 && !onnx.graph.output.contains { $0.name == name }
+    }
+
+    /// The last node, when it makes the current node's input and may absorb it.
+    func absorbingNode() throws -> Int? {
+        let x = try operand(0)
+        guard fusable(x), let node = nodeOf[x], node != Graph.inputName, let index = nodes.indices.last, nodes[index].name == node,
+              nodes.filter({ $0.inputs.contains(node) }).isEmpty else { return nil }
+        return index
+    }
+
+    /// Renames node `index` after the current node's output (its weights follow), so the
+    /// fused layer carries the name of the value it now makes.
+    mutating func renameAbsorbing(_ index: Int) throws {
+        let old = nodes[index].name, new = try result()
+        guard nodeOf[new] == nil else { throw nodeFail("value '\(new)' is made twice") }
+        nodes[index].name = new
+        for suffix in ["weight", "bias"] where weights[old + "." + suffix] != nil {
+            weights[new + "." + suffix] = weights.removeValue(forKey: old + "." + suffix)
+        }
+        for (value, node) in nodeOf where node == old { nodeOf[value] = nil }
+        nodeOf[new] = new
+    }
+
+    /// An activation: fused into the convolution or dense layer just before when it has
+    /// none and nothing else reads its output; else a node of its own.
+    mutating func activation(_ function: Activation) throws {
+        if let index = try absorbingNode() {
+            switch nodes[index].op {
+            case var .convolution(c) where c.activation == .none:
+                c.activation = function
+                nodes[index].op = .convolution(c)
+                return try renameAbsorbing(index)
+            case var .dense(d) where d.activation == .none:
+                d.activation = function
+                nodes[index].op = .dense(d)
+                return try renameAbsorbing(index)
+            default: break
+            }
+        }
+        try add(.activation(function), inputs: [try source(try operand(0))])
+    }
+
+    /// Folds an inference batch normalization into the convolution just before (with no
+    /// activation yet): w' = w * s, b' = (b - mean) * s + shift, s = scale / sqrt(var + eps).
+    mutating func foldIntoConvolution(epsilon: Float) throws -> Bool {
+        guard let index = try absorbingNode(), case var .convolution(c) = nodes[index].op, c.activation == .none else { return false }
+        let name = nodes[index].name
+        let scale = try constant(try operand(1), what: "scale").floats!, shift = try constant(try operand(2), what: "bias").floats!
+        let mean = try constant(try operand(3), what: "mean").floats!, variance = try constant(try operand(4), what: "variance").floats!
+        guard [scale, shift, mean, variance].allSatisfy({ $0.count == c.filters }), var w = weights[name + ".weight"] else {
+            throw nodeFail("scale, bias, mean and variance must have one value per channel (\(c.filters))")
+        }
+        var b = weights[name + ".bias"] ?? [Float](repeating: 0, count: c.filters)
+        let per = w.count / c.filters
+        for o in 0..<c.filters {
+            let s = scale[o] / (variance[o] + epsilon).squareRoot()
+            for k in 0..<per { w[o * per + k] *= s }
+            b[o] = (b[o] - mean[o]) * s + shift[o]
+        }
+        c.bias = true
+        nodes[index].op = .convolution(c)
+        weights[name + ".weight"] = w
+        weights[name + ".bias"] = b
+        try renameAbsorbing(index)
+        return true
     }
 
     /// The shape of value `name` per image, as ONNX sees it (an NHWC view as NHWC).

@@ -117,7 +117,8 @@ public struct ONNXSummary: Codable, Equatable {
             for entry in made {
                 let shape = entry.shape.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
                     ?? declaredShapes[entry.value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
-                let alias = entry.node.map { $0 != entry.value ? "  (the same as \($0))" : "" } ?? ""
+                let alias = entry.node.map { $0 != entry.value ? "  (the same as \($0))" : "" }
+                    ?? (notRunnable == nil ? "(folded into the node reading it: not kept)" : "")
                 lines.append(("  " + pad(entry.value, width) + "  " + pad(entry.op, opWidth) + "  " + shape + alias)
                     .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             }

@@ -20,7 +20,7 @@ final class InspectCommandTests: XCTestCase {
             nodes:        5 (Conv 1, Flatten 1, Gemm 1, MaxPool 1, Relu 1)
             runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image
             values, in the order the nodes make them, with their shape per image:
-              conv    Conv     [2, 6, 6]
+              conv    Conv     (folded into the node reading it: not kept)
               relu    Relu     [2, 6, 6]
               pool    MaxPool  [2, 3, 3]
               flat    Flatten  [18]
