@@ -25,15 +25,7 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let dataset = try dataOptions.load()
-            let summary = DataSummary(dataset: dataset)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-            } else {
-                print(summary.text)
-            }
+            try DataSummary(dataset: try dataOptions.load()).print(json: json)
         }
     }
 }
@@ -64,7 +56,7 @@ extension DataCommand {
 }
 
 /// What `data info` reports, as a value so text and JSON say the same thing.
-struct DataSummary: Codable {
+struct DataSummary: Codable, PrintableSummary {
     struct SplitSummary: Codable {
         var images: Int
         var perClass: [Int]

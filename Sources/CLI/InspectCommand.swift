@@ -15,13 +15,8 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let summary = ONNXSummary(try ONNXModel.load(path: model))
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(summary.text)
-        }
+        try ONNXSummary(try ONNXModel.load(path: model)).print(json: json)
     }
 }
+
+extension ONNXSummary: PrintableSummary {}

@@ -98,3 +98,20 @@ struct RunOptions: ParsableArguments {
 func validating(_ check: () throws -> Void) throws {
     do { try check() } catch let error as UsageError { throw ValidationError(error.description) }
 }
+
+/// A summary on stdout: its `text`, or with `--json` the value itself as sorted JSON.
+protocol PrintableSummary: Encodable {
+    var text: String { get }
+}
+
+extension PrintableSummary {
+    func print(json: Bool) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
+        } else {
+            Swift.print(text)
+        }
+    }
+}
