@@ -25,9 +25,10 @@ public enum ONNXImporter {
     /// The metadata key cnn-inte's export records the graph's flatten order under.
     public static let flattenOrderKey = "cnn-inte.flatten_order"
 
-    public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
+    public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean (spatial)", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
                                    "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
-                                   "Reshape (to [N, features])", "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
+                                   "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Sub/Mul/Div by constants (on the input)", "Constant",
+                                   "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
 
     /// The model as a cnn-inte network with the file's weights.
     public static func model(_ onnx: ONNXModel) throws -> Model { try model(try lower(onnx), path: onnx.path) }
@@ -83,6 +84,13 @@ private struct Lowering {
     var inputIsNHWC = false
     /// How many node inputs read each value.
     var consumers: [String: Int] = [:]
+    /// Tensors made by Constant nodes.
+    var constants: [String: ONNXTensor] = [:]
+    /// Element-wise arithmetic with constants on the graph input (a model normalising its
+    /// own input, as many PyTorch exports do): per channel `a * x + b`, applied by a 1x1
+    /// convolution `normalize` put before the first node that reads it.
+    var inputAffine: (a: [Float], b: [Float])?
+    var affineValue: String?
 
     init(onnx: ONNXModel) { self.onnx = onnx }
 
@@ -151,8 +159,24 @@ private struct Lowering {
         attribute(name).map { String(decoding: $0.s, as: UTF8.self) } ?? value
     }
 
-    /// The graph node that gives ONNX value `name`.
-    func source(_ name: String) throws -> String {
+    /// The graph node that gives ONNX value `name`; the input's pending normalisation is
+    /// made a node when something first reads it.
+    mutating func source(_ name: String) throws -> String {
+        if name == affineValue, let (a, b) = inputAffine {
+            let channels = input.channels
+            var weight = [Float](repeating: 0, count: channels * channels)
+            for c in 0..<channels { weight[c * channels + c] = a[c] }
+            nodes.append(Node("normalize", .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)), inputs: [Graph.inputName]))
+            weights["normalize.weight"] = weight
+            weights["normalize.bias"] = b
+            nodeOf[name] = "normalize"
+            affineValue = nil
+            inputAffine = nil
+        }
+        return try lookup(name)
+    }
+
+    func lookup(_ name: String) throws -> String {
         guard let node = nodeOf[name] else {
             throw nodeFail(onnx.initializers[name] != nil ? "input '\(name)' is a constant where a computed value is expected"
                                                           : "input '\(name)' is made by no earlier node")
@@ -162,7 +186,7 @@ private struct Lowering {
 
     /// A constant operand, as floats.
     func constant(_ name: String, what: String) throws -> ONNXTensor {
-        guard let tensor = onnx.initializers[name], tensor.floats != nil else {
+        guard let tensor = onnx.initializers[name] ?? constants[name], tensor.floats != nil else {
             throw nodeFail("\(what) '\(name)' must be a float initializer")
         }
         return tensor
@@ -261,6 +285,55 @@ private struct Lowering {
             try add(.pooling(pooling), inputs: [try source(try operand(0))])
         case "GlobalAveragePool":
             try add(.globalAveragePooling, inputs: [try source(try operand(0))])
+        case "ReduceMean":
+            // Over the spatial axes only (PyTorch's x.mean((2, 3))): global average pooling.
+            let axes = try reduceAxes()
+            guard Set(axes) == [2, 3] || Set(axes) == [-2, -1] else { throw nodeFail("axes \(axes): only the spatial axes (2, 3) are supported") }
+            try add(.globalAveragePooling, inputs: [try source(try operand(0))])
+        case "GlobalMaxPool":
+            let shape = try perImageShape(try operand(0))
+            guard shape.count == 3 else { throw nodeFail("needs a feature map") }
+            // A max pooling over the whole map, then made a vector like global average
+            // pooling's ([C, 1, 1] flattens the same in either order).
+            let out = try result()
+            nodes.append(Node(out + ".map", .pooling(Pooling(kind: .max, window: [shape[1], shape[2]], stride: [shape[1], shape[2]])),
+                              inputs: [try source(try operand(0))]))
+            try add(.flatten, inputs: [out + ".map"])
+        case "Constant":
+            guard let value = attribute("value"), value.type == .tensor else { throw nodeFail("only a tensor 'value' is supported") }
+            var tensor = value.t
+            tensor.name = try result()
+            let folder = (onnx.path as NSString).deletingLastPathComponent
+            let decoded = try ONNXTensor(tensor, modelPath: onnx.path, folder: folder.isEmpty ? "." : folder)
+            if let values = decoded.integers { integers[tensor.name] = values } else { constants[tensor.name] = decoded }
+        case "Squeeze", "Unsqueeze":
+            // Around a vector (after global pooling: [N, C, 1, 1] <-> [N, C]), nothing moves.
+            let x = try operand(0)
+            guard (try? perImageShape(x)).map({ $0.count == 1 || ($0.count == 3 && $0[1] == 1 && $0[2] == 1) }) == true else {
+                throw nodeFail("only squeezing or unsqueezing the 1x1 spatial axes of pooled features is supported")
+            }
+            try alias()
+        case let op where ["Sub", "Mul", "Div"].contains(op) && current.input.first == (affineValue ?? inputName)
+            && nodeOf[current.input.first ?? ""] == Graph.inputName:
+            // Normalisation of the input inside the graph: folded into one 1x1 convolution.
+            let c = try constant(try operand(1), what: "operand")
+            let channels = input.channels
+            guard c.count == 1 || c.count == channels else { throw nodeFail("a constant of \(c.count) values for \(channels) channels") }
+            let values = c.count == 1 ? [Float](repeating: c.floats![0], count: channels) : c.floats!
+            var (a, b) = inputAffine ?? ([Float](repeating: 1, count: channels), [Float](repeating: 0, count: channels))
+            for k in 0..<channels {
+                switch node.opType {
+                case "Sub": b[k] -= values[k]
+                case "Mul": a[k] *= values[k]; b[k] *= values[k]
+                default:
+                    guard values[k] != 0 else { throw nodeFail("division by 0") }
+                    a[k] /= values[k]; b[k] /= values[k]
+                }
+            }
+            inputAffine = (a, b)
+            let out = try result()
+            affineValue = out
+            nodeOf[out] = Graph.inputName
         case "Relu": try activation(.relu)
         case "LeakyRelu": try activation(.leakyRelu(slope: float("alpha", default: 0.01)))
         case "Sigmoid": try activation(.sigmoid)
@@ -324,11 +397,15 @@ private struct Lowering {
                 weights[target + ".bias"] = c.floats
                 nodeOf[try result()] = target
             } else {
-                try add(.add, inputs: try node.input.map(source))
+                var inputs: [String] = []
+                for value in node.input { inputs.append(try source(value)) }
+                try add(.add, inputs: inputs)
             }
         case "Concat":
             guard int("axis", default: 1) == 1 else { throw nodeFail("only concatenation along the channels (axis 1) is supported") }
-            try add(.concat, inputs: try node.input.map(source))
+            var inputs: [String] = []
+            for value in node.input { inputs.append(try source(value)) }
+            try add(.concat, inputs: inputs)
         case "Transpose":
             // Only NCHW -> NHWC before a Flatten: the flatten order of the whole graph.
             guard ints("perm", default: []) == [0, 2, 3, 1] else {
@@ -356,6 +433,13 @@ private struct Lowering {
         default:
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(ONNXImporter.supported.joined(separator: ", ")))")
         }
+    }
+
+    /// ReduceMean's axes: an attribute before opset 18, an input from 18 on.
+    func reduceAxes() throws -> [Int] {
+        if let axes = attribute("axes") { return axes.ints.map(Int.init) }
+        if current.input.count > 1, let axes = integers[current.input[1]] { return axes.map(Int.init) }
+        throw nodeFail("needs its axes")
     }
 
     /// Whether value `name` feeds exactly one node and is not a graph output: then the

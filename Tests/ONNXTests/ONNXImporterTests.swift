@@ -94,3 +94,16 @@ final class KerasImportTests: XCTestCase {
         }
     }
 }
+
+/// A graph shaped like PyTorch exports: input normalisation inside the graph, ReduceMean
+/// over (2, 3), GlobalMaxPool and Squeeze, a Constant node.
+final class TorchLikeImportTests: XCTestCase {
+    func testNormalisationAndReductionsMatchOnnxruntime() throws {
+        let model = try ONNXImporter.model(try ONNXModel.load(path: try Fixture.fixture("tiny-torchlike.onnx")))
+        XCTAssertEqual(model.graph.nodes.first?.name, "normalize")
+        let input = Fixture.images(count: 3, channels: 3, side: 8)
+        let expected = try Fixture.reference("tiny-torchlike")
+        Fixture.assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
+        Fixture.assertClose(try model.features(layer: "both", images: input).values, expected["both"]!.flatMap { $0 }, "both")
+    }
+}

@@ -101,8 +101,40 @@ def tiny_resnet():
     return model
 
 
+def tiny_torchlike():
+    """What PyTorch exports of a small net often hold: the input normalised inside the
+    graph (Sub, Div by per-channel constants), ReduceMean over (2, 3) as x.mean((2, 3)),
+    GlobalMaxPool then Squeeze, a Constant node, on [N, 3, 8, 8]."""
+    rng = np.random.default_rng(13)
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32) * 0.5  # noqa: E731
+    inits = [numpy_helper.from_array(np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1), "mean"),
+             numpy_helper.from_array(np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1), "std"),
+             numpy_helper.from_array(f(4, 3, 3, 3), "conv.w"), numpy_helper.from_array(f(4), "conv.b"),
+             numpy_helper.from_array(f(3, 4), "fc.w"), numpy_helper.from_array(np.array([2, 3], np.int64), "squeeze.axes")]
+    nodes = [
+        helper.make_node("Sub", ["image", "mean"], ["centred"], name="centred"),
+        helper.make_node("Div", ["centred", "std"], ["normalised"], name="normalised"),
+        helper.make_node("Conv", ["normalised", "conv.w", "conv.b"], ["conv"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["conv"], ["relu"], name="relu"),
+        helper.make_node("ReduceMean", ["relu"], ["mean_hw"], name="mean_hw", axes=[2, 3], keepdims=0),
+        helper.make_node("GlobalMaxPool", ["relu"], ["gmp"], name="gmp"),
+        helper.make_node("Squeeze", ["gmp", "squeeze.axes"], ["gmp_flat"], name="gmp_flat"),
+        helper.make_node("Add", ["mean_hw", "gmp_flat"], ["both"], name="both"),
+        helper.make_node("Constant", [], ["fc.b"], name="fc.b", value=numpy_helper.from_array(f(3), "fc.b")),
+        helper.make_node("Gemm", ["both", "fc.w", "fc.b"], ["logits"], name="logits", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "tiny-torchlike", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 3])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="cnn-inte fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 resnet = tiny_resnet()
 onnx.save(resnet, os.path.join(HERE, "tiny-resnet.onnx"))
+torchlike = tiny_torchlike()
+onnx.save(torchlike, os.path.join(HERE, "tiny-torchlike.onnx"))
 
 # onnxruntime's outputs on fixed images of bytes (what cnn-inte feeds a network is
 # byte / 255): pixel k of image n (k running over C, H, W in order) is (97 n + 7 k) % 256.
@@ -117,7 +149,8 @@ def images(n, c, h, w):
 
 
 for name, m, shape, outputs in [("tiny-cnn", model, (2, 1, 6, 6), ["logits"]),
-                                 ("tiny-resnet", resnet, (3, 3, 8, 8), ["logits", "probabilities", "cat"])]:
+                                 ("tiny-resnet", resnet, (3, 3, 8, 8), ["logits", "probabilities", "cat"]),
+                                 ("tiny-torchlike", torchlike, (3, 3, 8, 8), ["logits", "both"])]:
     probe = onnx.ModelProto()
     probe.CopyFrom(m)
     declared = {o.name for o in probe.graph.output}
