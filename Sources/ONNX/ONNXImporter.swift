@@ -27,7 +27,7 @@ public enum ONNXImporter {
 
     public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean (spatial)", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
                                    "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
-                                   "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Sub/Mul/Div by constants (on the input)", "Constant",
+                                   "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Add/Sub/Mul/Div by constants (per channel)", "Constant", "Pad (zeros, before a Conv)",
                                    "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
 
     /// The model as a cnn-inte network with the file's weights.
@@ -86,6 +86,9 @@ private struct Lowering {
     var consumers: [String: Int] = [:]
     /// Tensors made by Constant nodes.
     var constants: [String: ONNXTensor] = [:]
+    /// Zero padding of a Pad node, [top, left, bottom, right], waiting for the convolution
+    /// or pooling reading its output to take it as its own.
+    var pendingPads: [String: [Int]] = [:]
     /// Element-wise arithmetic with constants on the graph input (a model normalising its
     /// own input, as many PyTorch exports do): per channel `a * x + b`, applied by a 1x1
     /// convolution `normalize` put before the first node that reads it.
@@ -173,6 +176,9 @@ private struct Lowering {
             affineValue = nil
             inputAffine = nil
         }
+        if pendingPads[name] != nil && current.opType != "Conv" {
+            throw nodeFail("reads '\(name)', made by a Pad; a Pad is supported only just before a Conv (which takes it as its padding)")
+        }
         return try lookup(name)
     }
 
@@ -205,16 +211,34 @@ private struct Lowering {
         nodeOf[output] = try source(from)
     }
 
-    func padding(kernel: [Int]) throws -> Padding {
+    /// The node's padding. SAME_LOWER (the odd extra zero before, not after) is made
+    /// explicit from the input's size; a Pad node just before (`pendingPads`) adds to it.
+    mutating func padding(kernel: [Int]) throws -> Padding {
+        var base: [Int]
         switch string("auto_pad", default: "NOTSET") {
         case "NOTSET":
-            let pads = ints("pads", default: [0, 0, 0, 0])
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw nodeFail("pads \(pads) are not 4 non-negative numbers") }
-            return pads.allSatisfy { $0 == 0 } ? .valid : .explicit(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
-        case "VALID": return .valid
-        case "SAME_UPPER": return .same
-        case let other: throw nodeFail("auto_pad \(other) is not supported yet (NOTSET, VALID and SAME_UPPER are)")
+            base = ints("pads", default: [0, 0, 0, 0])
+            guard base.count == 4, base.allSatisfy({ $0 >= 0 }) else { throw nodeFail("pads \(base) are not 4 non-negative numbers") }
+        case "VALID": base = [0, 0, 0, 0]
+        case let mode where mode == "SAME_UPPER" || mode == "SAME_LOWER":
+            let padded = pendingPads[try operand(0)] != nil
+            if mode == "SAME_UPPER" && !padded { return .same }
+            let shape = try perImageShape(try operand(0))
+            guard shape.count == 3 else { throw nodeFail("needs a feature map") }
+            let stride = ints("strides", default: [1, 1]), dilation = ints("dilations", default: [1, 1])
+            var before = [0, 0], after = [0, 0]
+            let extra = pendingPads[try operand(0)] ?? [0, 0, 0, 0]
+            for axis in 0..<2 {
+                // The size after a Pad before it: auto_pad works on that.
+                let size = shape[axis + 1] + extra[axis] + extra[axis + 2], out = (size + stride[axis] - 1) / stride[axis]
+                let total = max((out - 1) * stride[axis] + (kernel[axis] - 1) * dilation[axis] + 1 - size, 0)
+                (before[axis], after[axis]) = mode == "SAME_LOWER" ? ((total + 1) / 2, total / 2) : (total / 2, (total + 1) / 2)
+            }
+            base = [before[0], before[1], after[0], after[1]]
+        case let other: throw nodeFail("auto_pad \(other) is not supported (NOTSET, VALID, SAME_UPPER and SAME_LOWER are)")
         }
+        if let extra = pendingPads[try operand(0)] { base = zip(base, extra).map { $0 + $1 } }
+        return base.allSatisfy { $0 == 0 } ? .valid : .explicit(top: base[0], left: base[1], bottom: base[2], right: base[3])
     }
 
     // MARK: - Operators
@@ -283,6 +307,25 @@ private struct Lowering {
                                   padding: try padding(kernel: kernel), ceil: int("ceil_mode", default: 0) != 0,
                                   countPadding: int("count_include_pad", default: 0) != 0)
             try add(.pooling(pooling), inputs: [try source(try operand(0))])
+        case "Pad":
+            // Zeros around the height and width only, taken by the Conv reading it.
+            guard string("mode", default: "constant") == "constant" else { throw nodeFail("only mode 'constant' (zeros) is supported") }
+            let pads: [Int]
+            if let attribute = attribute("pads") { pads = attribute.ints.map(Int.init) }
+            else if let values = integers[try operand(1)] { pads = values.map(Int.init) }
+            else { throw nodeFail("its pads must be known at load") }
+            if current.input.count > 2, !current.input[2].isEmpty {
+                guard let value = try constant(current.input[2], what: "value").floats?.first, value == 0 else {
+                    throw nodeFail("only padding with zeros is supported")
+                }
+            }
+            guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
+                throw nodeFail("pads \(pads): only non-negative padding of height and width is supported")
+            }
+            let x = try operand(0)
+            guard pendingPads[x] == nil else { throw nodeFail("two Pads in a row are not supported") }
+            nodeOf[try result()] = try lookup(x)
+            pendingPads[try result()] = [pads[2], pads[3], pads[6], pads[7]]
         case "GlobalAveragePool":
             try add(.globalAveragePooling, inputs: [try source(try operand(0))])
         case "ReduceMean":
@@ -334,6 +377,22 @@ private struct Lowering {
             let out = try result()
             affineValue = out
             nodeOf[out] = Graph.inputName
+        case let op where ["Sub", "Mul", "Div"].contains(op):
+            // By a constant (one value, or one per channel) inside the network: a per-channel
+            // affine node; x - c, c - x, x * c, c * x and x / c.
+            let (first, second) = (try operand(0), try operand(1))
+            let xFirst = onnx.initializers[second] != nil || constants[second] != nil
+            let x = xFirst ? first : second
+            let c = try perChannel(try constant(xFirst ? second : first, what: "operand"), of: x)
+            switch (op, xFirst) {
+            case ("Sub", true): try affine(x, a: { _ in 1 }, b: c.map { -$0 })
+            case ("Sub", false): try affine(x, a: { _ in -1 }, b: c)
+            case ("Mul", _): try affine(x, a: { c[$0] }, b: [Float](repeating: 0, count: c.count))
+            case ("Div", true):
+                guard !c.contains(0) else { throw nodeFail("division by 0") }
+                try affine(x, a: { 1 / c[$0] }, b: [Float](repeating: 0, count: c.count))
+            default: throw nodeFail("dividing a constant by a computed value is not supported")
+            }
         case "Relu": try activation(.relu)
         case "LeakyRelu": try activation(.leakyRelu(slope: float("alpha", default: 0.01)))
         case "Sigmoid": try activation(.sigmoid)
@@ -383,12 +442,15 @@ private struct Lowering {
         case "Add":
             guard node.input.count == 2 else { throw nodeFail("needs two inputs") }
             if let (value, constantName) = [(try operand(0), try operand(1)), (try operand(1), try operand(0))]
-                .first(where: { onnx.initializers[$0.1] != nil && nodeOf[$0.0] != nil }) {
+                .first(where: { (onnx.initializers[$0.1] != nil || constants[$0.1] != nil) && nodeOf[$0.0] != nil }) {
                 // A bias after a MatMul: folded into the dense layer.
                 let target = try source(value)
                 guard let index = nodes.lastIndex(where: { $0.name == target }), case var .dense(dense) = nodes[index].op, !dense.bias,
-                      index == nodes.count - 1 else {
-                    throw nodeFail("adding a constant is supported only as the bias of a MatMul just before")
+                      index == nodes.count - 1, fusable(value) else {
+                    // Anywhere else: a per-channel affine node.
+                    let c = try constant(constantName, what: "operand")
+                    try affine(value, a: { _ in 1 }, b: try perChannel(c, of: value))
+                    break
                 }
                 let c = try constant(constantName, what: "bias")
                 guard c.count == dense.units else { throw nodeFail("bias of \(c.count) values for \(dense.units) outputs") }
@@ -433,6 +495,28 @@ private struct Lowering {
         default:
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(ONNXImporter.supported.joined(separator: ", ")))")
         }
+    }
+
+    /// A constant operand as one value per channel of `x` (a scalar repeated; shapes
+    /// [C], [1, C, 1, 1] and [C, 1, 1] as they are).
+    func perChannel(_ c: ONNXTensor, of x: String) throws -> [Float] {
+        let channels = try perImageShape(x).first ?? 1
+        if c.count == 1 { return [Float](repeating: c.floats![0], count: channels) }
+        guard c.count == channels, c.dims.filter({ $0 != 1 }).count <= 1 else {
+            throw nodeFail("a constant of shape \(c.dims) does not broadcast over the \(channels) channels of '\(x)'")
+        }
+        return c.floats!
+    }
+
+    /// `a(c) * x + b[c]` per channel, as an inference batch normalization with mean 0 and
+    /// variance 1 - epsilon, so that it divides by exactly 1.
+    mutating func affine(_ x: String, a: (Int) -> Float, b: [Float]) throws {
+        let name = try result(), epsilon: Float = 1e-5
+        try add(.batchNormalization(BatchNormalization(epsilon: epsilon)), inputs: [try source(x)])
+        weights[name + ".scale"] = (0..<b.count).map(a)
+        weights[name + ".shift"] = b
+        weights[name + ".running_mean"] = [Float](repeating: 0, count: b.count)
+        weights[name + ".running_var"] = [Float](repeating: 1 - epsilon, count: b.count)
     }
 
     /// ReduceMean's axes: an attribute before opset 18, an input from 18 on.

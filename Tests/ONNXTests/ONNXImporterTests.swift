@@ -67,6 +67,30 @@ final class ONNXImporterTests: XCTestCase {
         XCTAssertEqual(model.graph.names, ["r0", "b1", "sum", "clip", "c2", "avg", "max", "sig", "cat", "gap", "tanh", "logits", "probabilities"])
     }
 
+    /// Graphs the importer must refuse, each with one line naming the file and the node.
+    func testBrokenGraphsAreRefused() throws {
+        let good = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
+        func message(_ change: (inout Onnx_ModelProto) -> Void) throws -> String {
+            var proto = good
+            change(&proto)
+            let path = NSTemporaryDirectory() + "cnn-inte-broken-\(UUID().uuidString).onnx"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try proto.serializedData().write(to: URL(fileURLWithPath: path))
+            do { _ = try ImportedModel.load(path: path); return "loaded" } catch { return "\(error)".replacingOccurrences(of: path + ": ", with: "") }
+        }
+        // A cycle: the first node reads what the last one makes.
+        XCTAssertEqual(try message { $0.graph.node[0].input[0] = "logits" },
+                       "node 'conv' (Conv, opset 13): input 'logits' is made by no earlier node")
+        XCTAssertEqual(try message { $0.graph.initializer.removeAll { $0.name == "fc.weight" } },
+                       "node 'fc' (Gemm, opset 13): weights 'fc.weight' must be a float initializer")
+        XCTAssertTrue(try message { $0.graph.input[0].type.tensorType.shape.dim.removeLast() }
+            .hasPrefix("input 'image' has shape [N, 1, 6]; cnn-inte needs [N, C, H, W]"))
+        XCTAssertTrue(try message { $0.graph.input[0].type.tensorType.shape.dim[2].dimValue = 1_000_000 }
+            .hasPrefix("input 'image' has shape [N, 1, 1000000, 6]"))
+        XCTAssertTrue(try message { $0.graph.input[0].type.tensorType.shape.dim[3].dimParam = "W" }
+            .hasPrefix("input 'image' has shape [N, 1, 6, W]"))
+    }
+
     func testUnsupportedOperatorsAreNamed() throws {
         var proto = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
         proto.graph.node[1].opType = "Erf"
@@ -95,8 +119,9 @@ final class KerasImportTests: XCTestCase {
     }
 }
 
-/// A graph shaped like PyTorch exports: input normalisation inside the graph, ReduceMean
-/// over (2, 3), GlobalMaxPool and Squeeze, a Constant node.
+/// A graph shaped like PyTorch exports: input normalisation inside the graph, a Pad,
+/// SAME_LOWER, arithmetic with constants, ReduceMean over (2, 3), GlobalMaxPool and
+/// Squeeze, a Constant node.
 final class TorchLikeImportTests: XCTestCase {
     func testNormalisationAndReductionsMatchOnnxruntime() throws {
         let model = try ONNXImporter.model(try ONNXModel.load(path: try Fixture.fixture("tiny-torchlike.onnx")))
@@ -105,5 +130,10 @@ final class TorchLikeImportTests: XCTestCase {
         let expected = try Fixture.reference("tiny-torchlike")
         Fixture.assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
         Fixture.assertClose(try model.features(layer: "both", images: input).values, expected["both"]!.flatMap { $0 }, "both")
+        // After a Pad taken by the convolution, SAME_LOWER with stride 2, then Mul and Sub by
+        // constants as a per-channel affine node.
+        for layer in ["conv1", "conv2", "scaled", "conv"] {
+            Fixture.assertClose(try model.features(layer: layer, images: input).values, expected[layer]!.flatMap { $0 }, layer)
+        }
     }
 }

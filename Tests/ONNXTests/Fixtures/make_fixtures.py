@@ -103,18 +103,26 @@ def tiny_resnet():
 
 def tiny_torchlike():
     """What PyTorch exports of a small net often hold: the input normalised inside the
-    graph (Sub, Div by per-channel constants), ReduceMean over (2, 3) as x.mean((2, 3)),
-    GlobalMaxPool then Squeeze, a Constant node, on [N, 3, 8, 8]."""
+    graph (Sub, Div by per-channel constants), a Pad before a convolution, auto_pad
+    SAME_LOWER with stride 2, Mul and Sub by constants inside, ReduceMean over (2, 3) as
+    x.mean((2, 3)), GlobalMaxPool then Squeeze, a Constant node, on [N, 3, 8, 8]."""
     rng = np.random.default_rng(13)
     f = lambda *shape: rng.standard_normal(shape).astype(np.float32) * 0.5  # noqa: E731
     inits = [numpy_helper.from_array(np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1), "mean"),
              numpy_helper.from_array(np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1), "std"),
              numpy_helper.from_array(f(4, 3, 3, 3), "conv.w"), numpy_helper.from_array(f(4), "conv.b"),
              numpy_helper.from_array(f(3, 4), "fc.w"), numpy_helper.from_array(np.array([2, 3], np.int64), "squeeze.axes")]
+    inits += [numpy_helper.from_array(np.array([0, 0, 1, 0, 0, 0, 0, 1], np.int64), "pads"),
+              numpy_helper.from_array(f(4, 4, 3, 3), "conv2.w"),
+              numpy_helper.from_array(f(1, 4, 1, 1), "gain"), numpy_helper.from_array(np.array(0.25, np.float32), "offset")]
     nodes = [
         helper.make_node("Sub", ["image", "mean"], ["centred"], name="centred"),
         helper.make_node("Div", ["centred", "std"], ["normalised"], name="normalised"),
-        helper.make_node("Conv", ["normalised", "conv.w", "conv.b"], ["conv"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["normalised", "conv.w", "conv.b"], ["conv1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Pad", ["conv1", "pads"], ["padded"], name="padded", mode="constant"),
+        helper.make_node("Conv", ["padded", "conv2.w"], ["conv2"], name="conv2", kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_LOWER"),
+        helper.make_node("Mul", ["conv2", "gain"], ["scaled"], name="scaled"),
+        helper.make_node("Sub", ["scaled", "offset"], ["conv"], name="shifted"),
         helper.make_node("Relu", ["conv"], ["relu"], name="relu"),
         helper.make_node("ReduceMean", ["relu"], ["mean_hw"], name="mean_hw", axes=[2, 3], keepdims=0),
         helper.make_node("GlobalMaxPool", ["relu"], ["gmp"], name="gmp"),
@@ -150,7 +158,7 @@ def images(n, c, h, w):
 
 for name, m, shape, outputs in [("tiny-cnn", model, (2, 1, 6, 6), ["logits"]),
                                  ("tiny-resnet", resnet, (3, 3, 8, 8), ["logits", "probabilities", "cat"]),
-                                 ("tiny-torchlike", torchlike, (3, 3, 8, 8), ["logits", "both"])]:
+                                 ("tiny-torchlike", torchlike, (3, 3, 8, 8), ["logits", "both", "conv", "conv1", "conv2", "scaled"])]:
     probe = onnx.ModelProto()
     probe.CopyFrom(m)
     declared = {o.name for o in probe.graph.output}
