@@ -87,11 +87,8 @@ public struct ImportedModel {
         for index in lowered.graph.nodes.indices {
             lowered.graph.nodes[index].inputs = lowered.graph.nodes[index].inputs.map { $0 == Graph.inputName ? name : $0 }
         }
-        lowered.graph.nodes.insert(Node(name, .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)),
-                                        inputs: [Graph.inputName]), at: 0)
-        var weight = [Float](repeating: 0, count: channels * channels)
-        for c in 0..<channels { weight[c * channels + source[c]] = a[c] }
-        lowered.weights[name + ".weight"] = weight
-        lowered.weights[name + ".bias"] = b
+        let (node, weights) = ONNXImporter.inputAffine(name, a: a, b: b, source: source)
+        lowered.graph.nodes.insert(node, at: 0)
+        lowered.weights.merge(weights) { _, new in new }
     }
 }

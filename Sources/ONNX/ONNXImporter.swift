@@ -47,6 +47,17 @@ public enum ONNXImporter {
         return model
     }
 
+    /// A 1x1 convolution `name` on the graph input whose output channel c is
+    /// `a[c] * input[source[c]] + b[c]`: input preparation (`--mean`, `--std`, `--bgr`) and a
+    /// model's own normalisation of its input, as one node and its weights.
+    static func inputAffine(_ name: String, a: [Float], b: [Float], source: [Int]) -> (node: Node, weights: [String: [Float]]) {
+        let channels = a.count
+        var weight = [Float](repeating: 0, count: channels * channels)
+        for c in 0..<channels { weight[c * channels + source[c]] = a[c] }
+        let node = Node(name, .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)), inputs: [Graph.inputName])
+        return (node, [name + ".weight": weight, name + ".bias": b])
+    }
+
     public static func lower(_ onnx: ONNXModel) throws -> Lowered {
         var lowering = Lowering(onnx: onnx)
         try lowering.run()
@@ -166,13 +177,10 @@ private struct Lowering {
     /// made a node when something first reads it.
     mutating func source(_ name: String) throws -> String {
         if name == affineValue, let (a, b) = inputAffine {
-            let channels = input.channels
-            var weight = [Float](repeating: 0, count: channels * channels)
-            for c in 0..<channels { weight[c * channels + c] = a[c] }
-            nodes.append(Node("normalize", .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)), inputs: [Graph.inputName]))
-            weights["normalize.weight"] = weight
-            weights["normalize.bias"] = b
-            nodeOf[name] = "normalize"
+            let (node, values) = ONNXImporter.inputAffine("normalize", a: a, b: b, source: Array(0..<input.channels))
+            nodes.append(node)
+            weights.merge(values) { _, new in new }
+            nodeOf[name] = node.name
             affineValue = nil
             inputAffine = nil
         }
