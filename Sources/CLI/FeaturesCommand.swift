@@ -25,23 +25,14 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
-        var note: String?
-        let model: Model, dataset: Dataset
-        var layer = self.layer
-        if let imported = try modelOptions.load() {
-            (model, dataset, layer) = (imported.model, try dataOptions.load(), imported.node(forLayer: self.layer))
-        } else {
-            let trained = try TrainedModel.load(folder: runOptions.modelFolder)
-            let (data, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: true)
-            (model, dataset) = (trained.model, data)
-            if !isTrainingData { note = "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)" }
-        }
+        let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions, allowOtherData: true)
+        let (model, dataset, layer) = (explained.model, explained.dataset, explained.layer(self.layer))
         let images = split == .train ? dataset.train.images : dataset.test.images
         try model.checkInput(images)
         output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
         let features = try model.features(layer: layer, images: images)
         try NPY.write(features, to: npy)
-        if let note { print(note) }
+        if let note = explained.note { print(note) }
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")
     }
 }

@@ -72,11 +72,11 @@ struct InterpretCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
-        let (labeller, source, fingerprint, dataset, layer) = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+        let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
         var configuration = options.configuration(seed: runOptions.seed)
-        configuration.layer = layer(configuration.layer)
+        configuration.layer = explained.layer(configuration.layer)
         let results = try InterpretationRun.runAndSave(
-            dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,
+            dataset: explained.dataset, labeller: explained.model, modelSource: explained.source, modelFingerprint: explained.fingerprint,
             configuration: configuration, output: runOptions.output, progress: output.progress)
         let m = results.metrics
         print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
@@ -88,15 +88,28 @@ struct InterpretCommand: ParsableCommand {
 
 /// The network a command explains: an imported ONNX model (`--model`, on the data given)
 /// or the one cnn-inte trained into the output folder (on its own data by default).
-enum ExplainedModel {
+struct ExplainedModel {
+    let model: Model
+    /// How results name it, and the SHA-256 of its file.
+    let source: String
+    let fingerprint: String
+    let dataset: Dataset
+    /// The engine node of a layer the user names (an ONNX value may be folded into one).
+    let layer: (String) -> String
+    /// Said when the data is not the data the model was trained on (`allowOtherData`).
+    let note: String?
+
     static func load(_ modelOptions: ModelOptions, _ dataOptions: DataOptions, _ runOptions: RunOptions,
-                     allowOtherData: Bool = false) throws
-        -> (labeller: Model, source: String, fingerprint: String, dataset: Dataset, layer: (String) -> String) {
+                     allowOtherData: Bool = false) throws -> ExplainedModel {
         if let imported = try modelOptions.load() {
-            return (imported.model, imported.source, imported.fingerprint, try dataOptions.load(), imported.node(forLayer:))
+            return ExplainedModel(model: imported.model, source: imported.source, fingerprint: imported.fingerprint,
+                                  dataset: try dataOptions.load(), layer: imported.node(forLayer:), note: nil)
         }
         let trained = try TrainedModel.load(folder: runOptions.modelFolder)
-        let (dataset, _) = try trained.dataset(dataOptions.selection, allowOther: allowOtherData)
-        return (trained.model, trained.weightsPath, trained.fingerprint, dataset, { $0 })
+        let (dataset, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: allowOtherData)
+        let note = isTrainingData ? nil
+            : "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)"
+        return ExplainedModel(model: trained.model, source: trained.weightsPath, fingerprint: trained.fingerprint, dataset: dataset,
+                              layer: { $0 }, note: note)
     }
 }

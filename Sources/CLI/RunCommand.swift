@@ -54,9 +54,10 @@ struct RunCommand: ParsableCommand {
     func runImported() throws {
         let (progress, started) = (output.progress, DispatchTime.now().uptimeNanoseconds)
         _ = runOptions.apply()
-        let (labeller, source, fingerprint, dataset, layer) = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+        let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+        let (labeller, source, fingerprint, dataset) = (explained.model, explained.source, explained.fingerprint, explained.dataset)
         var configuration = interpretation.configuration(seed: runOptions.seed)
-        configuration.layer = layer(configuration.layer)
+        configuration.layer = explained.layer(configuration.layer)
         try InterpretationRun.validate(dataset: dataset, labeller: labeller, configuration: configuration)
         let results = try OutputFolder(writing: runOptions.output).transaction(["interpretation", "report", "pdf"]) { staged in
             let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,
