@@ -36,13 +36,31 @@ public enum ImageResize {
         }
     }
 
+    /// The weights of one source size to one target size, made once for every image of
+    /// that size.
+    struct Plan {
+        let rows, columns, targetRows, targetColumns: Int
+        let across, down: AxisWeights
+
+        init(rows: Int, columns: Int, toRows targetRows: Int, columns targetColumns: Int) {
+            (self.rows, self.columns, self.targetRows, self.targetColumns) = (rows, columns, targetRows, targetColumns)
+            across = AxisWeights(from: columns, to: targetColumns)
+            down = AxisWeights(from: rows, to: targetRows)
+        }
+    }
+
     /// One image of `rows` x `columns` x `channels` bytes resized to `targetRows` x
     /// `targetColumns`, rounded to the nearest byte.
     public static func resize(_ source: UnsafeBufferPointer<UInt8>, rows: Int, columns: Int, channels: Int,
                               toRows targetRows: Int, columns targetColumns: Int,
                               into target: UnsafeMutableBufferPointer<UInt8>) {
+        resize(source, plan: Plan(rows: rows, columns: columns, toRows: targetRows, columns: targetColumns), channels: channels, into: target)
+    }
+
+    static func resize(_ source: UnsafeBufferPointer<UInt8>, plan: Plan, channels: Int, into target: UnsafeMutableBufferPointer<UInt8>) {
+        let (rows, columns, targetRows, targetColumns) = (plan.rows, plan.columns, plan.targetRows, plan.targetColumns)
         precondition(source.count >= rows * columns * channels && target.count >= targetRows * targetColumns * channels)
-        let across = AxisWeights(from: columns, to: targetColumns), down = AxisWeights(from: rows, to: targetRows)
+        let (across, down) = (plan.across, plan.down)
         // Pass 1: every source row resized across, kept in Float.
         var middle = [Float](repeating: 0, count: rows * targetColumns * channels)
         for r in 0..<rows {
@@ -79,14 +97,14 @@ extension ImageSet {
     public func resized(to size: ImageSize) -> ImageSet {
         if size.rows == rows && size.columns == columns { return self }
         let per = size.rows * size.columns * channels, source = pixelsPerImage
+        let plan = ImageResize.Plan(rows: rows, columns: columns, toRows: size.rows, columns: size.columns)
         var out = [UInt8](repeating: 0, count: count * per)
         pixels.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
                 Parallel.forRanges(count, grain: 16) { range in
                     for i in range {
-                        ImageResize.resize(UnsafeBufferPointer(rebasing: input[(i * source)..<((i + 1) * source)]),
-                                           rows: rows, columns: columns, channels: channels, toRows: size.rows, columns: size.columns,
-                                           into: UnsafeMutableBufferPointer(rebasing: output[(i * per)..<((i + 1) * per)]))
+                        ImageResize.resize(UnsafeBufferPointer(rebasing: input[(i * source)..<((i + 1) * source)]), plan: plan,
+                                           channels: channels, into: UnsafeMutableBufferPointer(rebasing: output[(i * per)..<((i + 1) * per)]))
                     }
                 }
             }
