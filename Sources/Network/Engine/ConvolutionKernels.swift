@@ -61,15 +61,10 @@ final class ConvolutionKernel: Kernel {
         let pd = try PrimitiveDescriptor.convolutionForward(
             c.propagation, source: source.descriptor, weights: .any(weight.spec.dims), bias: biasLayout, destination: .any(c.outputDims),
             strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)
-        try c.executor.model.settleLayout(of: weight, wanted: pd.memory(.weights), by: c.executor)
-        weights = try WeightView(weight, layout: pd.memory(.weights))
-        forwardPrimitive = try Primitive(pd)
-        output = try DNNLMemory(pd.memory(.destination))
-        try c.executor.register(c.node.name, output: output)
-        guard c.training else { return }
-        let diff = c.executor.diffs[c.node.name]!
-        self.diff = diff
-        activationBackward = try FusedActivationBackward(op.activation, output: output, diff: diff, hint: pd)
+        let common = try WeightedForward(c, weight: weight, forward: pd, activation: op.activation)
+        (weights, forwardPrimitive, output, diff, activationBackward) = (common.weights, common.primitive, common.output, common.diff,
+                                                                        common.activationBackward)
+        guard let diff else { return }
         if let target = c.diffTargets[0] {
             let bd = try PrimitiveDescriptor.convolutionBackwardData(
                 diffSource: target.descriptor, weights: .any(weight.spec.dims), diffDestination: diff.descriptor, strides: op.stride,
@@ -93,6 +88,29 @@ final class ConvolutionKernel: Kernel {
     func backward() {
         WeightedPasses.backward(activation: activationBackward, weights: backwardWeights, data: backwardData, source: source, diff: diff!,
                                 bias: bias)
+    }
+}
+
+/// What convolutions and dense layers set up alike from their forward descriptor: the
+/// weights in the layout it wants (the first training executor choosing it), the forward
+/// primitive, the output registered under the node's name, and in training the output's
+/// gradient and the fused activation's backward.
+struct WeightedForward {
+    let weights: WeightView
+    let primitive: Primitive
+    let output: DNNLMemory
+    let diff: DNNLMemory?
+    let activationBackward: FusedActivationBackward?
+
+    init(_ c: KernelContext, weight: Parameter, forward pd: PrimitiveDescriptor, activation: Activation) throws {
+        try c.executor.model.settleLayout(of: weight, wanted: pd.memory(.weights), by: c.executor)
+        weights = try WeightView(weight, layout: pd.memory(.weights))
+        primitive = try Primitive(pd)
+        let output = try DNNLMemory(pd.memory(.destination))
+        try c.executor.register(c.node.name, output: output)
+        let diff = c.training ? c.executor.diffs[c.node.name]! : nil
+        (self.output, self.diff) = (output, diff)
+        activationBackward = try diff.flatMap { try FusedActivationBackward(activation, output: output, diff: $0, hint: pd) }
     }
 }
 
@@ -165,15 +183,10 @@ final class DenseKernel: Kernel {
         let attributes = op.activation.eltwise.map { Attributes(postEltwise: $0) }
         let pd = try PrimitiveDescriptor.innerProductForward(c.propagation, source: matrix.descriptor, weights: .any(weight.spec.dims),
                                                              bias: biasLayout, destination: .any(c.outputDims), attributes: attributes)
-        try c.executor.model.settleLayout(of: weight, wanted: pd.memory(.weights), by: c.executor)
-        weights = try WeightView(weight, layout: pd.memory(.weights))
-        forwardPrimitive = try Primitive(pd)
-        output = try DNNLMemory(pd.memory(.destination))
-        try c.executor.register(c.node.name, output: output)
-        guard c.training else { return }
-        let diff = c.executor.diffs[c.node.name]!
-        self.diff = diff
-        activationBackward = try FusedActivationBackward(op.activation, output: output, diff: diff, hint: pd)
+        let common = try WeightedForward(c, weight: weight, forward: pd, activation: op.activation)
+        (weights, forwardPrimitive, output, diff, activationBackward) = (common.weights, common.primitive, common.output, common.diff,
+                                                                        common.activationBackward)
+        guard let diff else { return }
         if let target = c.diffTargets[0] {
             // The input's gradient as a matrix; for a feature map, in a buffer then copied back.
             var diffMatrix = target
