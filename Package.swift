@@ -79,6 +79,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Network", "Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport", "ONNX"]),
     ]
 )

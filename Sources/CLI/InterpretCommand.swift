@@ -102,8 +102,10 @@ struct ExplainedModel {
     static func load(_ modelOptions: ModelOptions, _ dataOptions: DataOptions, _ runOptions: RunOptions,
                      allowOtherData: Bool = false) throws -> ExplainedModel {
         if let imported = try modelOptions.load() {
+            let dataset = try dataOptions.load()
+            try imported.check(fits: dataset)
             return ExplainedModel(model: imported.model, source: imported.source, fingerprint: imported.fingerprint,
-                                  dataset: try dataOptions.load(), layer: imported.node(forLayer:), note: nil)
+                                  dataset: dataset, layer: imported.node(forLayer:), note: nil)
         }
         let trained = try TrainedModel.load(folder: runOptions.modelFolder)
         let (dataset, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: allowOtherData)

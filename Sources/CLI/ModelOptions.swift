@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ONNX
 
+extension ModelOutput: ExpressibleByArgument {}
+
 /// `--model MODEL.onnx` and how its input is prepared; shared by `run`, `interpret` and
 /// `features`. Without `--model`, the commands use the network cnn-inte trained.
 struct ModelOptions: ParsableArguments {
@@ -26,9 +28,14 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "With --model: the model takes its channels as BGR (OpenCV and Caffe models).")
     var bgr = false
 
+    @Option(name: .customLong("model-output"), help: ArgumentHelp(
+        "With --model: what the model's output is: auto (probabilities when the graph ends in a Softmax, logits otherwise), logits, or probabilities (e.g. a model ending in a Sigmoid).",
+        valueName: "KIND"))
+    var output: ModelOutput?
+
     func validate() throws {
-        if model == nil, inputScale != nil || mean != nil || std != nil || bgr {
-            throw ValidationError("--input-scale, --mean, --std and --bgr describe the input of a --model MODEL.onnx; give --model too")
+        if model == nil, inputScale != nil || mean != nil || std != nil || bgr || output != nil {
+            throw ValidationError("--input-scale, --mean, --std, --bgr and --model-output describe a --model MODEL.onnx; give --model too")
         }
         if let inputScale, !(inputScale > 0) || !inputScale.isFinite { throw ValidationError("--input-scale must be positive (got \(inputScale))") }
         _ = try numbers(mean, "--mean")
@@ -53,6 +60,6 @@ struct ModelOptions: ParsableArguments {
 
     /// The imported model, or nil without --model.
     func load() throws -> ImportedModel? {
-        try model.map { try ImportedModel.load(path: $0, preprocessing: preprocessing) }
+        try model.map { try ImportedModel.load(path: $0, preprocessing: preprocessing, output: output ?? .auto) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Interpretation
 import Numerics
 import Report
 
@@ -43,6 +44,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder holding model/ and interpretation/; the report goes to <output>/report and <output>/pdf.", valueName: "DIR"))
     var output = "Output"
     @OptionGroup var outputOptions: OutputOptions
+    @Option(help: ArgumentHelp("Refuse unless the interpretation was made with this model file (compared by SHA-256).", valueName: "MODEL.onnx"))
+    var model: String?
 
     /// A worker process draws its share of a report; the job file says which (see `ReportRun`).
     @Option(name: .customLong("worker-job"), help: .hidden) var workerJob: String?
@@ -50,6 +53,10 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         if let workerJob { Foundation.exit(ReportRun.runWorker(jobFile: workerJob)) }
         let configuration = options.configuration(output: output, data: data.map { DataSelection(folder: $0) })
+        if let model {
+            let folder = (output as NSString).appendingPathComponent("interpretation")
+            try SavedInterpretation.load(folder: folder).checkMadeWith(model: model, folder: folder)
+        }
         print(try ReportRun.runAndSave(configuration, progress: outputOptions.progress, workerProgress: !outputOptions.quiet))
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Numerics
 
@@ -101,5 +102,23 @@ public struct SavedInterpretation: Sendable {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
                                layerWidth: layerWidth, learner: learners[r.route.level1])
+    }
+}
+
+extension SavedInterpretation {
+    /// Refuses these artifacts unless they were made with model file `path` (compared by
+    /// SHA-256 with the fingerprint results.json records): `explain --model` and
+    /// `report --model` state which model the explanation must be of.
+    public func checkMadeWith(model path: String, folder: String) throws {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw UsageError("--model: \(path): no such file")
+        }
+        let results = (folder as NSString).appendingPathComponent(Artifacts.resultsName)
+        guard let recorded = self.results.configuration.model_fingerprint else {
+            throw InterpretationError.mismatch(path: results, problem: "does not record its model's SHA-256 (written before 0.2), so it cannot be checked against \(path)")
+        }
+        guard recorded == SHA256.hex(bytes) else {
+            throw InterpretationError.mismatch(path: results, problem: "was made with \(self.results.configuration.model), not with \(path) (their SHA-256 differ)")
+        }
     }
 }

@@ -13,6 +13,10 @@ public final class Model {
     /// The training executor whose primitives chose the parameters' layouts, once one has.
     private var layoutsChosen = false
     private var dropoutGenerators: [Int: SplitMix64] = [:]
+    /// Whether the last node gives probabilities itself (an imported model declared so
+    /// without ending in a Softmax node, e.g. one ending in a Sigmoid): its outputs are
+    /// then only normalised to sum to 1, not put through a softmax.
+    public var outputsProbabilities = false
 
     /// Builds the parameters and initialises them from `seed`: weights He-normal where a
     /// ReLU follows, Glorot-uniform elsewhere; biases and shifts 0; scales 1; running
@@ -155,9 +159,11 @@ public final class Model {
             }
             if wanted {
                 let logits = try executor.logits()
+                let normalised = outputsProbabilities
                 probabilities.withUnsafeMutableBufferPointer { buffer in
                     for row in 0..<(end - start) {
-                        let p = SoftmaxCrossEntropy.probabilities(logits + row * classes, classes: classes)
+                        let p = normalised ? Self.normalised(logits + row * classes, classes: classes)
+                                           : SoftmaxCrossEntropy.probabilities(logits + row * classes, classes: classes)
                         for c in 0..<classes { buffer[(start + row) * classes + c] = p[c] }
                     }
                 }
@@ -166,6 +172,16 @@ public final class Model {
         }
         return (Matrix(rows: images.count, columns: width, values: values),
                 Matrix(rows: wanted ? images.count : 0, columns: classes, values: probabilities))
+    }
+}
+
+extension Model {
+    /// Scores already probabilities, made to sum to 1 (negatives, which a probability
+    /// output should not have, count as 0; all zeros give the uniform distribution).
+    static func normalised(_ scores: UnsafePointer<Float>, classes: Int) -> [Float] {
+        let clamped = (0..<classes).map { max(scores[$0], 0) }
+        let total = clamped.reduce(0, +)
+        return total > 0 ? clamped.map { $0 / total } : [Float](repeating: 1 / Float(classes), count: classes)
     }
 }
 

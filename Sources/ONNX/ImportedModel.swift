@@ -48,6 +48,12 @@ public struct InputPreprocessing: Codable, Equatable, Sendable, CustomStringConv
     }
 }
 
+/// What a model's output is. `auto` reads it from the graph: probabilities when the
+/// graph ends in a Softmax, logits otherwise.
+public enum ModelOutput: String, Codable, CaseIterable, Sendable {
+    case auto, logits, probabilities
+}
+
 /// A user's ONNX model made ready to explain: the network on cnn-inte's engine (the
 /// `ImageLabeller` every stage uses), where it came from and how its input is prepared.
 public struct ImportedModel {
@@ -58,23 +64,52 @@ public struct ImportedModel {
     public let preprocessing: InputPreprocessing
     /// ONNX value -> the engine node that gives it.
     public let nodeOfValue: [String: String]
+    /// What the output is, resolved (never `auto`).
+    public let output: ModelOutput
 
     /// The engine node of a layer named by an ONNX value (a Dropout's or Identity's output,
     /// a MatMul's bias Add: the node they pass through).
     public func node(forLayer name: String) -> String { nodeOfValue[name] ?? name }
 
     /// How results and the report name the model: the file and its input preparation.
-    public var source: String { "\(path) (ONNX; input \(preprocessing))" }
+    public var source: String { "\(path) (ONNX; input \(preprocessing); output \(output.rawValue))" }
 
-    public static func load(path: String, preprocessing: InputPreprocessing = .init()) throws -> ImportedModel {
+    public static func load(path: String, preprocessing: InputPreprocessing = .init(), output declared: ModelOutput = .auto) throws -> ImportedModel {
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         let onnx = try ONNXModel.load(path: path)
         var lowered = try ONNXImporter.lower(onnx)
         if !preprocessing.isIdentity { try prepend(preprocessing, to: &lowered) }
         let model = try ONNXImporter.model(lowered, path: path)
+        let endsInSoftmax = lowered.graph.nodes.last?.op == .softmax
+        let output: ModelOutput
+        switch declared {
+        case .auto: output = endsInSoftmax ? .probabilities : .logits
+        case .logits where endsInSoftmax:
+            throw UsageError("--model-output logits: \(path) ends in a Softmax ('\(lowered.graph.nodes.last!.name)'), whose output is probabilities")
+        case .logits: output = .logits
+        case .probabilities:
+            output = .probabilities
+            // Without a Softmax node the last node's values are taken as probabilities.
+            model.outputsProbabilities = !endsInSoftmax
+        }
         let bytes = FileManager.default.contents(atPath: path) ?? Data()
         return ImportedModel(model: model, path: path, fingerprint: SHA256.hex(bytes), preprocessing: preprocessing,
-                             nodeOfValue: lowered.nodeOfValue)
+                             nodeOfValue: lowered.nodeOfValue, output: output)
+    }
+
+    /// Refuses data the model cannot take, naming both: images of another size or
+    /// channel count, or another number of classes.
+    public func check(fits dataset: Dataset) throws {
+        let i = model.graph.input, images = dataset.train.images
+        if (i.height, i.width) != (images.rows, images.columns) {
+            throw UsageError("\(path) takes \(i.height)x\(i.width) images but \(dataset.provenance) has \(images.rows)x\(images.columns); bring them to the model's size with --resize \(i.height)x\(i.width)")
+        }
+        if i.channels != images.channels {
+            throw UsageError("\(path) takes \(i.channels == 1 ? "grey" : "\(i.channels)-channel") images but \(dataset.provenance) is \(images.channels == 1 ? "grey" : "RGB"); convert it with --channels \(i.channels)")
+        }
+        if model.classCount != dataset.classCount {
+            throw UsageError("\(path) predicts \(model.classCount) classes but \(dataset.provenance) has \(dataset.classCount)")
+        }
     }
 
     /// A 1x1 convolution named `preprocess` before everything: output channel c is

@@ -8,11 +8,9 @@ import Numerics
 /// ONNX's (`[O, I/groups, KH, KW]`, `[O, F]`). Feature maps flatten channels first, as in
 /// ONNX.
 ///
-/// Operators lowered so far: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu,
-/// LeakyRelu, Clip, Sigmoid, Tanh, BatchNormalization, Gemm, MatMul (+ Add of a bias),
-/// Add, Concat, Flatten (after a Transpose to NHWC too), Softmax (last), Dropout,
-/// Identity. Anything else is refused
-/// with one line naming the operator, the node and the opset.
+/// The operators lowered are listed in `supported` (and the README); each is read in the
+/// forms of opsets 9 to 21. Anything else is refused with one line naming the operator,
+/// the node and the opset.
 public enum ONNXImporter {
     public struct Lowered {
         public var graph: Graph
@@ -27,7 +25,7 @@ public enum ONNXImporter {
 
     public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean (spatial)", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
                                    "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
-                                   "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Add/Sub/Mul/Div by constants (per channel)", "Constant", "Pad (zeros, before a Conv)",
+                                   "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Add/Sub/Mul/Div by constants (per channel)", "Constant", "Pad (zeros, before a Conv or AveragePool)",
                                    "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
 
     /// The model as a cnn-inte network with the file's weights.
@@ -184,8 +182,8 @@ private struct Lowering {
             affineValue = nil
             inputAffine = nil
         }
-        if pendingPads[name] != nil && current.opType != "Conv" {
-            throw nodeFail("reads '\(name)', made by a Pad; a Pad is supported only just before a Conv (which takes it as its padding)")
+        if pendingPads[name] != nil && !["Conv", "AveragePool"].contains(current.opType) {
+            throw nodeFail("reads '\(name)', made by a Pad; a Pad is supported only just before a Conv or an AveragePool (which take it as their padding)")
         }
         return try lookup(name)
     }
@@ -300,6 +298,20 @@ private struct Lowering {
             let w = try constant(try operand(1), what: "weights")
             guard w.dims.count == 4 else { throw nodeFail("weights of shape \(w.dims): only 2-D convolutions are supported") }
             let kernel = ints("kernel_shape", default: Array(w.dims[2...]))
+            _ = try lookup(try operand(0))
+            if try perImageShape(try operand(0)).count == 1 {
+                // A 1x1 convolution of pooled features (a classifier head written as a
+                // convolution, as Keras MobileNet and SqueezeNet-like models do): a dense layer.
+                guard kernel == [1, 1], int("group", default: 1) == 1, try padding(kernel: kernel) == .valid else {
+                    throw nodeFail("on pooled features (1x1 maps) only a 1x1 convolution without padding or groups is supported")
+                }
+                let hasBias = node.input.count > 2 && !node.input[2].isEmpty
+                let name = try result()
+                try add(.dense(Dense(units: w.dims[0], bias: hasBias)), inputs: [try source(try operand(0))])
+                weights[name + ".weight"] = w.floats
+                if hasBias { weights[name + ".bias"] = try constant(try operand(2), what: "bias").floats }
+                break
+            }
             let conv = Convolution(filters: w.dims[0], kernel: kernel, stride: ints("strides", default: [1, 1]),
                                    padding: try padding(kernel: kernel), dilation: ints("dilations", default: [1, 1]),
                                    groups: int("group", default: 1), bias: node.input.count > 2 && !node.input[2].isEmpty)
@@ -311,9 +323,18 @@ private struct Lowering {
             let kernel = ints("kernel_shape", default: [])
             guard kernel.count == 2 else { throw nodeFail("kernel_shape \(kernel): only 2-D pooling is supported") }
             guard ints("dilations", default: [1, 1]) == [1, 1] else { throw nodeFail("dilated pooling is not supported") }
+            // A Pad just before an AveragePool adds zeros that count: count_include_pad.
+            let padded = pendingPads[try operand(0)] != nil
+            var countPadding = int("count_include_pad", default: 0) != 0
+            if padded {
+                guard countPadding || string("auto_pad", default: "NOTSET") == "NOTSET" && ints("pads", default: [0, 0, 0, 0]).allSatisfy({ $0 == 0 }) else {
+                    throw nodeFail("a Pad before an AveragePool with pads of its own and count_include_pad 0 is not supported")
+                }
+                countPadding = true
+            }
             let pooling = Pooling(kind: node.opType == "MaxPool" ? .max : .average, window: kernel, stride: ints("strides", default: [1, 1]),
                                   padding: try padding(kernel: kernel), ceil: int("ceil_mode", default: 0) != 0,
-                                  countPadding: int("count_include_pad", default: 0) != 0)
+                                  countPadding: countPadding)
             try add(.pooling(pooling), inputs: [try source(try operand(0))])
         case "Pad":
             // Zeros around the height and width only, taken by the Conv reading it.
@@ -332,7 +353,7 @@ private struct Lowering {
             }
             let x = try operand(0)
             guard pendingPads[x] == nil else { throw nodeFail("two Pads in a row are not supported") }
-            nodeOf[try result()] = try lookup(x)
+            nodeOf[try result()] = try source(x)
             pendingPads[try result()] = [pads[2], pads[3], pads[6], pads[7]]
         case "GlobalAveragePool":
             try add(.globalAveragePooling, inputs: [try source(try operand(0))])
@@ -417,6 +438,7 @@ private struct Lowering {
             try activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude)))
         case "BatchNormalization":
             guard node.input.count == 5 else { throw nodeFail("needs scale, bias, mean and variance") }
+            guard int("training_mode", default: 0) == 0 else { throw nodeFail("training_mode 1 is not supported (export the model in eval mode)") }
             let name = try result()
             if try foldIntoConvolution(epsilon: float("epsilon", default: 1e-5)) { break }
             try add(.batchNormalization(BatchNormalization(epsilon: float("epsilon", default: 1e-5))), inputs: [try source(try operand(0))])
@@ -497,6 +519,11 @@ private struct Lowering {
                 try add(.flatten, inputs: [from])
             }
         case "Softmax":
+            // Over the classes of [N, classes]: axis 1 or -1 (opsets before 13 default to 1,
+            // later ones to -1; on two axes they are the same).
+            guard [1, -1].contains(int("axis", default: onnx.opset < 13 ? 1 : -1)), try perImageShape(try operand(0)).count == 1 else {
+                throw nodeFail("only a softmax over the classes of [N, classes] is supported")
+            }
             try add(.softmax, inputs: [try source(try operand(0))])
         case "Dropout", "Identity":
             try alias()
@@ -636,7 +663,10 @@ private struct Lowering {
         case "Concat":
             return node.input.filter { !$0.isEmpty }.flatMap { integers[$0]! }
         case "Slice":
-            let starts = integers[try operand(1)]!, ends = integers[try operand(2)]!
+            // Opset 10 on: starts, ends, axes and steps as inputs; before: attributes.
+            let before10 = node.input.count == 1
+            let starts = before10 ? ints("starts", default: []).map(Int64.init) : integers[try operand(1)]!
+            let ends = before10 ? ints("ends", default: []).map(Int64.init) : integers[try operand(2)]!
             let steps = node.input.count > 4 && !node.input[4].isEmpty ? integers[node.input[4]]! : [1]
             guard starts.count == 1, ends.count == 1, steps == [1] else { throw nodeFail("only a 1-D slice with step 1 is supported on shapes") }
             let n = Int64(data.count)

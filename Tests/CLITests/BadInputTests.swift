@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import TestSupport
 import XCTest
+import ONNX
 
 /// Bad input of every kind, end to end through the binary: each case must give exactly
 /// one line on stderr naming what is wrong and where, the right exit status (64 for
@@ -299,5 +300,52 @@ final class BadInputTests: XCTestCase {
         let converted = try CLIProcess.run(["features", "--data", colour, "--channels", "1", "--output", out, "--layer", "fc",
                                             "--npy", folder + "/c.npy", "--quiet"])
         XCTAssertEqual(converted.status, 0, converted.stderr)
+    }
+}
+
+/// Broken and mismatched ONNX models through the binary: one line, exit 1, nothing written.
+extension BadInputTests {
+    func testBadONNXModels() throws {
+        let fixtures = InspectCommandTests.fixtures
+        let good = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: fixtures + "/tiny-cnn.onnx")))
+        let models = folder + "/onnx"
+        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
+        func write(_ name: String, _ change: (inout Onnx_ModelProto) -> Void) throws -> String {
+            var proto = good
+            change(&proto)
+            let path = models + "/" + name + ".onnx"
+            try proto.serializedData().write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let bytes = try good.serializedData()
+        let truncated = models + "/truncated.onnx", corrupt = models + "/corrupt.onnx"
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
+        try Data(bytes.enumerated().map { $0.offset % 13 == 5 ? ~$0.element : $0.element }).write(to: URL(fileURLWithPath: corrupt))
+        let cycle = try write("cycle") { $0.graph.node[0].input[0] = "logits" }
+        let missing = try write("missing") { $0.graph.initializer.removeAll { $0.name == "fc.weight" } }
+        let rank = try write("rank") { $0.graph.input[0].type.tensorType.shape.dim.removeLast() }
+        let absurd = try write("absurd") { $0.graph.input[0].type.tensorType.shape.dim[2].dimValue = 1 << 40 }
+        let dynamic = try write("dynamic") { $0.graph.input[0].type.tensorType.shape.dim[3].dimParam = "width" }
+        let unsupported = try write("unsupported") { $0.graph.node[1].opType = "Erf" }
+        // tiny-cnn takes 6x6 grey images and gives 3 classes, tiny-opset13 8x8 colour ones; the toy data is 6x6 grey with 4.
+        let interpret = { (model: String) in ["interpret", "--model", model, "--data", self.data, "--layer", "flat", "--quiet", "--output", self.folder + "/onnx-out"] }
+        let cases = [
+            Case(name: "truncated", arguments: interpret(truncated), status: 1, message: truncated + ": not an ONNX model"),
+            Case(name: "corrupt", arguments: interpret(corrupt), status: 1, message: corrupt + ": "),
+            Case(name: "cycle", arguments: interpret(cycle), status: 1, message: "node 'conv' (Conv, opset 13): input 'logits' is made by no earlier node"),
+            Case(name: "missing weights", arguments: interpret(missing), status: 1, message: "weights 'fc.weight' must be a float initializer"),
+            Case(name: "wrong rank", arguments: interpret(rank), status: 1, message: "input 'image' has shape [N, 1, 6]; cnn-inte needs [N, C, H, W]"),
+            Case(name: "absurd size", arguments: interpret(absurd), status: 1, message: "input 'image' has shape [N, 1, 1099511627776, 6]"),
+            Case(name: "dynamic size", arguments: interpret(dynamic), status: 1, message: "input 'image' has shape [N, 1, 6, width]"),
+            Case(name: "unsupported operator", arguments: interpret(unsupported), status: 1, message: "node 'relu' (Erf, opset 13): operator Erf is not supported yet"),
+            Case(name: "images of another size", arguments: interpret(fixtures + "/tiny-opset13.onnx"), status: 64,
+                 message: "tiny-opset13.onnx takes 8x8 images but 'data' (\(data)) has 6x6; bring them to the model's size with --resize 8x8"),
+            Case(name: "another class count", arguments: interpret(fixtures + "/tiny-cnn.onnx"), status: 64,
+                 message: "tiny-cnn.onnx predicts 3 classes but 'data' (\(data)) has 4"),
+            Case(name: "declared logits, ends in softmax", arguments: interpret(fixtures + "/tiny-opset13.onnx") + ["--model-output", "logits"], status: 64,
+                 message: "--model-output logits: "),
+        ]
+        XCTAssertEqual(try check(cases, watched: [out, models, data]), 11)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/onnx-out"), "nothing written")
     }
 }

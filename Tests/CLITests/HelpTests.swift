@@ -149,7 +149,7 @@ final class HelpTests: XCTestCase {
             OVERVIEW: Draw every test instance and write the HTML report and PDF booklets
             from saved artifacts.
 
-            USAGE: cnn-inte report [--data <DIR>] [--dpi <dpi>] [--booklets-by <booklets-by>] [--jobs <jobs>] [--templates <DIR>] [--output <DIR>] [--quiet]
+            USAGE: cnn-inte report [--data <DIR>] [--dpi <dpi>] [--booklets-by <booklets-by>] [--jobs <jobs>] [--templates <DIR>] [--output <DIR>] [--quiet] [--model <MODEL.onnx>]
 
             OPTIONS:
               --data <DIR>            The folder of the data the interpretation was made on
@@ -169,6 +169,8 @@ final class HelpTests: XCTestCase {
                                       goes to <output>/report and <output>/pdf. (default:
                                       Output)
               --quiet                 Print no progress on stderr.
+              --model <MODEL.onnx>    Refuse unless the interpretation was made with this
+                                      model file (compared by SHA-256).
               --version               Show the version.
               -h, --help              Show help information.
 

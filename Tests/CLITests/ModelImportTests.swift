@@ -32,9 +32,19 @@ final class ModelImportTests: XCTestCase {
         let instances = { (name: String) in try String(contentsOfFile: "\(folder)/\(name)/interpretation/instances.csv", encoding: .utf8) }
         XCTAssertEqual(try instances("own"), try instances("imported"))
         let model = (other["configuration"] as? [String: Any])?["model"] as? String
-        XCTAssertEqual(model, "\(folder)/toy.onnx (ONNX; input byte x 0.003921569)")
+        XCTAssertEqual(model, "\(folder)/toy.onnx (ONNX; input byte x 0.003921569; output logits)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/imported/report/index.html"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/imported/model"), "no training, no model folder")
+
+        // explain and report --model: the artifacts must be of that model.
+        let explained = try CLIProcess.run(["explain", "--index", "0", "--model", folder + "/toy.onnx", "--output", folder + "/imported"])
+        XCTAssertEqual(explained.status, 0, explained.stderr)
+        let another = InspectCommandTests.fixtures + "/tiny-cnn.onnx"
+        for command in [["explain", "--index", "0"], ["report", "--quiet"]] {
+            let refused = try CLIProcess.run(command + ["--model", another, "--output", folder + "/imported"])
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stderr, "cnn-inte: error: \(folder)/imported/interpretation/results.json: was made with \(folder)/toy.onnx (ONNX; input byte x 0.003921569; output logits), not with \(another) (their SHA-256 differ)\n")
+        }
     }
 
     func testModelOptionsNeedAModelAndSenseValues() throws {

@@ -137,3 +137,46 @@ final class TorchLikeImportTests: XCTestCase {
         }
     }
 }
+
+/// One graph written in the forms of opsets 9, 11, 13, 18 and 21 (attributes that became
+/// inputs, Softmax's default axis), with a Pad before an AveragePool, a 1x1 Conv on pooled
+/// features and ceil_mode pooling.
+final class OpsetImportTests: XCTestCase {
+    func testEveryOpsetFormMatchesOnnxruntime() throws {
+        let input = Fixture.images(count: 3, channels: 3, side: 8)
+        for opset in [9, 11, 13, 18, 21] {
+            let name = "tiny-opset\(opset)"
+            let imported = try ImportedModel.load(path: try Fixture.fixture(name + ".onnx"))
+            XCTAssertEqual(try ONNXModel.load(path: try Fixture.fixture(name + ".onnx")).opset, opset)
+            XCTAssertEqual(imported.output, .probabilities, name)
+            let expected = try Fixture.reference(name)
+            Fixture.assertClose(try imported.model.probabilities(images: input).values, expected["probabilities"]!.flatMap { $0 }, "\(name) probabilities")
+            for layer in ["logits", "head_flat", "avg"] {
+                let values = try imported.model.features(layer: imported.node(forLayer: layer), images: input).values
+                Fixture.assertClose(values, expected[layer]!.flatMap { $0 }, "\(name) \(layer)")
+            }
+        }
+    }
+
+    /// What the output is: read from the graph, or declared; a declaration the graph
+    /// contradicts is refused.
+    func testModelOutputIsReadOrDeclared() throws {
+        let path = try Fixture.fixture("tiny-cnn.onnx")
+        let input = Fixture.images(count: 2, channels: 1, side: 6)
+        let logits = try Fixture.reference("tiny-cnn")["logits"]!
+        XCTAssertEqual(try ImportedModel.load(path: path).output, .logits)
+        // Declared probabilities: the last layer's values, negatives as 0, made to sum to 1.
+        let declared = try ImportedModel.load(path: path, output: .probabilities)
+        XCTAssertEqual(declared.output, .probabilities)
+        XCTAssertTrue(declared.source.hasSuffix("output probabilities)"), declared.source)
+        let expected = logits.flatMap { row -> [Float] in
+            let clamped = row.map { max($0, 0) }, total = clamped.reduce(0, +)
+            return clamped.map { $0 / total }
+        }
+        Fixture.assertClose(try declared.model.probabilities(images: input).values, expected, "declared probabilities")
+        XCTAssertThrowsError(try ImportedModel.load(path: try Fixture.fixture("tiny-opset13.onnx"), output: .logits)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--model-output logits: "), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("ends in a Softmax ('probabilities'), whose output is probabilities"), "\(error)")
+        }
+    }
+}

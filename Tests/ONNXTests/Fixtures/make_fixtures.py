@@ -139,6 +139,72 @@ def tiny_torchlike():
     return model
 
 
+def tiny_opset(opset):
+    """One graph written in the forms of opset `opset` (9, 11, 13, 18, 21): Clip, Pad and
+    Dropout take attributes before 11/12 and inputs after; Squeeze's axes become an input
+    at 13 and ReduceMean's at 18; Softmax's default axis changes at 13. On [N, 3, 8, 8]:
+    input normalisation (Sub, Div), Pad + Conv, BatchNormalization, Clip, Pad +
+    AveragePool, MaxPool (ceil_mode from 10), ReduceMean (keepdims) + 1x1 Conv + Squeeze,
+    GlobalMaxPool + Flatten + Gemm, Add, Dropout, Softmax."""
+    rng = np.random.default_rng(100 + opset)
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32) * 0.5  # noqa: E731
+    inits, nodes = [], []
+
+    def const(name, array, dtype=np.float32):
+        inits.append(numpy_helper.from_array(np.asarray(array, dtype=dtype), name))
+        return name
+
+    def node(op, inputs, output, **attributes):
+        nodes.append(helper.make_node(op, inputs, [output], name=output, **attributes))
+        return output
+
+    def pad(x, pads, output):
+        if opset < 11:
+            return node("Pad", [x], output, pads=pads, mode="constant", value=0.0)
+        return node("Pad", [x, const(output + ".pads", pads, np.int64)], output, mode="constant")
+
+    x = node("Sub", ["image", const("mean", np.array([0.5, 0.4, 0.3]).reshape(1, 3, 1, 1))], "centred")
+    x = node("Div", [x, const("std", np.array([0.25, 0.2, 0.3]).reshape(1, 3, 1, 1))], "normalised")
+    x = pad(x, [0, 0, 1, 1, 0, 0, 1, 1], "padded")
+    x = node("Conv", [x, const("conv.w", f(4, 3, 3, 3)), const("conv.b", f(4))], "conv", kernel_shape=[3, 3])
+    x = node("BatchNormalization", [x, const("bn.s", 1 + f(4) * 0.2), const("bn.b", f(4)), const("bn.m", f(4)),
+                                    const("bn.v", 0.5 + np.abs(f(4)))], "bn", epsilon=1e-3)
+    if opset < 11:
+        x = node("Clip", [x], "clip", min=0.0, max=6.0)
+    else:
+        x = node("Clip", [x, const("lo", 0.0), const("hi", 6.0)], "clip")
+    x = pad(x, [0, 0, 0, 0, 0, 0, 1, 1], "padded2")
+    x = node("AveragePool", [x], "avg", kernel_shape=[2, 2], strides=[2, 2])  # 9x9 -> 4x4
+    ceil = {"ceil_mode": 1} if opset >= 10 else {}
+    x = node("MaxPool", [x], "max", kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 1, 1], **ceil)
+    if opset < 18:
+        m = node("ReduceMean", [x], "mean_hw", axes=[2, 3], keepdims=1)
+    else:
+        m = node("ReduceMean", [x, const("rm.axes", [2, 3], np.int64)], "mean_hw", keepdims=1)
+    m = node("Conv", [m, const("head.w", f(5, 4, 1, 1)), const("head.b", f(5))], "head")
+    if opset < 13:
+        m = node("Squeeze", [m], "head_flat", axes=[2, 3])
+    else:
+        m = node("Squeeze", [m, const("sq.axes", [2, 3], np.int64)], "head_flat")
+    g = node("GlobalMaxPool", [x], "gmp")
+    g = node("Flatten", [g], "gmp_flat", axis=1)
+    g = node("Gemm", [g, const("fc.w", f(5, 4)), const("fc.b", f(5))], "fc", transB=1)
+    x = node("Add", [m, g], "logits")
+    x = node("Dropout", [x], "dropped", **({"ratio": 0.3} if opset < 12 else {}))
+    node("Softmax", [x], "probabilities")
+    graph = helper.make_graph(nodes, "tiny-opset%d" % opset, [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 5])], initializer=inits)
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="cnn-inte fixtures")
+    model.ir_version = helper.find_min_ir_version_for(opsets)
+    onnx.checker.check_model(model)
+    return model
+
+
+opset_models = {v: tiny_opset(v) for v in [9, 11, 13, 18, 21]}
+for v, m in opset_models.items():
+    onnx.save(m, os.path.join(HERE, "tiny-opset%d.onnx" % v))
+
 resnet = tiny_resnet()
 onnx.save(resnet, os.path.join(HERE, "tiny-resnet.onnx"))
 torchlike = tiny_torchlike()
@@ -156,9 +222,10 @@ def images(n, c, h, w):
     return np.stack([((97 * i + 7 * k) % 256).reshape(c, h, w) for i in range(n)]).astype(np.float32) / 255
 
 
-for name, m, shape, outputs in [("tiny-cnn", model, (2, 1, 6, 6), ["logits"]),
+for name, m, shape, outputs in ([("tiny-cnn", model, (2, 1, 6, 6), ["logits"]),
                                  ("tiny-resnet", resnet, (3, 3, 8, 8), ["logits", "probabilities", "cat"]),
-                                 ("tiny-torchlike", torchlike, (3, 3, 8, 8), ["logits", "both", "conv", "conv1", "conv2", "scaled"])]:
+                                 ("tiny-torchlike", torchlike, (3, 3, 8, 8), ["logits", "both", "conv", "conv1", "conv2", "scaled"])]
+                                + [("tiny-opset%d" % v, m, (3, 3, 8, 8), ["probabilities", "logits", "head_flat", "avg"]) for v, m in opset_models.items()]):
     probe = onnx.ModelProto()
     probe.CopyFrom(m)
     declared = {o.name for o in probe.graph.output}
