@@ -5,8 +5,9 @@
   var data = window.CNNINTE;
   if (!data) return;
   var names = data.classes, rows = data.rows, clusters = data.clusters;
-  // Row fields: index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail.
-  var I = 0, T = 1, C = 2, P = 3, M = 4, V = 5, L1 = 6, L2 = 7, IMG = 8;
+  // Row fields: index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail,
+  // credibility (-1 in interpretations made before credibilities existed).
+  var I = 0, T = 1, C = 2, P = 3, M = 4, V = 5, L1 = 6, L2 = 7, IMG = 8, CR = 9;
   var PAGE = 50, page = 0, current = rows;
   var form = document.getElementById("filters");
   var body = document.getElementById("rows");
@@ -34,7 +35,7 @@
   }
   function writeHash() {
     var parts = [];
-    ["truth", "cnn", "inte", "cluster", "sort"].forEach(function (f) {
+    ["truth", "cnn", "inte", "cluster", "credibility", "sort"].forEach(function (f) {
       var v = form.elements[f].value;
       if (v && !(f === "sort" && v === "index")) parts.push(f + "=" + encodeURIComponent(v));
     });
@@ -46,7 +47,7 @@
   function apply(keepPage) {
     var f = form.elements;
     var truth = f.truth.value, cnn = f.cnn.value, inte = f.inte.value, cluster = f.cluster.value;
-    var disagree = f.disagree.checked, wrong = f.wrong.checked;
+    var disagree = f.disagree.checked, wrong = f.wrong.checked, below = f.credibility.value;
     current = rows.filter(function (r) {
       if (truth !== "" && r[T] !== +truth) return false;
       if (cnn !== "" && r[C] !== +cnn) return false;
@@ -54,10 +55,12 @@
       if (cluster !== "" && String(r[L1]) !== cluster && r[L1] + "." + r[L2] !== cluster) return false;
       if (disagree && r[C] === r[M]) return false;
       if (wrong && r[C] === r[T]) return false;
+      if (below !== "" && !(r[CR] >= 0 && r[CR] < +below)) return false;
       return true;
     });
     var key = f.sort.value;
     if (key === "confidence") current.sort(function (a, b) { return a[P] - b[P] || a[I] - b[I]; });
+    else if (key === "credibility") current.sort(function (a, b) { return a[CR] - b[CR] || a[I] - b[I]; });
     else if (key === "votes") current.sort(function (a, b) { return a[V] - b[V] || a[I] - b[I]; });
     else if (key === "cluster") current.sort(function (a, b) { return a[L1] - b[L1] || a[L2] - b[L2] || a[I] - b[I]; });
     if (!keepPage) page = 0;
@@ -91,6 +94,9 @@
       cell(tr, names[r[C]] + " (" + r[P].toFixed(3) + ")");
       cell(tr, names[r[M]] + " (" + Math.round(100 * r[V]) + "%)");
       cell(tr, r[L1] + " → " + r[L1] + "." + r[L2]);
+      // Words beside the figure, not colour alone.
+      var credible = r[CR] < 0 ? "" : Math.round(100 * r[CR]) + "% " + (r[CR] >= 0.95 ? "high" : r[CR] >= 0.8 ? "moderate" : "LOW");
+      cell(tr, credible, r[CR] >= 0 && r[CR] < 0.8 ? "status-alarm" : null);
       var status = cell(tr, null);
       var agreement = document.createElement("span");
       agreement.textContent = agrees ? "✓ agrees" : "✗ DISAGREES";

@@ -14,15 +14,17 @@ import Foundation
 /// | `distance_level2` | distance to the level-2 centroid |
 /// | `vote_C` | share of the forest's trees voting for class C |
 /// | `agrees` | 1 when CNN-INTE's prediction is the CNN's |
+/// | `credibility` | the estimated probability that CNN-INTE agrees with the CNN (absent before 0.3) |
 public enum InstancesTable {
-    public static func header(k1: Int, classes: Int) -> [String] {
+    public static func header(k1: Int, classes: Int, credibility: Bool = true) -> [String] {
         ["index", "true_label", "cnn_prediction", "cnn_probability", "level1", "level2", "runner_up"]
             + (0..<k1).map { "distance_level1_\($0)" } + ["distance_level2"]
-            + (0..<classes).map { "vote_\($0)" } + ["inte_prediction", "agrees"]
+            + (0..<classes).map { "vote_\($0)" } + ["inte_prediction", "agrees"] + (credibility ? ["credibility"] : [])
     }
 
     public static func encode(_ records: [InstanceRecord], k1: Int, classes: Int) -> String {
-        var lines = [header(k1: k1, classes: classes).joined(separator: ",")]
+        let credibility = records.allSatisfy { $0.credibility != nil } && !records.isEmpty
+        var lines = [header(k1: k1, classes: classes, credibility: credibility).joined(separator: ",")]
         lines.reserveCapacity(records.count + 1)
         for r in records {
             var fields = ["\(r.index)", "\(r.label)", "\(r.cnnPrediction)", number(r.cnnProbability),
@@ -31,6 +33,7 @@ public enum InstancesTable {
             fields.append(number(Double(r.route.level2Distance)))
             fields += r.votes.map(number)
             fields += ["\(r.intePrediction)", r.agrees ? "1" : "0"]
+            if credibility { fields.append(number(r.credibility!)) }
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -46,7 +49,8 @@ public enum InstancesTable {
         let found = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var position: [String: Int] = [:]
         for (i, name) in found.enumerated() { position[name] = i }
-        let expected = header(k1: k1, classes: classes)
+        // Files written before 0.3 have no credibility column.
+        let expected = header(k1: k1, classes: classes, credibility: position["credibility"] != nil)
         if let missing = expected.first(where: { position[$0] == nil }) {
             throw InterpretationError.badArtifact(path: path, problem: "has no column '\(missing)' (\(k1) level-1 clusters and \(classes) classes expected)")
         }
@@ -86,10 +90,16 @@ public enum InstancesTable {
             let level2Distance = Float(try real(field("distance_level2"), "distance_level2"))
             let votes = try voteColumns.map { try real(f[$0], found[$0]) }
             guard field("agrees") == (inte == cnn ? "1" : "0") else { throw bad("agrees '\(field("agrees"))' contradicts the predictions") }
+            var credibility: Double?
+            if position["credibility"] != nil {
+                let c = try real(field("credibility"), "credibility")
+                guard (0...1).contains(c) else { throw bad("credibility \(c) is not in [0, 1]") }
+                credibility = c
+            }
             return InstanceRecord(index: n, label: label, cnnPrediction: cnn, cnnProbability: probability,
                                   route: Route(level1: level1, level2: level2, runnerUp: runnerUp, level1Distances: distances,
                                                level2Distance: level2Distance),
-                                  votes: votes, intePrediction: inte)
+                                  votes: votes, intePrediction: inte, credibility: credibility)
         }
     }
 

@@ -89,9 +89,15 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     /// Seconds per stage: `clustering`, `pool_and_binning`, `forests`, `decisions`, and
     /// `global_forest_seconds` when the comparator ran.
     public var timings: [String: Double]
+    /// The credibility model and how it did on the test set (nil before 0.3).
+    public var credibility: CredibilityModel?
+    public var credibilityFigures: CredibilityFigures?
 
     public init(metrics: InterpretationMetrics, globalForest: GlobalForest?, configuration: Configuration,
-                classNames: [String], timings: [String: Double]) {
+                classNames: [String], timings: [String: Double], credibility: CredibilityModel? = nil,
+                credibilityFigures: CredibilityFigures? = nil) {
+        self.credibility = credibility
+        self.credibilityFigures = credibilityFigures
         self.format = Self.formatTag
         self.metrics = metrics
         self.globalForest = globalForest
@@ -102,6 +108,8 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, global_forest, configuration, class_names, timings_seconds
+        case credibility, credibility_ece, credibility_auroc, selective_fidelity_95, selective_coverage_95,
+             selective_fidelity_98, selective_coverage_98, credibility_reliability, credibility_coverage_curve
     }
 
     // The metrics sit at the top level of the file, beside the other keys.
@@ -113,6 +121,17 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         configuration = try c.decode(Configuration.self, forKey: .configuration)
         classNames = try c.decode([String].self, forKey: .class_names)
         timings = try c.decode([String: Double].self, forKey: .timings_seconds)
+        credibility = try c.decodeIfPresent(CredibilityModel.self, forKey: .credibility)
+        if let ece = try c.decodeIfPresent(Double.self, forKey: .credibility_ece) {
+            credibilityFigures = CredibilityFigures(
+                ece: ece, auroc: try c.decodeIfPresent(Double.self, forKey: .credibility_auroc),
+                selective_fidelity_95: try c.decode(Double.self, forKey: .selective_fidelity_95),
+                selective_coverage_95: try c.decode(Double.self, forKey: .selective_coverage_95),
+                selective_fidelity_98: try c.decode(Double.self, forKey: .selective_fidelity_98),
+                selective_coverage_98: try c.decode(Double.self, forKey: .selective_coverage_98),
+                reliability: try c.decode([CredibilityFigures.Bin].self, forKey: .credibility_reliability),
+                coverage_curve: try c.decode([CredibilityFigures.CoveragePoint].self, forKey: .credibility_coverage_curve))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -123,6 +142,17 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         try c.encode(configuration, forKey: .configuration)
         try c.encode(classNames, forKey: .class_names)
         try c.encode(timings, forKey: .timings_seconds)
+        try c.encodeIfPresent(credibility, forKey: .credibility)
+        if let f = credibilityFigures {
+            try c.encode(f.ece, forKey: .credibility_ece)
+            try c.encode(f.auroc, forKey: .credibility_auroc)  // null when all agree
+            try c.encode(f.selective_fidelity_95, forKey: .selective_fidelity_95)
+            try c.encode(f.selective_coverage_95, forKey: .selective_coverage_95)
+            try c.encode(f.selective_fidelity_98, forKey: .selective_fidelity_98)
+            try c.encode(f.selective_coverage_98, forKey: .selective_coverage_98)
+            try c.encode(f.reliability, forKey: .credibility_reliability)
+            try c.encode(f.coverage_curve, forKey: .credibility_coverage_curve)
+        }
     }
 
     /// Reads and checks `path`: the known format, and class counts that agree.

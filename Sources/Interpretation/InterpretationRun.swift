@@ -33,7 +33,7 @@ public enum InterpretationRun {
             progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
         }
         let meta = configuration.meta
-        let (fitted, records, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: meta, extraPool: { tree, add in
+        let (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: meta, extraPool: { tree, add in
             if copies > 0 {
                 progress.line("interpret: \(copies) CNN-labelled augmented copies of each training image")
                 try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
@@ -51,6 +51,14 @@ public enum InterpretationRun {
         if fitted.tree.level1.count < configuration.k1 {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
+        progress.line("interpret: credibility calibrated on fresh CNN-labelled augmented copies")
+        let (credibility, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
+                                                               seed: configuration.augmentationSeed.derived(0xCA1))
+        var records = decided
+        for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
+            records[i].credibility = credibility.credibility(s)
+        }
+        let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
         if configuration.globalForest {
@@ -62,11 +70,12 @@ public enum InterpretationRun {
         var seconds = ["clustering": timings.clusteringSeconds, "pool_and_binning": timings.binningSeconds,
                        "forests": timings.forestSeconds, "decisions": timings.predictSeconds]
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
+        seconds["credibility"] = calibrationSeconds
         let results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
                                     dataset: dataset, modelSource: modelSource, modelFingerprint: modelFingerprint),
-            classNames: dataset.classNames, timings: seconds)
+            classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
         func write(_ data: Data, _ name: String) throws {
             let path = (folder as NSString).appendingPathComponent(name)
             do { try data.write(to: URL(fileURLWithPath: path)) } catch {
@@ -125,6 +134,37 @@ public enum InterpretationRun {
             let (features, predictions) = try labeller.label(augmented, layer: layer)
             add(features, predictions)
         }
+    }
+
+    /// Most training images whose fresh augmented copy calibrates the credibility.
+    public static let calibrationCap = 20_000
+
+    /// Fits the credibility on one fresh CNN-labelled augmented copy of each training image
+    /// (of at most `calibrationCap`, chosen by `seed`): data the forests never trained on,
+    /// decided by them like a test image, with the CNN's agreement known.
+    static func calibrate(_ fitted: InterpretationModel, dataset: Dataset, labeller: ImageLabeller, layer: String,
+                          seed: SplitMix64) throws -> (CredibilityModel, Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var images = dataset.train.images
+        if images.count > calibrationCap {
+            var rng = seed.derived(1)
+            var order = Array(0..<images.count)
+            for i in 0..<calibrationCap { order.swapAt(i, i + rng.nextInt(below: order.count - i)) }
+            let chosen = order.prefix(calibrationCap).sorted(), pixels = images.pixelsPerImage
+            var subset = [UInt8]()
+            subset.reserveCapacity(chosen.count * pixels)
+            for i in chosen { subset += images.image(i) }
+            images = ImageSet(count: chosen.count, rows: images.rows, columns: images.columns, channels: images.channels, pixels: subset)
+        }
+        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer) { features, predictions in
+            let decided = Interpreter.decide(fitted, features: features, cnnPredictions: predictions,
+                                             cnnProbabilities: predictions.map { _ in 0 }, labels: predictions, classes: dataset.classCount)
+            signals += CredibilitySignals.of(decided, features: features, model: fitted, classes: dataset.classCount)
+            agrees += decided.map(\.agrees)
+        }
+        let model = CredibilityModel.fit(signals, agrees: agrees)
+        return (model, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// The configuration as results.json records it.

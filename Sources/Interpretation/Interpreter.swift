@@ -11,10 +11,14 @@ public struct InstanceRecord: Codable, Equatable, Sendable {
     /// Vote share of each class among the trees of the level-1 cluster's forest.
     public var votes: [Double]
     public var intePrediction: Int
+    /// The estimated probability that CNN-INTE agrees with the CNN here (`CredibilityModel`);
+    /// nil in interpretations made before 0.3.
+    public var credibility: Double?
     public var agrees: Bool { intePrediction == cnnPrediction }
 
     public init(index: Int, label: Int, cnnPrediction: Int, cnnProbability: Double, route: Route, votes: [Double],
-                intePrediction: Int) {
+                intePrediction: Int, credibility: Double? = nil) {
+        self.credibility = credibility
         self.index = index
         self.label = label
         self.cnnPrediction = cnnPrediction

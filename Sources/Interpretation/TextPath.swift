@@ -36,6 +36,9 @@ public enum TextPath {
             "  -> CNN-INTE: \(name(r.intePrediction))   CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability)))"
                 + (r.agrees ? " agrees" : " DISAGREES") + "   truth: \(name(r.label))" + (r.cnnPrediction == r.label ? "" : " (the CNN is wrong)"),
         ]
+        if let c = r.credibility {
+            lines.append("  credibility: \(String(format: "%.0f%%", 100 * c)) that this explanation agrees with the CNN (\(CredibilityModel.words(c)))")
+        }
         if let runner = r.route.runnerUp, runner < level1.count {
             lines.append("  runner-up: level-1 cluster \(level1[runner].id) (mostly \(name(level1[runner].majority))), distance \(String(format: "%.2f", r.route.level1Distances[runner]))")
         }

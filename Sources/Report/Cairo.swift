@@ -60,6 +60,24 @@ public class CairoCanvas {
         cairo_stroke(cr)
     }
 
+    /// A polyline through `points`, dashed when `dash` is given (on, off lengths).
+    public func line(_ points: [(x: Double, y: Double)], color: RGB, lineWidth: Double = 1, dash: [Double]? = nil) {
+        guard let first = points.first else { return }
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_set_line_width(cr, lineWidth)
+        if let dash { cairo_set_dash(cr, dash, Int32(dash.count), 0) }
+        cairo_move_to(cr, first.x, first.y)
+        for p in points.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+        cairo_stroke(cr)
+        cairo_set_dash(cr, nil, 0, 0)
+    }
+
+    public func disc(x: Double, y: Double, radius: Double, color: RGB) {
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_arc(cr, x, y, radius, 0, 2 * Double.pi)
+        cairo_fill(cr)
+    }
+
     /// Draws `text` with its baseline starting at (x, y).
     public func text(_ text: String, x: Double, y: Double, size: Double, color: RGB = .black, bold: Bool = false) {
         cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,

@@ -89,6 +89,11 @@ public struct HTMLReport {
                                    columnTitle: "CNN prediction", path: (figures as NSString).appendingPathComponent("confusion-cnn-vs-truth.png"))
         try Charts.confusionMatrix(saved.metrics.confusion_inte_vs_cnn, classNames: names, rowTitle: "CNN prediction",
                                    columnTitle: "CNN-INTE prediction", path: (figures as NSString).appendingPathComponent("confusion-inte-vs-cnn.png"))
+        if let credibility = saved.results.credibilityFigures {
+            try CredibilityCharts.reliability(credibility, path: (figures as NSString).appendingPathComponent("reliability.png"))
+            try CredibilityCharts.coverage(credibility, fidelity: saved.metrics.fidelity,
+                                           path: (figures as NSString).appendingPathComponent("coverage.png"))
+        }
     }
 
     /// Where the picture of a test or training image is, relative to the report's folder
@@ -98,7 +103,7 @@ public struct HTMLReport {
     }
 
     /// `window.CNNINTE = {classes, clusters, rows}`; a row is
-    /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail].
+    /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail, credibility (-1: none)].
     func dataScript() -> String {
         var out = "// One row per test instance: index, true, CNN, CNN probability, CNN-INTE, its vote share, level-1, level-2, thumbnail.\n"
         out += "window.CNNINTE = {\n\"classes\": [" + names.map(Escaping.javaScript).joined(separator: ",") + "],\n"
@@ -108,7 +113,7 @@ public struct HTMLReport {
         out += saved.records.map { r in
             "[\(r.index),\(r.label),\(r.cnnPrediction),\(String(format: "%.4f", r.cnnProbability)),\(r.intePrediction),"
                 + "\(String(format: "%.3f", r.votes[r.intePrediction])),\(r.route.level1),\(r.route.level2),"
-                + Escaping.javaScript(picture(inputs.testImage(r.index))) + "]"
+                + Escaping.javaScript(picture(inputs.testImage(r.index))) + "," + String(format: "%.4f", r.credibility ?? -1) + "]"
         }.joined(separator: ",\n")
         return out + "\n]};\n"
     }
@@ -125,6 +130,12 @@ public struct HTMLReport {
         page["fidelity"] = Self.percent(m.fidelity)
         page["disagreements"] = records.filter { !$0.agrees }.count
         page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
+        if let f = saved.results.credibilityFigures, let model = saved.results.credibility {
+            page["credibility"] = ["calibrationSize": model.calibration_size, "ece": String(format: "%.3f", f.ece),
+                                   "auroc": f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
+                                   "fidelity95": Self.percent(f.selective_fidelity_95), "coverage95": Self.percent(f.selective_coverage_95),
+                                   "fidelity98": Self.percent(f.selective_fidelity_98), "coverage98": Self.percent(f.selective_coverage_98)]
+        }
         page["trainCount"] = saved.level1.reduce(0) { $0 + $1.size }
         page["bookletGrouping"] = grouping == .inte ? "CNN-INTE prediction" : "true label"
         page["classes"] = names.indices.map { c -> [String: Any] in
@@ -157,6 +168,9 @@ public struct HTMLReport {
         page["probability"] = String(format: "%.3f", r.cnnProbability)
         page["agrees"] = r.agrees
         page["cnnRight"] = r.cnnPrediction == r.label
+        if let c = r.credibility {
+            page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < 0.8]
+        }
         for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
         page["text"] = saved.text(for: i)
         let c1 = saved.level1[r.route.level1], c2 = saved.level2[r.route.level1][r.route.level2]

@@ -108,6 +108,13 @@ public enum InstanceDiagram {
         let truthColor = cnnRight ? Palette.agree : Palette.alarm
         let truthText = cnnRight ? "truth: \(name(r.label)) ✓ CNN right" : "truth: \(name(r.label)) ✗ CNN wrong"
         lines.append("  truth [" + sideNode(color: truthColor, alarm: !cnnRight) + ", label=" + Escaping.dotQuoted(truthText) + "];")
+        if let c = r.credibility {
+            // In words as well as colour: high, moderate, or low (a shaky explanation).
+            let low = c < 0.8
+            let text = "credibility \(String(format: "%.0f%%", 100 * c)): \(CredibilityModel.words(c))"
+            lines.append("  credibility [" + sideNode(color: low ? Palette.alarm : c >= 0.95 ? Palette.agree : Palette.muted, alarm: low)
+                         + ", label=" + Escaping.dotQuoted(text) + "];")
+        }
         if let runner = input.runnerUp, let runnerIndex = r.route.runnerUp {
             let text = "runner-up: level-1 cluster \(runner.id) (mostly \(name(runner.majority))), distance "
                 + String(format: "%.2f", r.route.level1Distances[runnerIndex])
@@ -118,6 +125,9 @@ public enum InstanceDiagram {
         lines.append("  input -> layer -> l1 -> l2 -> learner -> decision;")
         lines.append("  decision -> cnn [color=\"\(cnnColor)\", penwidth=1.2, arrowhead=none, style=dashed];")
         lines.append("  decision -> truth [color=\"\(truthColor)\", penwidth=1.2, arrowhead=none, style=dashed];")
+        if r.credibility != nil {
+            lines.append("  decision -> credibility [color=\"\(Palette.muted)\", penwidth=1.2, arrowhead=none, style=dashed];")
+        }
         if input.runnerUp != nil {
             lines.append("  layer -> runner [color=\"#BBBBBB\", penwidth=1, style=dashed];")
         }

@@ -11,7 +11,7 @@ import Foundation
 ///     report/diagrams/N.{png,svg,pdf,dot,txt}   the instance's diagram and its text twin
 ///     report/diagrams/tree.{png,svg,pdf,dot}    the whole cluster tree
 ///     report/diagrams/img/g-HASH.png            digits and prototypes, content-named
-///     report/figures/*.png                      confusion matrices
+///     report/figures/*.png                      confusion matrices, credibility reliability and coverage
 ///     pdf/digit-D.pdf (or pdf/<class name>.pdf)  one booklet per class
 public enum ReportLayout {
     public static let diagrams = "diagrams"

@@ -87,12 +87,13 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(svgs.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
 
         // One booklet per class; its pages are its instances plus the cover.
-        let records = try String(contentsOfFile: output + "/interpretation/instances.csv", encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let table = try String(contentsOfFile: output + "/interpretation/instances.csv", encoding: .utf8).split(separator: "\n")
+        let inteColumn = try XCTUnwrap(table[0].split(separator: ",").firstIndex(of: "inte_prediction"))
+        let records = table.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let booklets = try fm.contentsOfDirectory(atPath: output + "/pdf").sorted()
         XCTAssertEqual(booklets, [".cnn-inte.json", "north-west.pdf", "script-alert-x-script.pdf", "south-east.pdf", "south-west.pdf"])
         for (c, name) in [(0, "north-west.pdf"), (1, "script-alert-x-script.pdf"), (2, "south-west.pdf"), (3, "south-east.pdf")] {
-            let members = records.filter { Int($0[$0.count - 2]) == c }.count
+            let members = records.filter { Int($0[inteColumn]) == c }.count
             XCTAssertEqual(try pdfPages(output + "/pdf/" + name), members + 1, name)
         }
     }

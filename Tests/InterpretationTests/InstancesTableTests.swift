@@ -51,3 +51,20 @@ final class InstancesTableTests: XCTestCase {
         refused("", saying: "empty file")
     }
 }
+
+extension InstancesTableTests {
+    /// Credibility is written when every record has one, read back, and checked; tables
+    /// written before it existed still read.
+    func testCredibilityColumn() throws {
+        var credible = records
+        credible[0].credibility = 0.875
+        credible[1].credibility = 0.25
+        let text = InstancesTable.encode(credible, k1: 2, classes: 3)
+        XCTAssertTrue(text.hasPrefix(InstancesTable.header(k1: 2, classes: 3).joined(separator: ",") + "\n0,1,1,0.75,1,0,0,2.5,1.25,0.5,0.25,0.5,0.25,1,1,0.875\n"), text)
+        XCTAssertEqual(try InstancesTable.decode(text, path: "i.csv", k1: 2, classes: 3), credible)
+        XCTAssertEqual(try InstancesTable.decode(InstancesTable.encode(records, k1: 2, classes: 3), path: "i.csv", k1: 2, classes: 3), records)
+        XCTAssertThrowsError(try InstancesTable.decode(text.replacingOccurrences(of: ",0.25\n", with: ",1.5\n"), path: "i.csv", k1: 2, classes: 3)) {
+            XCTAssertEqual("\($0)", "i.csv: line 3: credibility 1.5 is not in [0, 1]")
+        }
+    }
+}

@@ -44,7 +44,13 @@ final class InterpretationRunTests: XCTestCase {
         let stored = try InterpretationStore.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/interpretation.safetensors"))),
                                                     path: "x")
         XCTAssertEqual(saved.learners, stored.model.meta.learners.map(\.summary))
-        XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 7)
+        XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 8)
+        // Every instance has a credibility, the figures are in results.json and the text.
+        XCTAssertTrue(saved.records.allSatisfy { ($0.credibility ?? -1) >= 0 && $0.credibility! <= 1 })
+        let figures = try XCTUnwrap(results.credibilityFigures)
+        XCTAssertEqual(figures.reliability.reduce(0) { $0 + $1.count }, 24)
+        XCTAssertEqual(try XCTUnwrap(results.credibility).calibration_size, ToyData.dataset().train.count)
+        XCTAssertTrue(saved.text(for: 0).contains("  credibility: "), saved.text(for: 0))
     }
 
     func testSameConfigurationSameArtifacts() throws {

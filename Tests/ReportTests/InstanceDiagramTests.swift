@@ -59,6 +59,23 @@ final class InstanceDiagramTests: XCTestCase {
         XCTAssertTrue(dot.contains(##"decision -> truth [color="#C62828""##), dot)
     }
 
+    /// Credibility beside the decision, in words as well as colour; none drawn for an
+    /// interpretation made before credibilities existed (the golden above).
+    func testCredibilityIsShownInWordsAndColour() {
+        for (value, line) in [
+            (0.97, ##"credibility [shape=box, style=filled, color="#007A5A", fillcolor="white", margin="0.1,0.04", label="credibility 97%: high"];"##),
+            (0.9, ##"credibility [shape=box, style=filled, color="#8A8A8A", fillcolor="white", margin="0.1,0.04", label="credibility 90%: moderate"];"##),
+            (0.42, ##"credibility [shape=box, style=filled, color="#C62828", fillcolor="#FDECEA", margin="0.1,0.04", fontcolor="#C62828", penwidth=2, label="credibility 42%: low: a shaky explanation"];"##),
+        ] {
+            var input = Self.toyInput()
+            input.record.credibility = value
+            let dot = InstanceDiagram.dot(input)
+            XCTAssertTrue(dot.contains("  " + line + "\n"), dot)
+            XCTAssertTrue(dot.contains(##"  decision -> credibility [color="#8A8A8A", penwidth=1.2, arrowhead=none, style=dashed];"##), dot)
+        }
+        XCTAssertFalse(InstanceDiagram.dot(Self.toyInput()).contains("credibility"))
+    }
+
     func testClassNamesAreEscapedInDOT() throws {
         let nasty = "<script>alert(\"x\")</script>"
         let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\N\\G"]))

@@ -1,0 +1,229 @@
+import Foundation
+
+/// The probability that CNN-INTE's explanation of an instance agrees with the CNN,
+/// estimated from `CredibilitySignals` by a logistic regression fitted on calibration data
+/// the forests never trained on: fresh CNN-labelled augmented copies of the training
+/// images (docs/METHOD.md, section 7).
+///
+/// Why a logistic fit and not isotonic regression on the vote margin: with 1-3% of
+/// disagreements the calibration set holds a few dozen (mnist5k) to a few hundred
+/// (Fashion-MNIST) negatives; six parameters fit them stably, give a smooth credibility
+/// that never ties whole blocks of instances, and use more than the margin. Measured on
+/// both data sets, isotonic regression on the margin or on the logistic score calibrated
+/// no better (docs/EXPERIMENTS.md).
+public struct CredibilityModel: Codable, Equatable, Sendable {
+    /// One weight per signal (`CredibilitySignals.names`), then the intercept.
+    public var weights: [Double]
+    public var signals: [String]
+    /// How many calibration instances it was fitted on, and their agreement rate.
+    public var calibration_size: Int
+    public var calibration_agreement: Double
+
+    public func credibility(_ s: CredibilitySignals) -> Double {
+        let x = s.vector
+        var z = weights[x.count]
+        for i in 0..<x.count { z += weights[i] * x[i] }
+        return 1 / (1 + exp(-z))
+    }
+
+    /// Fits by Newton's method (iteratively reweighted least squares) with a small ridge
+    /// penalty on the weights, which keeps them finite when the classes separate; each step
+    /// is halved until the penalised loss falls, so collinear signals cannot make it diverge.
+    public static func fit(_ signals: [CredibilitySignals], agrees: [Bool], ridge: Double = 1e-3, iterations: Int = 100) -> CredibilityModel {
+        precondition(signals.count == agrees.count && !signals.isEmpty, "CredibilityModel: no calibration data")
+        let x = signals.map { $0.vector + [1] }
+        let d = x[0].count
+        var w = [Double](repeating: 0, count: d)
+        // Start from the intercept of the agreement rate, which Newton's steps refine.
+        let rate = min(max(Double(agrees.filter { $0 }.count) / Double(agrees.count), 1e-4), 1 - 1e-4)
+        w[d - 1] = log(rate / (1 - rate))
+        /// Mean negative log-likelihood plus the ridge term (`ridge` weighs the squared
+        /// weights against the summed, not the mean, log-likelihood).
+        func loss(_ w: [Double]) -> Double {
+            var total = 0.0
+            for (row, y) in zip(x, agrees) {
+                var z = 0.0
+                for j in 0..<d { z += w[j] * row[j] }
+                // log(1 + e^-z) for an agreement, log(1 + e^z) otherwise, computed stably.
+                let m = y ? -z : z
+                total += max(m, 0) + log1p(exp(-abs(m)))
+            }
+            var penalty = 0.0
+            for j in 0..<(d - 1) { penalty += w[j] * w[j] }
+            return (total + ridge / 2 * penalty) / Double(x.count)
+        }
+        var current = loss(w)
+        let n = Double(x.count)
+        for _ in 0..<iterations {
+            var gradient = [Double](repeating: 0, count: d)
+            var hessian = [Double](repeating: 0, count: d * d)
+            for (row, y) in zip(x, agrees) {
+                var z = 0.0
+                for j in 0..<d { z += w[j] * row[j] }
+                let p = 1 / (1 + exp(-z)), weight = p * (1 - p)
+                for j in 0..<d {
+                    gradient[j] += (p - (y ? 1 : 0)) * row[j] / n
+                    for k in 0..<d { hessian[j * d + k] += weight * row[j] * row[k] / n }
+                }
+            }
+            for j in 0..<(d - 1) {
+                gradient[j] += ridge * w[j] / n
+                hessian[j * d + j] += ridge / n
+            }
+            hessian[(d - 1) * d + (d - 1)] += 1e-12
+            guard let step = solve(hessian, gradient, size: d) else { break }
+            var scale = 1.0, accepted = false
+            for _ in 0..<40 {
+                let trial = (0..<d).map { w[$0] - scale * step[$0] }
+                let value = loss(trial)
+                if value <= current {
+                    accepted = current - value > 1e-14
+                    w = trial
+                    current = value
+                    break
+                }
+                scale /= 2
+            }
+            if !accepted { break }
+        }
+        return CredibilityModel(weights: w, signals: CredibilitySignals.names, calibration_size: signals.count,
+                                calibration_agreement: Double(agrees.filter { $0 }.count) / Double(agrees.count))
+    }
+
+    /// Solves `a x = b` for a small symmetric positive definite `a` (Gaussian elimination
+    /// with partial pivoting); nil when singular.
+    static func solve(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
+        var m = a, v = b
+        for col in 0..<n {
+            var pivot = col
+            for r in (col + 1)..<n where abs(m[r * n + col]) > abs(m[pivot * n + col]) { pivot = r }
+            guard abs(m[pivot * n + col]) > 1e-300 else { return nil }
+            if pivot != col {
+                for k in 0..<n { m.swapAt(col * n + k, pivot * n + k) }
+                v.swapAt(col, pivot)
+            }
+            for r in (col + 1)..<n {
+                let f = m[r * n + col] / m[col * n + col]
+                if f == 0 { continue }
+                for k in col..<n { m[r * n + k] -= f * m[col * n + k] }
+                v[r] -= f * v[col]
+            }
+        }
+        var out = [Double](repeating: 0, count: n)
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            var s = v[r]
+            for k in (r + 1)..<n { s -= m[r * n + k] * out[k] }
+            out[r] = s / m[r * n + r]
+        }
+        return out
+    }
+
+    /// Words for a credibility, so no reader depends on colour alone.
+    public static func words(_ credibility: Double) -> String {
+        switch credibility {
+        case 0.95...: return "high"
+        case 0.8..<0.95: return "moderate"
+        default: return "low: a shaky explanation"
+        }
+    }
+}
+
+/// How well credibilities rank and calibrate on the test set, against observed agreement.
+public struct CredibilityFigures: Codable, Equatable, Sendable {
+    public struct Bin: Codable, Equatable, Sendable {
+        public var from: Double
+        public var to: Double
+        public var count: Int
+        public var mean_credibility: Double?
+        public var agreement: Double?
+    }
+    public struct CoveragePoint: Codable, Equatable, Sendable {
+        /// Instances with credibility at least `threshold` are kept.
+        public var threshold: Double
+        public var coverage: Double
+        public var fidelity: Double
+    }
+
+    /// Expected calibration error over 10 equal-width bins.
+    public var ece: Double
+    /// Area under the ROC curve of credibility for telling agreements from disagreements
+    /// (ties count half); nil when every instance agrees or none does.
+    public var auroc: Double?
+    /// Fidelity among the most credible instances, at the lowest threshold that keeps at
+    /// least 95% (98%) of them, and the share actually kept (ties at the threshold stay in).
+    public var selective_fidelity_95: Double
+    public var selective_coverage_95: Double
+    public var selective_fidelity_98: Double
+    public var selective_coverage_98: Double
+    public var reliability: [Bin]
+    public var coverage_curve: [CoveragePoint]
+
+    public init(ece: Double, auroc: Double?, selective_fidelity_95: Double, selective_coverage_95: Double,
+                selective_fidelity_98: Double, selective_coverage_98: Double, reliability: [Bin], coverage_curve: [CoveragePoint]) {
+        self.ece = ece
+        self.auroc = auroc
+        self.selective_fidelity_95 = selective_fidelity_95
+        self.selective_coverage_95 = selective_coverage_95
+        self.selective_fidelity_98 = selective_fidelity_98
+        self.selective_coverage_98 = selective_coverage_98
+        self.reliability = reliability
+        self.coverage_curve = coverage_curve
+    }
+
+    public init(credibility c: [Double], agrees: [Bool]) {
+        precondition(c.count == agrees.count && !c.isEmpty, "CredibilityFigures: no instances")
+        let n = Double(c.count)
+        var bins: [Bin] = []
+        var ece = 0.0
+        for b in 0..<10 {
+            let lo = Double(b) / 10, hi = Double(b + 1) / 10
+            let members = c.indices.filter { c[$0] >= lo && (b == 9 ? c[$0] <= hi : c[$0] < hi) }
+            guard !members.isEmpty else { bins.append(Bin(from: lo, to: hi, count: 0)); continue }
+            let mean = members.reduce(0.0) { $0 + c[$1] } / Double(members.count)
+            let agreement = Double(members.filter { agrees[$0] }.count) / Double(members.count)
+            ece += Double(members.count) / n * abs(mean - agreement)
+            bins.append(Bin(from: lo, to: hi, count: members.count, mean_credibility: mean, agreement: agreement))
+        }
+        self.ece = ece
+        auroc = Self.auroc(c, agrees)
+        (selective_fidelity_95, selective_coverage_95) = Self.selective(c, agrees, keep: 0.95)
+        (selective_fidelity_98, selective_coverage_98) = Self.selective(c, agrees, keep: 0.98)
+        reliability = bins
+        coverage_curve = stride(from: 0.0, through: 1.0, by: 0.05).map { share in
+            let keep = max(share, 0.01)
+            let (f, cov) = Self.selective(c, agrees, keep: keep)
+            return CoveragePoint(threshold: Self.threshold(c, keep: keep), coverage: cov, fidelity: f)
+        }
+    }
+
+    /// The credibility of the instance at rank `ceil(keep * n)`, most credible first.
+    static func threshold(_ c: [Double], keep: Double) -> Double {
+        let sorted = c.sorted(by: >)
+        let k = max(1, min(sorted.count, Int((keep * Double(sorted.count)).rounded(.up))))
+        return sorted[k - 1]
+    }
+
+    static func selective(_ c: [Double], _ agrees: [Bool], keep: Double) -> (fidelity: Double, coverage: Double) {
+        let t = threshold(c, keep: keep)
+        let kept = c.indices.filter { c[$0] >= t }
+        return (Double(kept.filter { agrees[$0] }.count) / Double(kept.count), Double(kept.count) / Double(c.count))
+    }
+
+    /// Mann-Whitney: the chance a random agreement has higher credibility than a random
+    /// disagreement, ties counting half.
+    static func auroc(_ c: [Double], _ agrees: [Bool]) -> Double? {
+        let positives = agrees.filter { $0 }.count, negatives = agrees.count - positives
+        guard positives > 0, negatives > 0 else { return nil }
+        let order = c.indices.sorted { c[$0] < c[$1] }
+        var rankSum = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && c[order[j + 1]] == c[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for t in i...j where agrees[order[t]] { rankSum += rank }
+            i = j + 1
+        }
+        return (rankSum - Double(positives) * Double(positives + 1) / 2) / (Double(positives) * Double(negatives))
+    }
+}

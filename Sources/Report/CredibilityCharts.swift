@@ -1,0 +1,75 @@
+import Foundation
+import Interpretation
+
+/// The two pictures that show a credibility is calibrated rather than claim it: the
+/// reliability diagram (mean credibility against observed agreement, per bin) and the
+/// coverage curve (fidelity among the instances kept, against the share kept).
+public enum CredibilityCharts {
+    static let plot = 240.0, left = 58.0, top = 34.0, bottom = 46.0, right = 16.0
+
+    /// A square plot frame with axis ticks from `lo` to 1 on both axes; returns the
+    /// mapping of data to canvas coordinates.
+    static func frame(_ canvas: CairoPNG, title: String, xTitle: String, yTitle: String, xFrom: Double, yFrom: Double)
+        -> (Double, Double) -> (x: Double, y: Double) {
+        canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
+        canvas.text(title, x: left, y: 20, size: 12, bold: true)
+        let grid = RGB(hex: "#E4E4E4")
+        func map(_ x: Double, _ y: Double) -> (x: Double, y: Double) {
+            (left + (x - xFrom) / (1 - xFrom) * plot, top + plot - (y - yFrom) / (1 - yFrom) * plot)
+        }
+        for t in 0...5 {
+            let fx = xFrom + (1 - xFrom) * Double(t) / 5, fy = yFrom + (1 - yFrom) * Double(t) / 5
+            let (gx, _) = map(fx, yFrom), (_, gy) = map(xFrom, fy)
+            canvas.line([(gx, top), (gx, top + plot)], color: grid)
+            canvas.line([(left, gy), (left + plot, gy)], color: grid)
+            let xl = String(format: xFrom > 0.5 ? "%.2f" : "%.1f", fx), yl = String(format: yFrom > 0.5 ? "%.2f" : "%.1f", fy)
+            canvas.text(xl, x: gx - canvas.textWidth(xl, size: 9) / 2, y: top + plot + 14, size: 9)
+            canvas.text(yl, x: left - 6 - canvas.textWidth(yl, size: 9), y: gy + 3, size: 9)
+        }
+        canvas.stroke(rectX: left, y: top, width: plot, height: plot, color: RGB(hex: "#999999"))
+        canvas.text(xTitle, x: left + (plot - canvas.textWidth(xTitle, size: 10)) / 2, y: top + plot + 32, size: 10)
+        canvas.rotatedText(yTitle, x: 16, y: top + (plot + canvas.textWidth(yTitle, size: 10)) / 2, size: 10)
+        return map
+    }
+
+    /// Mean credibility (x) against observed agreement (y) for each non-empty bin, dots
+    /// sized by how many instances the bin holds; the diagonal is perfect calibration.
+    public static func reliability(_ figures: CredibilityFigures, path: String) throws {
+        let canvas = CairoPNG(width: Int(left + plot + right), height: Int(top + plot + bottom))
+        let map = frame(canvas, title: String(format: "Reliability (ECE %.3f)", figures.ece), xTitle: "credibility (bin mean)",
+                        yTitle: "observed agreement with the CNN", xFrom: 0, yFrom: 0)
+        canvas.line([map(0, 0), map(1, 1)], color: RGB(hex: Palette.muted), dash: [4, 3])
+        let total = Double(max(1, figures.reliability.reduce(0) { $0 + $1.count }))
+        let points = figures.reliability.compactMap { b -> (Double, Double, Int)? in
+            guard let m = b.mean_credibility, let a = b.agreement else { return nil }
+            return (m, a, b.count)
+        }
+        canvas.line(points.map { map($0.0, $0.1) }, color: RGB(hex: Palette.highlight), lineWidth: 1.5)
+        for (m, a, count) in points {
+            let p = map(m, a)
+            canvas.disc(x: p.x, y: p.y, radius: 2.5 + 6 * (Double(count) / total).squareRoot(), color: RGB(hex: Palette.highlight))
+        }
+        try canvas.writePNG(to: path)
+    }
+
+    /// Fidelity among the most credible instances (y) against the share of instances
+    /// kept (x), from all of them down to the most credible 5%.
+    public static func coverage(_ figures: CredibilityFigures, fidelity: Double, path: String) throws {
+        let canvas = CairoPNG(width: Int(left + plot + right), height: Int(top + plot + bottom))
+        let lowest = min(fidelity, figures.coverage_curve.map(\.fidelity).min() ?? fidelity)
+        let yFrom = max(0, (lowest * 50).rounded(.down) / 50 - 0.02)
+        let map = frame(canvas, title: "Fidelity of the most credible", xTitle: "share of test instances kept",
+                        yTitle: "fidelity among them", xFrom: 0, yFrom: yFrom)
+        let points = figures.coverage_curve.sorted { $0.coverage < $1.coverage }.map { map($0.coverage, $0.fidelity) }
+        canvas.line(points, color: RGB(hex: Palette.highlight), lineWidth: 2)
+        for share in [0.95, 0.98] {
+            let f = share == 0.95 ? figures.selective_fidelity_95 : figures.selective_fidelity_98
+            let c = share == 0.95 ? figures.selective_coverage_95 : figures.selective_coverage_98
+            let p = map(c, f)
+            canvas.disc(x: p.x, y: p.y, radius: 3.5, color: RGB(hex: Palette.agree))
+            let label = String(format: "%.0f%%: %.2f%%", 100 * share, 100 * f)
+            canvas.text(label, x: p.x - 8 - canvas.textWidth(label, size: 9), y: p.y + (share == 0.95 ? -6 : 14), size: 9)
+        }
+        try canvas.writePNG(to: path)
+    }
+}

@@ -1,0 +1,54 @@
+import Numerics
+import XCTest
+@testable import Interpretation
+
+/// The credibility's figures on hand-computed cases, and its logistic fit recovering a
+/// known model.
+final class CredibilityTests: XCTestCase {
+    func testFiguresByHand() throws {
+        // Bins: 0.2 (disagrees), 0.6 (agrees), 0.9 x 3 (two agree).
+        let c = [0.9, 0.9, 0.2, 0.6, 0.9], agrees = [true, false, false, true, true]
+        let f = CredibilityFigures(credibility: c, agrees: agrees)
+        // ECE = 1/5 |0.2 - 0| + 1/5 |0.6 - 1| + 3/5 |0.9 - 2/3| = 0.04 + 0.08 + 0.14
+        XCTAssertEqual(f.ece, 0.26, accuracy: 1e-12)
+        XCTAssertEqual(f.reliability.map(\.count), [0, 0, 1, 0, 0, 0, 1, 0, 0, 3])
+        // AUROC: agreements {0.9, 0.6, 0.9} over disagreements {0.9, 0.2}: of the 6 pairs,
+        // 3 won, 2 tied (half each), 1 lost -> 4 / 6.
+        XCTAssertEqual(try XCTUnwrap(f.auroc), 4.0 / 6.0, accuracy: 1e-12)
+        // Keeping 95% or 98% of 5 keeps all 5 (threshold 0.2).
+        XCTAssertEqual(f.selective_fidelity_95, 0.6, accuracy: 1e-12)
+        XCTAssertEqual(f.selective_coverage_95, 1)
+        // Keeping half: the 3rd most credible is 0.9, and ties at it stay in.
+        let half = CredibilityFigures.selective(c, agrees, keep: 0.5)
+        XCTAssertEqual(half.fidelity, 2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(half.coverage, 0.6, accuracy: 1e-12)
+        XCTAssertNil(CredibilityFigures(credibility: [0.5, 0.7], agrees: [true, true]).auroc)
+        XCTAssertEqual(f.coverage_curve.last?.coverage, 1)
+    }
+
+    func testLogisticFitRecoversAKnownModel() {
+        // Agreement drawn with P = sigmoid(4 margin - 2 closeness + 0.5); the other signals
+        // are noise the fit must leave near 0.
+        var rng = SplitMix64(seed: 5)
+        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        for _ in 0..<20_000 {
+            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
+                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
+            let p = 1 / (1 + exp(-(4 * s.margin - 2 * s.closeness + 0.5)))
+            signals.append(s)
+            agrees.append(rng.nextUnit() < p)
+        }
+        let model = CredibilityModel.fit(signals, agrees: agrees)
+        let expected = [4.0, 0, -2, 0, 0, 0.5]
+        for (w, e) in zip(model.weights, expected) { XCTAssertEqual(w, e, accuracy: 0.25, "\(model.weights)") }
+        XCTAssertEqual(model.calibration_size, 20_000)
+        let s = CredibilitySignals(margin: 0.5, top: 0.5, closeness: 0.5, runnerUpShare: 0.5, level2Agrees: 1)
+        XCTAssertEqual(model.credibility(s), 1 / (1 + exp(-(4 * 0.5 - 1 + 0.5))), accuracy: 0.03)
+    }
+
+    func testWords() {
+        XCTAssertEqual(CredibilityModel.words(0.97), "high")
+        XCTAssertEqual(CredibilityModel.words(0.9), "moderate")
+        XCTAssertEqual(CredibilityModel.words(0.5), "low: a shaky explanation")
+    }
+}
