@@ -115,7 +115,9 @@ public struct ONNXSummary: Codable, Equatable {
             let width = min(made.map(\.value.count).max() ?? 0, 48), opWidth = made.map(\.op.count).max() ?? 0
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
             for entry in made {
-                let shape = entry.shape.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+                // A value folded into another node has no shape of its own here.
+                let folded = entry.node == nil && notRunnable == nil
+                let shape = folded ? "" : entry.shape.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
                     ?? declaredShapes[entry.value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
                 let alias = entry.node.map { $0 != entry.value ? "  (the same as \($0))" : "" }
                     ?? (notRunnable == nil ? "(folded into the node reading it: not kept)" : "")
