@@ -26,7 +26,8 @@ public enum ONNXImporter {
     public static let supported = ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean (spatial)", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
                                    "BatchNormalization", "Gemm", "MatMul", "Add", "Concat", "Flatten", "Transpose (to NHWC before a Flatten)",
                                    "Reshape (to [N, features])", "Squeeze/Unsqueeze (1x1 spatial axes)", "Add/Sub/Mul/Div by constants (per channel)", "Constant", "Pad (zeros, before a Conv or AveragePool)",
-                                   "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze on shapes"]
+                                   "Softmax", "Dropout", "Identity", "Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze, Add, Sub, Mul, Div on shapes",
+                                   "Reshape + Transpose + Reshape as a channel shuffle"]
 
     /// The model as a cnn-inte network with the file's weights.
     public static func model(_ onnx: ONNXModel) throws -> Model { try model(try lower(onnx), path: onnx.path) }
@@ -83,6 +84,10 @@ private struct Lowering {
     var flattenOrder: Graph.FlattenOrder?
     /// Values that are a feature map transposed to NHWC, waiting for their Flatten.
     var channelsLastViews: [String: String] = [:]
+    /// A channel shuffle in progress (ShuffleNet's Reshape to [N, g, C/g, H, W], Transpose
+    /// of axes 1 and 2, Reshape back): the feature map it started from, its shape, the
+    /// group count, and whether the transpose has come.
+    var shuffles: [String: (from: String, shape: [Int], groups: Int, transposed: Bool)] = [:]
     /// Integer tensors known at load: initializers and the shape computations folded
     /// here (Shape, Gather, Slice, Concat, Cast, Unsqueeze, Squeeze). `batch` stands for
     /// the batch dimension, which is not known until images come.
@@ -274,9 +279,41 @@ private struct Lowering {
         case "Shape":
             integers[try result()] = [Self.batch] + (try perImageShape(try operand(0))).map(Int64.init)
         // (A `where` would bind to the last name only: one condition for them all.)
-        case let op where ["Gather", "Cast", "Slice", "Concat", "Unsqueeze", "Squeeze"].contains(op)
+        case let op where ["Gather", "Cast", "Slice", "Concat", "Unsqueeze", "Squeeze", "Add", "Sub", "Mul", "Div"].contains(op)
             && current.input.filter({ !$0.isEmpty }).allSatisfy({ integers[$0] != nil }):
             integers[try result()] = try foldInteger(node)
+        case "Reshape" where current.input.count > 1 && integers[current.input[1]]?.count == 5 && shuffles[current.input[0]] == nil:
+            // The first step of a channel shuffle: [N, C, H, W] seen as [N, g, C/g, H, W].
+            let x = try operand(0), shape = integers[try operand(1)]!
+            let map = try perImageShape(x)
+            guard map.count == 3, [Self.batch, -1, 0].contains(shape[0]), shape[1] > 0, map[0] % Int(shape[1]) == 0,
+                  [Int64(map[0]) / shape[1], -1].contains(shape[2]), shape[3] == Int64(map[1]) || shape[3] == 0,
+                  shape[4] == Int64(map[2]) || shape[4] == 0 else {
+                throw nodeFail("a reshape to 5 axes is supported only as the first step of a channel shuffle, [N, groups, C/groups, H, W]")
+            }
+            shuffles[try result()] = (try source(x), map, Int(shape[1]), false)
+        case "Transpose" where current.input.first.map { shuffles[$0] != nil && !shuffles[$0]!.transposed } == true:
+            guard ints("perm", default: []) == [0, 2, 1, 3, 4] else {
+                throw nodeFail("perm \(ints("perm", default: [])) of a [N, groups, C/groups, H, W] view: only a channel shuffle's [0, 2, 1, 3, 4] is supported")
+            }
+            var shuffle = shuffles[try operand(0)]!
+            shuffle.transposed = true
+            shuffles[try result()] = shuffle
+        case "Reshape" where current.input.first.map { shuffles[$0]?.transposed == true } == true:
+            // The channel shuffle made whole: output channel j * g + i is input channel
+            // i * (C / g) + j, a 1x1 convolution by a permutation matrix.
+            let shuffle = shuffles[try operand(0)]!, shape = integers[try operand(1)] ?? []
+            let (c, h, w) = (shuffle.shape[0], shuffle.shape[1], shuffle.shape[2])
+            guard shape.count == 4, [Self.batch, -1, 0].contains(shape[0]), [Int64(c), -1].contains(shape[1]),
+                  shape[2] == Int64(h), shape[3] == Int64(w) else {
+                throw nodeFail("a channel shuffle must end in a reshape back to [N, \(c), \(h), \(w)]")
+            }
+            let groups = shuffle.groups, perGroup = c / groups
+            var weight = [Float](repeating: 0, count: c * c)
+            for i in 0..<groups { for j in 0..<perGroup { weight[(j * groups + i) * c + i * perGroup + j] = 1 } }
+            let name = try result()
+            try add(.convolution(Convolution(filters: c, kernel: [1, 1], padding: .valid, bias: false)), inputs: [shuffle.from])
+            weights[name + ".weight"] = weight
         case "Reshape":
             guard let shape = integers[try operand(1)] else { throw nodeFail("its shape is computed from images; only shapes known at load are supported") }
             let x = try operand(0)
@@ -657,6 +694,23 @@ private struct Lowering {
         }
         switch node.opType {
         case "Cast", "Unsqueeze", "Squeeze": return data
+        case "Add", "Sub", "Mul", "Div":
+            // Arithmetic on sizes (num_channels // groups), a scalar broadcast; a result that
+            // involves the batch size is the batch size's unknown too.
+            let other = integers[try operand(1)]!
+            guard data.count == other.count || data.count == 1 || other.count == 1 else { throw nodeFail("sizes of \(data.count) and \(other.count) values do not broadcast") }
+            return try (0..<max(data.count, other.count)).map { i in
+                let (a, b) = (data[data.count == 1 ? 0 : i], other[other.count == 1 ? 0 : i])
+                if a == Self.batch || b == Self.batch { return Self.batch }
+                switch node.opType {
+                case "Add": return a &+ b
+                case "Sub": return a &- b
+                case "Mul": return a &* b
+                default:
+                    guard b != 0 else { throw nodeFail("division by 0") }
+                    return a / b
+                }
+            }
         case "Gather":
             guard int("axis", default: 0) == 0 else { throw nodeFail("only axis 0 is supported on shapes") }
             return try integers[try operand(1)]!.map { data[try at($0, data.count)] }

@@ -182,11 +182,13 @@ final class OpsetImportTests: XCTestCase {
 }
 
 /// Networks written in PyTorch and exported by torch.onnx.export, both exporters
-/// (Fixtures/make_torch_fixtures.py, torch 2.13.0): the same outputs as onnxruntime.
+/// (Fixtures/make_torch_fixtures.py, torch 2.13.0), a channel shuffle among them: the same
+/// outputs as onnxruntime.
 final class TorchImportTests: XCTestCase {
     func testPyTorchExportsMatchOnnxruntime() throws {
         let input = Fixture.images(count: 3, channels: 3, side: 16)
-        for (name, output) in [("torch-resnet", "logits"), ("torch-resnet-dynamo", "logits"), ("torch-mobile", "probabilities")] {
+        for (name, output) in [("torch-resnet", "logits"), ("torch-resnet-dynamo", "logits"), ("torch-mobile", "probabilities"),
+                               ("torch-shuffle", "logits")] {
             let imported = try ImportedModel.load(path: try Fixture.fixture(name + ".onnx"))
             let expected = try Fixture.reference(name)[output]!.flatMap { $0 }
             let values = output == "probabilities" ? try imported.model.probabilities(images: input).values

@@ -14,7 +14,9 @@ torch-resnet-dynamo.onnx: the same network through the torch.export-based export
 torch-mobile.onnx (opset 17): a depthwise-separable block with ReLU6, MaxPool2d with
 ceil_mode, AvgPool2d with padding and count_include_pad=False, LeakyReLU, x.mean((2, 3)),
 x.view(x.size(0), -1), Dropout, Linear, Softmax; on [N, 3, 16, 16].
-Both in eval mode, batch norms with random running statistics.
+torch-shuffle.onnx (opset 13): torchvision's channel_shuffle (view to [N, g, C/g, H, W],
+transpose(1, 2), view back) between two convolutions, as ShuffleNet writes it.
+All in eval mode, batch norms with random running statistics.
 """
 import json
 import os
@@ -93,6 +95,28 @@ class TorchMobile(nn.Module):
         return torch.softmax(self.fc(self.dropout(x)), dim=1)
 
 
+def channel_shuffle(x, groups):
+    """torchvision.models.shufflenetv2.channel_shuffle, as written there."""
+    batchsize, num_channels, height, width = x.size()
+    channels_per_group = num_channels // groups
+    x = x.view(batchsize, groups, channels_per_group, height, width)
+    x = torch.transpose(x, 1, 2).contiguous()
+    return x.view(batchsize, -1, height, width)
+
+
+class TorchShuffle(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 12, 3, 1, 1)
+        self.depthwise = nn.Conv2d(12, 12, 3, 2, 1, groups=12)
+        self.fc = nn.Linear(12, 4)
+
+    def forward(self, x):
+        x = channel_shuffle(torch.relu(self.conv(x)), 3)
+        x = torch.relu(self.depthwise(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 def images(n, c, h, w):
     """byte k of image n (C, H, W order) = (97 n + 7 k) % 256, fed as byte / 255."""
     k = np.arange(c * h * w)
@@ -101,7 +125,8 @@ def images(n, c, h, w):
 
 resnet = TorchResNet()
 for name, model, opset, output, dynamo in [("torch-resnet", resnet, 13, "logits", False), ("torch-resnet-dynamo", resnet, 18, "logits", True),
-                                           ("torch-mobile", TorchMobile(), 17, "probabilities", False)]:
+                                           ("torch-mobile", TorchMobile(), 17, "probabilities", False),
+                                           ("torch-shuffle", TorchShuffle(), 13, "logits", False)]:
     if model is not resnet or not dynamo:
         randomise_batch_norms(model)
     model.eval()
