@@ -189,8 +189,9 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
         (selective_fidelity_95, selective_coverage_95) = Self.selective(c, agrees, keep: 0.95)
         (selective_fidelity_98, selective_coverage_98) = Self.selective(c, agrees, keep: 0.98)
         reliability = bins
-        coverage_curve = stride(from: 0.0, through: 1.0, by: 0.05).map { share in
-            let keep = max(share, 0.01)
+        // Every 5% of coverage, and every 1% from 90% up, where the thresholds matter.
+        let shares = stride(from: 0.05, to: 0.9, by: 0.05).map { $0 } + (90...100).map { Double($0) / 100 }
+        coverage_curve = shares.map { keep in
             let (f, cov) = Self.selective(c, agrees, keep: keep)
             return CoveragePoint(threshold: Self.threshold(c, keep: keep), coverage: cov, fidelity: f)
         }

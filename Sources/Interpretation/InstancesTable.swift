@@ -14,7 +14,7 @@ import Foundation
 /// | `distance_level2` | distance to the level-2 centroid |
 /// | `vote_C` | share of the forest's trees voting for class C |
 /// | `agrees` | 1 when CNN-INTE's prediction is the CNN's |
-/// | `credibility` | the estimated probability that CNN-INTE agrees with the CNN (absent before 0.3) |
+/// | `credibility` | the estimated probability that CNN-INTE agrees with the CNN (absent in files written before credibilities existed) |
 public enum InstancesTable {
     public static func header(k1: Int, classes: Int, credibility: Bool = true) -> [String] {
         ["index", "true_label", "cnn_prediction", "cnn_probability", "level1", "level2", "runner_up"]
@@ -49,7 +49,7 @@ public enum InstancesTable {
         let found = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var position: [String: Int] = [:]
         for (i, name) in found.enumerated() { position[name] = i }
-        // Files written before 0.3 have no credibility column.
+        // Files written before credibilities existed have no credibility column.
         let expected = header(k1: k1, classes: classes, credibility: position["credibility"] != nil)
         if let missing = expected.first(where: { position[$0] == nil }) {
             throw InterpretationError.badArtifact(path: path, problem: "has no column '\(missing)' (\(k1) level-1 clusters and \(classes) classes expected)")

@@ -89,7 +89,7 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     /// Seconds per stage: `clustering`, `pool_and_binning`, `forests`, `decisions`, and
     /// `global_forest_seconds` when the comparator ran.
     public var timings: [String: Double]
-    /// The credibility model and how it did on the test set (nil before 0.3).
+    /// The credibility model and how it did on the test set (nil in files written before credibilities existed).
     public var credibility: CredibilityModel?
     public var credibilityFigures: CredibilityFigures?
 

@@ -12,7 +12,7 @@ public struct InstanceRecord: Codable, Equatable, Sendable {
     public var votes: [Double]
     public var intePrediction: Int
     /// The estimated probability that CNN-INTE agrees with the CNN here (`CredibilityModel`);
-    /// nil in interpretations made before 0.3.
+    /// nil in interpretations made before credibilities existed.
     public var credibility: Double?
     public var agrees: Bool { intePrediction == cnnPrediction }
 

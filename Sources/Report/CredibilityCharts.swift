@@ -7,10 +7,19 @@ import Interpretation
 public enum CredibilityCharts {
     static let plot = 240.0, left = 58.0, top = 34.0, bottom = 46.0, right = 16.0
 
-    /// A square plot frame with axis ticks from `lo` to 1 on both axes; returns the
-    /// mapping of data to canvas coordinates.
-    static func frame(_ canvas: CairoPNG, title: String, xTitle: String, yTitle: String, xFrom: Double, yFrom: Double)
-        -> (Double, Double) -> (x: Double, y: Double) {
+    /// The lower end of an axis ending at 1 that shows `lowest` in 5 round steps, and the
+    /// decimals its tick labels need.
+    static func axisFrom(_ lowest: Double) -> (from: Double, decimals: Int) {
+        for step in [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2] where 1 - 5 * step <= lowest {
+            return (1 - 5 * step, step < 0.01 ? 3 : step < 0.1 ? 2 : 1)
+        }
+        return (0, 1)
+    }
+
+    /// A square plot frame with 5 ticks from `xFrom` (`yFrom`) to 1; returns the mapping of
+    /// data to canvas coordinates.
+    static func frame(_ canvas: CairoPNG, title: String, xTitle: String, yTitle: String, xFrom: Double, yFrom: Double,
+                      xDecimals: Int = 1, yDecimals: Int = 1) -> (Double, Double) -> (x: Double, y: Double) {
         canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
         canvas.text(title, x: left, y: 20, size: 12, bold: true)
         let grid = RGB(hex: "#E4E4E4")
@@ -22,7 +31,7 @@ public enum CredibilityCharts {
             let (gx, _) = map(fx, yFrom), (_, gy) = map(xFrom, fy)
             canvas.line([(gx, top), (gx, top + plot)], color: grid)
             canvas.line([(left, gy), (left + plot, gy)], color: grid)
-            let xl = String(format: xFrom > 0.5 ? "%.2f" : "%.1f", fx), yl = String(format: yFrom > 0.5 ? "%.2f" : "%.1f", fy)
+            let xl = String(format: "%.\(xDecimals)f", fx), yl = String(format: "%.\(yDecimals)f", fy)
             canvas.text(xl, x: gx - canvas.textWidth(xl, size: 9) / 2, y: top + plot + 14, size: 9)
             canvas.text(yl, x: left - 6 - canvas.textWidth(yl, size: 9), y: gy + 3, size: 9)
         }
@@ -53,22 +62,23 @@ public enum CredibilityCharts {
     }
 
     /// Fidelity among the most credible instances (y) against the share of instances
-    /// kept (x), from all of them down to the most credible 5%.
+    /// kept (x), from all of them down to the most credible half.
     public static func coverage(_ figures: CredibilityFigures, fidelity: Double, path: String) throws {
         let canvas = CairoPNG(width: Int(left + plot + right), height: Int(top + plot + bottom))
-        let lowest = min(fidelity, figures.coverage_curve.map(\.fidelity).min() ?? fidelity)
-        let yFrom = max(0, (lowest * 50).rounded(.down) / 50 - 0.02)
+        let curve = figures.coverage_curve.filter { $0.coverage >= 0.5 }.sorted { $0.coverage < $1.coverage }
+        let (yFrom, decimals) = axisFrom(min(fidelity, curve.map(\.fidelity).min() ?? fidelity))
         let map = frame(canvas, title: "Fidelity of the most credible", xTitle: "share of test instances kept",
-                        yTitle: "fidelity among them", xFrom: 0, yFrom: yFrom)
-        let points = figures.coverage_curve.sorted { $0.coverage < $1.coverage }.map { map($0.coverage, $0.fidelity) }
+                        yTitle: "fidelity among them", xFrom: 0.5, yFrom: yFrom, yDecimals: decimals)
+        let points = curve.map { map($0.coverage, $0.fidelity) }
         canvas.line(points, color: RGB(hex: Palette.highlight), lineWidth: 2)
         for share in [0.95, 0.98] {
             let f = share == 0.95 ? figures.selective_fidelity_95 : figures.selective_fidelity_98
             let c = share == 0.95 ? figures.selective_coverage_95 : figures.selective_coverage_98
             let p = map(c, f)
             canvas.disc(x: p.x, y: p.y, radius: 3.5, color: RGB(hex: Palette.agree))
-            let label = String(format: "%.0f%%: %.2f%%", 100 * share, 100 * f)
-            canvas.text(label, x: p.x - 8 - canvas.textWidth(label, size: 9), y: p.y + (share == 0.95 ? -6 : 14), size: 9)
+            // Below and left of the point, clear of the curve, which falls to the right.
+            let label = String(format: "%.0f%% kept: %.2f%%", 100 * share, 100 * f)
+            canvas.text(label, x: p.x - 8 - canvas.textWidth(label, size: 9), y: p.y + (share == 0.95 ? 14 : 28), size: 9)
         }
         try canvas.writePNG(to: path)
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Looks at a generated report as a user would: headless Chromium screenshots of the
-# index, one instance page and one cluster page, and pdftoppm pages of one booklet.
+# index (with the credibility's reliability diagram and coverage curve), the browser
+# filtered to disagreements and to the least credible explanations, one instance page and
+# one cluster page, and pdftoppm pages of one booklet.
 # Needs the Debian packages chromium and poppler-utils.
 #
 #   Tests/browser/screenshot.sh [OUTPUT_DIR] [SHOTS_DIR]
@@ -22,8 +24,10 @@ shoot() { # name url width height
     echo "$shots/$1.png"
 }
 
-shoot index "file://$report/index.html" 1400 3200
+shoot index "file://$report/index.html" 1400 4400
 shoot index-filtered "file://$report/index.html#disagree=1" 1400 1400
+# The least credible explanations first, as a reader looking for shaky ones would.
+shoot index-credibility "file://$report/index.html#credibility=0.95&sort=credibility" 1400 1400
 # The first instance the CNN-INTE disagrees on is the most telling page; else instance 0.
 instance="$(awk -F'[][,]' '/^\[/ && $4 != $6 {print $2; exit}' "$report/data.js")"
 shoot instance "file://$report/instances/${instance:-0}.html" 1400 1100
