@@ -29,6 +29,8 @@ struct InterpretationOptions: ParsableArguments {
     var augmentCopies = 5
     @Option(name: .customLong("boundary-blends"), parsing: .unconditional, help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
     var boundaryBlends = 0
+    @Option(parsing: .unconditional, help: "Nearest training images listed for each test instance, in the layer's activations (0 = none).")
+    var neighbours = 5
     @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
     var noGlobalForest = false
 
@@ -50,6 +52,7 @@ struct InterpretationOptions: ParsableArguments {
         c.boundaryCloseness = boundaryCloseness
         c.augmentCopies = augmentCopies
         c.boundaryBlends = boundaryBlends
+        c.neighbours = neighbours
         c.globalForest = !noGlobalForest
         c.seed = seed
         return c

@@ -25,6 +25,8 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
     /// pass `poolCap` images).
     public var augmentCopies = 5
     public var boundaryBlends = 0
+    /// Nearest training images found for each test instance in the layer (0 = none).
+    public var neighbours = 5
     /// Also fit the comparator: one forest on all training activations.
     public var globalForest = true
     public var seed: UInt64 = 1
@@ -46,6 +48,7 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
         try atLeast1(kmeansRestarts, "kmeans-restarts")
         try atLeast1(k2, "k2")
         try notNegative(prototypes, "prototypes")
+        try notNegative(neighbours, "neighbours")
         try notNegative(boundaryBlends, "boundary-blends")
         try notNegative(augmentCopies, "augment-copies")
         if !(0...1).contains(boundaryCloseness) {

@@ -58,6 +58,20 @@ public enum InterpretationRun {
         for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
             records[i].credibility = credibility.credibility(s)
         }
+        var neighbours: [[Neighbour]] = []
+        var neighboursSeconds = 0.0
+        if configuration.neighbours > 0 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            progress.line("interpret: the \(configuration.neighbours) nearest training images of each test instance")
+            let found = NearestNeighbours.search(testFeatures, in: trainFeatures, k: configuration.neighbours)
+            neighbours = (0..<testFeatures.rows).map { i in
+                (0..<found.k).map { r in
+                    let t = Int(found.indices[i * found.k + r])
+                    return Neighbour(trainIndex: t, distance: found.distances[i * found.k + r], cnnPrediction: trainPredictions[t])
+                }
+            }
+            neighboursSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
@@ -71,6 +85,7 @@ public enum InterpretationRun {
                        "forests": timings.forestSeconds, "decisions": timings.predictSeconds]
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
+        if configuration.neighbours > 0 { seconds["neighbours"] = neighboursSeconds }
         let results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
@@ -84,6 +99,7 @@ public enum InterpretationRun {
         }
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
+        if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
         try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)

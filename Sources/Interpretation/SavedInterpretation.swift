@@ -13,6 +13,12 @@ public struct SavedInterpretation: Sendable {
     public var level2: [[ClusterNode]]
     /// What decides each level-1 cluster's instances.
     public var learners: [LearnerSummary]
+    /// The nearest training images of each test instance, when the interpretation found
+    /// them (`nearest(to:)` reads them safely).
+    public var neighbours: [[Neighbour]] = []
+
+    /// The nearest training images of test instance `index`; none when not recorded.
+    public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
 
     public var classNames: [String] { results.classNames }
     public var layer: String { results.configuration.layer }
@@ -70,8 +76,14 @@ public struct SavedInterpretation: Sendable {
         guard records.count == results.metrics.n_test else {
             throw InterpretationError.mismatch(path: instancesPath, problem: "has \(records.count) instances; results.json says \(results.metrics.n_test)")
         }
+        var neighbours = [[Neighbour]](repeating: [], count: records.count)
+        let neighboursPath = path(NeighboursTable.fileName)
+        if let data = FileManager.default.contents(atPath: neighboursPath) {
+            neighbours = try NeighboursTable.decode(String(decoding: data, as: UTF8.self), path: neighboursPath, instances: records.count,
+                                                    trainCount: clusters.root.size, classes: classes)
+        }
         return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
-                                   level2: clusters.level1.map(\.children), learners: learners)
+                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours)
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the
@@ -101,7 +113,7 @@ public struct SavedInterpretation: Sendable {
     public func text(for index: Int) -> String {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
-                               layerWidth: layerWidth, learner: learners[r.route.level1])
+                               layerWidth: layerWidth, learner: learners[r.route.level1], neighbours: nearest(to: index))
     }
 }
 

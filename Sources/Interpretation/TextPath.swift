@@ -6,7 +6,7 @@ import Numerics
 public enum TextPath {
     /// `level1` and `level2` are the tree's nodes; `layer` names the interpreted layer.
     public static func render(_ r: InstanceRecord, level1: [ClusterNode], level2: [[ClusterNode]], classNames: [String],
-                              layer: String, layerWidth: Int, learner: LearnerSummary) -> String {
+                              layer: String, layerWidth: Int, learner: LearnerSummary, neighbours: [Neighbour] = []) -> String {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         func percent(_ x: Double) -> String { x > 0 && x < 0.005 ? "<1%" : String(format: "%.0f%%", 100 * x) }
         func histogram(_ h: [Int]) -> String {
@@ -41,6 +41,11 @@ public enum TextPath {
         }
         if let runner = r.route.runnerUp, runner < level1.count {
             lines.append("  runner-up: level-1 cluster \(level1[runner].id) (mostly \(name(level1[runner].majority))), distance \(String(format: "%.2f", r.route.level1Distances[runner]))")
+        }
+        if !neighbours.isEmpty {
+            lines.append("  nearest training images in \(layer): " + neighbours.map {
+                "#\($0.trainIndex) (CNN: \(name($0.cnnPrediction)), distance \(String(format: "%.2f", $0.distance)))"
+            }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

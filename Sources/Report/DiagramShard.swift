@@ -52,6 +52,11 @@ public struct DiagramShard {
                     try Booklet.instancePage(booklet, graph: graph, text: text, record: inputs.saved.records[i],
                                              classNames: inputs.classNames)
                 }
+                // The instance page shows its nearest training images: draw them once.
+                for n in inputs.saved.nearest(to: i) {
+                    _ = try images.image(inputs.trainImage(n.trainIndex), rows: inputs.dataset.rows, columns: inputs.dataset.columns,
+                                         channels: inputs.dataset.channels)
+                }
                 try pages?.writeInstancePage(i)
                 done += 1
                 if done % 250 == 0 || done == total { progress("\(done)/\(total) diagrams") }

@@ -172,6 +172,13 @@ public struct HTMLReport {
             page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < 0.8]
         }
         for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
+        let neighbours = saved.nearest(to: i)
+        if !neighbours.isEmpty {
+            page["neighbours"] = ["layer": saved.layer, "items": neighbours.map { n -> [String: Any] in
+                ["picture": picture(inputs.trainImage(n.trainIndex)), "index": n.trainIndex, "cnn": names[n.cnnPrediction],
+                 "distance": String(format: "%.2f", n.distance)]
+            }]
+        }
         page["text"] = saved.text(for: i)
         let c1 = saved.level1[r.route.level1], c2 = saved.level2[r.route.level1][r.route.level2]
         page["level1"] = c1.id

@@ -21,6 +21,9 @@ public struct ReportInputs: Sendable {
         for node in saved.level1 + saved.level2.flatMap({ $0 }) where node.prototypes.contains(where: { $0 < 0 || $0 >= trainCount }) {
             throw InterpretationError.mismatch(path: path, problem: "cluster \(node.id) names a prototype outside the \(trainCount) training images")
         }
+        if saved.neighbours.contains(where: { $0.contains { $0.trainIndex >= trainCount } }) {
+            throw InterpretationError.mismatch(path: path, problem: "names a nearest training image outside the \(trainCount) training images")
+        }
         self.saved = saved
         self.dataset = dataset
     }

@@ -44,7 +44,10 @@ final class InterpretationRunTests: XCTestCase {
         let stored = try InterpretationStore.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/interpretation.safetensors"))),
                                                     path: "x")
         XCTAssertEqual(saved.learners, stored.model.meta.learners.map(\.summary))
-        XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 8)
+        XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 9)
+        // The 5 nearest training images of each test instance, in the text too.
+        XCTAssertTrue(saved.neighbours.allSatisfy { $0.count == 5 })
+        XCTAssertTrue(saved.text(for: 0).contains("  nearest training images in \(saved.layer): #"), saved.text(for: 0))
         // Every instance has a credibility, the figures are in results.json and the text.
         XCTAssertTrue(saved.records.allSatisfy { ($0.credibility ?? -1) >= 0 && $0.credibility! <= 1 })
         let figures = try XCTUnwrap(results.credibilityFigures)
