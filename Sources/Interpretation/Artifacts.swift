@@ -5,8 +5,8 @@ import Foundation
 /// model, stage timings), `instances.csv` (`InstancesTable`: one row per test instance),
 /// `clusters.json` (`ClustersFile`: the cluster tree with statistics, prototypes and
 /// learners) and `interpretation.safetensors` (`InterpretationStore`: centroids, bins and
-/// forests), and `neighbours.csv` (`NeighboursTable`: each test instance's nearest
-/// training images in the layer).
+/// forests), `neighbours.csv` (`NeighboursTable`: each test instance's nearest training
+/// images in the layer) and `units.json` (`ForestInsight`: the units each forest relies on).
 public enum Artifacts {
     public static let resultsName = "results.json"
     public static let instancesName = "instances.csv"

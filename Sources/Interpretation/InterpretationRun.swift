@@ -52,8 +52,13 @@ public enum InterpretationRun {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
         progress.line("interpret: credibility calibrated on fresh CNN-labelled augmented copies")
-        let (credibility, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
-                                                               seed: configuration.augmentationSeed.derived(0xCA1))
+        let (credibility, heldOut, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
+                                                                        seed: configuration.augmentationSeed.derived(0xCA1))
+        progress.line("interpret: the units each forest relies on")
+        let unitsStart = DispatchTime.now().uptimeNanoseconds
+        let units = ForestInsight.cards(fitted, trainFeatures: trainFeatures, trainPredictions: trainPredictions, classes: dataset.classCount,
+                                        heldOut: heldOut, seed: SplitMix64(seed: configuration.seed).derived(0x0417).state)
+        let unitsSeconds = Double(DispatchTime.now().uptimeNanoseconds - unitsStart) / 1e9
         var records = decided
         for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
             records[i].credibility = credibility.credibility(s)
@@ -85,6 +90,7 @@ public enum InterpretationRun {
                        "forests": timings.forestSeconds, "decisions": timings.predictSeconds]
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
+        seconds["units"] = unitsSeconds
         if configuration.neighbours > 0 { seconds["neighbours"] = neighboursSeconds }
         let results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
@@ -100,6 +106,7 @@ public enum InterpretationRun {
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
         if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
+        try write(try ForestInsight.encode(units), ForestInsight.fileName)
         try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
@@ -155,11 +162,16 @@ public enum InterpretationRun {
     /// Most training images whose fresh augmented copy calibrates the credibility.
     public static let calibrationCap = 20_000
 
+    /// Held-out images kept per level-1 cluster for the forests' permutation importances.
+    static let heldOutPerCluster = 2_000
+
     /// Fits the credibility on one fresh CNN-labelled augmented copy of each training image
     /// (of at most `calibrationCap`, chosen by `seed`): data the forests never trained on,
-    /// decided by them like a test image, with the CNN's agreement known.
+    /// decided by them like a test image, with the CNN's agreement known. Also returns up
+    /// to `heldOutPerCluster` of those images routed to each level-1 cluster, with the
+    /// CNN's labels, for `ForestInsight`.
     static func calibrate(_ fitted: InterpretationModel, dataset: Dataset, labeller: ImageLabeller, layer: String,
-                          seed: SplitMix64) throws -> (CredibilityModel, Double) {
+                          seed: SplitMix64) throws -> (CredibilityModel, [(features: Matrix, labels: [Int])], Double) {
         let start = DispatchTime.now().uptimeNanoseconds
         var images = dataset.train.images
         if images.count > calibrationCap {
@@ -173,14 +185,25 @@ public enum InterpretationRun {
             images = ImageSet(count: chosen.count, rows: images.rows, columns: images.columns, channels: images.channels, pixels: subset)
         }
         var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        let clusters = fitted.tree.level1.count
+        var heldValues = [[Float]](repeating: [], count: clusters), heldLabels = [[Int]](repeating: [], count: clusters)
+        var width = 0
         try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer) { features, predictions in
             let decided = Interpreter.decide(fitted, features: features, cnnPredictions: predictions,
                                              cnnProbabilities: predictions.map { _ in 0 }, labels: predictions, classes: dataset.classCount)
             signals += CredibilitySignals.of(decided, features: features, model: fitted, classes: dataset.classCount)
             agrees += decided.map(\.agrees)
+            width = features.columns
+            for (i, r) in decided.enumerated() where heldLabels[r.route.level1].count < heldOutPerCluster {
+                heldValues[r.route.level1] += features.values[(i * width)..<((i + 1) * width)]
+                heldLabels[r.route.level1].append(predictions[i])
+            }
         }
         let model = CredibilityModel.fit(signals, agrees: agrees)
-        return (model, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let heldOut = (0..<clusters).map { c in
+            (features: Matrix(rows: heldLabels[c].count, columns: width, values: heldValues[c]), labels: heldLabels[c])
+        }
+        return (model, heldOut, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// The configuration as results.json records it.

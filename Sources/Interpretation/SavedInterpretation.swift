@@ -16,6 +16,8 @@ public struct SavedInterpretation: Sendable {
     /// The nearest training images of each test instance, when the interpretation found
     /// them (`nearest(to:)` reads them safely).
     public var neighbours: [[Neighbour]] = []
+    /// What each level-1 forest looks at (empty when the interpretation predates it).
+    public var units: [ClusterUnits] = []
 
     /// The nearest training images of test instance `index`; none when not recorded.
     public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
@@ -82,8 +84,13 @@ public struct SavedInterpretation: Sendable {
             neighbours = try NeighboursTable.decode(String(decoding: data, as: UTF8.self), path: neighboursPath, instances: records.count,
                                                     trainCount: clusters.root.size, classes: classes)
         }
+        var units: [ClusterUnits] = []
+        let unitsPath = path(ForestInsight.fileName)
+        if let data = FileManager.default.contents(atPath: unitsPath) {
+            units = try ForestInsight.decode(data, path: unitsPath, clusters: clusters.level1.count, trainCount: clusters.root.size, classes: classes)
+        }
         return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
-                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours)
+                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours, units: units)
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the

@@ -83,3 +83,31 @@ public enum CredibilityCharts {
         try canvas.writePNG(to: path)
     }
 }
+
+/// The histogram of a unit card: how the unit's activation spreads over the cluster's
+/// training images, each bin's bar stacked by the class the CNN predicts.
+public enum UnitCharts {
+    public static func histogram(_ card: UnitCard, path: String) throws {
+        let (width, height) = (220.0, 120.0), (left, bottom, top) = (8.0, 22.0, 8.0)
+        let canvas = CairoPNG(width: Int(width), height: Int(height))
+        canvas.fill(rectX: 0, y: 0, width: width, height: height, color: .white)
+        let totals = card.histogram.map { $0.reduce(0, +) }
+        let tallest = Double(max(1, totals.max() ?? 1))
+        let bar = (width - 2 * left) / Double(card.histogram.count)
+        for (b, counts) in card.histogram.enumerated() {
+            var y = height - bottom
+            for (c, count) in counts.enumerated() where count > 0 {
+                let h = (height - bottom - top) * Double(count) / tallest
+                canvas.fill(rectX: left + Double(b) * bar + 1, y: y - h, width: bar - 2, height: h, color: RGB(hex: Palette.classColor(c)))
+                y -= h
+            }
+        }
+        canvas.line([(left, height - bottom), (width - left, height - bottom)], color: RGB(hex: "#999999"))
+        let lo = String(format: "%.2f", card.low), hi = String(format: "%.2f", card.high)
+        canvas.text(lo, x: left, y: height - 6, size: 9)
+        canvas.text(hi, x: width - left - canvas.textWidth(hi, size: 9), y: height - 6, size: 9)
+        let axis = "activation"
+        canvas.text(axis, x: (width - canvas.textWidth(axis, size: 9)) / 2, y: height - 6, size: 9, color: RGB(hex: Palette.muted))
+        try canvas.writePNG(to: path)
+    }
+}

@@ -89,6 +89,19 @@ public struct HTMLReport {
                                    columnTitle: "CNN prediction", path: (figures as NSString).appendingPathComponent("confusion-cnn-vs-truth.png"))
         try Charts.confusionMatrix(saved.metrics.confusion_inte_vs_cnn, classNames: names, rowTitle: "CNN prediction",
                                    columnTitle: "CNN-INTE prediction", path: (figures as NSString).appendingPathComponent("confusion-inte-vs-cnn.png"))
+        // The unit cards' histograms and pictures (the cluster pages show them).
+        if saved.units.contains(where: { !$0.units.isEmpty }) {
+            let images = try ImageStore(folder: (folder as NSString).appendingPathComponent(ReportLayout.images), prefix: ReportLayout.imagePrefix)
+            for entry in saved.units {
+                for card in entry.units {
+                    try UnitCharts.histogram(card, path: (figures as NSString).appendingPathComponent("unit-\(entry.cluster)-\(card.unit).png"))
+                    for t in card.topImages {
+                        _ = try images.image(inputs.trainImage(t), rows: inputs.dataset.rows, columns: inputs.dataset.columns,
+                                             channels: inputs.dataset.channels)
+                    }
+                }
+            }
+        }
         if let credibility = saved.results.credibilityFigures {
             try CredibilityCharts.reliability(credibility, path: (figures as NSString).appendingPathComponent("reliability.png"))
             try CredibilityCharts.coverage(credibility, fidelity: saved.metrics.fidelity,
@@ -190,6 +203,13 @@ public struct HTMLReport {
         return page
     }
 
+    /// A permutation importance in words: the change in agreement when the unit is shuffled.
+    static func agreementChange(_ drop: Double) -> String {
+        let points = 100 * drop
+        if abs(points) < 0.05 { return drop == 0 ? "agreement unchanged" : "agreement changes by under 0.1 points" }
+        return String(format: "agreement %+.1f points", -points)
+    }
+
     func clusterPage(_ node: ClusterNode, parent: ClusterNode?, children: [ClusterNode]) -> [String: Any] {
         let levelName = node.level == 1 ? "Level-1 cluster" : "Level-2 cluster"
         var page = common(title: "\(levelName) \(node.id)", root: "../")
@@ -211,6 +231,18 @@ public struct HTMLReport {
              "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
         }
         page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }
+        if node.level == 1, let c = saved.level1.firstIndex(where: { $0.id == node.id }),
+           let entry = saved.units.first(where: { $0.cluster == c }), !entry.units.isEmpty {
+            page["forest"] = [
+                "heldOut": entry.heldOut, "layer": saved.layer,
+                "cards": entry.units.map { card -> [String: Any] in
+                    ["unit": card.unit, "impurity": String(format: "%.1f%%", 100 * card.impurity),
+                     "permutation": card.permutation.map(Self.agreementChange) ?? "not measured",
+                     "histogram": ReportLayout.figures + "/unit-\(c)-\(card.unit).png",
+                     "images": card.topImages.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }]
+                },
+            ] as [String: Any]
+        }
         let parts = node.id.split(separator: ".").compactMap { Int($0) }
         let members = saved.records.filter { $0.route.level1 == parts[0] && (parts.count < 2 || $0.route.level2 == parts[1]) }
         page["testCount"] = members.count

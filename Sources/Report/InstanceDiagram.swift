@@ -22,6 +22,9 @@ public enum InstanceDiagram {
         public var inputImage: String
         public var level1Prototypes: [String]
         public var level2Prototypes: [String]
+        /// Where the forest's box links to (its cluster page's unit cards, relative to the
+        /// diagram's folder), when the interpretation has them.
+        public var forestLink: String? = nil
 
         public init(record: InstanceRecord, classNames: [String], layer: String, layerWidth: Int, level1: ClusterNode,
                     level2: ClusterNode, runnerUp: ClusterNode?, learner: LearnerSummary, inputImage: String,
@@ -96,7 +99,8 @@ public enum InstanceDiagram {
                            "<TR><TD>its training data all got one prediction</TD></TR>"]
         }
         learnerRows += bars(shares: r.votes, name: html)
-        lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">];")
+        let link = input.forestLink.map { ", href=" + Escaping.dotQuoted($0) + ", tooltip=\"what this forest looks at\"" } ?? ""
+        lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">" + link + "];")
 
         // The decision, with the CNN and the truth beside it.
         let decisionColor = agrees ? hl : Palette.alarm

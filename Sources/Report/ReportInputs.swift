@@ -56,11 +56,15 @@ public struct ReportInputs: Sendable {
                 try images.image(trainImage($0), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels)
             }
         }
-        return InstanceDiagram.Input(
+        var input = InstanceDiagram.Input(
             record: r, classNames: classNames, layer: saved.layer, layerWidth: saved.layerWidth, level1: c1, level2: c2,
             runnerUp: r.route.runnerUp.map { saved.level1[$0] }, learner: saved.learners[r.route.level1],
             inputImage: try images.image(testImage(i), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels),
             level1Prototypes: try prototypes(c1), level2Prototypes: try prototypes(c2))
+        if saved.units.contains(where: { $0.cluster == r.route.level1 && !$0.units.isEmpty }) {
+            input.forestLink = "../" + ReportLayout.clusterPage(c1.id) + "#forest"
+        }
+        return input
     }
 }
 

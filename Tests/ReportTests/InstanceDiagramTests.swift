@@ -76,6 +76,14 @@ final class InstanceDiagramTests: XCTestCase {
         XCTAssertFalse(InstanceDiagram.dot(Self.toyInput()).contains("credibility"))
     }
 
+    /// With unit cards, the forest's box links to them (in the SVG).
+    func testForestBoxLinksToItsUnitCards() {
+        var input = Self.toyInput()
+        input.forestLink = "../clusters/1.html#forest"
+        let dot = InstanceDiagram.dot(input)
+        XCTAssertTrue(dot.contains(##"</TABLE>>, href="../clusters/1.html#forest", tooltip="what this forest looks at"];"##), dot)
+    }
+
     func testClassNamesAreEscapedInDOT() throws {
         let nasty = "<script>alert(\"x\")</script>"
         let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\N\\G"]))
