@@ -9,6 +9,9 @@ import ONNX
 /// Options of the interpretation stage; shared by `interpret` and `run`.
 struct InterpretationOptions: ParsableArguments {
     @Option(help: "The hidden layer to interpret.") var layer = "fc1"
+    @Option(help: ArgumentHelp("Interpret each of these layers the same way and compare them (the report's layers.html); the first is explained in full, instead of --layer.",
+                               valueName: "L1,L2,..."))
+    var layers: String?
     @Option(parsing: .unconditional, help: "Level-1 clusters.") var k1 = 10
     @Option(parsing: .unconditional, help: "Level-2 clusters inside each level-1 cluster (fewer for small clusters).") var k2 = 5
     @Option(name: .customLong("kmeans-restarts"), parsing: .unconditional, help: "k-means runs per clustering; the lowest inertia wins.")
@@ -34,11 +37,25 @@ struct InterpretationOptions: ParsableArguments {
     @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
     var noGlobalForest = false
 
-    func validate() throws { try validating { try configuration(seed: 1).validate() } }
+    func validate() throws {
+        if let layers, layerList(layers).count < 2 {
+            throw ValidationError("--layers takes two or more layer names separated by commas (got '\(layers)'); --layer names one")
+        }
+        try validating { try configuration(seed: 1).validate() }
+    }
+
+    func layerList(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     func configuration(seed: UInt64) -> InterpretationConfiguration {
         var c = InterpretationConfiguration()
         c.layer = layer
+        if let layers {
+            let list = layerList(layers)
+            c.layer = list.first ?? layer
+            c.compareLayers = list
+        }
         c.k1 = k1
         c.k2 = k2
         c.kmeansRestarts = kmeansRestarts
@@ -78,6 +95,7 @@ struct InterpretCommand: ParsableCommand {
         let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
         var configuration = options.configuration(seed: runOptions.seed)
         configuration.layer = explained.layer(configuration.layer)
+        configuration.compareLayers = configuration.compareLayers.map(explained.layer)
         let results = try InterpretationRun.runAndSave(
             dataset: explained.dataset, labeller: explained.model, modelSource: explained.source, modelFingerprint: explained.fingerprint,
             configuration: configuration, output: runOptions.output, progress: output.progress)

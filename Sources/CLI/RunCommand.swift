@@ -58,6 +58,7 @@ struct RunCommand: ParsableCommand {
         let (labeller, source, fingerprint, dataset) = (explained.model, explained.source, explained.fingerprint, explained.dataset)
         var configuration = interpretation.configuration(seed: runOptions.seed)
         configuration.layer = explained.layer(configuration.layer)
+        configuration.compareLayers = configuration.compareLayers.map(explained.layer)
         try InterpretationRun.validate(dataset: dataset, labeller: labeller, configuration: configuration)
         let results = try OutputFolder(writing: runOptions.output).transaction(["interpretation", "report", "pdf"]) { staged in
             let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,

@@ -157,6 +157,10 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
     public var selective_coverage_98: Double
     public var reliability: [Bin]
     public var coverage_curve: [CoveragePoint]
+    /// The share of instances whose credibility is high (at least 0.95), and the fidelity
+    /// among them (nil when none is).
+    public var high_coverage: Double = 0
+    public var high_fidelity: Double?
 
     public init(ece: Double, auroc: Double?, selective_fidelity_95: Double, selective_coverage_95: Double,
                 selective_fidelity_98: Double, selective_coverage_98: Double, reliability: [Bin], coverage_curve: [CoveragePoint]) {
@@ -189,6 +193,9 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
         (selective_fidelity_95, selective_coverage_95) = Self.selective(c, agrees, keep: 0.95)
         (selective_fidelity_98, selective_coverage_98) = Self.selective(c, agrees, keep: 0.98)
         reliability = bins
+        let high = c.indices.filter { c[$0] >= 0.95 }
+        high_coverage = Double(high.count) / n
+        high_fidelity = high.isEmpty ? nil : Double(high.filter { agrees[$0] }.count) / Double(high.count)
         // Every 5% of coverage, and every 1% from 90% up, where the thresholds matter.
         let shares = stride(from: 0.05, to: 0.9, by: 0.05).map { $0 } + (90...100).map { Double($0) / 100 }
         coverage_curve = shares.map { keep in

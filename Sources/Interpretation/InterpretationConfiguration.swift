@@ -25,6 +25,9 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
     /// pass `poolCap` images).
     public var augmentCopies = 5
     public var boundaryBlends = 0
+    /// Other layers interpreted the same way for `layers.json`'s comparison (their figures
+    /// only; `layer` is the one explained in full).
+    public var compareLayers: [String] = []
     /// Nearest training images found for each test instance in the layer (0 = none).
     public var neighbours = 5
     /// Also fit the comparator: one forest on all training activations.

@@ -92,6 +92,9 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     /// The credibility model and how it did on the test set (nil in files written before credibilities existed).
     public var credibility: CredibilityModel?
     public var credibilityFigures: CredibilityFigures?
+    /// Nodes in all the level-1 forests' trees: how large the explanation's learners are
+    /// (nil before it was recorded).
+    public var forestNodes: Int?
 
     public init(metrics: InterpretationMetrics, globalForest: GlobalForest?, configuration: Configuration,
                 classNames: [String], timings: [String: Double], credibility: CredibilityModel? = nil,
@@ -109,7 +112,8 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case format, global_forest, configuration, class_names, timings_seconds
         case credibility, credibility_ece, credibility_auroc, selective_fidelity_95, selective_coverage_95,
-             selective_fidelity_98, selective_coverage_98, credibility_reliability, credibility_coverage_curve
+             selective_fidelity_98, selective_coverage_98, credibility_reliability, credibility_coverage_curve,
+             credibility_high_coverage, credibility_high_fidelity, forest_nodes
     }
 
     // The metrics sit at the top level of the file, beside the other keys.
@@ -131,7 +135,10 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
                 selective_coverage_98: try c.decode(Double.self, forKey: .selective_coverage_98),
                 reliability: try c.decode([CredibilityFigures.Bin].self, forKey: .credibility_reliability),
                 coverage_curve: try c.decode([CredibilityFigures.CoveragePoint].self, forKey: .credibility_coverage_curve))
+            credibilityFigures?.high_coverage = try c.decodeIfPresent(Double.self, forKey: .credibility_high_coverage) ?? 0
+            credibilityFigures?.high_fidelity = try c.decodeIfPresent(Double.self, forKey: .credibility_high_fidelity)
         }
+        forestNodes = try c.decodeIfPresent(Int.self, forKey: .forest_nodes)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -152,7 +159,10 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
             try c.encode(f.selective_coverage_98, forKey: .selective_coverage_98)
             try c.encode(f.reliability, forKey: .credibility_reliability)
             try c.encode(f.coverage_curve, forKey: .credibility_coverage_curve)
+            try c.encode(f.high_coverage, forKey: .credibility_high_coverage)
+            try c.encode(f.high_fidelity, forKey: .credibility_high_fidelity)
         }
+        try c.encodeIfPresent(forestNodes, forKey: .forest_nodes)
     }
 
     /// Reads and checks `path`: the known format, and class counts that agree.

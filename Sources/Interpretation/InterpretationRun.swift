@@ -92,11 +92,15 @@ public enum InterpretationRun {
         seconds["credibility"] = calibrationSeconds
         seconds["units"] = unitsSeconds
         if configuration.neighbours > 0 { seconds["neighbours"] = neighboursSeconds }
-        let results = InterpretationResults(
+        var results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
                                     dataset: dataset, modelSource: modelSource, modelFingerprint: modelFingerprint),
             classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
+        results.forestNodes = fitted.meta.learners.reduce(0) { total, learner in
+            if case let .forest(forest) = learner { return total + forest.trees.reduce(0) { $0 + $1.nodeCount } }
+            return total
+        }
         func write(_ data: Data, _ name: String) throws {
             let path = (folder as NSString).appendingPathComponent(name)
             do { try data.write(to: URL(fileURLWithPath: path)) } catch {
@@ -107,6 +111,21 @@ public enum InterpretationRun {
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
         if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
         try write(try ForestInsight.encode(units), ForestInsight.fileName)
+        if !configuration.compareLayers.isEmpty {
+            // The other layers, each interpreted the same way in a scratch folder, only
+            // their figures kept.
+            var compared = [LayerFigures(results)]
+            for other in configuration.compareLayers where other != layer {
+                progress.line("interpret: layer \(other), for the comparison of layers")
+                var c = configuration
+                (c.layer, c.compareLayers, c.neighbours) = (other, [], 0)
+                let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,
+                                                     configuration: c, into: scratch, progress: progress)))
+            }
+            try write(try JSONEncoder.pretty.encode(compared), LayerFigures.fileName)
+        }
         try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
@@ -134,6 +153,9 @@ public enum InterpretationRun {
         try configuration.validate()
         guard labeller.layerNames.contains(configuration.layer) else {
             throw UsageError("--layer: unknown layer '\(configuration.layer)'; the model has \(labeller.layerNames.joined(separator: ", "))")
+        }
+        if let unknown = configuration.compareLayers.first(where: { !labeller.layerNames.contains($0) }) {
+            throw UsageError("--layers: unknown layer '\(unknown)'; the model has \(labeller.layerNames.joined(separator: ", "))")
         }
         guard labeller.classCount == dataset.classCount else {
             throw UsageError("the model predicts \(labeller.classCount) classes but the data has \(dataset.classCount)")

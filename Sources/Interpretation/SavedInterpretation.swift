@@ -18,6 +18,8 @@ public struct SavedInterpretation: Sendable {
     public var neighbours: [[Neighbour]] = []
     /// What each level-1 forest looks at (empty when the interpretation predates it).
     public var units: [ClusterUnits] = []
+    /// The layers compared by `interpret --layers`, when it was given.
+    public var layers: [LayerFigures]? = nil
 
     /// The nearest training images of test instance `index`; none when not recorded.
     public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
@@ -90,7 +92,8 @@ public struct SavedInterpretation: Sendable {
             units = try ForestInsight.decode(data, path: unitsPath, clusters: clusters.level1.count, trainCount: clusters.root.size, classes: classes)
         }
         return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
-                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours, units: units)
+                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours, units: units,
+                                   layers: try LayerFigures.load(folder: folder))
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the

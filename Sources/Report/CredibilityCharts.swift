@@ -111,3 +111,41 @@ public enum UnitCharts {
         try canvas.writePNG(to: path)
     }
 }
+
+extension CredibilityCharts {
+    /// Per layer, two bars: fidelity and the share of highly credible explanations.
+    public static func layers(_ layers: [LayerFigures], path: String) throws {
+        let rowHeight = 34.0, labelWidth = 130.0, plotWidth = 360.0, top = 30.0
+        let height = Int(top + rowHeight * Double(layers.count) + 40)
+        let canvas = CairoPNG(width: Int(labelWidth + plotWidth + 30), height: height)
+        canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
+        let values: [Double] = layers.flatMap { l -> [Double] in [l.fidelity, l.credibility_high_coverage ?? 0] }
+        let from = max(0, ((values.min() ?? 0) * 20).rounded(.down) / 20)
+        func x(_ v: Double) -> Double { labelWidth + plotWidth * (v - from) / max(1e-9, 1 - from) }
+        let fidelityColour = RGB(hex: Palette.highlight), coverageColour = RGB(hex: Palette.agree)
+        canvas.fill(rectX: labelWidth, y: 8, width: 10, height: 10, color: fidelityColour)
+        canvas.text("fidelity", x: labelWidth + 14, y: 17, size: 10)
+        canvas.fill(rectX: labelWidth + 80, y: 8, width: 10, height: 10, color: coverageColour)
+        canvas.text("share with credibility >= 95%", x: labelWidth + 94, y: 17, size: 10)
+        for (i, l) in layers.enumerated() {
+            let y = top + rowHeight * Double(i)
+            var name = l.layer
+            while canvas.textWidth(name, size: 10) > labelWidth - 10 && name.count > 4 { name = String(name.dropLast(2)) + "…" }
+            canvas.text(name, x: labelWidth - 8 - canvas.textWidth(name, size: 10), y: y + 17, size: 10)
+            for (k, (value, colour)) in [(l.fidelity, fidelityColour), (l.credibility_high_coverage ?? 0, coverageColour)].enumerated() {
+                let barY = y + 4 + Double(k) * 13
+                canvas.fill(rectX: labelWidth, y: barY, width: max(1, x(value) - labelWidth), height: 11, color: colour)
+                let label = String(format: "%.2f%%", 100 * value)
+                canvas.text(label, x: x(value) + 4, y: barY + 9, size: 9)
+            }
+        }
+        let axisY = top + rowHeight * Double(layers.count) + 6
+        canvas.line([(labelWidth, axisY), (labelWidth + plotWidth, axisY)], color: RGB(hex: "#999999"))
+        for t in 0...4 {
+            let v = from + (1 - from) * Double(t) / 4
+            let label = String(format: "%.0f%%", 100 * v)
+            canvas.text(label, x: x(v) - canvas.textWidth(label, size: 9) / 2, y: axisY + 14, size: 9)
+        }
+        try canvas.writePNG(to: path)
+    }
+}

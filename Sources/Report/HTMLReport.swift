@@ -65,6 +65,10 @@ public struct HTMLReport {
         // Instance pages are written by the shards, beside the diagrams (in parallel).
         try write(dataScript(), to: "data.js")
         try write(templates.render("index", indexPage(k1: k1, k2: k2)), to: "index.html")
+        if let layers = saved.layers, templates.has("layers") {
+            try CredibilityCharts.layers(layers, path: (folder as NSString).appendingPathComponent(ReportLayout.figures + "/layers.png"))
+            try write(templates.render("layers", layersPage(layers)), to: "layers.html")
+        }
         progress("HTML: summary and browser written")
         for (c, node) in saved.level1.enumerated() {
             try write(templates.render("cluster", clusterPage(node, parent: nil, children: saved.level2[c])), to: ReportLayout.clusterPage(node.id))
@@ -143,6 +147,7 @@ public struct HTMLReport {
         page["fidelity"] = Self.percent(m.fidelity)
         page["disagreements"] = records.filter { !$0.agrees }.count
         page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
+        if let layers = saved.layers { page["layersCompared"] = layers.map(\.layer).joined(separator: ", ") }
         if let f = saved.results.credibilityFigures, let model = saved.results.credibility {
             page["credibility"] = ["calibrationSize": model.calibration_size, "ece": String(format: "%.3f", f.ece),
                                    "auroc": f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
@@ -208,6 +213,22 @@ public struct HTMLReport {
         let points = 100 * drop
         if abs(points) < 0.05 { return drop == 0 ? "agreement unchanged" : "agreement changes by under 0.1 points" }
         return String(format: "agreement %+.1f points", -points)
+    }
+
+    func layersPage(_ layers: [LayerFigures]) -> [String: Any] {
+        var page = common(title: "cnn-inte report: layers compared", root: "")
+        page["count"] = layers.count
+        page["primary"] = saved.layer
+        page["cnnAccuracy"] = Self.percent(layers.first?.cnn_accuracy)
+        page["layers"] = layers.map { l -> [String: Any] in
+            ["name": l.layer, "primary": l.layer == saved.layer, "width": l.width, "fidelity": Self.percent(l.fidelity),
+             "inteAccuracy": Self.percent(l.inte_accuracy), "gap": String(format: "%.2f points", l.accuracy_gap_points),
+             "purity1": Self.percent(l.purity_level1_test), "purity2": Self.percent(l.purity_level2_test),
+             "nodes": l.forest_nodes.map { "\($0)" } ?? "n/a", "high": Self.percent(l.credibility_high_coverage),
+             "highFidelity": Self.percent(l.credibility_high_fidelity), "auroc": l.credibility_auroc.map { String(format: "%.3f", $0) } ?? "n/a",
+             "seconds": String(format: "%.1f", l.seconds)]
+        }
+        return page
     }
 
     func clusterPage(_ node: ClusterNode, parent: ClusterNode?, children: [ClusterNode]) -> [String: Any] {

@@ -11,6 +11,9 @@ public struct HTMLTemplates {
     public static let folderName = "."
     public static let pages = ["layout-head", "layout-foot", "index", "instance", "cluster"]
     public static let assets = ["style.css", "report.js"]
+    /// Pages added after users may have copied the templates: taken from the built-in
+    /// ones when a `--templates` folder lacks them.
+    public static let laterPages = ["layers"]
 
     public let folder: String
     let library: MustacheLibrary
@@ -31,6 +34,19 @@ public struct HTMLTemplates {
         var texts: [String: String] = [:]
         for name in Self.pages {
             let path = (chosen as NSString).appendingPathComponent(name + ".mustache")
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ReportError.templates(path: path, problem: "missing or not UTF-8 text")
+            }
+            do { try library.register(text, named: name) } catch {
+                throw ReportError.templates(path: path, problem: "is not a valid Mustache template (\(Self.describe(error)))")
+            }
+            texts[name] = text
+        }
+        let builtIn = EmbeddedData.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
+        for name in Self.laterPages {
+            let candidates = [chosen] + builtIn
+            guard let path = candidates.map({ ($0 as NSString).appendingPathComponent(name + ".mustache") })
+                .first(where: { FileManager.default.fileExists(atPath: $0) }) else { continue }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ReportError.templates(path: path, problem: "missing or not UTF-8 text")
             }
@@ -94,6 +110,9 @@ public struct HTMLTemplates {
         for name in texts.keys.sorted() { if let cycle = visit(name, []) { return cycle } }
         return nil
     }
+
+    /// Whether page `name` was found (a later page may be missing from an old copy).
+    public func has(_ name: String) -> Bool { library.getTemplate(named: name) != nil }
 
     public func render(_ page: String, _ object: [String: Any]) -> String {
         library.render(object, withTemplate: page) ?? ""

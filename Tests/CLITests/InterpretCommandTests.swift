@@ -112,3 +112,34 @@ final class InterpretCommandTests: XCTestCase {
         XCTAssertEqual(noModel.stderr, "cnn-inte: error: \(folder)/nothing/model/model.safetensors: no model here; run 'cnn-inte train' first\n")
     }
 }
+
+extension InterpretCommandTests {
+    /// --layers interprets each layer the same way; layers.json and the report's layers
+    /// page compare them; the first is the one explained in full.
+    func testLayersCompared() throws {
+        let output = folder + "/layers"
+        let result = try interpret(["--layers", "p1,fc"], output: output)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let data = try Data(contentsOf: URL(fileURLWithPath: output + "/interpretation/layers.json"))
+        let layers = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        XCTAssertEqual(layers.map { $0["layer"] as? String }, ["p1", "fc"])
+        XCTAssertEqual(layers.map { $0["width"] as? Int }, [4 * 3 * 3, 16])
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/interpretation/results.json"))) as! [String: Any]
+        XCTAssertEqual((results["configuration"] as? [String: Any])?["layer"] as? String, "p1")
+        XCTAssertEqual(layers[0]["fidelity"] as? Double, results["fidelity"] as? Double)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/interpretation/.layer-scratch"))
+        let report = try CLIProcess.run(["report", "--quiet", "--output", output])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let page = try String(contentsOfFile: output + "/report/layers.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("<td><b>p1</b></td><td>36</td>"), page)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/report/figures/layers.png"))
+        XCTAssertTrue(try String(contentsOfFile: output + "/report/index.html", encoding: .utf8).contains("<a href=\"layers.html\">"))
+
+        let unknown = try interpret(["--layers", "p1,nope"], output: output)
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.hasPrefix("cnn-inte: error: --layers: unknown layer 'nope'; the model has "), unknown.stderr)
+        let one = try interpret(["--layers", "p1"], output: output)
+        XCTAssertEqual(one.status, 64)
+        XCTAssertTrue(one.stderr.contains("--layers takes two or more layer names"), one.stderr)
+    }
+}
