@@ -141,9 +141,10 @@ extension CredibilityCharts {
         }
         let axisY = top + rowHeight * Double(layers.count) + 6
         canvas.line([(labelWidth, axisY), (labelWidth + plotWidth, axisY)], color: RGB(hex: "#999999"))
-        for t in 0...4 {
-            let v = from + (1 - from) * Double(t) / 4
-            let label = String(format: "%.0f%%", 100 * v)
+        for t in 0...5 {
+            let v = from + (1 - from) * Double(t) / 5
+            let percent = 100 * v
+            let label = String(format: abs(percent - percent.rounded()) < 1e-6 ? "%.0f%%" : "%.1f%%", percent)
             canvas.text(label, x: x(v) - canvas.textWidth(label, size: 9) / 2, y: axisY + 14, size: 9)
         }
         try canvas.writePNG(to: path)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Looks at a generated report as a user would: headless Chromium screenshots of the
 # index (with the credibility's reliability diagram and coverage curve), the browser
-# filtered to disagreements and to the least credible explanations, one instance page and
-# one cluster page, and pdftoppm pages of one booklet.
+# filtered to disagreements and to the least credible explanations, one instance page (with
+# its nearest training images), one cluster page (with its forest's unit cards), the layer
+# comparison when there is one, and pdftoppm pages of one booklet.
 # Needs the Debian packages chromium and poppler-utils.
 #
 #   Tests/browser/screenshot.sh [OUTPUT_DIR] [SHOTS_DIR]
@@ -32,6 +33,8 @@ shoot index-credibility "file://$report/index.html#credibility=0.95&sort=credibi
 instance="$(awk -F'[][,]' '/^\[/ && $4 != $6 {print $2; exit}' "$report/data.js")"
 shoot instance "file://$report/instances/${instance:-0}.html" 1400 1100
 shoot cluster "file://$report/clusters/0.html" 1400 1400
+# The layer comparison, when the interpretation compared layers (interpret --layers).
+if [ -f "$report/layers.html" ]; then shoot layers "file://$report/layers.html" 1400 900; fi
 
 booklets=("$output"/pdf/*.pdf)
 booklet="${booklets[0]}"
