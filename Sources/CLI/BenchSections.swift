@@ -94,7 +94,18 @@ struct BenchSections {
                 "forest_fit_s": Self.round3(Self.median(all.map(\.forestFit))),
                 "forest_predict_s": Self.round3(Self.median(all.map(\.forestPredict))),
                 "forest_fidelity": all[0].forestFidelity, "interpretation_data": "\(dataset.name) fc1 \(train.rows)x\(train.columns)",
-                "neighbours_s": Self.round3(Self.median(neighbours)), "neighbours_data": "\(test.rows) test x \(train.rows) train, k = 5"]
+                "neighbours_s": Self.round3(Self.median(neighbours)), "neighbours_data": "\(test.rows) test x \(train.rows) train, k = 5",
+                "embed_s": Self.round3(try embedSeconds(train, test)), "embed_data": "\(train.rows + test.rows) points, UMAP (LayerMap)"]
+    }
+
+    /// One 2-D map of every training and test activation (`LayerMap`), timed once: it is
+    /// long enough not to need a median.
+    func embedSeconds(_ train: Matrix, _ test: Matrix) throws -> Double {
+        progress.line("bench: the layer map of \(train.rows + test.rows) points")
+        let all = Matrix(rows: train.rows + test.rows, columns: train.columns, values: train.values + test.values)
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = LayerMap.embed(all)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     /// Report inputs from `modelOutput`, as the report stage loads them.

@@ -34,6 +34,8 @@ struct InterpretationOptions: ParsableArguments {
     var boundaryBlends = 0
     @Option(parsing: .unconditional, help: "Nearest training images listed for each test instance, in the layer's activations (0 = none).")
     var neighbours = 5
+    @Flag(name: .customLong("no-map"), help: "Skip the map of the layer (UMAP of every training and test point; about 40 s for 70,000 points).")
+    var noMap = false
     @Flag(name: .customLong("no-global-forest"), help: "Skip the comparator: one forest on all training activations.")
     var noGlobalForest = false
 
@@ -71,6 +73,7 @@ struct InterpretationOptions: ParsableArguments {
         c.boundaryBlends = boundaryBlends
         c.neighbours = neighbours
         c.globalForest = !noGlobalForest
+        c.map = !noMap
         c.seed = seed
         return c
     }

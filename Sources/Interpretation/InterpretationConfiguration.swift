@@ -28,6 +28,8 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
     /// Other layers interpreted the same way for `layers.json`'s comparison (their figures
     /// only; `layer` is the one explained in full).
     public var compareLayers: [String] = []
+    /// Whether to draw the layer map (`LayerMap`) of every training and test point.
+    public var map = true
     /// Nearest training images found for each test instance in the layer (0 = none).
     public var neighbours = 5
     /// Also fit the comparator: one forest on all training activations.

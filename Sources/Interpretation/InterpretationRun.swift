@@ -77,6 +77,20 @@ public enum InterpretationRun {
             }
             neighboursSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
+        var map: LayerMapPoints?
+        var mapSeconds = 0.0
+        if configuration.map {
+            progress.line("interpret: the map of the layer (\(trainFeatures.rows + testFeatures.rows) points)")
+            let start = DispatchTime.now().uptimeNanoseconds
+            var c = LayerMap.Configuration()
+            c.seed = SplitMix64(seed: configuration.seed).derived(0x3A9).state
+            let all = Matrix(rows: trainFeatures.rows + testFeatures.rows, columns: trainFeatures.columns,
+                             values: trainFeatures.values + testFeatures.values)
+            let xy = LayerMap.embed(all, configuration: c)
+            map = LayerMapPoints(train: Array(xy[..<(2 * trainFeatures.rows)]), test: Array(xy[(2 * trainFeatures.rows)...]),
+                                 trainLevel1: fitted.tree.trainLevel1, testLevel1: records.map(\.route.level1))
+            mapSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
@@ -91,6 +105,7 @@ public enum InterpretationRun {
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
         seconds["units"] = unitsSeconds
+        if configuration.map { seconds["map"] = mapSeconds }
         if configuration.neighbours > 0 { seconds["neighbours"] = neighboursSeconds }
         var results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
@@ -110,6 +125,7 @@ public enum InterpretationRun {
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
         if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
+        if let map { try write(Data(map.encode().utf8), LayerMapPoints.fileName) }
         try write(try ForestInsight.encode(units), ForestInsight.fileName)
         if !configuration.compareLayers.isEmpty {
             // The other layers, each interpreted the same way in a scratch folder, only
@@ -118,7 +134,7 @@ public enum InterpretationRun {
             for other in configuration.compareLayers where other != layer {
                 progress.line("interpret: layer \(other), for the comparison of layers")
                 var c = configuration
-                (c.layer, c.compareLayers, c.neighbours) = (other, [], 0)
+                (c.layer, c.compareLayers, c.neighbours, c.map) = (other, [], 0, false)
                 let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,

@@ -20,6 +20,8 @@ public struct SavedInterpretation: Sendable {
     public var units: [ClusterUnits] = []
     /// The layers compared by `interpret --layers`, when it was given.
     public var layers: [LayerFigures]? = nil
+    /// Every point's place on the layer map, when the interpretation drew one.
+    public var map: LayerMapPoints? = nil
 
     /// The nearest training images of test instance `index`; none when not recorded.
     public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
@@ -93,7 +95,12 @@ public struct SavedInterpretation: Sendable {
         }
         return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
                                    level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours, units: units,
-                                   layers: try LayerFigures.load(folder: folder))
+                                   layers: try LayerFigures.load(folder: folder),
+                                   map: try FileManager.default.contents(atPath: path(LayerMapPoints.fileName)).map {
+                                       try LayerMapPoints.decode(String(decoding: $0, as: UTF8.self), path: path(LayerMapPoints.fileName),
+                                                                 trainCount: clusters.root.size, testCount: records.count,
+                                                                 k1: clusters.level1.count)
+                                   })
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the

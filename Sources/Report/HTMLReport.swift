@@ -106,6 +106,15 @@ public struct HTMLReport {
                 }
             }
         }
+        if let map = saved.map {
+            let chart = LayerMapChart(map)
+            func figure(_ name: String) -> String { (figures as NSString).appendingPathComponent(name) }
+            try chart.writePNG(records: saved.records, path: figure("map.png"))
+            try chart.writeTrainingPNG(path: figure("map-train.png"))
+            try FileWriter.write(chart.svg(records: saved.records, background: "map-train.png",
+                                           instancePage: { "../" + ReportLayout.instancePage($0) }, classNames: names), to: figure("map.svg"))
+            for c in saved.level1.indices { try chart.writeClusterPNG(c, path: figure("map-cluster-\(c).png")) }
+        }
         if let credibility = saved.results.credibilityFigures {
             try CredibilityCharts.reliability(credibility, path: (figures as NSString).appendingPathComponent("reliability.png"))
             try CredibilityCharts.coverage(credibility, fidelity: saved.metrics.fidelity,
@@ -148,6 +157,7 @@ public struct HTMLReport {
         page["disagreements"] = records.filter { !$0.agrees }.count
         page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
         if let layers = saved.layers { page["layersCompared"] = layers.map(\.layer).joined(separator: ", ") }
+        if saved.map != nil { page["map"] = ["points": saved.map!.trainLevel1.count + saved.records.count] }
         if let f = saved.results.credibilityFigures, let model = saved.results.credibility {
             page["credibility"] = ["calibrationSize": model.calibration_size, "ece": String(format: "%.3f", f.ece),
                                    "auroc": f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
@@ -190,6 +200,10 @@ public struct HTMLReport {
             page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < 0.8]
         }
         for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
+        if let map = saved.map {
+            let spot = LayerMapChart(map).share(ofTest: i)
+            page["map"] = ["left": String(format: "%.2f", 100 * spot.x), "top": String(format: "%.2f", 100 * spot.y)]
+        }
         let neighbours = saved.nearest(to: i)
         if !neighbours.isEmpty {
             page["neighbours"] = ["layer": saved.layer, "items": neighbours.map { n -> [String: Any] in
@@ -252,6 +266,9 @@ public struct HTMLReport {
              "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
         }
         page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }
+        if saved.map != nil, let first = node.id.split(separator: ".").first, let c = Int(first) {
+            page["map"] = ["src": ReportLayout.figures + "/map-cluster-\(c).png", "cluster": c]
+        }
         if node.level == 1, let c = saved.level1.firstIndex(where: { $0.id == node.id }),
            let entry = saved.units.first(where: { $0.cluster == c }), !entry.units.isEmpty {
             page["forest"] = [
