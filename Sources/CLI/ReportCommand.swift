@@ -1,7 +1,6 @@
 import ArgumentParser
 import Datasets
 import Foundation
-import Interpretation
 import Numerics
 import Report
 
@@ -52,11 +51,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         if let workerJob { Foundation.exit(ReportRun.runWorker(jobFile: workerJob)) }
-        let configuration = options.configuration(output: output, data: data.map { DataSelection(folder: $0) })
-        if let model {
-            let folder = (output as NSString).appendingPathComponent("interpretation")
-            try SavedInterpretation.load(folder: folder).checkMadeWith(model: model, folder: folder)
-        }
+        var configuration = options.configuration(output: output, data: data.map { DataSelection(folder: $0) })
+        configuration.requiredModel = model
         print(try ReportRun.runAndSave(configuration, progress: outputOptions.progress, workerProgress: !outputOptions.quiet))
     }
 }

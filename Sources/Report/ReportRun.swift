@@ -27,6 +27,9 @@ public enum ReportRun {
         /// The model's weights file the interpretation must have been made with; nil:
         /// `<output>/model/model.safetensors` when it exists.
         public var modelWeights: String?
+        /// `report --model`: the model file the interpretation must have been made with,
+        /// checked strictly (unlike `modelWeights`, a missing file or record is an error).
+        public var requiredModel: String?
         /// Resolution of the PNG diagrams.
         public var dpi = 96.0
         public var bookletsBy = BookletGrouping.inte
@@ -81,7 +84,11 @@ public enum ReportRun {
     public static func inputs(_ configuration: Configuration, dataset: Dataset? = nil) throws -> ReportInputs {
         let folder = configuration.interpretationFolder
         let saved = try SavedInterpretation.load(folder: folder)
-        try checkModel(saved, configuration: configuration)
+        if let required = configuration.requiredModel {
+            try saved.checkMadeWith(model: required, folder: folder)
+        } else {
+            try checkModel(saved, configuration: configuration)
+        }
         let data: Dataset
         if let dataset {
             data = dataset
@@ -125,9 +132,17 @@ public enum ReportRun {
                            progress: ProgressSink = .silent, workerProgress: Bool = false,
                            executable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) throws -> String {
         try configuration.validate()
+        return try draw(configuration, inputs: try inputs(configuration, dataset: dataset),
+                        templates: try templates ?? HTMLTemplates(folder: configuration.templates), into: reportFolder, pdf: pdfFolder,
+                        progress: progress, workerProgress: workerProgress, executable: executable)
+    }
+
+    /// `run` once the interpretation and data are loaded and checked (`runAndSave` loads
+    /// them before staging anything, and does not load them twice).
+    static func draw(_ configuration: Configuration, inputs: ReportInputs, templates: HTMLTemplates,
+                     into reportFolder: String, pdf pdfFolder: String, progress: ProgressSink, workerProgress: Bool,
+                     executable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) throws -> String {
         let started = DispatchTime.now().uptimeNanoseconds
-        let inputs = try inputs(configuration, dataset: dataset)
-        let templates = try templates ?? HTMLTemplates(folder: configuration.templates)
         for folder in [reportFolder, pdfFolder] {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
@@ -190,8 +205,8 @@ public enum ReportRun {
         let inputs = try inputs(configuration)
         let templates = try HTMLTemplates(folder: configuration.templates)
         return try OutputFolder(writing: configuration.output).transaction(["report", "pdf"]) { staged in
-            try run(configuration, dataset: inputs.dataset, templates: templates, into: staged[0].path, pdf: staged[1].path,
-                    progress: progress, workerProgress: workerProgress)
+            try draw(configuration, inputs: inputs, templates: templates, into: staged[0].path, pdf: staged[1].path,
+                     progress: progress, workerProgress: workerProgress)
         }
     }
 
