@@ -118,13 +118,12 @@ public struct CredibilityModel: Codable, Equatable, Sendable {
         return out
     }
 
+    /// From here a credibility is high; below `low` it is low (a shaky explanation).
+    public static let high = 0.95, low = 0.8
+
     /// Words for a credibility, so no reader depends on colour alone.
     public static func words(_ credibility: Double) -> String {
-        switch credibility {
-        case 0.95...: return "high"
-        case 0.8..<0.95: return "moderate"
-        default: return "low: a shaky explanation"
-        }
+        credibility >= high ? "high" : credibility >= low ? "moderate" : "low: a shaky explanation"
     }
 }
 
@@ -193,7 +192,7 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
         (selective_fidelity_95, selective_coverage_95) = Self.selective(c, agrees, keep: 0.95)
         (selective_fidelity_98, selective_coverage_98) = Self.selective(c, agrees, keep: 0.98)
         reliability = bins
-        let high = c.indices.filter { c[$0] >= 0.95 }
+        let high = c.indices.filter { c[$0] >= CredibilityModel.high }
         high_coverage = Double(high.count) / n
         high_fidelity = high.isEmpty ? nil : Double(high.filter { agrees[$0] }.count) / Double(high.count)
         // Every 5% of coverage, and every 1% from 90% up, where the thresholds matter.

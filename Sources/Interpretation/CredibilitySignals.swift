@@ -37,11 +37,11 @@ public struct CredibilitySignals: Equatable, Sendable {
                         others[decided] = -1
                         let second = others.max() ?? 0
                         let route = r.route
-                        var closeness = 0.0, runnerUpShare = 1.0
-                        if let runnerUp = route.runnerUp {
-                            closeness = Double(route.level1Distances[route.level1] / max(route.level1Distances[runnerUp], 1e-12))
-                            runnerUpShare = model.meta.learners[runnerUp].votes(xp + i * features.columns, classes: classes)[decided]
-                        }
+                        // The same closeness the soft boundaries of the forests' training data use.
+                        let closeness = Double(RouteSummary(route: route).closeness)
+                        let runnerUpShare = route.runnerUp.map {
+                            model.meta.learners[$0].votes(xp + i * features.columns, classes: classes)[decided]
+                        } ?? 1
                         let majority = model.tree.level2[route.level1][route.level2].majority
                         op[i] = CredibilitySignals(margin: r.votes[decided] - max(second, 0), top: r.votes[decided], closeness: closeness,
                                                    runnerUpShare: runnerUpShare, level2Agrees: majority == decided ? 1 : 0)

@@ -66,7 +66,7 @@ public struct HTMLReport {
         try write(dataScript(), to: "data.js")
         try write(templates.render("index", indexPage(k1: k1, k2: k2)), to: "index.html")
         if let layers = saved.layers, templates.has("layers") {
-            try CredibilityCharts.layers(layers, path: (folder as NSString).appendingPathComponent(ReportLayout.figures + "/layers.png"))
+            try LayerCharts.comparison(layers, path: (folder as NSString).appendingPathComponent(ReportLayout.figures + "/layers.png"))
             try write(templates.render("layers", layersPage(layers)), to: "layers.html")
         }
         progress("HTML: summary and browser written")
@@ -197,7 +197,7 @@ public struct HTMLReport {
         page["agrees"] = r.agrees
         page["cnnRight"] = r.cnnPrediction == r.label
         if let c = r.credibility {
-            page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < 0.8]
+            page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < CredibilityModel.low]
         }
         for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
         if let map = saved.map {

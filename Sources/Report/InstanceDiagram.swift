@@ -114,9 +114,9 @@ public enum InstanceDiagram {
         lines.append("  truth [" + sideNode(color: truthColor, alarm: !cnnRight) + ", label=" + Escaping.dotQuoted(truthText) + "];")
         if let c = r.credibility {
             // In words as well as colour: high, moderate, or low (a shaky explanation).
-            let low = c < 0.8
+            let low = c < CredibilityModel.low
             let text = "credibility \(String(format: "%.0f%%", 100 * c)): \(CredibilityModel.words(c))"
-            lines.append("  credibility [" + sideNode(color: low ? Palette.alarm : c >= 0.95 ? Palette.agree : Palette.muted, alarm: low)
+            lines.append("  credibility [" + sideNode(color: low ? Palette.alarm : c >= CredibilityModel.high ? Palette.agree : Palette.muted, alarm: low)
                          + ", label=" + Escaping.dotQuoted(text) + "];")
         }
         if let runner = input.runnerUp, let runnerIndex = r.route.runnerUp {
