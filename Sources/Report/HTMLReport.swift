@@ -14,12 +14,16 @@ public struct HTMLReport {
     /// What the report is drawn from: "interpretation" and "model" SHA-256s.
     public var sources: [String: String] = [:]
     public var treeNote: String?
+    /// The layer map's drawing, placed once (its bounds scan every point): the summary's
+    /// figures and every instance page's marker use it.
+    let mapChart: LayerMapChart?
 
     public init(inputs: ReportInputs, templates: HTMLTemplates, folder: String, grouping: BookletGrouping) {
         self.inputs = inputs
         self.templates = templates
         self.folder = folder
         self.grouping = grouping
+        mapChart = inputs.saved.map.map(LayerMapChart.init)
     }
 
     var saved: SavedInterpretation { inputs.saved }
@@ -106,8 +110,7 @@ public struct HTMLReport {
                 }
             }
         }
-        if let map = saved.map {
-            let chart = LayerMapChart(map)
+        if let chart = mapChart {
             func figure(_ name: String) -> String { (figures as NSString).appendingPathComponent(name) }
             try chart.writePNG(records: saved.records, path: figure("map.png"))
             try chart.writeTrainingPNG(path: figure("map-train.png"))
@@ -200,8 +203,7 @@ public struct HTMLReport {
             page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < CredibilityModel.low]
         }
         for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
-        if let map = saved.map {
-            let spot = LayerMapChart(map).share(ofTest: i)
+        if let spot = mapChart?.share(ofTest: i) {
             page["map"] = ["left": String(format: "%.2f", 100 * spot.x), "top": String(format: "%.2f", 100 * spot.y)]
         }
         let neighbours = saved.nearest(to: i)
