@@ -40,10 +40,8 @@ public struct LayerFigures: Codable, Equatable, Sendable {
         seconds = results.timings.values.reduce(0, +)
     }
 
-    /// Reads `layers.json`; nil when the interpretation compared no layers.
-    public static func load(folder: String) throws -> [LayerFigures]? {
-        let path = (folder as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    /// Reads `layers.json`.
+    public static func decode(_ data: Data, path: String) throws -> [LayerFigures] {
         do { return try JSONDecoder().decode([LayerFigures].self, from: data) } catch {
             throw InterpretationError.badArtifact(path: path, problem: "not a layers.json written by cnn-inte")
         }

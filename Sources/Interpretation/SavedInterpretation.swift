@@ -82,25 +82,22 @@ public struct SavedInterpretation: Sendable {
         guard records.count == results.metrics.n_test else {
             throw InterpretationError.mismatch(path: instancesPath, problem: "has \(records.count) instances; results.json says \(results.metrics.n_test)")
         }
-        var neighbours = [[Neighbour]](repeating: [], count: records.count)
-        let neighboursPath = path(NeighboursTable.fileName)
-        if let data = FileManager.default.contents(atPath: neighboursPath) {
-            neighbours = try NeighboursTable.decode(String(decoding: data, as: UTF8.self), path: neighboursPath, instances: records.count,
-                                                    trainCount: clusters.root.size, classes: classes)
+        // The artifacts later versions added, each read and checked when present.
+        func optional<T>(_ name: String, _ decode: (Data, String) throws -> T) throws -> T? {
+            try FileManager.default.contents(atPath: path(name)).map { try decode($0, path(name)) }
         }
-        var units: [ClusterUnits] = []
-        let unitsPath = path(ForestInsight.fileName)
-        if let data = FileManager.default.contents(atPath: unitsPath) {
-            units = try ForestInsight.decode(data, path: unitsPath, clusters: clusters.level1.count, trainCount: clusters.root.size, classes: classes)
-        }
-        return SavedInterpretation(results: results, records: records, level1: clusters.level1.map(\.node),
-                                   level2: clusters.level1.map(\.children), learners: learners, neighbours: neighbours, units: units,
-                                   layers: try LayerFigures.load(folder: folder),
-                                   map: try FileManager.default.contents(atPath: path(LayerMapPoints.fileName)).map {
-                                       try LayerMapPoints.decode(String(decoding: $0, as: UTF8.self), path: path(LayerMapPoints.fileName),
-                                                                 trainCount: clusters.root.size, testCount: records.count,
-                                                                 k1: clusters.level1.count)
-                                   })
+        let (trainCount, k1) = (clusters.root.size, clusters.level1.count)
+        func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
+        return SavedInterpretation(
+            results: results, records: records, level1: clusters.level1.map(\.node), level2: clusters.level1.map(\.children), learners: learners,
+            neighbours: try optional(NeighboursTable.fileName) {
+                try NeighboursTable.decode(text($0), path: $1, instances: records.count, trainCount: trainCount, classes: classes)
+            } ?? [],
+            units: try optional(ForestInsight.fileName) { try ForestInsight.decode($0, path: $1, clusters: k1, trainCount: trainCount, classes: classes) } ?? [],
+            layers: try optional(LayerFigures.fileName, LayerFigures.decode),
+            map: try optional(LayerMapPoints.fileName) {
+                try LayerMapPoints.decode(text($0), path: $1, trainCount: trainCount, testCount: records.count, k1: k1)
+            })
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the

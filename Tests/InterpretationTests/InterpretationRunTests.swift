@@ -46,6 +46,7 @@ final class InterpretationRunTests: XCTestCase {
         XCTAssertEqual(saved.learners, stored.model.meta.learners.map(\.summary))
         XCTAssertEqual(saved.text(for: 0).split(separator: "\n").count, 9)
         // The 5 nearest training images of each test instance, in the text too.
+        XCTAssertEqual(saved.neighbours.count, 24)
         XCTAssertTrue(saved.neighbours.allSatisfy { $0.count == 5 })
         XCTAssertTrue(saved.text(for: 0).contains("  nearest training images in \(saved.layer): #"), saved.text(for: 0))
         // Every instance has a credibility, the figures are in results.json and the text.
