@@ -32,6 +32,14 @@ public struct ImageSet: Equatable, Sendable {
         pixels[(index * pixelsPerImage)..<((index + 1) * pixelsPerImage)]
     }
 
+    /// Images `indices`, in that order.
+    public func images(at indices: [Int]) -> ImageSet {
+        var out = [UInt8]()
+        out.reserveCapacity(indices.count * pixelsPerImage)
+        for i in indices { out += image(i) }
+        return ImageSet(count: indices.count, rows: rows, columns: columns, channels: channels, pixels: out)
+    }
+
     /// The same images with `channels` channels: grey repeated into R, G and B, or RGB
     /// reduced to grey by ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B, rounded), the
     /// weights PIL's `convert("L")` and torchvision's `Grayscale` use.

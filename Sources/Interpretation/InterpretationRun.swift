@@ -84,9 +84,7 @@ public enum InterpretationRun {
             let start = DispatchTime.now().uptimeNanoseconds
             var c = LayerMap.Configuration()
             c.seed = SplitMix64(seed: configuration.seed).derived(0x3A9).state
-            let all = Matrix(rows: trainFeatures.rows + testFeatures.rows, columns: trainFeatures.columns,
-                             values: trainFeatures.values + testFeatures.values)
-            let xy = LayerMap.embed(all, configuration: c)
+            let xy = LayerMap.embed(trainFeatures.appendingRows(of: testFeatures), configuration: c)
             map = LayerMapPoints(train: Array(xy[..<(2 * trainFeatures.rows)]), test: Array(xy[(2 * trainFeatures.rows)...]),
                                  trainLevel1: fitted.tree.trainLevel1, testLevel1: records.map(\.route.level1))
             mapSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -216,11 +214,7 @@ public enum InterpretationRun {
             var rng = seed.derived(1)
             var order = Array(0..<images.count)
             for i in 0..<calibrationCap { order.swapAt(i, i + rng.nextInt(below: order.count - i)) }
-            let chosen = order.prefix(calibrationCap).sorted(), pixels = images.pixelsPerImage
-            var subset = [UInt8]()
-            subset.reserveCapacity(chosen.count * pixels)
-            for i in chosen { subset += images.image(i) }
-            images = ImageSet(count: chosen.count, rows: images.rows, columns: images.columns, channels: images.channels, pixels: subset)
+            images = images.images(at: order.prefix(calibrationCap).sorted())
         }
         var signals: [CredibilitySignals] = [], agrees: [Bool] = []
         let clusters = fitted.tree.level1.count

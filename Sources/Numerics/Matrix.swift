@@ -13,6 +13,12 @@ public struct Matrix: Codable, Equatable, Sendable {
         self.values = values
     }
 
+    /// The rows of `self`, then the rows of `other` (of the same width).
+    public func appendingRows(of other: Matrix) -> Matrix {
+        precondition(other.columns == columns, "Matrix: appending rows of width \(other.columns) to width \(columns)")
+        return Matrix(rows: rows + other.rows, columns: columns, values: values + other.values)
+    }
+
     public func row(_ index: Int) -> ArraySlice<Float> { values[(index * columns)..<((index + 1) * columns)] }
 
     /// The rows at `indices`, in that order, as a new matrix. Copied on all cores: on a

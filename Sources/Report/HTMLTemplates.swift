@@ -32,8 +32,7 @@ public struct HTMLTemplates {
         }
         var library = MustacheLibrary()
         var texts: [String: String] = [:]
-        for name in Self.pages {
-            let path = (chosen as NSString).appendingPathComponent(name + ".mustache")
+        func register(_ name: String, from path: String) throws {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ReportError.templates(path: path, problem: "missing or not UTF-8 text")
             }
@@ -42,18 +41,13 @@ public struct HTMLTemplates {
             }
             texts[name] = text
         }
+        for name in Self.pages { try register(name, from: (chosen as NSString).appendingPathComponent(name + ".mustache")) }
         let builtIn = EmbeddedData.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
         for name in Self.laterPages {
-            let candidates = [chosen] + builtIn
-            guard let path = candidates.map({ ($0 as NSString).appendingPathComponent(name + ".mustache") })
-                .first(where: { FileManager.default.fileExists(atPath: $0) }) else { continue }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ReportError.templates(path: path, problem: "missing or not UTF-8 text")
+            if let path = ([chosen] + builtIn).map({ ($0 as NSString).appendingPathComponent(name + ".mustache") })
+                .first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                try register(name, from: path)
             }
-            do { try library.register(text, named: name) } catch {
-                throw ReportError.templates(path: path, problem: "is not a valid Mustache template (\(Self.describe(error)))")
-            }
-            texts[name] = text
         }
         // swift-mustache follows partials without a depth limit: a cycle would recurse
         // until the stack overflows, so it is refused before anything is rendered.
