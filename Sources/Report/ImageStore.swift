@@ -37,10 +37,15 @@ public final class ImageStore {
         let file = ImageStore.fileName(hash)
         let path = (folder as NSString).appendingPathComponent(file)
         if !FileManager.default.fileExists(atPath: path) {
-            let canvas = CairoPNG(width: columns * scale, height: rows * scale)
-            canvas.image(Array(pixels), rows: rows, columns: columns, channels: channels, x: 0, y: 0,
-                         width: Double(columns * scale), height: Double(rows * scale))
-            try canvas.writePNG(to: path)
+            // A temporary name, then a rename: report workers may write the same picture.
+            let temporary = path + ".tmp-\(getpid())"
+            try FileWriter.write(PNGEncoder.encode(image: Array(pixels), rows: rows, columns: columns, channels: channels, scale: scale),
+                                 to: temporary)
+            guard rename(temporary, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw ReportError.write(path: path, problem: "cannot be written (\(reason))")
+            }
         }
         let name = prefix + file
         written[hash] = name

@@ -37,21 +37,74 @@ public enum PNGEncoder {
                 }
             }
         }
-        var compressedLength = compressBound(uLong(rawCount))
-        let compressed = [UInt8](unsafeUninitializedCapacity: Int(compressedLength)) { buffer, count in
-            let status = compress2(buffer.baseAddress, &compressedLength, raw, uLong(rawCount), 1)
-            precondition(status == Z_OK, "zlib compress2 failed with \(status)")
-            count = Int(compressedLength)
-        }
+        return container(width: width, height: height, colourType: 2, idat: zlibStream(raw, count: rawCount, level: 1), dpi: dpi)
+    }
 
+    /// The PNG of an image in cnn-inte's own layout (rows x columns x channels bytes), each
+    /// pixel drawn as `scale` x `scale` pixels. One channel is grey drawn as ink on paper
+    /// (0 white, 255 black), three are RGB in their own colours. Written as 8-bit grey or
+    /// RGB without Cairo: libpng's set-up and zlib's full-size tables cost more than the
+    /// pixels of a 56 x 56 picture, and a report writes tens of thousands of them.
+    public static func encode(image pixels: [UInt8], rows: Int, columns: Int, channels: Int, scale: Int) -> [UInt8] {
+        precondition(channels == 1 || channels == 3, "PNGEncoder: 1 or 3 channels")
+        precondition(rows > 0 && columns > 0 && scale > 0 && pixels.count == rows * columns * channels)
+        let width = columns * scale, height = rows * scale
+        let rowBytes = 1 + channels * width
+        var raw = [UInt8](repeating: 0, count: rowBytes * height)
+        // One filtered row per image row, "None" filtered; its `scale - 1` copies below are
+        // "Up" filtered, so all zeros (the array starts zeroed).
+        for r in 0..<rows {
+            let first = r * scale * rowBytes
+            raw[first] = 0
+            for c in 0..<columns {
+                for k in 0..<channels {
+                    let v = channels == 1 ? 255 - pixels[r * columns + c] : pixels[(r * columns + c) * 3 + k]
+                    for s in 0..<scale { raw[first + 1 + (c * scale + s) * channels + k] = v }
+                }
+            }
+            for copy in 1..<scale { raw[first + copy * rowBytes] = 2 }
+        }
+        let idat = raw.withUnsafeBufferPointer { zlibStream($0.baseAddress!, count: raw.count, level: 6) }
+        return container(width: width, height: height, colourType: channels == 1 ? 0 : 2, idat: idat, dpi: nil)
+    }
+
+    /// `count` bytes as one zlib stream. The window and hash table are sized to the data
+    /// (zlib's defaults allocate and clear about 256 KB whatever the input), which is most
+    /// of the cost for small pictures and changes nothing for large ones.
+    static func zlibStream(_ raw: UnsafePointer<UInt8>, count: Int, level: Int32) -> [UInt8] {
+        var windowBits: Int32 = 9
+        while windowBits < 15 && (1 << windowBits) < count + 262 { windowBits += 1 }
+        let memLevel = max(1, min(8, windowBits - 7))
+        var stream = z_stream()
+        var status = deflateInit2_(&stream, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY,
+                                   ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        precondition(status == Z_OK, "zlib deflateInit2 failed with \(status)")
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(count)))
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, written in
+            stream.next_in = UnsafeMutablePointer(mutating: raw)
+            stream.avail_in = uInt(count)
+            stream.next_out = buffer.baseAddress
+            stream.avail_out = uInt(bound)
+            status = deflate(&stream, Z_FINISH)
+            precondition(status == Z_STREAM_END, "zlib deflate failed with \(status)")
+            written = Int(stream.total_out)
+        }
+    }
+
+    /// The PNG file around a compressed IDAT: 8 bits per sample, no interlace; the
+    /// resolution chunk only when `dpi` is given.
+    static func container(width: Int, height: Int, colourType: UInt8, idat: [UInt8], dpi: Double?) -> [UInt8] {
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []
         header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))
-        header += [8, 2, 0, 0, 0]  // 8 bits, RGB, deflate, adaptive filtering, no interlace
+        header += [8, colourType, 0, 0, 0]  // 8 bits, grey or RGB, deflate, adaptive filtering, no interlace
         chunk("IHDR", header, into: &png)
-        let perMetre = UInt32((dpi / 0.0254).rounded())
-        chunk("pHYs", bigEndian(perMetre) + bigEndian(perMetre) + [1], into: &png)
-        chunk("IDAT", compressed, into: &png)
+        if let dpi {
+            let perMetre = UInt32((dpi / 0.0254).rounded())
+            chunk("pHYs", bigEndian(perMetre) + bigEndian(perMetre) + [1], into: &png)
+        }
+        chunk("IDAT", idat, into: &png)
         chunk("IEND", [], into: &png)
         return png
     }

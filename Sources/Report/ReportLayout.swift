@@ -65,7 +65,9 @@ public enum ReportLayout {
     /// relative names, so they move with the folder.
     public static func withAbsoluteImages(_ dot: String, diagramsFolder: String) -> String {
         let folder = URL(fileURLWithPath: diagramsFolder).standardizedFileURL.path
-        return dot.replacingOccurrences(of: "SRC=\"" + imagePrefix, with: "SRC=\"" + Escaping.html(folder + "/" + imagePrefix))
+        let absolute = ByteReplacement.replacing(Array(("SRC=\"" + imagePrefix).utf8),
+                                                 with: Array(("SRC=\"" + Escaping.html(folder + "/" + imagePrefix)).utf8), in: Array(dot.utf8))
+        return String(decoding: absolute, as: UTF8.self)
     }
 
     /// Writes `base.png`, `base.svg` and `base.pdf` of a graph laid out from
@@ -73,17 +75,21 @@ public enum ReportLayout {
     static func writeRenderings(of graph: Graphviz.LaidOutGraph, to base: String, dpi: Double, diagramsFolder: String) throws {
         for format in Graphviz.Format.allCases {
             var bytes = try graph.render(format, dpi: dpi)
-            if format == .svg {
-                bytes = Array(withRelativeImages(String(decoding: bytes, as: UTF8.self), diagramsFolder: diagramsFolder).utf8)
-            }
+            if format == .svg { bytes = withRelativeImages(svg: bytes, diagramsFolder: diagramsFolder) }
             try FileWriter.write(bytes, to: base + "." + format.rawValue)
         }
     }
 
     /// An SVG rendered from `withAbsoluteImages` text, with its image links relative again.
     public static func withRelativeImages(_ svg: String, diagramsFolder: String) -> String {
+        String(decoding: withRelativeImages(svg: Array(svg.utf8), diagramsFolder: diagramsFolder), as: UTF8.self)
+    }
+
+    /// `withRelativeImages` on the SVG's bytes, as rendered.
+    static func withRelativeImages(svg: [UInt8], diagramsFolder: String) -> [UInt8] {
         let folder = URL(fileURLWithPath: diagramsFolder).standardizedFileURL.path + "/"
-        return svg.replacingOccurrences(of: "href=\"" + Escaping.html(folder), with: "href=\"")
-            .replacingOccurrences(of: "href=\"" + folder, with: "href=\"")
+        let relative = Array("href=\"".utf8)
+        let escaped = ByteReplacement.replacing(Array(("href=\"" + Escaping.html(folder)).utf8), with: relative, in: svg)
+        return ByteReplacement.replacing(Array(("href=\"" + folder).utf8), with: relative, in: escaped)
     }
 }

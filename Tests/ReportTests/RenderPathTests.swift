@@ -41,6 +41,48 @@ final class RenderPathTests: XCTestCase {
         XCTAssertEqual(perMetre, 11811)
     }
 
+    func testPNGEncoderWritesDataImagesScaledAsCairoReadsThem() throws {
+        // A 2 x 3 grey image (0 paper, 255 ink) and an RGB one, each pixel drawn 3 x 3.
+        let grey: [UInt8] = [0, 255, 10, 128, 200, 77]
+        let rgb: [UInt8] = (0..<18).map { UInt8($0 * 14) }
+        for (pixels, channels) in [(grey, 1), (rgb, 3)] {
+            let bytes = PNGEncoder.encode(image: pixels, rows: 2, columns: 3, channels: channels, scale: 3)
+            XCTAssertEqual(bytes[25], channels == 1 ? 0 : 2, "colour type")
+            let path = NSTemporaryDirectory() + "cnn-inte-png-\(UUID().uuidString).png"
+            defer { unlink(path) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let decoded = try XCTUnwrap(cairo_image_surface_create_from_png(path))
+            defer { cairo_surface_destroy(decoded) }
+            XCTAssertEqual(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS)
+            XCTAssertEqual(cairo_image_surface_get_width(decoded), 9)
+            XCTAssertEqual(cairo_image_surface_get_height(decoded), 6)
+            let stride = Int(cairo_image_surface_get_stride(decoded))
+            let data = try XCTUnwrap(cairo_image_surface_get_data(decoded))
+            for y in 0..<6 {
+                for x in 0..<9 {
+                    let (r, c) = (y / 3, x / 3), o = y * stride + 4 * x
+                    let expected: [UInt8] = channels == 1 ? [UInt8](repeating: 255 - pixels[r * 3 + c], count: 3)
+                        : Array(pixels[((r * 3 + c) * 3)..<((r * 3 + c) * 3 + 3)])
+                    XCTAssertEqual([data[o + 2], data[o + 1], data[o]], expected, "pixel \(x),\(y), \(channels) channels")
+                }
+            }
+        }
+    }
+
+    func testByteReplacementReplacesEveryOccurrenceLeftToRight() {
+        func replaced(_ text: String, _ target: String, _ replacement: String) -> String {
+            String(decoding: ByteReplacement.replacing(Array(target.utf8), with: Array(replacement.utf8), in: Array(text.utf8)), as: UTF8.self)
+        }
+        XCTAssertEqual(replaced("href=\"/a/b/img/x.png\" href=\"/a/b/y\"", "href=\"/a/b/", "href=\""), "href=\"img/x.png\" href=\"y\"")
+        XCTAssertEqual(replaced("aaaa", "aa", "b"), "bb")             // non-overlapping
+        XCTAssertEqual(replaced("abab", "aba", "x"), "xb")
+        XCTAssertEqual(replaced("xay", "a", ""), "xy")
+        XCTAssertEqual(replaced("abc", "abcd", "z"), "abc")          // target longer than the text
+        XCTAssertEqual(replaced("abc", "", "z"), "abc")
+        XCTAssertEqual(replaced("cab", "ab", "é"), "cé")               // at the very end
+        XCTAssertEqual(replaced("aaab", "aab", "-"), "a-")             // a false start first
+    }
+
     func testDiagramDrawsOnPDFPagesBetweenOurOwnText() throws {
         let path = NSTemporaryDirectory() + "cnn-inte-pages-\(UUID().uuidString).pdf"
         defer { unlink(path) }
