@@ -32,6 +32,8 @@ struct InterpretationOptions: ParsableArguments {
     var augmentCopies = 5
     @Option(name: .customLong("boundary-blends"), parsing: .unconditional, help: "CNN-labelled blends of each training image with its nearest neighbour of another predicted class (0 = none).")
     var boundaryBlends = 0
+    @Flag(name: .customLong("soft-labels"), help: "Grow the forests on the CNN's two most probable classes and their shares instead of its prediction alone; leaves vote distributions (binned splits only).")
+    var softLabels = false
     @Option(parsing: .unconditional, help: "Nearest training images listed for each test instance, in the layer's activations (0 = none).")
     var neighbours = 5
     @Flag(name: .customLong("no-map"), help: "Skip the map of the layer (UMAP of every training and test point; about 40 s for 70,000 points).")
@@ -71,6 +73,7 @@ struct InterpretationOptions: ParsableArguments {
         c.boundaryCloseness = boundaryCloseness
         c.augmentCopies = augmentCopies
         c.boundaryBlends = boundaryBlends
+        c.softLabels = softLabels
         c.neighbours = neighbours
         c.globalForest = !noGlobalForest
         c.map = !noMap

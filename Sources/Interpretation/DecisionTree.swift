@@ -16,6 +16,13 @@ public struct DecisionTree: Codable, Equatable, Sendable {
     public var majority: [Int32]
     /// How many (bootstrap) training samples reached the node.
     public var samples: [Int32]
+    /// Trees grown on soft labels (`SoftLabels`) only, else empty: the runner-up class of
+    /// the node's soft counts, and the majority's share of the two in `SoftLabels.unit`ths.
+    /// A leaf votes its two-class distribution instead of its majority alone.
+    public var second: [Int32] = []
+    public var share: [UInt8] = []
+
+    public var isSoft: Bool { !second.isEmpty }
 
     public var nodeCount: Int { feature.count }
     public var leafCount: Int { feature.lazy.filter { $0 < 0 }.count }
@@ -28,6 +35,16 @@ public struct DecisionTree: Codable, Equatable, Sendable {
             node = Int(row[Int(feature[node])] <= threshold[node] ? left[node] : right[node])
         }
         return Int(majority[node])
+    }
+
+    /// The leaf `row` reaches.
+    @inline(__always)
+    public func leaf(_ row: UnsafePointer<Float>) -> Int {
+        var node = 0
+        while feature[node] >= 0 {
+            node = Int(row[Int(feature[node])] <= threshold[node] ? left[node] : right[node])
+        }
+        return node
     }
 
     /// The nodes from the root to the leaf `row` reaches.
@@ -52,6 +69,47 @@ public struct DecisionTree: Codable, Equatable, Sendable {
             }
         }
         return deepest
+    }
+}
+
+/// The CNN's hesitation as training labels: for each row, its runner-up class and the
+/// share of the two top classes that goes to the prediction (the hard label), in 64ths.
+/// Only the two largest probabilities are kept (renormalised): on a 10-class CNN the rest
+/// is rarely more than a few per cent, and two bytes per row keep the pool small.
+public struct SoftLabels: Equatable, Sendable {
+    public static let unit: Int32 = 64
+    public var second: [UInt8]
+    public var share: [UInt8]
+
+    public init(second: [UInt8], share: [UInt8]) {
+        precondition(second.count == share.count)
+        self.second = second
+        self.share = share
+    }
+
+    /// From a `rows x classes` matrix of probabilities whose row argmax is the hard label.
+    public init(probabilities: Matrix) {
+        var second = [UInt8](repeating: 0, count: probabilities.rows), share = [UInt8](repeating: UInt8(Self.unit), count: probabilities.rows)
+        let k = probabilities.columns
+        for r in 0..<probabilities.rows {
+            let p = probabilities.values[(r * k)..<(r * k + k)].map(Double.init)
+            var best = 0
+            for c in 1..<max(k, 1) where p[c] > p[best] { best = c }
+            var runner = best == 0 ? min(1, k - 1) : 0
+            for c in 0..<k where c != best && p[c] > p[runner] { runner = c }
+            second[r] = UInt8(runner)
+            let total = p[best] + p[runner]
+            if runner != best && total > 0 {
+                share[r] = UInt8(max(Double(Self.unit) / 2, min(Double(Self.unit), (Double(Self.unit) * p[best] / total).rounded())))
+            }
+        }
+        self.init(second: second, share: share)
+    }
+
+    /// `other`'s rows after these.
+    public mutating func append(_ other: SoftLabels) {
+        second += other.second
+        share += other.share
     }
 }
 
@@ -99,6 +157,9 @@ struct TreeGrower {
     let configuration: TreeConfiguration
     /// For exact splits: the values, column-major (`data.rows` per feature); nil = bins.
     var raw: UnsafePointer<Float>? = nil
+    /// Soft labels (binned splits only): each sample counts `share` units for its label and
+    /// `unit - share` for `second`, and Gini is taken on those soft counts.
+    var soft: SoftLabels? = nil
     /// Gini decrease credited to each feature (for importances).
     var importance: [Double]
 
@@ -134,7 +195,13 @@ struct TreeGrower {
     }
 
     mutating func grow(samples: [Int32], rng: inout SplitMix64) -> DecisionTree {
+        precondition(soft == nil || raw == nil, "TreeGrower: soft labels are grown on bins only")
+        precondition(soft == nil || soft!.second.count == labels.count, "TreeGrower: one soft label per row")
         var tree = DecisionTree(feature: [], threshold: [], thresholdBin: [], left: [], right: [], majority: [], samples: [])
+        // A sample weighs `unit` in the counts: 1 for hard labels, so their arithmetic is
+        // unchanged, SoftLabels.unit for soft ones.
+        let unit = soft == nil ? 1 : Int(SoftLabels.unit)
+        let softSecond = soft?.second ?? [], softShare = soft?.share ?? []
         let d = data.columns, n = data.rows, classes = self.classes
         let mtry = max(1, min(d, configuration.maxFeatures ?? Int(Double(d).squareRoot())))
         let minLeaf = max(1, configuration.minSamplesLeaf)
@@ -174,16 +241,37 @@ struct TreeGrower {
             tree.feature.append(-1); tree.threshold.append(0); tree.thresholdBin.append(0)
             tree.left.append(-1); tree.right.append(-1)
             tree.majority.append(Int32(majority)); tree.samples.append(Int32(count))
+            if unit > 1 {
+                // `total` holds the node's soft counts (counts() just ran on it).
+                var runner = majority == 0 ? min(1, classes - 1) : 0
+                for c in 0..<classes where c != majority && total[c] > total[runner] { runner = c }
+                let pair = Double(total[majority]) + Double(total[runner])
+                let share = runner == majority || pair == 0 ? Double(unit) : (Double(unit) * Double(total[majority]) / pair).rounded()
+                tree.second.append(Int32(runner)); tree.share.append(UInt8(max(0, min(Double(unit), share))))
+            }
             return tree.feature.count - 1
         }
 
         data.bins.withUnsafeBufferPointer { binsBuffer in
-            labels.withUnsafeBufferPointer { labelBuffer in
+          labels.withUnsafeBufferPointer { labelBuffer in
+           softSecond.withUnsafeBufferPointer { secondBuffer in
+            softShare.withUnsafeBufferPointer { shareBuffer in
                 let bins = binsBuffer.baseAddress!, y = labelBuffer.baseAddress!
-                /// Fills `total` with the class counts of idx[start..<end]; returns (majority, pure).
+                // nil without soft labels (an empty array's buffer may still have an address).
+                let y2 = unit > 1 ? secondBuffer.baseAddress : nil, w = unit > 1 ? shareBuffer.baseAddress : nil
+                /// Fills `total` with the class counts of idx[start..<end] (soft counts with
+                /// soft labels); returns (majority, pure).
                 @inline(__always) func counts(_ start: Int, _ end: Int) -> (Int, Bool) {
                     total.update(repeating: 0, count: classes)
-                    for i in start..<end { total[Int(y[Int(idx[i])])] += 1 }
+                    if let y2, let w {
+                        for i in start..<end {
+                            let s = Int(idx[i])
+                            total[Int(y[s])] += Int32(w[s])
+                            total[Int(y2[s])] += Int32(unit) - Int32(w[s])
+                        }
+                    } else {
+                        for i in start..<end { total[Int(y[Int(idx[i])])] += 1 }
+                    }
                     var best = 0, nonzero = 0
                     for c in 0..<classes {
                         if total[c] > total[best] { best = c }
@@ -198,13 +286,14 @@ struct TreeGrower {
                 var stack: [(node: Int, start: Int, end: Int, depth: Int, known: Int)] = []
                 stack.append((addNode(samples.count, counts(0, samples.count).0), 0, samples.count, 0, 0))
                 while let (node, start, end, depth, known) = stack.popLast() {
-                    let count = end - start
+                    // `count` in samples; `weight` and `minWeight` in count units (soft counts).
+                    let count = end - start, weight = count * unit, minWeight = minLeaf * unit
                     let (_, pure) = counts(start, end)
                     if pure || count < 2 * minLeaf || depth >= maxDepth { continue }
                     var parentScore = 0.0
                     for c in 0..<classes { parentScore += Double(total[c]) * Double(total[c]) }
-                    parentScore /= Double(count)
-                    var bestScore = parentScore + 1e-9 * Double(count)
+                    parentScore /= Double(weight)
+                    var bestScore = parentScore + 1e-9 * Double(weight)
                     var bestFeature = -1, bestBin = 0
                     var visited = 0, drawn = known, found = 0
                     while drawn < d && visited < mtry {
@@ -249,7 +338,7 @@ struct TreeGrower {
                                     }
                                 }
                             }
-                        } else if count <= 64 {
+                        } else if count <= 64 && unit == 1 {
                             // Small node: sort (bin, class) pairs instead of clearing a histogram.
                             for i in 0..<count {
                                 let s = Int(idx[start + i])
@@ -282,12 +371,23 @@ struct TreeGrower {
                             }
                         } else {
                             var lowBin = 255, highBin = 0
-                            for i in start..<end {
-                                let s = Int(idx[i])
-                                let b = Int(column[s])
-                                histogram[b &* classes &+ Int(y[s])] &+= 1
-                                if b < lowBin { lowBin = b }
-                                if b > highBin { highBin = b }
+                            if let y2, let w {
+                                for i in start..<end {
+                                    let s = Int(idx[i])
+                                    let b = Int(column[s])
+                                    histogram[b &* classes &+ Int(y[s])] &+= Int32(w[s])
+                                    histogram[b &* classes &+ Int(y2[s])] &+= Int32(unit) &- Int32(w[s])
+                                    if b < lowBin { lowBin = b }
+                                    if b > highBin { highBin = b }
+                                }
+                            } else {
+                                for i in start..<end {
+                                    let s = Int(idx[i])
+                                    let b = Int(column[s])
+                                    histogram[b &* classes &+ Int(y[s])] &+= 1
+                                    if b < lowBin { lowBin = b }
+                                    if b > highBin { highBin = b }
+                                }
                             }
                             if lowBin == highBin {  // constant in this node and below
                                 (histogram + lowBin * classes).update(repeating: 0, count: classes)
@@ -306,8 +406,10 @@ struct TreeGrower {
                                         any = true
                                     }
                                 }
-                                let nRight = count - nLeft
-                                if any && nLeft >= minLeaf && nRight >= minLeaf {
+                                // A bin whose samples all lean fully to one class adds 0 to the
+                                // other: `any` looks at what moved, whatever the class.
+                                let nRight = weight - nLeft
+                                if any && nLeft >= minWeight && nRight >= minWeight {
                                     let score = sumLeft2 / Double(nLeft) + sumRight2 / Double(nRight)
                                     if score > bestScore { bestScore = score; bestFeature = f; bestBin = b }
                                 }
@@ -347,6 +449,8 @@ struct TreeGrower {
                     stack.append((leftNode, start, mid, depth + 1, known + found))
                 }
             }
+           }
+          }
         }
         self.importance = importance
         return tree

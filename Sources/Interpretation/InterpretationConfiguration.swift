@@ -25,6 +25,8 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
     /// pass `poolCap` images).
     public var augmentCopies = 5
     public var boundaryBlends = 0
+    /// Grow the forests on the CNN's soft labels (`MetaConfiguration.softLabels`).
+    public var softLabels = false
     /// Other layers interpreted the same way for `layers.json`'s comparison (their figures
     /// only; `layer` is the one explained in full).
     public var compareLayers: [String] = []
@@ -63,6 +65,9 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
         if let maxDepth { try atLeast1(maxDepth, "max-depth") }
         if let maxFeatures { try atLeast1(maxFeatures, "max-features") }
         try atLeast1(minSamplesLeaf, "min-samples-leaf")
+        if softLabels && splits == .exact {
+            throw UsageError("--soft-labels grows trees on binned splits only; drop --splits exact")
+        }
     }
 
     /// Augmented copies per training image once the pool cap is applied.
@@ -85,6 +90,7 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
         var m = MetaConfiguration()
         m.trainingSet = metaTraining
         m.boundaryCloseness = boundaryCloseness
+        m.softLabels = softLabels
         let tree = TreeConfiguration(maxFeatures: maxFeatures, minSamplesLeaf: minSamplesLeaf, maxDepth: maxDepth,
                                      exactSplits: splits == .exact)
         m.forest = RandomForest.Configuration(trees: trees, tree: tree, seed: SplitMix64(seed: seed).derived(0xF0).state)

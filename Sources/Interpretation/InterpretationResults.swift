@@ -30,6 +30,8 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         public var boundary_closeness: Double
         public var augment_copies: Int
         public var boundary_blends: Int
+        /// Whether the forests were grown on the CNN's soft labels (nil before they could be).
+        public var soft_labels: Bool? = nil
         public var seed: UInt64
         /// The data set's name and the SHA-256 of its decoded images and labels.
         public var data: String
@@ -43,7 +45,7 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case layer, layer_width, k1, k2, min_cluster_size, prototypes, kmeans_restarts, trees, max_features, max_depth,
-                 min_samples_leaf, splits, meta_training, boundary_closeness, augment_copies, boundary_blends, seed, data,
+                 min_samples_leaf, splits, meta_training, boundary_closeness, augment_copies, boundary_blends, soft_labels, seed, data,
                  data_fingerprint, model, model_fingerprint, data_source
         }
 
@@ -65,6 +67,7 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
             try c.encode(boundary_closeness, forKey: .boundary_closeness)
             try c.encode(augment_copies, forKey: .augment_copies)
             try c.encode(boundary_blends, forKey: .boundary_blends)
+            try c.encodeIfPresent(soft_labels, forKey: .soft_labels)
             try c.encode(seed, forKey: .seed)
             try c.encode(data, forKey: .data)
             try c.encode(data_fingerprint, forKey: .data_fingerprint)

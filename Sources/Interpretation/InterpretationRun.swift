@@ -23,11 +23,13 @@ public enum InterpretationRun {
         let (trainFeatures, trainProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.train.images)
         let (testFeatures, testProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.test.images)
         let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
-        let inputs = Interpreter.Inputs(
+        var inputs = Interpreter.Inputs(
             trainFeatures: trainFeatures, trainPredictions: trainPredictions, trainLabels: dataset.train.labels.map(Int.init),
             testFeatures: testFeatures, testPredictions: testPredictions,
             testProbabilities: testPredictions.enumerated().map { Double(testProbabilities.values[$0.offset * testProbabilities.columns + $0.element]) },
             testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
+        if configuration.softLabels { inputs.trainSoft = SoftLabels(probabilities: trainProbabilities) }
+        func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
         let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
         if copies < configuration.augmentCopies {
             progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
@@ -37,15 +39,17 @@ public enum InterpretationRun {
             if copies > 0 {
                 progress.line("interpret: \(copies) CNN-labelled augmented copies of each training image")
                 try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
-                                       labeller: labeller, layer: layer, add: add)
+                                       labeller: labeller, layer: layer) { features, probabilities in
+                    add(features, probabilities.argmaxRows(), soft(probabilities))
+                }
             }
             if configuration.boundaryBlends > 0 {
                 let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
                                                      predictions: trainPredictions, level1: tree.trainLevel1,
                                                      mixes: configuration.boundaryBlends)
                 progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
-                let (features, predictions) = try labeller.label(blends, layer: layer)
-                add(features, predictions)
+                let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: blends)
+                add(features, probabilities.argmaxRows(), soft(probabilities))
             }
         }, progress: progress.line)
         if fitted.tree.level1.count < configuration.k1 {
@@ -182,7 +186,7 @@ public enum InterpretationRun {
     /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
     /// binned 2,000 source images at a time so only the pool's bins are ever held whole.
     static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, labeller: ImageLabeller, layer: String,
-                                   add: (Matrix, [Int]) -> Void) throws {
+                                   add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
         let chunk = 2_000
         let pixels = images.pixelsPerImage
         for start in stride(from: 0, to: images.count, by: chunk) {
@@ -190,8 +194,8 @@ public enum InterpretationRun {
             let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
                                    pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
             let augmented = Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
-            let (features, predictions) = try labeller.label(augmented, layer: layer)
-            add(features, predictions)
+            let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: augmented)
+            add(features, probabilities)
         }
     }
 
@@ -220,7 +224,8 @@ public enum InterpretationRun {
         let clusters = fitted.tree.level1.count
         var heldValues = [[Float]](repeating: [], count: clusters), heldLabels = [[Int]](repeating: [], count: clusters)
         var width = 0
-        try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer) { features, predictions in
+        try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer) { features, probabilities in
+            let predictions = probabilities.argmaxRows()
             let decided = Interpreter.decide(fitted, features: features, cnnPredictions: predictions,
                                              cnnProbabilities: predictions.map { _ in 0 }, labels: predictions, classes: dataset.classCount)
             signals += CredibilitySignals.of(decided, features: features, model: fitted, classes: dataset.classCount)
@@ -247,7 +252,7 @@ public enum InterpretationRun {
                      max_features: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), max_depth: c.maxDepth,
                      min_samples_leaf: c.minSamplesLeaf, splits: c.splits.rawValue, meta_training: c.metaTraining.rawValue,
                      boundary_closeness: c.boundaryCloseness, augment_copies: copies, boundary_blends: c.boundaryBlends,
-                     seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource,
+                     soft_labels: c.softLabels, seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource,
                      model_fingerprint: modelFingerprint, data_source: dataset.selection)
     }
 }

@@ -15,6 +15,7 @@ import Numerics
 /// | `forest.C.feature`, `.left`, `.right`, `.majority`, `.samples`, `.threshold_bin` | I32 [N] | node arrays, children indexed within their tree, feature -1 at leaves |
 /// | `forest.C.threshold` | F32 [N] | go left when `x[feature] <= threshold` |
 /// | `forest.C.importances` | F32 [d] | mean Gini decrease per feature |
+/// | `forest.C.second`, `.share` | I32 [N] | soft-label forests only: each node's runner-up class and the majority's share of the two, in 64ths |
 ///
 /// The metadata holds the cluster statistics (`clusters`: JSON of the tree's nodes) and
 /// the meta-level configuration (`meta`: JSON), plus `format`, `classes` and `features`.
@@ -50,10 +51,16 @@ public enum InterpretationStore {
                 var treeOffsets: [Int32] = [0]
                 var feature: [Int32] = [], left: [Int32] = [], right: [Int32] = [], majority: [Int32] = []
                 var samples: [Int32] = [], bins: [Int32] = [], threshold: [Float] = []
+                var second: [Int32] = [], share: [Int32] = []
                 for tr in forest.trees {
                     feature += tr.feature; left += tr.left; right += tr.right; majority += tr.majority
                     samples += tr.samples; bins += tr.thresholdBin.map(Int32.init); threshold += tr.threshold
+                    second += tr.second; share += tr.share.map(Int32.init)
                     treeOffsets.append(Int32(feature.count))
+                }
+                if forest.trees.first?.isSoft == true {
+                    t["forest.\(c).second"] = .init(shape: [second.count], integers: second)
+                    t["forest.\(c).share"] = .init(shape: [share.count], integers: share)
                 }
                 let n = feature.count
                 t["forest.\(c).tree_offsets"] = .init(shape: [treeOffsets.count], integers: treeOffsets)
@@ -133,6 +140,14 @@ public enum InterpretationStore {
             let bins = try ints("forest.\(c).threshold_bin"), threshold = try floats("forest.\(c).threshold").values
             let importances = try floats("forest.\(c).importances").values
             let n = feature.count
+            // Soft-label forests: both arrays, one entry per node, or neither.
+            let soft = t["forest.\(c).second"] == nil && t["forest.\(c).share"] == nil
+                ? nil : (second: try ints("forest.\(c).second"), share: try ints("forest.\(c).share"))
+            if let soft {
+                guard soft.second.count == n, soft.share.count == n,
+                      soft.second.allSatisfy({ (0..<Int32(classes)).contains($0) }),
+                      soft.share.allSatisfy({ (0...SoftLabels.unit).contains($0) }) else { throw fail("forest \(c): soft-label arrays inconsistent") }
+            }
             guard importances.count == d else { throw fail("forest \(c): \(importances.count) importances for \(d) features") }
             guard [left.count, right.count, majority.count, samples.count, bins.count, threshold.count].allSatisfy({ $0 == n }),
                   treeOffsets.count >= 2, treeOffsets.first == 0, Int(treeOffsets.last!) == n,
@@ -149,7 +164,9 @@ public enum InterpretationStore {
                 }
                 trees.append(DecisionTree(feature: Array(feature[r]), threshold: Array(threshold[r]),
                                           thresholdBin: bins[r].map { UInt8(clamping: $0) }, left: Array(left[r]),
-                                          right: Array(right[r]), majority: Array(majority[r]), samples: Array(samples[r])))
+                                          right: Array(right[r]), majority: Array(majority[r]), samples: Array(samples[r]),
+                                          second: soft.map { Array($0.second[r]) } ?? [],
+                                          share: soft.map { $0.share[r].map { UInt8($0) } } ?? []))
             }
             learners.append(.forest(RandomForest(classes: classes, features: d, trees: trees, importances: importances.map(Double.init))))
         }

@@ -47,6 +47,9 @@ public enum Interpreter {
         public var testProbabilities: [Double]
         public var testLabels: [Int]
         public var classes: Int
+        /// The CNN's soft labels of the training images; needed when the forests are grown on
+        /// soft labels (`MetaConfiguration.softLabels`).
+        public var trainSoft: SoftLabels?
 
         public init(trainFeatures: Matrix, trainPredictions: [Int], trainLabels: [Int], testFeatures: Matrix,
                     testPredictions: [Int], testProbabilities: [Double], testLabels: [Int], classes: Int) {
@@ -89,7 +92,7 @@ public enum Interpreter {
     }
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,
-                           extraPool: ((ClusterTree, (Matrix, [Int]) -> Void) throws -> Void)? = nil,
+                           extraPool: ((ClusterTree, (Matrix, [Int], SoftLabels?) -> Void) throws -> Void)? = nil,
                            progress: ((String) -> Void)? = nil) throws -> (InterpretationModel, [InstanceRecord], Timings) {
         var timings = Timings()
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -109,11 +112,17 @@ public enum Interpreter {
         let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
         var rowBins = binner.binRows(inputs.trainFeatures)
         var poolPredictions = inputs.trainPredictions
+        guard !meta.softLabels || inputs.trainSoft != nil else {
+            throw InterpretationError.invalidOption("soft-label forests need the CNN's probabilities of the training images")
+        }
+        var poolSoft = meta.softLabels ? inputs.trainSoft : nil
         var poolRoutes = trainRoutes.map { RouteSummary(route: $0) }
         // Exact splits need the pool's values too (4 bytes per value where bins take 1).
         let exact = meta.forest.tree.exactSplits
         var poolParts = exact ? [inputs.trainFeatures] : []
-        try extraPool?(tree) { extra, predictions in
+        try extraPool?(tree) { extra, predictions, soft in
+            precondition(!meta.softLabels || soft?.second.count == predictions.count, "Interpreter: the pool's soft labels are missing")
+            if let soft { poolSoft?.append(soft) }
             if exact { poolParts.append(extra) }
             rowBins += binner.binRows(extra)
             poolPredictions += predictions
@@ -126,7 +135,7 @@ public enum Interpreter {
         let columns = exact ? Matrix.columnMajor(&poolParts) : nil
         let learner = try MetaLearner.fit(predictions: poolPredictions, routes: poolRoutes,
                                           clusters: tree.level1.count, classes: inputs.classes, binner: binner,
-                                          binned: binned, configuration: meta, values: columns)
+                                          binned: binned, configuration: meta, values: columns, soft: poolSoft)
         timings.forestSeconds = lap()
         let model = InterpretationModel(tree: tree, binner: binner, meta: learner)
         let records = decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,

@@ -41,10 +41,14 @@ public struct MetaConfiguration: Codable, Equatable, Sendable {
     /// faithful over 4 CNNs and 4 seeds on mnist5k, with a smaller accuracy gap, for half
     /// the forests' work (docs/EXPERIMENTS.md).
     public var boundaryCloseness = 0.8
+    /// Grow the forests on the CNN's soft labels (its two most probable classes and their
+    /// shares, `SoftLabels`) instead of its argmax. Measured against the argmax on
+    /// mnist5k's 4 x 8 grid and Fashion-MNIST (docs/EXPERIMENTS.md, "Soft-label forests").
+    public var softLabels = false
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case trainingSet, forest, boundaryCloseness }
+    enum CodingKeys: String, CodingKey { case trainingSet, forest, boundaryCloseness, softLabels }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -52,6 +56,7 @@ public struct MetaConfiguration: Codable, Equatable, Sendable {
         forest = try c.decode(RandomForest.Configuration.self, forKey: .forest)
         // Files written before this setting existed took every runner-up point.
         boundaryCloseness = try c.decodeIfPresent(Double.self, forKey: .boundaryCloseness) ?? 0
+        softLabels = try c.decodeIfPresent(Bool.self, forKey: .softLabels) ?? false
     }
 }
 
@@ -62,10 +67,11 @@ public struct MetaLearner: Codable, Equatable, Sendable {
 
     /// The meta-level training data is `binned` (one row per point) with the CNN's
     /// prediction for each and the level-1 cluster and runner-up each routes to; for exact
-    /// splits also its `values`, column-major.
+    /// splits also its `values`, column-major; with `configuration.softLabels`, `soft`.
     public static func fit(predictions: [Int], routes: [RouteSummary], clusters: Int, classes: Int,
                            binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration,
-                           values: [Float]? = nil) throws -> MetaLearner {
+                           values: [Float]? = nil, soft: SoftLabels? = nil) throws -> MetaLearner {
+        precondition(configuration.softLabels == (soft != nil), "MetaLearner: soft labels given exactly when configured")
         var learners: [ClusterLearner] = []
         let labels = predictions.map { UInt8($0) }
         for c in 0..<clusters {
@@ -85,7 +91,8 @@ public struct MetaLearner: Codable, Equatable, Sendable {
             var forestConfiguration = configuration.forest
             forestConfiguration.seed = SplitMix64(seed: configuration.forest.seed).derived(UInt64(c)).state
             learners.append(.forest(try RandomForest.fit(data: binned, binner: binner, labels: labels, rows: rows,
-                                                         classes: classes, configuration: forestConfiguration, values: values)))
+                                                         classes: classes, configuration: forestConfiguration, values: values,
+                                                         soft: soft)))
         }
         return MetaLearner(learners: learners, configuration: configuration)
     }

@@ -27,13 +27,16 @@ public struct RandomForest: Codable, Equatable, Sendable {
 
     /// Fits on the rows `rows` of `data` (binned with `binner`) with labels `labels[row]`.
     /// Exact splits (`configuration.tree.exactSplits`) also need `values`: the same rows
-    /// unbinned, column-major (`Matrix.columnMajorValues()`).
+    /// unbinned, column-major (`Matrix.columnMajorValues()`). With `soft` labels (one per
+    /// row of `data`, binned splits only) the trees are grown on soft counts and their
+    /// leaves vote two-class distributions.
     public static func fit(data: BinnedMatrix, binner: Binner, labels: [UInt8], rows: [Int32], classes: Int,
-                           configuration: Configuration, values: [Float]? = nil) throws -> RandomForest {
+                           configuration: Configuration, values: [Float]? = nil, soft: SoftLabels? = nil) throws -> RandomForest {
         guard configuration.trees >= 1 else { throw InterpretationError.invalidOption("a forest needs at least 1 tree (got \(configuration.trees))") }
         guard !rows.isEmpty else { throw InterpretationError.invalidOption("a forest needs at least one training sample") }
         let exact = configuration.tree.exactSplits
         precondition(!exact || values?.count == data.rows * data.columns, "RandomForest: exact splits need the values of every row")
+        guard soft == nil || !exact else { throw InterpretationError.invalidOption("soft labels are grown on binned splits only (not with exact splits)") }
         var trees = [DecisionTree?](repeating: nil, count: configuration.trees)
         var importances = [[Double]](repeating: [], count: configuration.trees)
         let root = SplitMix64(seed: configuration.seed)
@@ -52,6 +55,7 @@ public struct RandomForest: Codable, Equatable, Sendable {
                             var grower = TreeGrower(data: data, edges: binner.edges, labels: labels, classes: classes,
                                                     configuration: configuration.tree)
                             if exact { grower.raw = valuePointer.baseAddress! }
+                            grower.soft = soft
                             tp[t] = grower.grow(samples: sample, rng: &rng)
                             ip[t] = grower.importance
                         }
@@ -67,11 +71,22 @@ public struct RandomForest: Codable, Equatable, Sendable {
         return RandomForest(classes: classes, features: data.columns, trees: trees.map { $0! }, importances: total)
     }
 
-    /// Vote shares per class for one feature vector.
+    /// Vote shares per class for one feature vector: the share of trees voting for each
+    /// class, or with soft-label trees the mean of the leaves' two-class distributions.
     public func votes(_ row: UnsafePointer<Float>) -> [Double] {
         var counts = [Int](repeating: 0, count: classes)
-        for tree in trees { counts[tree.predict(row)] += 1 }
-        return counts.map { Double($0) / Double(trees.count) }
+        // A forest's trees are all grown on soft labels or none.
+        let unit = trees.first?.isSoft == true ? Int(SoftLabels.unit) : 1
+        for tree in trees {
+            if tree.isSoft {
+                let leaf = tree.leaf(row), share = Int(tree.share[leaf])
+                counts[Int(tree.majority[leaf])] += share
+                counts[Int(tree.second[leaf])] += unit - share
+            } else {
+                counts[tree.predict(row)] += unit
+            }
+        }
+        return counts.map { Double($0) / Double(trees.count * unit) }
     }
 
     /// The class with most votes for every row of `data` (the lowest class on a tie).
