@@ -19,14 +19,7 @@ final class RenderPathTests: XCTestCase {
         let bytes = canvas.encodedPNG(dpi: 300)
         XCTAssertEqual(pngSize(bytes)?.width, 5)
         XCTAssertEqual(pngSize(bytes)?.height, 3)
-        let path = NSTemporaryDirectory() + "cnn-inte-png-\(UUID().uuidString).png"
-        defer { unlink(path) }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let decoded = try XCTUnwrap(cairo_image_surface_create_from_png(path))
-        defer { cairo_surface_destroy(decoded) }
-        XCTAssertEqual(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS)
-        let stride = Int(cairo_image_surface_get_stride(decoded))
-        let data = try XCTUnwrap(cairo_image_surface_get_data(decoded))
+        let (data, stride, _, _) = try decodedByCairo(bytes)
         for y in 0..<3 {
             for x in 0..<5 {
                 let o = y * stride + 4 * x
@@ -48,16 +41,8 @@ final class RenderPathTests: XCTestCase {
         for (pixels, channels) in [(grey, 1), (rgb, 3)] {
             let bytes = PNGEncoder.encode(image: pixels, rows: 2, columns: 3, channels: channels, scale: 3)
             XCTAssertEqual(bytes[25], channels == 1 ? 0 : 2, "colour type")
-            let path = NSTemporaryDirectory() + "cnn-inte-png-\(UUID().uuidString).png"
-            defer { unlink(path) }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let decoded = try XCTUnwrap(cairo_image_surface_create_from_png(path))
-            defer { cairo_surface_destroy(decoded) }
-            XCTAssertEqual(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS)
-            XCTAssertEqual(cairo_image_surface_get_width(decoded), 9)
-            XCTAssertEqual(cairo_image_surface_get_height(decoded), 6)
-            let stride = Int(cairo_image_surface_get_stride(decoded))
-            let data = try XCTUnwrap(cairo_image_surface_get_data(decoded))
+            let (data, stride, width, height) = try decodedByCairo(bytes)
+            XCTAssertEqual([width, height], [9, 6])
             for y in 0..<6 {
                 for x in 0..<9 {
                     let (r, c) = (y / 3, x / 3), o = y * stride + 4 * x
@@ -100,6 +85,20 @@ final class RenderPathTests: XCTestCase {
         try pdf.finish()
         XCTAssertEqual(try pdfPageCount(path), 3)
     }
+}
+
+/// PNG bytes as Cairo reads them: its native-endian ARGB32 pixels (B, G, R, A in memory),
+/// copied out, with the row stride and the size.
+func decodedByCairo(_ bytes: [UInt8]) throws -> (pixels: [UInt8], stride: Int, width: Int, height: Int) {
+    let path = NSTemporaryDirectory() + "cnn-inte-png-\(UUID().uuidString).png"
+    defer { unlink(path) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let decoded = try XCTUnwrap(cairo_image_surface_create_from_png(path))
+    defer { cairo_surface_destroy(decoded) }
+    XCTAssertEqual(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS)
+    let stride = Int(cairo_image_surface_get_stride(decoded)), height = Int(cairo_image_surface_get_height(decoded))
+    let data = try XCTUnwrap(cairo_image_surface_get_data(decoded))
+    return (Array(UnsafeBufferPointer(start: data, count: stride * height)), stride, Int(cairo_image_surface_get_width(decoded)), height)
 }
 
 /// Pages in a PDF written by Cairo: its page objects are `/Type /Page` (the tree is `/Pages`).
