@@ -87,8 +87,25 @@ final class SoftLabelTests: XCTestCase {
         XCTAssertFalse(forests.isEmpty)
         XCTAssertTrue(forests.allSatisfy { $0.trees.allSatisfy(\.isSoft) })
         XCTAssertTrue(records.contains { r in r.votes.contains { v in (v * 9).rounded() != v * 9 } }, "votes are distributions, not tree counts")
-        let (loaded, _) = try InterpretationStore.decode(try InterpretationStore.encode(model, classes: 4), path: "x")
+        let bytes = try InterpretationStore.encode(model, classes: 4)
+        let (loaded, _) = try InterpretationStore.decode(bytes, path: "x")
         XCTAssertTrue(loaded == model, "the soft-label model read back differs from the one saved")
+        // A file whose soft-label arrays do not fit its nodes is refused, not misread.
+        let stored = try SafeTensors.decode(bytes, path: "x")
+        let c = try XCTUnwrap(stored.tensors.keys.first { $0.hasSuffix(".share") }?.split(separator: ".")[1])
+        let share = try XCTUnwrap(stored.tensors["forest.\(c).share"])
+        for (name, entry) in [("share", SafeTensors.Entry(shape: share.shape, integers: share.integers.map { _ in 65 })),
+                              ("share", SafeTensors.Entry(shape: [1], integers: [1])),
+                              ("second", SafeTensors.Entry(shape: share.shape, integers: share.integers.map { _ in 4 }))] {
+            var tampered = stored.tensors
+            tampered["forest.\(c).\(name)"] = entry
+            XCTAssertThrowsError(try InterpretationStore.decode(SafeTensors.encode(tampered, metadata: stored.metadata), path: "x")) {
+                XCTAssertTrue("\($0)".contains("soft-label arrays inconsistent"), "\($0)")
+            }
+        }
+        var halfGone = stored.tensors
+        halfGone["forest.\(c).second"] = nil
+        XCTAssertThrowsError(try InterpretationStore.decode(SafeTensors.encode(halfGone, metadata: stored.metadata), path: "x"))
         XCTAssertEqual(Interpreter.decide(loaded, features: train, cnnPredictions: predictions,
                                           cnnProbabilities: [Double](repeating: 1, count: 160), labels: predictions, classes: 4),
                        records)
