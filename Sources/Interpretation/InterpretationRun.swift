@@ -131,12 +131,14 @@ public enum InterpretationRun {
         try write(try ForestInsight.encode(units), ForestInsight.fileName)
         if !configuration.compareLayers.isEmpty {
             // The other layers, each interpreted the same way in a scratch folder, only
-            // their figures kept.
+            // their figures kept: no map, neighbours or comparator forest, which the
+            // comparison does not show (the comparator alone took 14 s a layer on
+            // Fashion-MNIST).
             var compared = [LayerFigures(results)]
             for other in configuration.compareLayers where other != layer {
                 progress.line("interpret: layer \(other), for the comparison of layers")
                 var c = configuration
-                (c.layer, c.compareLayers, c.neighbours, c.map) = (other, [], 0, false)
+                (c.layer, c.compareLayers, c.neighbours, c.map, c.globalForest) = (other, [], 0, false, false)
                 let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,
