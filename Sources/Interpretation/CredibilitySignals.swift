@@ -21,6 +21,10 @@ public struct CredibilitySignals: Equatable, Sendable {
     /// The values a credibility model is fitted on, in a fixed order.
     public var vector: [Double] { [margin, top, closeness, runnerUpShare, level2Agrees] }
     public static let names = ["margin", "top", "closeness", "runner_up_share", "level2_agrees"]
+    /// The way each signal may move a credibility: up with the margin, the top share, the
+    /// runner-up forest's support and the level-2 majority's; down with closeness to the
+    /// border between two clusters.
+    public static let directions: [Double] = [1, 1, -1, 1, 1]
 
     /// The signals of every row of `features` that `records` (decided on those rows) describe.
     public static func of(_ records: [InstanceRecord], features: Matrix, model: InterpretationModel, classes: Int) -> [CredibilitySignals] {

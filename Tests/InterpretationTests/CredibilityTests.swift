@@ -26,7 +26,7 @@ final class CredibilityTests: XCTestCase {
         XCTAssertEqual(f.coverage_curve.last?.coverage, 1)
     }
 
-    func testLogisticFitRecoversAKnownModel() {
+    func testLogisticFitRecoversAKnownModel() throws {
         // Agreement drawn with P = sigmoid(4 margin - 2 closeness + 0.5); the other signals
         // are noise the fit must leave near 0.
         var rng = SplitMix64(seed: 5)
@@ -42,8 +42,54 @@ final class CredibilityTests: XCTestCase {
         let expected = [4.0, 0, -2, 0, 0, 0.5]
         for (w, e) in zip(model.weights, expected) { XCTAssertEqual(w, e, accuracy: 0.25, "\(model.weights)") }
         XCTAssertEqual(model.calibration_size, 20_000)
+        // Closeness carries information, so the fit is more than the margin; the noise
+        // signals fitted a hair the wrong way are dropped (weight 0, within the tolerance).
+        let selected = try XCTUnwrap(model.selected)
+        XCTAssertTrue(selected.contains("margin") && selected.contains("closeness"), "\(selected)")
         let s = CredibilitySignals(margin: 0.5, top: 0.5, closeness: 0.5, runnerUpShare: 0.5, level2Agrees: 1)
         XCTAssertEqual(model.credibility(s), 1 / (1 + exp(-(4 * 0.5 - 1 + 0.5))), accuracy: 0.03)
+    }
+
+    /// Few disagreements (as on mnist5k) and signals that are noise besides the margin:
+    /// the out-of-fold comparison keeps the margin alone, so the credibility ranks exactly
+    /// as the margin does.
+    func testFewDisagreementsKeepTheMarginAlone() throws {
+        var rng = SplitMix64(seed: 9)
+        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        for _ in 0..<1_000 {
+            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
+                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
+            signals.append(s)
+            agrees.append(rng.nextUnit() < 1 / (1 + exp(-(12 * s.margin - 1))))
+        }
+        XCTAssertLessThan(agrees.filter { !$0 }.count, 120)
+        let model = CredibilityModel.fit(signals, agrees: agrees)
+        XCTAssertEqual(model.selected, ["margin"])
+        XCTAssertEqual(Array(model.weights[1..<5]), [0, 0, 0, 0])
+        XCTAssertGreaterThan(model.weights[0], 0)
+        let credibility = signals.map(model.credibility)
+        XCTAssertEqual(try XCTUnwrap(CredibilityFigures.auroc(credibility, agrees)),
+                       try XCTUnwrap(CredibilityFigures.auroc(signals.map(\.margin), agrees)), accuracy: 1e-12)
+    }
+
+    /// A signal that, in the calibration data, moves agreement against its own direction
+    /// (here the level-2 majority agreeing with the decision lowers it) is dropped rather
+    /// than allowed to reorder explanations the wrong way.
+    func testASignalFittedTheWrongWayIsDropped() throws {
+        var rng = SplitMix64(seed: 11)
+        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        for _ in 0..<20_000 {
+            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
+                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
+            signals.append(s)
+            agrees.append(rng.nextUnit() < 1 / (1 + exp(-(4 * s.margin - 2 * s.closeness - 1.5 * s.level2Agrees + 1))))
+        }
+        let model = CredibilityModel.fit(signals, agrees: agrees)
+        let selected = try XCTUnwrap(model.selected)
+        XCTAssertFalse(selected.contains("level2_agrees"), "\(selected)")
+        XCTAssertEqual(model.weights[4], 0)
+        XCTAssertTrue(selected.contains("closeness"), "\(selected)")
+        XCTAssertLessThan(model.weights[2], 0)
     }
 
     func testWords() {
