@@ -127,7 +127,8 @@ public struct SavedInterpretation: Sendable {
     public func text(for index: Int) -> String {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
-                               layerWidth: layerWidth, learner: learners[r.route.level1], neighbours: nearest(to: index))
+                               layerWidth: layerWidth, learner: learners[r.route.level1], neighbours: nearest(to: index),
+                               softVotes: results.configuration.soft_labels == true)
     }
 }
 

@@ -4,9 +4,12 @@ import Numerics
 /// The plain-text rendering of one instance's interpretation: the same path the diagram
 /// draws, for terminals, booklets and screen readers.
 public enum TextPath {
-    /// `level1` and `level2` are the tree's nodes; `layer` names the interpreted layer.
+    /// `level1` and `level2` are the tree's nodes; `layer` names the interpreted layer;
+    /// `softVotes`: the forests were grown on soft labels (their votes are mean leaf
+    /// distributions).
     public static func render(_ r: InstanceRecord, level1: [ClusterNode], level2: [[ClusterNode]], classNames: [String],
-                              layer: String, layerWidth: Int, learner: LearnerSummary, neighbours: [Neighbour] = []) -> String {
+                              layer: String, layerWidth: Int, learner: LearnerSummary, neighbours: [Neighbour] = [],
+                              softVotes: Bool = false) -> String {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         func percent(_ x: Double) -> String { x > 0 && x < 0.005 ? "<1%" : String(format: "%.0f%%", 100 * x) }
         func histogram(_ h: [Int]) -> String {
@@ -32,7 +35,7 @@ public enum TextPath {
             "  -> \(layer) (\(layerWidth.counted("unit")))",
             "  -> " + node(c1, distance: r.route.level1Distances[r.route.level1], what: "level-1 cluster"),
             "  -> " + node(c2, distance: r.route.level2Distance, what: "level-2 cluster"),
-            "  -> \(decidedBy): votes \(votes)",
+            "  -> \(decidedBy): \(softVotes ? "mean leaf distributions (soft labels)" : "votes") \(votes)",
             "  -> CNN-INTE: \(name(r.intePrediction))   CNN: \(name(r.cnnPrediction)) (p = \(String(format: "%.3f", r.cnnProbability)))"
                 + (r.agrees ? " agrees" : " DISAGREES") + "   truth: \(name(r.label))" + (r.cnnPrediction == r.label ? "" : " (the CNN is wrong)"),
         ]

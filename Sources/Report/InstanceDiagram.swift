@@ -25,6 +25,9 @@ public enum InstanceDiagram {
         /// Where the forest's box links to (its cluster page's unit cards, relative to the
         /// diagram's folder), when the interpretation has them.
         public var forestLink: String? = nil
+        /// The forest was grown on soft labels (`interpret --soft-labels`): its bars are the
+        /// mean of its leaves' distributions, not shares of tree votes.
+        public var softVotes = false
 
         public init(record: InstanceRecord, classNames: [String], layer: String, layerWidth: Int, level1: ClusterNode,
                     level2: ClusterNode, runnerUp: ClusterNode?, learner: LearnerSummary, inputImage: String,
@@ -93,7 +96,7 @@ public enum InstanceDiagram {
         var learnerRows: [String]
         if case let .forest(trees) = input.learner {
             learnerRows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>\(trees.counted("tree")) · vote shares</TD></TR>"]
+                           "<TR><TD>\(trees.counted("tree")) · \(input.softVotes ? "mean leaf distributions (soft labels)" : "vote shares")</TD></TR>"]
         } else {
             learnerRows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
                            "<TR><TD>its training data all got one prediction</TD></TR>"]

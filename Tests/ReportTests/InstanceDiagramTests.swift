@@ -84,6 +84,19 @@ final class InstanceDiagramTests: XCTestCase {
         XCTAssertTrue(dot.contains(##"</TABLE>>, href="../clusters/1.html#forest", tooltip="what this forest looks at"];"##), dot)
     }
 
+    func testSoftLabelForestsSayTheirBarsAreLeafDistributions() {
+        var input = Self.toyInput()
+        XCTAssertTrue(InstanceDiagram.dot(input).contains("<TR><TD>10 trees · vote shares</TD></TR>"))
+        input.softVotes = true
+        let dot = InstanceDiagram.dot(input)
+        XCTAssertTrue(dot.contains("<TR><TD>10 trees · mean leaf distributions (soft labels)</TD></TR>"), dot)
+        XCTAssertFalse(dot.contains("vote shares"))
+        let record = input.record
+        let text = TextPath.render(record, level1: [input.runnerUp!, input.level1], level2: [[], [input.level2]], classNames: input.classNames,
+                                   layer: "fc1", layerWidth: 16, learner: .forest(trees: 10), softVotes: true)
+        XCTAssertTrue(text.contains("  -> random forest of cluster 1 (10 trees): mean leaf distributions (soft labels) dog 75%, emu 25%"), text)
+    }
+
     func testClassNamesAreEscapedInDOT() throws {
         let nasty = "<script>alert(\"x\")</script>"
         let dot = InstanceDiagram.dot(Self.toyInput(classNames: ["cat", nasty, "a&b\\N\\G"]))
