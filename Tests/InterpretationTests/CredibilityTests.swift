@@ -29,15 +29,7 @@ final class CredibilityTests: XCTestCase {
     func testLogisticFitRecoversAKnownModel() throws {
         // Agreement drawn with P = sigmoid(4 margin - 2 closeness + 0.5); the other signals
         // are noise the fit must leave near 0.
-        var rng = SplitMix64(seed: 5)
-        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
-        for _ in 0..<20_000 {
-            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
-                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
-            let p = 1 / (1 + exp(-(4 * s.margin - 2 * s.closeness + 0.5)))
-            signals.append(s)
-            agrees.append(rng.nextUnit() < p)
-        }
+        let (signals, agrees) = Self.draw(20_000, seed: 5) { 4 * $0.margin - 2 * $0.closeness + 0.5 }
         let model = CredibilityModel.fit(signals, agrees: agrees)
         let expected = [4.0, 0, -2, 0, 0, 0.5]
         for (w, e) in zip(model.weights, expected) { XCTAssertEqual(w, e, accuracy: 0.25, "\(model.weights)") }
@@ -54,14 +46,7 @@ final class CredibilityTests: XCTestCase {
     /// the out-of-fold comparison keeps the margin alone, so the credibility ranks exactly
     /// as the margin does.
     func testFewDisagreementsKeepTheMarginAlone() throws {
-        var rng = SplitMix64(seed: 9)
-        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
-        for _ in 0..<1_000 {
-            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
-                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
-            signals.append(s)
-            agrees.append(rng.nextUnit() < 1 / (1 + exp(-(12 * s.margin - 1))))
-        }
+        let (signals, agrees) = Self.draw(1_000, seed: 9) { 12 * $0.margin - 1 }
         XCTAssertLessThan(agrees.filter { !$0 }.count, 120)
         let model = CredibilityModel.fit(signals, agrees: agrees)
         XCTAssertEqual(model.selected, ["margin"])
@@ -76,20 +61,27 @@ final class CredibilityTests: XCTestCase {
     /// (here the level-2 majority agreeing with the decision lowers it) is dropped rather
     /// than allowed to reorder explanations the wrong way.
     func testASignalFittedTheWrongWayIsDropped() throws {
-        var rng = SplitMix64(seed: 11)
-        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
-        for _ in 0..<20_000 {
-            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
-                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
-            signals.append(s)
-            agrees.append(rng.nextUnit() < 1 / (1 + exp(-(4 * s.margin - 2 * s.closeness - 1.5 * s.level2Agrees + 1))))
-        }
+        let (signals, agrees) = Self.draw(20_000, seed: 11) { 4 * $0.margin - 2 * $0.closeness - 1.5 * $0.level2Agrees + 1 }
         let model = CredibilityModel.fit(signals, agrees: agrees)
         let selected = try XCTUnwrap(model.selected)
         XCTAssertFalse(selected.contains("level2_agrees"), "\(selected)")
         XCTAssertEqual(model.weights[4], 0)
         XCTAssertTrue(selected.contains("closeness"), "\(selected)")
         XCTAssertLessThan(model.weights[2], 0)
+    }
+
+    /// `count` calibration instances with uniform signals (level-2 agreement a coin flip),
+    /// each agreeing with probability sigmoid(`logit`).
+    static func draw(_ count: Int, seed: UInt64, logit: (CredibilitySignals) -> Double) -> ([CredibilitySignals], [Bool]) {
+        var rng = SplitMix64(seed: seed)
+        var signals: [CredibilitySignals] = [], agrees: [Bool] = []
+        for _ in 0..<count {
+            let s = CredibilitySignals(margin: rng.nextUnit(), top: rng.nextUnit(), closeness: rng.nextUnit(),
+                                       runnerUpShare: rng.nextUnit(), level2Agrees: rng.nextUnit() < 0.5 ? 1 : 0)
+            signals.append(s)
+            agrees.append(rng.nextUnit() < 1 / (1 + exp(-logit(s))))
+        }
+        return (signals, agrees)
     }
 
     func testWords() {
