@@ -29,13 +29,7 @@ public struct DecisionTree: Codable, Equatable, Sendable {
 
     /// The class of the leaf `row` of `values` (a row-major feature vector) reaches.
     @inline(__always)
-    public func predict(_ row: UnsafePointer<Float>) -> Int {
-        var node = 0
-        while feature[node] >= 0 {
-            node = Int(row[Int(feature[node])] <= threshold[node] ? left[node] : right[node])
-        }
-        return Int(majority[node])
-    }
+    public func predict(_ row: UnsafePointer<Float>) -> Int { Int(majority[leaf(row)]) }
 
     /// The leaf `row` reaches.
     @inline(__always)
@@ -95,15 +89,23 @@ public struct SoftLabels: Equatable, Sendable {
             let p = probabilities.values[(r * k)..<(r * k + k)].map(Double.init)
             var best = 0
             for c in 1..<max(k, 1) where p[c] > p[best] { best = c }
-            var runner = best == 0 ? min(1, k - 1) : 0
-            for c in 0..<k where c != best && p[c] > p[runner] { runner = c }
-            second[r] = UInt8(runner)
-            let total = p[best] + p[runner]
-            if runner != best && total > 0 {
-                share[r] = UInt8(max(Double(Self.unit) / 2, min(Double(Self.unit), (Double(Self.unit) * p[best] / total).rounded())))
-            }
+            let pair = Self.pair(top: best, classes: k) { p[$0] }
+            second[r] = UInt8(pair.second)
+            share[r] = pair.share
         }
         self.init(second: second, share: share)
+    }
+
+    /// The runner-up class after `top` (the first of the largest values besides it) and
+    /// `top`'s share of the two in `unit`ths, rounded; the whole `unit` when there is no
+    /// runner-up or both are 0. With `top` the largest value the share is at least half.
+    /// For a row's probabilities and for a tree node's soft counts alike.
+    static func pair(top: Int, classes: Int, value: (Int) -> Double) -> (second: Int, share: UInt8) {
+        var runner = top == 0 ? min(1, classes - 1) : 0
+        for c in 0..<classes where c != top && value(c) > value(runner) { runner = c }
+        let total = value(top) + value(runner)
+        guard runner != top && total > 0 else { return (runner, UInt8(unit)) }
+        return (runner, UInt8(min(Double(unit), (Double(unit) * value(top) / total).rounded())))
     }
 
     /// `other`'s rows after these.
@@ -243,11 +245,8 @@ struct TreeGrower {
             tree.majority.append(Int32(majority)); tree.samples.append(Int32(count))
             if unit > 1 {
                 // `total` holds the node's soft counts (counts() just ran on it).
-                var runner = majority == 0 ? min(1, classes - 1) : 0
-                for c in 0..<classes where c != majority && total[c] > total[runner] { runner = c }
-                let pair = Double(total[majority]) + Double(total[runner])
-                let share = runner == majority || pair == 0 ? Double(unit) : (Double(unit) * Double(total[majority]) / pair).rounded()
-                tree.second.append(Int32(runner)); tree.share.append(UInt8(max(0, min(Double(unit), share))))
+                let pair = SoftLabels.pair(top: majority, classes: classes) { Double(total[$0]) }
+                tree.second.append(Int32(pair.second)); tree.share.append(pair.share)
             }
             return tree.feature.count - 1
         }
