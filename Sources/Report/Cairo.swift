@@ -192,7 +192,7 @@ public final class CairoPNG: CairoCanvas {
     /// Writes the PNG to a temporary name beside `path`, then renames it into place.
     public func writePNG(to path: String) throws {
         cairo_surface_flush(surface)
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = FileWriter.temporaryName(for: path)
         errno = 0
         let status = cairo_surface_write_to_png(surface, temporary)
         // Cairo says only "error while writing to output stream"; the failed write's errno
@@ -204,11 +204,7 @@ public final class CairoPNG: CairoCanvas {
                 ? "cannot be written (\(String(cString: strerror(code))))" : String(cString: cairo_status_to_string(status))
             throw CairoError.status(path: path, message: message)
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CairoError.status(path: path, message: "cannot be written (\(reason))")
-        }
+        try FileWriter.moveIntoPlace(temporary, as: path)
     }
 }
 
@@ -221,7 +217,7 @@ public final class CairoPDF: CairoCanvas {
 
     public init(path: String, width: Double, height: Double) throws {
         self.path = path
-        self.temporary = path + ".tmp-\(getpid())"
+        self.temporary = FileWriter.temporaryName(for: path)
         super.init(surface: cairo_pdf_surface_create(temporary, width, height), width: width, height: height)
         try check(path)
     }
@@ -242,11 +238,7 @@ public final class CairoPDF: CairoCanvas {
         cairo_show_page(cr)
         cairo_surface_finish(surface)
         do { try check(path, writeErrno: errno) } catch { unlink(temporary); throw error }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CairoError.status(path: path, message: "cannot be written (\(reason))")
-        }
+        try FileWriter.moveIntoPlace(temporary, as: path)
     }
 
     deinit {

@@ -30,4 +30,19 @@ enum FileWriter {
     static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }
+
+    /// The name a file is written under before `moveIntoPlace` gives it its own: beside it
+    /// (one file system, so the rename is atomic) and per process (report workers may
+    /// write the same picture at once).
+    static func temporaryName(for path: String) -> String { path + ".tmp-\(getpid())" }
+
+    /// Renames `temporary` to `path`, so nobody ever reads a half-written file; on failure
+    /// removes `temporary` and throws naming `path`.
+    static func moveIntoPlace(_ temporary: String, as path: String) throws {
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ReportError.write(path: path, problem: "cannot be written (\(reason))")
+        }
+    }
 }

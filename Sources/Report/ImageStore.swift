@@ -38,14 +38,10 @@ public final class ImageStore {
         let path = (folder as NSString).appendingPathComponent(file)
         if !FileManager.default.fileExists(atPath: path) {
             // A temporary name, then a rename: report workers may write the same picture.
-            let temporary = path + ".tmp-\(getpid())"
+            let temporary = FileWriter.temporaryName(for: path)
             try FileWriter.write(PNGEncoder.encode(image: Array(pixels), rows: rows, columns: columns, channels: channels, scale: scale),
                                  to: temporary)
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw ReportError.write(path: path, problem: "cannot be written (\(reason))")
-            }
+            try FileWriter.moveIntoPlace(temporary, as: path)
         }
         let name = prefix + file
         written[hash] = name
