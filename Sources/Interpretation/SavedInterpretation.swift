@@ -27,6 +27,8 @@ public struct SavedInterpretation: Sendable {
     public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
 
     public var classNames: [String] { results.classNames }
+    /// Whether the forests were grown on soft labels (their votes are mean leaf distributions).
+    public var softLabels: Bool { results.configuration.soft_labels == true }
     public var layer: String { results.configuration.layer }
     public var layerWidth: Int { results.configuration.layer_width }
     public var metrics: InterpretationMetrics { results.metrics }
@@ -128,7 +130,7 @@ public struct SavedInterpretation: Sendable {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
                                layerWidth: layerWidth, learner: learners[r.route.level1], neighbours: nearest(to: index),
-                               softVotes: results.configuration.soft_labels == true)
+                               softVotes: softLabels)
     }
 }
 

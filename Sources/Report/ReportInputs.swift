@@ -61,7 +61,7 @@ public struct ReportInputs: Sendable {
             runnerUp: r.route.runnerUp.map { saved.level1[$0] }, learner: saved.learners[r.route.level1],
             inputImage: try images.image(testImage(i), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels),
             level1Prototypes: try prototypes(c1), level2Prototypes: try prototypes(c2))
-        input.softVotes = saved.results.configuration.soft_labels == true
+        input.softVotes = saved.softLabels
         if saved.units.contains(where: { $0.cluster == r.route.level1 && !$0.units.isEmpty }) {
             input.forestLink = "../" + ReportLayout.clusterPage(c1.id) + "#forest"
         }
