@@ -17,6 +17,9 @@ public final class Model {
     /// without ending in a Softmax node, e.g. one ending in a Sigmoid): its outputs are
     /// then only normalised to sum to 1, not put through a softmax.
     public var outputsProbabilities = false
+    /// How pixel bytes become the input's numbers: `byte / 255` for cnn-inte's networks;
+    /// an imported model's normalisation and channel order (see `InputTransform`).
+    public var inputTransform: InputTransform
 
     /// Builds the parameters and initialises them from `seed`: weights He-normal where a
     /// ReLU follows, Glorot-uniform elsewhere; biases and shifts 0; scales 1; running
@@ -25,6 +28,7 @@ public final class Model {
         _ = Parallel.denormalsFlushed
         try graph.validate(classes: nil)
         self.graph = graph
+        inputTransform = .standard(channels: graph.input.channels)
         let specs = try graph.parameters()
         parameters = try specs.map(Parameter.init)
         byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
@@ -70,11 +74,25 @@ public final class Model {
 
     // MARK: - Executors
 
+    /// Nodes some executor of this model runs on oneDNN's slow reference code, with the
+    /// implementation's name: empty unless oneDNN had no fast kernel for a node (the CLI
+    /// warns; `bench` and `inspect` report it).
+    public private(set) var referenceKernels: [String: String] = [:]
+
+    /// oneDNN's implementation of every primitive of every node, for an executor of
+    /// `batch` images (compiled if it was not): "jit:avx2", "brg:avx512_core", "ref:any"...
+    public func kernelImplementations(batch: Int = 100, training: Bool = false) throws -> [(node: String, implementations: [String])] {
+        try executor(training ? .training : .inference, batch: batch).kernelImplementations.map { ($0.0, $0.1) }
+    }
+
     /// The executor for `mode` and `batch`, compiled on first use.
     func executor(_ mode: Executor.Mode, batch: Int) throws -> Executor {
         let key = "\(mode)-\(batch)"
         if let executor = executors[key] { return executor }
         let executor = try Executor(model: self, mode: mode, batch: batch)
+        for (node, names) in executor.kernelImplementations {
+            for name in names where PrimitiveDescriptor.isReference(name) { referenceKernels[node] = name }
+        }
         if mode == .training && !layoutsChosen {
             // The first training executor moved the weights into its primitives' layouts:
             // executors made before hold copies made for the old layouts.
@@ -107,22 +125,11 @@ public final class Model {
         }
     }
 
-    /// Writes images `indices` into `executor`'s input, as pixels / 255, each image's
-    /// interleaved channels (HWC) into planes (the graph's NCHW: oneDNN's direct
+    /// Writes images `indices` into `executor`'s input through `inputTransform`, each
+    /// image's interleaved channels (HWC) into planes (the graph's NCHW: oneDNN's direct
     /// convolutions take planar input; NHWC input sent it to a reference kernel).
     func fill(_ executor: Executor, from images: ImageSet, indices: ArraySlice<Int>) {
-        let pixels = images.pixelsPerImage, channels = images.channels, plane = images.rows * images.columns
-        let target = executor.input.floats
-        images.pixels.withUnsafeBufferPointer { source in
-            for (slot, index) in indices.enumerated() {
-                let from = source.baseAddress! + index * pixels, to = target + slot * pixels
-                if channels == 1 {
-                    for p in 0..<pixels { to[p] = Float(from[p]) * (1 / 255) }
-                } else {
-                    for p in 0..<plane { for c in 0..<channels { to[c * plane + p] = Float(from[p * channels + c]) * (1 / 255) } }
-                }
-            }
-        }
+        inputTransform.write(images, indices: indices, into: executor.input.floats)
     }
 
     /// Activations of layer `name` for every image, flattened per image in the graph's

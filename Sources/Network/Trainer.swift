@@ -167,6 +167,7 @@ public final class Trainer {
                     Augmentation.apply(transforms[slot], images: images, index: list[slot], into: pointer + slot * pixels)
                 }
             }
+            model.inputTransform.apply(toStandard: pointer, images: list.count, plane: images.rows * images.columns)
         } else {
             model.fill(executor, from: images, indices: indices)
         }

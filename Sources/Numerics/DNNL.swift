@@ -113,6 +113,35 @@ public struct MemoryDescriptor: Equatable {
         return MemoryDescriptor(dims: dims, strides: [h * w * c, 1, w * c, c])
     }
 
+    /// The 4-D layouts feature maps take in the engine: plain NCHW, NHWC, and oneDNN's
+    /// blocks of 8 and 16 channels (its AVX2 and AVX-512 kernels' own).
+    public enum Layout4D: CaseIterable {
+        case nchw, nhwc, nChw8c, nChw16c
+        var tag: dnnl_format_tag_t {
+            switch self {
+            case .nchw: return dnnl_nchw
+            case .nhwc: return dnnl_nhwc
+            case .nChw8c: return dnnl_nChw8c
+            case .nChw16c: return dnnl_nChw16c
+            }
+        }
+    }
+
+    /// `dims` (N, C, H, W) in `layout`.
+    public init(dims: [Int], layout: Layout4D, type: DataType = .f32) {
+        precondition(dims.count == 4)
+        raw = dnnl_memory_desc_t()
+        let status = dnnl_memory_desc_init_by_tag(&raw, 4, dims.map { dnnl_dim_t($0) }, type.raw, layout.tag)
+        precondition(status == dnnl_success, "memory descriptor \(dims) \(layout)")
+    }
+
+    /// Which of the `Layout4D` layouts this is, if any.
+    public var layout4D: Layout4D? {
+        guard raw.ndims == 4 else { return nil }
+        let dims = self.dims
+        return Layout4D.allCases.first { MemoryDescriptor(dims: dims, layout: $0, type: .f32) == self }
+    }
+
     public var dims: [Int] {
         withUnsafeBytes(of: raw.dims) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(Int(raw.ndims))).map(Int.init) }
     }
@@ -303,7 +332,10 @@ public final class PrimitiveDescriptor {
     }
 
     /// Whether oneDNN fell back to its slow reference code (a layout it had no kernel for).
-    public var isReference: Bool { implementation.hasPrefix("ref") }
+    public var isReference: Bool { PrimitiveDescriptor.isReference(implementation) }
+
+    /// Whether an implementation name is oneDNN's reference code ("ref:any").
+    public static func isReference(_ implementation: String) -> Bool { implementation.hasPrefix("ref") }
 }
 
 /// An executable primitive and the descriptor it was made from.

@@ -39,7 +39,10 @@ final class FusedActivationBackward {
 /// input, the weights and the bias.
 final class ConvolutionKernel: Kernel {
     let forwardPrimitive: Primitive
+    /// The input in the layout the forward primitive takes: the producer's output, or a
+    /// copy reordered into another layout (`ConvolutionLayouts`).
     let source: DNNLMemory
+    let sourceReorder: (Primitive, from: DNNLMemory)?
     let output: DNNLMemory
     let weights: WeightView
     let bias: Parameter?
@@ -54,13 +57,22 @@ final class ConvolutionKernel: Kernel {
         let padding = try graph.resolvedPadding(c.node, shapes: c.executor.shapes)
         let weight = c.parameter("weight")
         bias = c.optionalParameter("bias")
-        let source = c.inputs[0]
-        self.source = source
         let biasLayout = bias.map { MemoryDescriptor(dims: $0.spec.dims) }
         let attributes = op.activation.eltwise.map { Attributes(postEltwise: $0) }
-        let pd = try PrimitiveDescriptor.convolutionForward(
-            c.propagation, source: source.descriptor, weights: .any(weight.spec.dims), bias: biasLayout, destination: .any(c.outputDims),
-            strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)
+        let layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups) { source, destination in
+            try PrimitiveDescriptor.convolutionForward(
+                c.propagation, source: source, weights: .any(weight.spec.dims), bias: biasLayout, destination: destination,
+                strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)
+        }
+        let pd = layouts.descriptor
+        if let layout = layouts.sourceLayout {
+            source = try DNNLMemory(layout)
+            sourceReorder = (try Primitive(try .reorder(from: c.inputs[0].descriptor, to: layout)), c.inputs[0])
+        } else {
+            source = c.inputs[0]
+            sourceReorder = nil
+        }
+        let source = self.source
         let common = try WeightedForward(c, weight: weight, forward: pd, activation: op.activation)
         (weights, forwardPrimitive, output, diff, activationBackward) = (common.weights, common.primitive, common.output, common.diff,
                                                                         common.activationBackward)
@@ -71,23 +83,42 @@ final class ConvolutionKernel: Kernel {
                 dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, hint: pd)
             backwardData = (try Primitive(bd), try WeightView(weight, layout: bd.memory(.weights)), target)
         }
-        func backwardWeights(_ layout: MemoryDescriptor) throws -> PrimitiveDescriptor {
-            try .convolutionBackwardWeights(source: source.descriptor, diffWeights: layout, diffBias: biasLayout, diffDestination: diff.descriptor,
+        // The gradient straight into the weights' layout, unless oneDNN has no fast kernel
+        // for it; then in a layout of its choosing, then from the input in a layout of its
+        // choosing too (AVX2 has no fast kernel for the gradient of a first layer's weights
+        // from a plain NCHW image: the input is reordered, blocked, first).
+        let any = MemoryDescriptor.any(weight.spec.dims)
+        let bw = try ConvolutionLayouts.firstFast([(source.descriptor, weight.layout), (source.descriptor, any), (.any(source.descriptor.dims), any)],
+                                                  groups: op.groups) { from, layout in
+            try .convolutionBackwardWeights(source: from, diffWeights: layout, diffBias: biasLayout, diffDestination: diff.descriptor,
                                             strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end,
                                             hint: pd)
         }
-        // The gradient straight into the weights' layout, unless oneDNN has no fast kernel for it.
-        var bw = try backwardWeights(weight.layout)
-        if bw.isReference { bw = try backwardWeights(.any(weight.spec.dims)) }
         self.backwardWeights = (try Primitive(bw), try GradientSink(weight, layout: bw.memory(.diffWeights)))
+        let wanted = bw.memory(.source)
+        if wanted != source.descriptor {
+            let copy = try DNNLMemory(wanted)
+            backwardSource = (try Primitive(try .reorder(from: source.descriptor, to: wanted)), copy)
+        }
         _ = try bias?.ensureGradient()
     }
 
-    func forward() { WeightedPasses.forward(forwardPrimitive, source: source, weights: weights, bias: bias, output: output) }
+    /// Training: the input reordered for the weights' gradient, when that wants another layout.
+    var backwardSource: (Primitive, DNNLMemory)?
+
+    func forward() {
+        if let (reorder, from) = sourceReorder { reorder.execute([(.from, from), (.to, source)]) }
+        WeightedPasses.forward(forwardPrimitive, source: source, weights: weights, bias: bias, output: output)
+    }
 
     func backward() {
-        WeightedPasses.backward(activation: activationBackward, weights: backwardWeights, data: backwardData, source: source, diff: diff!,
-                                bias: bias)
+        var gradientSource = source
+        if let (reorder, copy) = backwardSource {
+            reorder.execute([(.from, source), (.to, copy)])
+            gradientSource = copy
+        }
+        WeightedPasses.backward(activation: activationBackward, weights: backwardWeights, data: backwardData, source: gradientSource,
+                                diff: diff!, bias: bias)
     }
 }
 

@@ -5,14 +5,31 @@ import Numerics
 /// output's gradient to every input unchanged.
 final class AddKernel: Kernel {
     let forwardPrimitive: Primitive
+    /// The inputs in the first one's layout: oneDNN's sum of inputs in different layouts
+    /// is its reference code, so an input in another layout is reordered first.
     let sources: [DNNLMemory]
+    let alignments: [(Primitive, from: DNNLMemory, to: DNNLMemory)]
     let output: DNNLMemory
+    /// Whether `forwardPrimitive` is a binary addition of two inputs, not a sum of all.
+    let pairwise: Bool
     var copies: [(Primitive, DNNLMemory, DNNLMemory)] = []
 
     init(_ c: KernelContext) throws {
-        sources = c.inputs
-        let layout = sources[0].descriptor
-        forwardPrimitive = try Primitive(try .sum(destination: layout, scales: sources.map { _ in 1 }, sources: sources.map(\.descriptor)))
+        let layout = c.inputs[0].descriptor
+        var sources: [DNNLMemory] = [], alignments: [(Primitive, from: DNNLMemory, to: DNNLMemory)] = []
+        for input in c.inputs {
+            if input.descriptor == layout { sources.append(input); continue }
+            let aligned = try DNNLMemory(layout)
+            alignments.append((try Primitive(try .reorder(from: input.descriptor, to: layout)), input, aligned))
+            sources.append(aligned)
+        }
+        (self.sources, self.alignments) = (sources, alignments)
+        // oneDNN 2.6's sum has only its reference code for a blocked layout whose channels
+        // do not fill the last block (4 channels in blocks of 8): then a binary addition,
+        // applied to one more input at a time.
+        let sum = try PrimitiveDescriptor.sum(destination: layout, scales: sources.map { _ in 1 }, sources: sources.map(\.descriptor))
+        pairwise = sum.isReference
+        forwardPrimitive = try Primitive(pairwise ? try .add(source0: layout, source1: layout, destination: layout) : sum)
         output = try DNNLMemory(layout)
         try c.executor.register(c.node.name, output: output)
         guard c.training else { return }
@@ -23,6 +40,13 @@ final class AddKernel: Kernel {
     }
 
     func forward() {
+        for (reorder, from, to) in alignments { reorder.execute([(.from, from), (.to, to)]) }
+        if pairwise {
+            for (i, s) in sources.enumerated().dropFirst() {
+                forwardPrimitive.execute([(.source, i == 1 ? sources[0] : output), (.source1, s), (.destination, output)])
+            }
+            return
+        }
         var args: [(Argument, DNNLMemory)] = [(.destination, output)]
         for (i, s) in sources.enumerated() { args.append((.multipleSource(i), s)) }
         forwardPrimitive.execute(args)
@@ -44,8 +68,17 @@ final class ConcatKernel: Kernel {
     init(_ c: KernelContext) throws {
         sources = c.inputs
         let dims = c.outputDims
-        let layout = dims.count == 4 ? MemoryDescriptor.channelsLast(dims) : MemoryDescriptor(dims: dims)
-        forwardPrimitive = try Primitive(try .concat(destination: layout, axis: 1, sources: sources.map(\.descriptor)))
+        // Channels last, unless oneDNN has only its reference code for that from these
+        // inputs (plain NCHW ones: then plain NCHW, where a window of channels is a window
+        // of memory too).
+        var layout = dims.count == 4 ? MemoryDescriptor.channelsLast(dims) : MemoryDescriptor(dims: dims)
+        var pd = try PrimitiveDescriptor.concat(destination: layout, axis: 1, sources: sources.map(\.descriptor))
+        if pd.isReference, dims.count == 4 {
+            let plain = MemoryDescriptor(dims: dims)
+            let other = try PrimitiveDescriptor.concat(destination: plain, axis: 1, sources: sources.map(\.descriptor))
+            if !other.isReference { (layout, pd) = (plain, other) }
+        }
+        forwardPrimitive = try Primitive(pd)
         output = try DNNLMemory(layout)
         try c.executor.register(c.node.name, output: output)
         guard c.training else { return }
