@@ -19,9 +19,6 @@ public struct InputPreprocessing: Codable, Equatable, Sendable, CustomStringConv
         self.bgr = bgr
     }
 
-    /// The engine feeds a network `byte / 255`; nothing to add when that is what it wants.
-    var isIdentity: Bool { abs(scale - 1 / 255) < 1e-9 && mean == nil && std == nil && !bgr }
-
     public var description: String {
         var parts = ["byte x \(scale)"]
         if let mean { parts.append("- mean [" + mean.map { "\($0)" }.joined(separator: ", ") + "]") }
@@ -30,9 +27,9 @@ public struct InputPreprocessing: Codable, Equatable, Sendable, CustomStringConv
         return parts.joined(separator: " ")
     }
 
-    /// Per channel `a * x + b` on the engine's `x = byte / 255`, and the source channel
-    /// of each input channel.
-    func affine(channels: Int) throws -> (a: [Float], b: [Float], source: [Int]) {
+    /// Per channel of the model's input: `scale * byte / std[c] - mean[c] / std[c]`, of
+    /// the stored channel reversed for `bgr` models.
+    func transform(channels: Int) throws -> InputTransform {
         func perChannel(_ values: [Float]?, _ name: String, _ fallback: Float) throws -> [Float] {
             guard let values else { return [Float](repeating: fallback, count: channels) }
             if values.count == 1 { return [Float](repeating: values[0], count: channels) }
@@ -43,8 +40,8 @@ public struct InputPreprocessing: Codable, Equatable, Sendable, CustomStringConv
         }
         let mean = try perChannel(self.mean, "mean", 0), std = try perChannel(self.std, "std", 1)
         if let zero = std.firstIndex(where: { $0 == 0 }) { throw UsageError("--std: channel \(zero) is 0") }
-        let a = std.map { 255 * scale / $0 }, b = zip(mean, std).map { -$0 / $1 }
-        return (a, b, bgr ? Array((0..<channels).reversed()) : Array(0..<channels))
+        return InputTransform(scale: std.map { scale / $0 }, shift: zip(mean, std).map { -$0 / $1 },
+                              source: bgr ? Array((0..<channels).reversed()) : Array(0..<channels))
     }
 }
 
@@ -77,9 +74,8 @@ public struct ImportedModel {
     public static func load(path: String, preprocessing: InputPreprocessing = .init(), output declared: ModelOutput = .auto) throws -> ImportedModel {
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         let onnx = try ONNXModel.load(path: path)
-        var lowered = try ONNXImporter.lower(onnx)
-        if !preprocessing.isIdentity { try prepend(preprocessing, to: &lowered) }
-        let model = try ONNXImporter.model(lowered, path: path)
+        let lowered = try ONNXImporter.lower(onnx)
+        let model = try ONNXImporter.model(lowered, path: path, preprocessing: try preprocessing.transform(channels: lowered.graph.input.channels))
         let endsInSoftmax = lowered.graph.nodes.last?.op == .softmax
         let output: ModelOutput
         switch declared {
@@ -110,20 +106,5 @@ public struct ImportedModel {
         if model.classCount != dataset.classCount {
             throw UsageError("\(path) predicts \(model.classCount) classes but \(dataset.provenance) has \(dataset.classCount)")
         }
-    }
-
-    /// A 1x1 convolution named `preprocess` before everything: output channel c is
-    /// `a[c] * input[source[c]] + b[c]`.
-    static func prepend(_ preprocessing: InputPreprocessing, to lowered: inout ONNXImporter.Lowered) throws {
-        let channels = lowered.graph.input.channels
-        let (a, b, source) = try preprocessing.affine(channels: channels)
-        let name = "preprocess"
-        guard lowered.graph.node(name) == nil else { throw UsageError("the model has a value named 'preprocess'; it cannot take --mean/--std/--input-scale") }
-        for index in lowered.graph.nodes.indices {
-            lowered.graph.nodes[index].inputs = lowered.graph.nodes[index].inputs.map { $0 == Graph.inputName ? name : $0 }
-        }
-        let (node, weights) = ONNXImporter.inputAffine(name, a: a, b: b, source: source)
-        lowered.graph.nodes.insert(node, at: 0)
-        lowered.weights.merge(weights) { _, new in new }
     }
 }

@@ -18,6 +18,9 @@ public enum ONNXImporter {
         public var weights: [String: [Float]]
         /// The ONNX value each graph node stands for, and the graph node of each ONNX value.
         public var nodeOfValue: [String: String]
+        /// The model's own normalisation of its input (`a[c] * x + b[c]` on each channel of
+        /// what it is given), when only that reads the input: for `InputTransform`.
+        public var inputNormalisation: (a: [Float], b: [Float])?
     }
 
     /// The metadata key cnn-inte's export records the graph's flatten order under.
@@ -32,11 +35,15 @@ public enum ONNXImporter {
     /// The model as a cnn-inte network with the file's weights.
     public static func model(_ onnx: ONNXModel) throws -> Model { try model(try lower(onnx), path: onnx.path) }
 
-    static func model(_ lowered: Lowered, path: String) throws -> Model {
+    /// The model of a lowered graph; its input is prepared by `preprocessing` (pixel bytes
+    /// to what the file's input takes), then the file's own normalisation.
+    static func model(_ lowered: Lowered, path: String, preprocessing: InputTransform? = nil) throws -> Model {
         let model: Model
         do { model = try Model(graph: lowered.graph, seed: 0) } catch {
             throw ONNXError(path: path, problem: "cannot run on cnn-inte's engine: \(error)")
         }
+        let given = preprocessing ?? .standard(channels: lowered.graph.input.channels)
+        model.inputTransform = lowered.inputNormalisation.map { given.followed(byScale: $0.a, shift: $0.b) } ?? given
         for parameter in model.parameters {
             guard let values = lowered.weights[parameter.name] else {
                 throw ONNXError(path: path, problem: "no weights for \(parameter.name)")
@@ -46,26 +53,27 @@ public enum ONNXImporter {
         return model
     }
 
-    /// A 1x1 convolution `name` on the graph input whose output channel c is
-    /// `a[c] * input[source[c]] + b[c]`: input preparation (`--mean`, `--std`, `--bgr`) and a
-    /// model's own normalisation of its input, as one node and its weights.
-    static func inputAffine(_ name: String, a: [Float], b: [Float], source: [Int]) -> (node: Node, weights: [String: [Float]]) {
-        let channels = a.count
-        var weight = [Float](repeating: 0, count: channels * channels)
-        for c in 0..<channels { weight[c * channels + source[c]] = a[c] }
-        let node = Node(name, .convolution(Convolution(filters: channels, kernel: [1, 1], padding: .valid)), inputs: [Graph.inputName])
-        return (node, [name + ".weight": weight, name + ".bias": b])
+    /// A node `name` computing `a[c] * x + b[c]` on each channel of `input`: an inference
+    /// batch normalization with mean 0 and variance 1 - epsilon, so that it divides by
+    /// exactly 1. (It keeps its input's layout, so the next primitive takes it as fast as
+    /// it would the input.)
+    static func channelAffine(_ name: String, a: [Float], b: [Float], input: String) -> (node: Node, weights: [String: [Float]]) {
+        let epsilon: Float = 1e-5
+        let node = Node(name, .batchNormalization(BatchNormalization(epsilon: epsilon)), inputs: [input])
+        return (node, [name + ".scale": a, name + ".shift": b, name + ".running_mean": [Float](repeating: 0, count: b.count),
+                       name + ".running_var": [Float](repeating: 1 - epsilon, count: b.count)])
     }
 
     public static func lower(_ onnx: ONNXModel) throws -> Lowered {
         var lowering = Lowering(onnx: onnx)
         try lowering.run()
+        let normalisation = lowering.liftNormalisation()
         // Without a Flatten of a feature map, the order features are read in: as the file's
         // metadata says (cnn-inte's export), else ONNX's channels first.
         let recorded = onnx.proto.metadataProps.first { $0.key == flattenOrderKey }.flatMap { Graph.FlattenOrder(rawValue: $0.value) }
         return Lowered(graph: Graph(input: lowering.input, nodes: lowering.nodes,
                                     flattenOrder: lowering.flattenOrder ?? recorded ?? .channelsFirst),
-                       weights: lowering.weights, nodeOfValue: lowering.nodeOf)
+                       weights: lowering.weights, nodeOfValue: lowering.nodeOf, inputNormalisation: normalisation)
     }
 }
 
@@ -104,10 +112,16 @@ private struct Lowering {
     /// or pooling reading its output to take it as its own.
     var pendingPads: [String: [Int]] = [:]
     /// Element-wise arithmetic with constants on the graph input (a model normalising its
-    /// own input, as many PyTorch exports do): per channel `a * x + b`, applied by a 1x1
-    /// convolution `normalize` put before the first node that reads it.
+    /// own input, as many PyTorch exports do): per channel `a * x + b`, made a node
+    /// `normalize` when something first reads it. If nothing else reads the raw input,
+    /// `run` takes that node out again and the model applies it while it copies the
+    /// pixels in (`Lowered.inputNormalisation`, `InputTransform`), where it costs nothing.
     var inputAffine: (a: [Float], b: [Float])?
     var affineValue: String?
+    /// The normalisation made a node, and whether anything reads the raw input besides.
+    var normalisation: (a: [Float], b: [Float])?
+    var rawInputRead = false
+    static let normalizeNode = "normalize"
 
     init(onnx: ONNXModel) { self.onnx = onnx }
 
@@ -180,17 +194,30 @@ private struct Lowering {
     /// made a node when something first reads it.
     mutating func source(_ name: String) throws -> String {
         if name == affineValue, let (a, b) = inputAffine {
-            let (node, values) = ONNXImporter.inputAffine("normalize", a: a, b: b, source: Array(0..<input.channels))
+            guard nodeOf.values.allSatisfy({ $0 != Self.normalizeNode }) else { throw nodeFail("a value is named '\(Self.normalizeNode)'") }
+            let (node, values) = ONNXImporter.channelAffine(Self.normalizeNode, a: a, b: b, input: Graph.inputName)
             nodes.append(node)
             weights.merge(values) { _, new in new }
             nodeOf[name] = node.name
-            affineValue = nil
-            inputAffine = nil
+            (affineValue, inputAffine, normalisation) = (nil, nil, (a, b))
         }
         if pendingPads[name] != nil && !["Conv", "AveragePool"].contains(current.opType) {
             throw nodeFail("reads '\(name)', made by a Pad; a Pad is supported only just before a Conv or an AveragePool (which take it as their padding)")
         }
-        return try lookup(name)
+        let node = try lookup(name)
+        if node == Graph.inputName { rawInputRead = true }
+        return node
+    }
+
+    /// The `normalize` node taken out when only it reads the raw input: its readers read
+    /// the input, and its affine map is returned for the model to apply as it fills the input.
+    mutating func liftNormalisation() -> (a: [Float], b: [Float])? {
+        guard let normalisation, !rawInputRead, let index = nodes.firstIndex(where: { $0.name == Self.normalizeNode }) else { return nil }
+        nodes.remove(at: index)
+        for i in nodes.indices { nodes[i].inputs = nodes[i].inputs.map { $0 == Self.normalizeNode ? Graph.inputName : $0 } }
+        for suffix in ["scale", "shift", "running_mean", "running_var"] { weights[Self.normalizeNode + "." + suffix] = nil }
+        for (value, node) in nodeOf where node == Self.normalizeNode { nodeOf[value] = Graph.inputName }
+        return normalisation
     }
 
     func lookup(_ name: String) throws -> String {
@@ -580,15 +607,11 @@ private struct Lowering {
         return c.floats!
     }
 
-    /// `a(c) * x + b[c]` per channel, as an inference batch normalization with mean 0 and
-    /// variance 1 - epsilon, so that it divides by exactly 1.
+    /// `a(c) * x + b[c]` per channel (`ONNXImporter.channelAffine`).
     mutating func affine(_ x: String, a: (Int) -> Float, b: [Float]) throws {
-        let name = try result(), epsilon: Float = 1e-5
-        try add(.batchNormalization(BatchNormalization(epsilon: epsilon)), inputs: [try source(x)])
-        weights[name + ".scale"] = (0..<b.count).map(a)
-        weights[name + ".shift"] = b
-        weights[name + ".running_mean"] = [Float](repeating: 0, count: b.count)
-        weights[name + ".running_var"] = [Float](repeating: 1 - epsilon, count: b.count)
+        let (node, values) = ONNXImporter.channelAffine(try result(), a: (0..<b.count).map(a), b: b, input: try source(x))
+        try add(node.op, inputs: node.inputs)
+        weights.merge(values) { _, new in new }
     }
 
     /// ReduceMean's axes: an attribute before opset 18, an input from 18 on.
