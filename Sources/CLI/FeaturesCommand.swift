@@ -29,8 +29,9 @@ struct FeaturesCommand: ParsableCommand {
         let (model, dataset, layer) = (explained.model, explained.dataset, explained.layer(self.layer))
         let images = split == .train ? dataset.train.images : dataset.test.images
         try model.checkInput(images)
-        output.progress.line("features: \(layer) activations of \(images.count.counted("\(split.rawValue) image"))")
-        let features = try model.features(layer: layer, images: images)
+        let meter = ProgressMeter(output.progress, stage: "features: \(layer) activations of the \(split.rawValue) images", total: images.count, unit: "images")
+        let features = try model.features(layer: layer, images: images, progress: meter)
+        meter.finish()
         try NPY.write(features, to: npy)
         if let note = explained.note { print(note) }
         print("\(features.rows) x \(features.columns) activations of \(layer) written to \(npy)")

@@ -7,7 +7,9 @@ import Numerics
 final class StderrProgress: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var transient = false
-    private var lastPlainStatus = 0.0
+    /// In a log, a status line every 5 seconds, the first 5 seconds after the start (a
+    /// stage done sooner says only its closing line).
+    private var lastPlainStatus = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     private let lock = NSLock()
 
     static func sink(quiet: Bool) -> ProgressSink {

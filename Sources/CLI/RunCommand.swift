@@ -34,7 +34,9 @@ struct RunCommand: ParsableCommand {
                                        configuration: interpretation.configuration(seed: runOptions.seed))
         let (description, results) = try OutputFolder(writing: runOptions.output).transaction(
             ["model", "interpretation", "report", "pdf"]) { staged -> (ModelDescription, InterpretationResults) in
+            let trainingStart = DispatchTime.now().uptimeNanoseconds
             let (model, trained) = try TrainingRun.run(dataset: dataset, configuration: training, progress: progress)
+            let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainingStart) / 1e9
             let description = try TrainingRun.write(model: model, description: trained, into: staged[0].path)
             let weights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName)
             let results = try InterpretationRun.run(
@@ -43,9 +45,11 @@ struct RunCommand: ParsableCommand {
                 into: staged[1].path, progress: progress)
             var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
             (reportConfiguration.interpretation, reportConfiguration.modelWeights) = (staged[1].path, weights)
+            let reportStart = DispatchTime.now().uptimeNanoseconds
             try ReportRun.run(reportConfiguration, dataset: dataset, into: staged[2].path, pdf: staged[3].path,
                               progress: progress, workerProgress: !output.quiet)
-            return (description, results)
+            let stages = ["training": trainingSeconds, "report": Double(DispatchTime.now().uptimeNanoseconds - reportStart) / 1e9]
+            return (description, try InterpretationResults.recordStages(stages, in: staged[1].path))
         }
         print(summary(description, results, dataset: dataset, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     }
@@ -65,9 +69,12 @@ struct RunCommand: ParsableCommand {
                                                     configuration: configuration, into: staged[0].path, progress: progress)
             var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
             reportConfiguration.interpretation = staged[0].path
+            let reportStart = DispatchTime.now().uptimeNanoseconds
             try ReportRun.run(reportConfiguration, dataset: dataset, into: staged[1].path, pdf: staged[2].path,
                               progress: progress, workerProgress: !output.quiet)
-            return results
+            _ = results
+            return try InterpretationResults.recordStages(["report": Double(DispatchTime.now().uptimeNanoseconds - reportStart) / 1e9],
+                                                          in: staged[0].path)
         }
         print(summary(cnnAccuracy: results.metrics.cnn_test_accuracy, results, dataset: dataset, model: source,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
@@ -87,10 +94,12 @@ struct RunCommand: ParsableCommand {
             PDF booklets    %@
             model           %@
             interpretation  %@  (cnn-inte explain --index N)
+            stages          %@
+            peak memory     %.0f MiB
             done in %.0f s
             """, 100 * cnnAccuracy, dataset.name, dataset.test.count.counted("test image"),
                       100 * results.metrics.inte_test_accuracy, 100 * results.metrics.fidelity,
                       folder.appendingPathComponent("report/index.html"), folder.appendingPathComponent("pdf"),
-                      model, runOptions.interpretationFolder, seconds)
+                      model, runOptions.interpretationFolder, StageSummary.line(results.timings), Memory.peakResidentMiB(), seconds)
     }
 }

@@ -11,9 +11,16 @@ public protocol ImageLabeller: AnyObject {
     var layerNames: [String] { get }
 
     /// The activations of `layer` (one row per image, flattened) and the softmax
-    /// probabilities (one row per image), in one pass. Throws when the images do not fit
-    /// the labeller's input or the layer is unknown.
-    func featuresAndProbabilities(layer: String, images: ImageSet) throws -> (features: Matrix, probabilities: Matrix)
+    /// probabilities (one row per image), in one pass, advancing `progress` by the images
+    /// done. Throws when the images do not fit the labeller's input or the layer is unknown.
+    func featuresAndProbabilities(layer: String, images: ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix)
+}
+
+extension ImageLabeller {
+    /// The same without progress.
+    public func featuresAndProbabilities(layer: String, images: ImageSet) throws -> (features: Matrix, probabilities: Matrix) {
+        try featuresAndProbabilities(layer: layer, images: images, progress: nil)
+    }
 }
 
 extension ImageLabeller {

@@ -168,6 +168,18 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         try c.encodeIfPresent(forestNodes, forKey: .forest_nodes)
     }
 
+    /// Adds stages timed outside the interpretation (`run`'s training and report) to the
+    /// timings of `folder`'s results.json, rewritten in place; returns the results.
+    public static func recordStages(_ stages: [String: Double], in folder: String) throws -> InterpretationResults {
+        let path = (folder as NSString).appendingPathComponent(Artifacts.resultsName)
+        var results = try load(path: path)
+        results.timings.merge(stages) { _, new in new }
+        do { try JSONEncoder.pretty.encode(results).write(to: URL(fileURLWithPath: path)) } catch {
+            throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+        }
+        return results
+    }
+
     /// Reads and checks `path`: the known format, and class counts that agree.
     public static func load(path: String) throws -> InterpretationResults {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -19,9 +19,14 @@ public enum InterpretationRun {
             throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
         let layer = configuration.layer
-        progress.line("interpret: \(layer) activations of \(dataset.train.count) training and \(dataset.test.count) test images")
-        let (trainFeatures, trainProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.train.images)
-        let (testFeatures, testProbabilities) = try labeller.featuresAndProbabilities(layer: layer, images: dataset.test.images)
+        var seconds: [String: Double] = [:]
+        progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
+        let (trainFeatures, trainProbabilities) = try activations(of: dataset.train.images, "the training images", labeller: labeller,
+                                                                  layer: layer, progress: progress, seconds: &seconds["activations_train"])
+        let (testFeatures, testProbabilities) = try activations(of: dataset.test.images, "the test images", labeller: labeller,
+                                                                layer: layer, progress: progress, seconds: &seconds["activations_test"])
+        let activationSeconds = seconds["activations_train"]! + seconds["activations_test"]!
+        seconds["activations_images_per_s"] = Double(dataset.train.count + dataset.test.count) / max(activationSeconds, 1e-9)
         let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
         var inputs = Interpreter.Inputs(
             trainFeatures: trainFeatures, trainPredictions: trainPredictions, trainLabels: dataset.train.labels.map(Int.init),
@@ -37,27 +42,28 @@ public enum InterpretationRun {
         let meta = configuration.meta
         let (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: meta, extraPool: { tree, add in
             if copies > 0 {
-                progress.line("interpret: \(copies) CNN-labelled augmented copies of each training image")
+                let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
+                                          total: copies * dataset.train.count, unit: "images")
                 try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
-                                       labeller: labeller, layer: layer) { features, probabilities in
+                                       labeller: labeller, layer: layer, progress: meter) { features, probabilities in
                     add(features, probabilities.argmaxRows(), soft(probabilities))
                 }
+                seconds["augmented_copies"] = meter.finish()
             }
             if configuration.boundaryBlends > 0 {
                 let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
                                                      predictions: trainPredictions, level1: tree.trainLevel1,
                                                      mixes: configuration.boundaryBlends)
-                progress.line("interpret: \(blends.count) boundary blends labelled by the CNN")
-                let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: blends)
+                let (features, probabilities) = try activations(of: blends, "\(blends.count) boundary blends", labeller: labeller, layer: layer,
+                                                                progress: progress, seconds: &seconds["boundary_blends"])
                 add(features, probabilities.argmaxRows(), soft(probabilities))
             }
-        }, progress: progress.line)
+        }, progress: progress)
         if fitted.tree.level1.count < configuration.k1 {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
-        progress.line("interpret: credibility calibrated on fresh CNN-labelled augmented copies")
         let (credibility, heldOut, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
-                                                                        seed: configuration.augmentationSeed.derived(0xCA1))
+                                                                        seed: configuration.augmentationSeed.derived(0xCA1), progress: progress)
         progress.line("interpret: the units each forest relies on")
         let unitsStart = DispatchTime.now().uptimeNanoseconds
         let units = ForestInsight.cards(fitted, trainFeatures: trainFeatures, trainPredictions: trainPredictions, classes: dataset.classCount,
@@ -71,8 +77,10 @@ public enum InterpretationRun {
         var neighboursSeconds = 0.0
         if configuration.neighbours > 0 {
             let start = DispatchTime.now().uptimeNanoseconds
-            progress.line("interpret: the \(configuration.neighbours) nearest training images of each test instance")
-            let found = NearestNeighbours.search(testFeatures, in: trainFeatures, k: configuration.neighbours)
+            let meter = ProgressMeter(progress, stage: "interpret: the \(configuration.neighbours) nearest training images of each test image",
+                                      total: testFeatures.rows, unit: "images")
+            let found = NearestNeighbours.search(testFeatures, in: trainFeatures, k: configuration.neighbours, progress: meter)
+            meter.finish()
             neighbours = (0..<testFeatures.rows).map { i in
                 (0..<found.k).map { r in
                     let t = Int(found.indices[i * found.k + r])
@@ -84,11 +92,14 @@ public enum InterpretationRun {
         var map: LayerMapPoints?
         var mapSeconds = 0.0
         if configuration.map {
-            progress.line("interpret: the map of the layer (\(trainFeatures.rows + testFeatures.rows) points)")
             let start = DispatchTime.now().uptimeNanoseconds
             var c = LayerMap.Configuration()
             c.seed = SplitMix64(seed: configuration.seed).derived(0x3A9).state
-            let xy = LayerMap.embed(trainFeatures.appendingRows(of: testFeatures), configuration: c)
+            let points = trainFeatures.rows + testFeatures.rows
+            let meter = ProgressMeter(progress, stage: "interpret: the map of the layer (\(points) points: neighbours, then layout)",
+                                      total: 2 * points, unit: "steps")
+            let xy = LayerMap.embed(trainFeatures.appendingRows(of: testFeatures), configuration: c, progress: meter)
+            meter.finish()
             map = LayerMapPoints(train: Array(xy[..<(2 * trainFeatures.rows)]), test: Array(xy[(2 * trainFeatures.rows)...]),
                                  trainLevel1: fitted.tree.trainLevel1, testLevel1: records.map(\.route.level1))
             mapSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -100,10 +111,12 @@ public enum InterpretationRun {
             progress.line("interpret: global forest comparator on all \(trainFeatures.rows) training activations")
             comparator = try Interpreter.globalForest(inputs, forest: meta.forest)
         }
+        // The pool's time without the activations of its copies and blends, timed apart.
+        let binning = max(0, timings.binningSeconds - (seconds["augmented_copies"] ?? 0) - (seconds["boundary_blends"] ?? 0))
         progress.line(String(format: "interpret: clustering %.2f s, pool and binning %.2f s, forests %.2f s, decisions %.2f s",
-                             timings.clusteringSeconds, timings.binningSeconds, timings.forestSeconds, timings.predictSeconds))
-        var seconds = ["clustering": timings.clusteringSeconds, "pool_and_binning": timings.binningSeconds,
-                       "forests": timings.forestSeconds, "decisions": timings.predictSeconds]
+                             timings.clusteringSeconds, binning, timings.forestSeconds, timings.predictSeconds))
+        seconds.merge(["clustering": timings.clusteringSeconds, "pool_and_binning": binning,
+                       "forests": timings.forestSeconds, "decisions": timings.predictSeconds]) { _, new in new }
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
         seconds["units"] = unitsSeconds
@@ -188,7 +201,7 @@ public enum InterpretationRun {
     /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
     /// binned 2,000 source images at a time so only the pool's bins are ever held whole.
     static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, labeller: ImageLabeller, layer: String,
-                                   add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
+                                   progress: ProgressMeter? = nil, add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
         let chunk = 2_000
         let pixels = images.pixelsPerImage
         for start in stride(from: 0, to: images.count, by: chunk) {
@@ -196,9 +209,19 @@ public enum InterpretationRun {
             let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
                                    pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
             let augmented = Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
-            let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: augmented)
+            let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: augmented, progress: progress)
             add(features, probabilities)
         }
+    }
+
+    /// The labeller's activations of `layer` and probabilities on `images`, with an
+    /// updating progress line; their seconds into `seconds`.
+    static func activations(of images: ImageSet, _ what: String, labeller: ImageLabeller, layer: String, progress: ProgressSink,
+                            seconds: inout Double?) throws -> (features: Matrix, probabilities: Matrix) {
+        let meter = ProgressMeter(progress, stage: "interpret: activations of \(what)", total: images.count, unit: "images")
+        let result = try labeller.featuresAndProbabilities(layer: layer, images: images, progress: meter)
+        seconds = meter.finish()
+        return result
     }
 
     /// Most training images whose fresh augmented copy calibrates the credibility.
@@ -213,7 +236,7 @@ public enum InterpretationRun {
     /// to `heldOutPerCluster` of those images routed to each level-1 cluster, with the
     /// CNN's labels, for `ForestInsight`.
     static func calibrate(_ fitted: InterpretationModel, dataset: Dataset, labeller: ImageLabeller, layer: String,
-                          seed: SplitMix64) throws -> (CredibilityModel, [(features: Matrix, labels: [Int])], Double) {
+                          seed: SplitMix64, progress: ProgressSink = .silent) throws -> (CredibilityModel, [(features: Matrix, labels: [Int])], Double) {
         let start = DispatchTime.now().uptimeNanoseconds
         var images = dataset.train.images
         if images.count > calibrationCap {
@@ -226,7 +249,10 @@ public enum InterpretationRun {
         let clusters = fitted.tree.level1.count
         var heldValues = [[Float]](repeating: [], count: clusters), heldLabels = [[Int]](repeating: [], count: clusters)
         var width = 0
-        try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer) { features, probabilities in
+        let meter = ProgressMeter(progress, stage: "interpret: credibility, calibrated on a fresh CNN-labelled augmented copy of each training image",
+                                  total: images.count, unit: "images")
+        defer { meter.finish() }
+        try addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer, progress: meter) { features, probabilities in
             let predictions = probabilities.argmaxRows()
             let decided = Interpreter.decide(fitted, features: features, cnnPredictions: predictions,
                                              cnnProbabilities: predictions.map { _ in 0 }, labels: predictions, classes: dataset.classCount)

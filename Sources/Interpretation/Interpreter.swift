@@ -93,7 +93,7 @@ public enum Interpreter {
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,
                            extraPool: ((ClusterTree, (Matrix, [Int], SoftLabels?) -> Void) throws -> Void)? = nil,
-                           progress: ((String) -> Void)? = nil) throws -> (InterpretationModel, [InstanceRecord], Timings) {
+                           progress: ProgressSink = .silent) throws -> (InterpretationModel, [InstanceRecord], Timings) {
         var timings = Timings()
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -101,7 +101,7 @@ public enum Interpreter {
             defer { clock = now }
             return Double(now - clock) / 1e9
         }
-        progress?("interpret: two-level k-means on \(inputs.trainFeatures.rows) x \(inputs.trainFeatures.columns) features")
+        progress.line("interpret: two-level k-means on \(inputs.trainFeatures.rows) x \(inputs.trainFeatures.columns) features")
         let tree = try ClusterTree.fit(features: inputs.trainFeatures, predictions: inputs.trainPredictions,
                                        labels: inputs.trainLabels, classes: inputs.classes, configuration: clustering)
         let trainRoutes = tree.route(inputs.trainFeatures)
@@ -131,11 +131,13 @@ public enum Interpreter {
         let binned = BinnedMatrix(rowMajor: rowBins, rows: poolPredictions.count, columns: binner.features)
         rowBins = []
         timings.binningSeconds = lap()
-        progress?("interpret: \(clustering.k1) random forests of \(meta.forest.trees) trees on \(binned.rows) meta-level training points")
+        let forests = ProgressMeter(progress, stage: "interpret: \(meta.forest.trees)-tree forests on \(binned.rows) meta-level training points",
+                                    total: tree.level1.count, unit: "clusters")
         let columns = exact ? Matrix.columnMajor(&poolParts) : nil
         let learner = try MetaLearner.fit(predictions: poolPredictions, routes: poolRoutes,
                                           clusters: tree.level1.count, classes: inputs.classes, binner: binner,
-                                          binned: binned, configuration: meta, values: columns, soft: poolSoft)
+                                          binned: binned, configuration: meta, values: columns, soft: poolSoft, progress: forests)
+        forests.finish()
         timings.forestSeconds = lap()
         let model = InterpretationModel(tree: tree, binner: binner, meta: learner)
         let records = decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,

@@ -31,7 +31,9 @@ public enum LayerMap {
     static let a: Float = 1.577, b: Float = 0.8951
 
     /// Two coordinates per row of `data`, `[x0, y0, x1, y1, ...]`.
-    public static func embed(_ data: Matrix, configuration c: Configuration = Configuration()) -> [Float] {
+    /// `progress`, if given, counts 2 x rows steps: the neighbours of each point, then the
+    /// descent's epochs.
+    public static func embed(_ data: Matrix, configuration c: Configuration = Configuration(), progress: ProgressMeter? = nil) -> [Float] {
         let n = data.rows
         guard n > 2 else { return [Float](repeating: 0, count: 2 * n) }
         var rng = SplitMix64(seed: c.seed)
@@ -51,7 +53,7 @@ public enum LayerMap {
         let low = Matrix(rows: n, columns: p, values: projected)
         // 2. Nearest neighbours, each point's own row left out.
         let k = min(c.neighbours, n - 1)
-        let found = NearestNeighbours.search(low, in: low, k: k, excluding: Array(0..<n))
+        let found = NearestNeighbours.search(low, in: low, k: k, excluding: Array(0..<n), progress: progress)
         // 3. Fuzzy weights, symmetrised.
         var directed = [Float](repeating: 0, count: n * k)
         let target = log2(Float(k))
@@ -92,6 +94,7 @@ public enum LayerMap {
         y.withUnsafeMutableBufferPointer { yb in
             let yp = yb.baseAddress!
             for epoch in 0..<c.epochs {
+                progress?.advance(by: n * (epoch + 1) / c.epochs - n * epoch / c.epochs)
                 let alpha = 1 - Float(epoch) / Float(c.epochs)
                 for e in 0..<heads.count where next[e] <= Float(epoch + 1) {
                     let (i, j) = (Int(heads[e]), Int(tails[e]))

@@ -70,11 +70,12 @@ public struct MetaLearner: Codable, Equatable, Sendable {
     /// splits also its `values`, column-major; with `configuration.softLabels`, `soft`.
     public static func fit(predictions: [Int], routes: [RouteSummary], clusters: Int, classes: Int,
                            binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration,
-                           values: [Float]? = nil, soft: SoftLabels? = nil) throws -> MetaLearner {
+                           values: [Float]? = nil, soft: SoftLabels? = nil, progress: ProgressMeter? = nil) throws -> MetaLearner {
         precondition(configuration.softLabels == (soft != nil), "MetaLearner: soft labels given exactly when configured")
         var learners: [ClusterLearner] = []
         let labels = predictions.map { UInt8($0) }
         for c in 0..<clusters {
+            defer { progress?.advance(by: 1) }
             var rows: [Int32] = []
             for i in 0..<predictions.count {
                 if routes[i].level1 == c { rows.append(Int32(i)) }

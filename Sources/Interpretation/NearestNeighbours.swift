@@ -17,7 +17,8 @@ public enum NearestNeighbours {
     /// The `k` nearest rows of `reference` to each row of `queries`. When `excluding` is
     /// given, `excluding[i]` (a reference row, or -1) is never a neighbour of query `i`: an
     /// augmented copy of a training image is not its own source's neighbour.
-    public static func search(_ queries: Matrix, in reference: Matrix, k: Int, excluding: [Int]? = nil, block: Int = 512) -> Result {
+    public static func search(_ queries: Matrix, in reference: Matrix, k: Int, excluding: [Int]? = nil, block: Int = 512,
+                              progress: ProgressMeter? = nil) -> Result {
         precondition(queries.columns == reference.columns, "NearestNeighbours: widths differ")
         let k = min(k, reference.rows - (excluding == nil ? 0 : 1))
         guard k > 0, queries.rows > 0 else { return Result(indices: [], distances: [], k: max(k, 0)) }
@@ -25,6 +26,7 @@ public enum NearestNeighbours {
         var distances = [Float](repeating: 0, count: queries.rows * k)
         for start in stride(from: 0, to: queries.rows, by: block) {
             let end = min(start + block, queries.rows)
+            defer { progress?.advance(by: end - start) }
             let chunk = queries.rows(Array(start..<end))
             let d2 = KMeans.squaredDistances(chunk, norms: KMeans.rowNorms(chunk), centroids: reference)
             let n = reference.rows

@@ -134,19 +134,32 @@ public final class Model {
 
     /// Activations of layer `name` for every image, flattened per image in the graph's
     /// flatten order. Batched; every core works.
-    public func features(layer name: String, images: ImageSet, batchSize: Int = 100) throws -> Matrix {
-        try forwardPass(layer: name, images: images, batchSize: batchSize, probabilities: false).features
+    public func features(layer name: String, images: ImageSet, batchSize: Int? = nil, progress: ProgressMeter? = nil) throws -> Matrix {
+        try forwardPass(layer: name, images: images, batchSize: batchSize, probabilities: false, progress: progress).features
     }
 
     /// Softmax probabilities `[images, classes]` for every image.
-    public func probabilities(images: ImageSet, batchSize: Int = 100) throws -> Matrix {
+    public func probabilities(images: ImageSet, batchSize: Int? = nil) throws -> Matrix {
         try forwardPass(layer: graph.logitsNode.name, images: images, batchSize: batchSize, probabilities: true).probabilities
     }
 
+    /// Images an inference pass takes at once: 100, or fewer where the graph's feature maps
+    /// of 100 images would take more than `inferenceMemory` bytes (a ResNet-50 at 224x224
+    /// keeps about 90 MB of them per image; batches of 100 took 9 GB and were slower).
+    public var inferenceBatch: Int {
+        guard let shapes = try? graph.shapes() else { return 100 }
+        let perImage = graph.nodes.reduce(0) { $0 + 4 * (shapes[$1.name]?.reduce(1, *) ?? 0) }
+        return max(1, min(100, Self.inferenceMemory / max(perImage, 1)))
+    }
+
+    /// The feature-map memory an inference batch is sized to.
+    public static let inferenceMemory = 1 << 30
+
     /// The activations of layer `name` and, when `wanted`, the softmax probabilities, in
-    /// one forward pass.
-    func forwardPass(layer name: String, images: ImageSet, batchSize: Int = 100,
-                     probabilities wanted: Bool) throws -> (features: Matrix, probabilities: Matrix) {
+    /// one forward pass, in batches of `batchSize` (default `inferenceBatch`).
+    func forwardPass(layer name: String, images: ImageSet, batchSize: Int? = nil, probabilities wanted: Bool,
+                     progress: ProgressMeter? = nil) throws -> (features: Matrix, probabilities: Matrix) {
+        let batchSize = batchSize ?? inferenceBatch
         try checkInput(images)
         guard let shape = try graph.shapes()[name], name != Graph.inputName else {
             throw UsageError("--layer: unknown layer '\(name)'; the model has \(layerNames.joined(separator: ", "))")
@@ -155,14 +168,17 @@ public final class Model {
         let classes = classCount
         var values = [Float](repeating: 0, count: images.count * width)
         var probabilities = [Float](repeating: 0, count: wanted ? images.count * classes : 0)
+        // One executor for every batch: a last, partial batch runs in it too (its other
+        // rows hold the previous batch's images and are not read), so a model holds the
+        // feature maps of one batch size only.
+        let executor = try self.executor(.inference, batch: max(1, min(batchSize, images.count)))
         var start = 0
         while start < images.count {
-            let end = min(start + batchSize, images.count)
-            let executor = try self.executor(.inference, batch: end - start)
+            let end = min(start + executor.batch, images.count)
             fill(executor, from: images, indices: ArraySlice(start..<end))
             executor.forward(through: wanted ? nil : name)
             try values.withUnsafeMutableBufferPointer { buffer in
-                try executor.read(name, into: buffer.baseAddress! + start * width)
+                try executor.read(name, into: buffer.baseAddress! + start * width, rows: end - start)
             }
             if wanted {
                 let logits = try executor.logits()
@@ -175,6 +191,7 @@ public final class Model {
                     }
                 }
             }
+            progress?.advance(by: end - start)
             start = end
         }
         return (Matrix(rows: images.count, columns: width, values: values),
@@ -193,7 +210,7 @@ extension Model {
 }
 
 extension Model: ImageLabeller {
-    public func featuresAndProbabilities(layer: String, images: ImageSet) throws -> (features: Matrix, probabilities: Matrix) {
-        try forwardPass(layer: layer, images: images, probabilities: true)
+    public func featuresAndProbabilities(layer: String, images: ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+        try forwardPass(layer: layer, images: images, probabilities: true, progress: progress)
     }
 }

@@ -26,12 +26,11 @@ public struct DiagramShard {
     /// Writes into `reportFolder` (its `diagrams/`) and `pdfFolder`, both staging folders.
     /// `pages`, when given, writes each instance's HTML page as its diagrams are drawn.
     public func run(_ inputs: ReportInputs, reportFolder: String, pdfFolder: String, pages: HTMLReport? = nil,
-                    progress: (String) -> Void) throws {
+                    progress: (_ done: Int) -> Void) throws {
         let diagramsFolder = (reportFolder as NSString).appendingPathComponent(ReportLayout.diagrams)
         let images = try ImageStore(folder: (reportFolder as NSString).appendingPathComponent(ReportLayout.images),
                                     prefix: ReportLayout.imagePrefix)
         let mine = classes(of: inputs)
-        let total = inputs.saved.records.filter { mine.contains(inputs.bookletClass(of: $0, by: grouping)) }.count
         var done = 0
         for c in mine {
             let members = inputs.saved.records.filter { inputs.bookletClass(of: $0, by: grouping) == c }.map(\.index)
@@ -59,7 +58,7 @@ public struct DiagramShard {
                 }
                 try pages?.writeInstancePage(i)
                 done += 1
-                if done % 250 == 0 || done == total { progress("\(done)/\(total) diagrams") }
+                progress(done)
             }
             try booklet.finish()
         }

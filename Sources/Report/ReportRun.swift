@@ -168,12 +168,23 @@ public enum ReportRun {
             workers.append((w, try spawn(job, executable: executable)))
         }
         var failure: Error?
+        let diagrams = ReportProgress(progress, total: inputs.saved.records.count, reportFolder: reportFolder, workers: jobs - 1)
+        defer { diagrams.removeCountFiles() }
+        var mainDone = 0
         do {
             let pages = builder.html(reportFolder: reportFolder, templates: templates, generator: Release.version)
-            try builder.shard(0, of: jobs).run(inputs, reportFolder: reportFolder, pdfFolder: pdfFolder, pages: pages) {
-                progress.line(jobs == 1 ? "report: \($0)" : "report: worker 1/\(jobs): \($0)")
+            try builder.shard(0, of: jobs).run(inputs, reportFolder: reportFolder, pdfFolder: pdfFolder, pages: pages) { done in
+                mainDone = done
+                diagrams.main(done)
             }
         } catch { failure = error }
+        // The workers' counts keep the line moving until the last one is done.
+        while failure == nil, workers.contains(where: { $0.1.isRunning }) {
+            diagrams.main(mainDone)
+            usleep(250_000)
+        }
+        if failure == nil { diagrams.main(mainDone) }
+        diagrams.meter.finish()
         for (w, process) in workers {
             if failure != nil { process.terminate() }
             process.waitUntilExit()
@@ -227,12 +238,14 @@ public enum ReportRun {
                                         sources: sources(job.configuration, saved: inputs.saved))
             let pages = builder.html(reportFolder: job.reportFolder, templates: try HTMLTemplates(folder: job.configuration.templates),
                                      generator: Release.version)
+            // The count of diagrams drawn, for the main process's progress line.
+            var drawn = 0
             try builder.shard(job.shard, of: job.shards).run(inputs, reportFolder: job.reportFolder, pdfFolder: job.pdfFolder,
-                                                             pages: pages) { text in
-                if job.progress {
-                    FileHandle.standardError.write(Data("report: worker \(job.shard + 1)/\(job.shards): \(text)\n".utf8))
-                }
+                                                             pages: pages) { done in
+                drawn = done
+                if job.progress, done % ReportProgress.every == 0 { ReportProgress.write(done, reportFolder: job.reportFolder, shard: job.shard) }
             }
+            if job.progress { ReportProgress.write(drawn, reportFolder: job.reportFolder, shard: job.shard) }
             return 0
         } catch {
             try? "\(error)".replacingOccurrences(of: "\n", with: " ")

@@ -107,7 +107,7 @@ let interpretationBytes: [UInt8] = try {
     let inputs = Interpreter.Inputs(trainFeatures: features, trainPredictions: predictions, trainLabels: predictions,
                                     testFeatures: features, testPredictions: predictions,
                                     testProbabilities: [Double](repeating: 1, count: 12), testLabels: predictions, classes: 3)
-    let (fitted, _, _) = try Interpreter.fit(inputs, clustering: clustering, meta: meta, extraPool: { _, _ in }, progress: { _ in })
+    let (fitted, _, _) = try Interpreter.fit(inputs, clustering: clustering, meta: meta, extraPool: { _, _ in })
     return try InterpretationStore.encode(fitted, classes: 3)
 }()
 

@@ -52,7 +52,9 @@ final class TrainCommandTests: XCTestCase {
         let npy = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--layer", "p1",
                                       "--npy", folder + "/p1.npy"])
         XCTAssertEqual(npy.status, 0, npy.stderr)
-        XCTAssertEqual(npy.stderr, "features: p1 activations of 20 test images\n")
+        // Fast enough for no status line in a log: the stage's closing line alone.
+        XCTAssertTrue(npy.stderr.hasPrefix("features: p1 activations of the test images: 20 images in "), npy.stderr)
+        XCTAssertTrue(npy.stderr.hasSuffix(" images/s\n") && npy.stderr.filter { $0 == "\n" }.count == 1, npy.stderr)
         XCTAssertEqual(npy.stdout, "20 x 36 activations of p1 written to \(folder!)/p1.npy\n")
         let quiet = try CLIProcess.run(["features", "--data", folder + "/data", "--output", folder + "/out", "--layer", "p1",
                                         "--npy", folder + "/p1.npy", "--quiet"])
@@ -109,11 +111,24 @@ final class TrainCommandTests: XCTestCase {
                                          "--output", folder + "/run"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 8, result.stdout)
+        XCTAssertEqual(lines.count, 10, result.stdout)
         XCTAssertTrue(lines[0].hasPrefix("CNN test accuracy       100.00%"), result.stdout)
         XCTAssertTrue(lines[1].hasPrefix("CNN-INTE test accuracy  "), result.stdout)
         XCTAssertTrue(lines[2].hasPrefix("fidelity to the CNN     "), result.stdout)
         XCTAssertEqual(lines[3], "open the report \(folder!)/run/report/index.html", result.stdout)
+        // Every stage's seconds, in the order they ran.
+        let stages = try XCTUnwrap(lines.first { $0.hasPrefix("stages          ") }, result.stdout)
+        let order = ["training ", "activations (train) ", "activations (test) ", "augmented copies ", "report ", "activations at "]
+        let positions = order.map { stages.range(of: $0)?.lowerBound }
+        XCTAssertFalse(positions.contains(nil), stages)
+        XCTAssertEqual(positions.compactMap { $0 }, positions.compactMap { $0 }.sorted(), stages)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("peak memory     ") && $0.hasSuffix(" MiB") }, result.stdout)
+        // results.json holds them too, the report's seconds added once it was drawn.
+        let timings = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/interpretation/results.json"))) as? [String: Any])?["timings_seconds"] as? [String: Double])
+        for key in ["training", "activations_train", "activations_test", "activations_images_per_s", "augmented_copies", "clustering",
+                    "forests", "credibility", "report"] {
+            XCTAssertNotNil(timings[key], key)
+        }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted(), [".cnn-inte.lock", "interpretation", "model", "pdf", "report"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/run/report/instances/19.html"))
         XCTAssertTrue(result.stderr.contains("interpret: two-level k-means"), result.stderr)

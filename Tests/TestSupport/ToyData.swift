@@ -59,7 +59,8 @@ public final class QuadrantLabeller: ImageLabeller {
 
     public init(temperature: Float = 200) { self.temperature = temperature }
 
-    public func featuresAndProbabilities(layer: String, images: ImageSet) throws -> (features: Matrix, probabilities: Matrix) {
+    public func featuresAndProbabilities(layer: String, images: ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+        defer { progress?.advance(by: images.count) }
         guard layer == "quadrants" else { throw UsageError("--layer: unknown layer '\(layer)'; the model has quadrants") }
         guard images.rows == 6, images.columns == 6 else { throw UsageError("the model takes 6x6x1 images") }
         var features = [Float](repeating: 0, count: images.count * 4)

@@ -106,13 +106,14 @@ final class Executor {
     private var readouts: [String: (Primitive, DNNLMemory)] = [:]
 
     /// Copies node `name`'s output, one row per image in the graph's flatten order, to
-    /// `target` (`batch` rows of the node's width).
-    func read(_ name: String, into target: UnsafeMutablePointer<Float>) throws {
+    /// `target` (the first `rows` images, default `batch`, of the node's width).
+    func read(_ name: String, into target: UnsafeMutablePointer<Float>, rows: Int? = nil) throws {
         let source = outputs[name]!
         let dims = source.descriptor.dims
+        let count = (rows ?? batch) * dims.dropFirst().reduce(1, *)
         let plain = dims.count == 4 && graph.flattenOrder == .channelsLast ? MemoryDescriptor.channelsLast(dims) : MemoryDescriptor(dims: dims)
         if source.descriptor == plain {
-            target.update(from: source.floats, count: dims.reduce(1, *))
+            target.update(from: source.floats, count: count)
             return
         }
         if readouts[name] == nil {
@@ -120,7 +121,7 @@ final class Executor {
         }
         let (reorder, memory) = readouts[name]!
         reorder.execute([(.from, source), (.to, memory)])
-        target.update(from: memory.floats, count: dims.reduce(1, *))
+        target.update(from: memory.floats, count: count)
     }
 
     /// The logits, `batch` rows of the class count, row-major.
