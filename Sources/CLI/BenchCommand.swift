@@ -47,17 +47,20 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: ArgumentHelp("An ONNX model whose inference the infer figure measures (on random images of its input shape), instead of the default network.", valueName: "MODEL.onnx"))
     var onnxModel: String?
 
+    @OptionGroup var preparation: InputPreparationOptions
+
     @Option(name: .customLong("load-count"), parsing: .unconditional, help: "32x32 colour PNGs written to a scratch image folder and loaded by the load-images figure.")
     var loadCount = 60_000
 
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs))") }
         if loadCount < 10 { throw ValidationError("--load-count must be at least 10 (got \(loadCount))") }
+        if onnxModel == nil, preparation.given { throw ValidationError("--input-scale, --mean, --std and --bgr prepare a --model MODEL.onnx; give --model too") }
     }
 
     func run() throws {
         let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount, loadCount: loadCount, onnxModel: onnxModel,
-                                  progress: output.progress)
+                                  preprocessing: preparation.preprocessing, progress: output.progress)
         var results: [String: Any] = [:]
         for section in only.isEmpty ? Section.allCases.filter({ !$0.needsOutput }) : only {
             results.merge(try bench.figures(section), uniquingKeysWith: { _, new in new })

@@ -16,6 +16,9 @@ struct BenchSections {
     var loadCount: Int = 60_000
     /// `--model`: the infer figure is of this ONNX model instead of the default network.
     var onnxModel: String?
+    /// How the pixels are prepared for `onnxModel` (its --mean, --std...): part of what the
+    /// infer figure times, as in a real run.
+    var preprocessing = InputPreprocessing()
     var progress: ProgressSink
 
     func figures(_ section: BenchCommand.Section) throws -> [String: Any] {
@@ -56,20 +59,27 @@ struct BenchSections {
     func infer() throws -> [String: Any] {
         if let onnxModel {
             // Speed does not depend on the pixels: 1,000 images of the model's input shape.
-            let imported = try ImportedModel.load(path: onnxModel)
+            let imported = try ImportedModel.load(path: onnxModel, preprocessing: preprocessing)
             let input = imported.model.graph.input
             let count = 1_000, size = input.height * input.width * input.channels
             let images = ImageSet(count: count, rows: input.height, columns: input.width, channels: input.channels,
                                   pixels: (0..<(count * size)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
-            progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch 100")
+            progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch 100, input \(preprocessing)")
             let rates = try NetworkBench.inferenceRates(model: imported.model, images: images, runs: runs)
             return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1),
-                    "infer_model": onnxModel]
+                    "infer_model": onnxModel, "infer_input": "\(preprocessing)", "isa": DNNL.isa,
+                    "infer_reference_kernels": Self.referenceKernels(imported.model)]
         }
         let dataset = try Dataset.load(data: nil)
         progress.line("bench: inference of the default network on \(dataset.test.count) images, batch 100")
         let rates = try NetworkBench.inferenceRates(dataset: dataset, runs: runs)
-        return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1)]
+        return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1), "isa": DNNL.isa]
+    }
+
+    /// Every node the model ran on oneDNN's reference code, "node: implementation"; empty
+    /// when every primitive had a fast kernel.
+    static func referenceKernels(_ model: Model) -> [String] {
+        model.referenceKernels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
     }
 
     func interpretation() throws -> [String: Any] {

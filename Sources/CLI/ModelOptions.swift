@@ -4,14 +4,9 @@ import ONNX
 
 extension ModelOutput: ExpressibleByArgument {}
 
-/// `--model MODEL.onnx` and how its input is prepared; shared by `run`, `interpret` and
-/// `features`. Without `--model`, the commands use the network cnn-inte trained.
-struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("model"), help: ArgumentHelp(
-        "An ONNX model to explain instead of the network cnn-inte trains ('run' then skips training). See 'cnn-inte inspect'.",
-        valueName: "MODEL.onnx"))
-    var model: String?
-
+/// How pixels are prepared for an imported model: `--input-scale`, `--mean`, `--std`,
+/// `--bgr`. Shared by the commands that take `--model` and by `bench --model`.
+struct InputPreparationOptions: ParsableArguments {
     @Option(name: .customLong("input-scale"), parsing: .unconditional, help: ArgumentHelp(
         "With --model: pixel bytes (0-255) are multiplied by this before --mean and --std (default 1/255, pixels in [0, 1]; 1 for models that take 0-255).",
         valueName: "S"))
@@ -28,15 +23,10 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "With --model: the model takes its channels as BGR (OpenCV and Caffe models).")
     var bgr = false
 
-    @Option(name: .customLong("model-output"), help: ArgumentHelp(
-        "With --model: what the model's output is: auto (probabilities when the graph ends in a Softmax, logits otherwise), logits, or probabilities (e.g. a model ending in a Sigmoid).",
-        valueName: "KIND"))
-    var output: ModelOutput?
+    /// Whether any of the options was given.
+    var given: Bool { inputScale != nil || mean != nil || std != nil || bgr }
 
     func validate() throws {
-        if model == nil, inputScale != nil || mean != nil || std != nil || bgr || output != nil {
-            throw ValidationError("--input-scale, --mean, --std, --bgr and --model-output describe a --model MODEL.onnx; give --model too")
-        }
         if let inputScale, !(inputScale > 0) || !inputScale.isFinite { throw ValidationError("--input-scale must be positive (got \(inputScale))") }
         _ = try numbers(mean, "--mean")
         if let values = try numbers(std, "--std"), values.contains(where: { !($0 > 0) }) {
@@ -57,6 +47,30 @@ struct ModelOptions: ParsableArguments {
         InputPreprocessing(scale: inputScale ?? 1 / 255, mean: (try? numbers(mean, "--mean")) ?? nil,
                            std: (try? numbers(std, "--std")) ?? nil, bgr: bgr)
     }
+}
+
+/// `--model MODEL.onnx` and how its input is prepared; shared by `run`, `interpret` and
+/// `features`. Without `--model`, the commands use the network cnn-inte trained.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "An ONNX model to explain instead of the network cnn-inte trains ('run' then skips training). See 'cnn-inte inspect'.",
+        valueName: "MODEL.onnx"))
+    var model: String?
+
+    @OptionGroup var preparation: InputPreparationOptions
+
+    @Option(name: .customLong("model-output"), help: ArgumentHelp(
+        "With --model: what the model's output is: auto (probabilities when the graph ends in a Softmax, logits otherwise), logits, or probabilities (e.g. a model ending in a Sigmoid).",
+        valueName: "KIND"))
+    var output: ModelOutput?
+
+    func validate() throws {
+        if model == nil, preparation.given || output != nil {
+            throw ValidationError("--input-scale, --mean, --std, --bgr and --model-output describe a --model MODEL.onnx; give --model too")
+        }
+    }
+
+    var preprocessing: InputPreprocessing { preparation.preprocessing }
 
     /// The imported model, or nil without --model.
     func load() throws -> ImportedModel? {

@@ -41,6 +41,10 @@ public struct ONNXSummary: Codable, Equatable {
     public var made: [Made]
     /// Why cnn-inte cannot run the model yet, or nil when it can.
     public var notRunnable: String?
+    /// When it runs: the instruction set of oneDNN's kernels here, and every node whose
+    /// primitive is oneDNN's slow reference code ("node: ref:any"; empty when none is).
+    public var isa: String?
+    public var referenceKernels: [String]?
 
     public init(_ model: ONNXModel) {
         file = model.path
@@ -63,6 +67,11 @@ public struct ONNXSummary: Codable, Equatable {
             let lowered = try ONNXImporter.lower(model)
             shapes = try lowered.graph.shapes()
             nodeOf = lowered.nodeOfValue
+            // Compiled as a run would compile it, to see the kernels oneDNN picks here.
+            let engine = try ONNXImporter.model(lowered, path: model.path)
+            referenceKernels = try engine.kernelImplementations(batch: engine.inferenceBatch)
+                .flatMap { node, names in names.filter(PrimitiveDescriptor.isReference).map { "\(node): \($0)" } }
+            isa = DNNL.isa
         } catch {
             notRunnable = "\(error)".replacingOccurrences(of: model.path + ": ", with: "")
         }
@@ -108,6 +117,10 @@ public struct ONNXSummary: Codable, Equatable {
             lines.append("runs here:    no: \(notRunnable)")
         } else {
             lines.append("runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image")
+            if let referenceKernels, let isa {
+                lines.append(referenceKernels.isEmpty ? "kernels:      oneDNN's fast ones for every node (\(isa))"
+                    : "kernels:      \(referenceKernels.count) on oneDNN's slow reference code (\(isa)): " + referenceKernels.joined(separator: ", "))
+            }
         }
         if !made.isEmpty {
             lines.append(notRunnable == nil ? "values, in the order the nodes make them, with their shape per image:"

@@ -34,7 +34,7 @@ final class HelpTests: XCTestCase {
                                       machine-readable object.
               data                    Inspect a data set.
               inspect                 Show an ONNX model's inputs, outputs, parameters and
-                                      nodes.
+                                      nodes, and whether cnn-inte runs it (exit 1 if not).
               export                  Write the trained network as an ONNX model (for
                                       onnxruntime, Netron, other explainers).
 

@@ -7,6 +7,12 @@ final class InspectCommandTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ONNXTests/Fixtures").path
 
+    /// The instruction set oneDNN uses here, as `inspect --json` reports it.
+    static var isa: String {
+        let json = try? CLIProcess.run(["inspect", fixtures + "/tiny-cnn.onnx", "--json"])
+        return ((try? JSONSerialization.jsonObject(with: Data((json?.stdout ?? "").utf8))) as? [String: Any])?["isa"] as? String ?? "?"
+    }
+
     func testInspectPrintsWhatTheModelDeclares() throws {
         let model = Self.fixtures + "/tiny-cnn.onnx"
         let result = try CLIProcess.run(["inspect", model])
@@ -19,6 +25,7 @@ final class InspectCommandTests: XCTestCase {
             parameters:   77 in 4 initializers
             nodes:        5 (Conv 1, Flatten 1, Gemm 1, MaxPool 1, Relu 1)
             runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image
+            kernels:      oneDNN's fast ones for every node (\(Self.isa))
             values, in the order the nodes make them, with their shape per image:
               conv    Conv     (folded into the node reading it: not kept)
               relu    Relu     [2, 6, 6]
