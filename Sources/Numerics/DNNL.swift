@@ -223,10 +223,17 @@ public final class Attributes {
 
     /// Applies `eltwise` to the primitive's result.
     public convenience init(postEltwise eltwise: Eltwise) {
+        self.init(postSum: false, postEltwise: eltwise)
+    }
+
+    /// Adds the result to what the destination holds (`postSum`: a residual connection
+    /// fused into the convolution before it), then applies `eltwise` if given.
+    public convenience init(postSum: Bool, postEltwise eltwise: Eltwise?) {
         self.init()
         var ops: dnnl_post_ops_t?
         dnnl_post_ops_create(&ops)
-        dnnl_post_ops_append_eltwise(ops, 1, eltwise.algorithm(useDestination: false), eltwise.alpha, eltwise.beta)
+        if postSum { dnnl_post_ops_append_sum(ops, 1) }
+        if let eltwise { dnnl_post_ops_append_eltwise(ops, 1, eltwise.algorithm(useDestination: false), eltwise.alpha, eltwise.beta) }
         dnnl_primitive_attr_set_post_ops(raw, ops)
         dnnl_post_ops_destroy(ops)
     }

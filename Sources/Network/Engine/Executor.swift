@@ -16,6 +16,8 @@ final class Executor {
     let graph: Graph
     let mode: Mode
     let batch: Int
+    /// The nodes whose values stay readable after a pass (with the logits), at inference.
+    let keep: Set<String>
     let shapes: [String: [Int]]
     /// Images in, NCHW plain: oneDNN 2.6 has no fast training convolution on channels-last
     /// input (it fell back to its reference code, 200 times slower), and with blocked
@@ -24,7 +26,7 @@ final class Executor {
     private(set) var outputs: [String: DNNLMemory] = [:]
     /// Training: the gradient of the loss with respect to each node's output.
     private(set) var diffs: [String: DNNLMemory] = [:]
-    private var kernels: [(String, Kernel)] = []
+    private(set) var kernels: [(String, Kernel)] = []
     /// Nodes whose output feeds several others: each consumer writes its part of the
     /// gradient in its own buffer, summed before the node's backward.
     private var edges: [String: [DNNLMemory]] = [:]
@@ -33,8 +35,11 @@ final class Executor {
     /// The model owns its executors (unowned: no cycle).
     unowned let model: Model
 
-    init(model: Model, mode: Mode, batch: Int) throws {
+    /// `keep`: at inference, the nodes whose values are read after a pass (besides the
+    /// logits); the others may be fused away (`ResidualFusion`).
+    init(model: Model, mode: Mode, batch: Int, keep: Set<String> = []) throws {
         self.model = model
+        self.keep = keep
         graph = model.graph
         self.mode = mode
         self.batch = batch
@@ -43,7 +48,20 @@ final class Executor {
         let i = graph.input
         input = try DNNLMemory(MemoryDescriptor(dims: [batch, i.channels, i.height, i.width]))
         outputs[Graph.inputName] = input
+        let fusion = mode == .inference ? ResidualFusion(graph: graph, keep: keep) : nil
         for node in graph.nodes {
+            if let fusion, let addition = fusion.absorbed[node.name] {
+                // A convolution runs at its addition's place; an activation is computed there.
+                if fusion.plans[addition]?.activation == node.name {
+                    outputs[node.name] = outputs[addition]
+                    kernels.append((node.name, AbsorbedKernel()))
+                }
+                continue
+            }
+            if let fusion, let plan = fusion.plans[node.name] {
+                kernels.append((node.name, try residualKernel(node, plan, fusion)))
+                continue
+            }
             let targets: [DNNLMemory?] = try node.inputs.map { name in
                 guard mode == .training, name != Graph.inputName else { return nil }
                 return try diffTarget(of: name)
@@ -63,6 +81,24 @@ final class Executor {
     }
 
     var training: Bool { mode == .training }
+
+    /// The kernel of an addition fused with the convolution before it (and the activation
+    /// after it): in place when no value sharing the residual's memory is read later.
+    private func residualKernel(_ addition: Node, _ plan: ResidualFusion.Plan, _ fusion: ResidualFusion) throws -> Kernel {
+        let convolution = graph.node(plan.convolution)!
+        guard case let .convolution(op) = convolution.op else { preconditionFailure("fused a non-convolution") }
+        var activation = Activation.none
+        if let name = plan.activation, case let .activation(function)? = graph.node(name)?.op { activation = function }
+        let residual = outputs[plan.residual]!
+        let sharing = outputs.filter { $0.value === residual }.map(\.key)
+        let context = KernelContext(executor: self, node: convolution, inputs: convolution.inputs.map { outputs[$0]! },
+                                    inputShapes: convolution.inputs.map { shapes[$0]! }, outputShape: shapes[convolution.name]!,
+                                    diffTargets: [nil])
+        let kernel = try ResidualConvolutionKernel(context, op, residual: residual, activation: activation,
+                                                   inPlace: fusion.mayWriteInPlace(addition.name, sharing: sharing))
+        outputs[addition.name] = kernel.output
+        return kernel
+    }
 
     /// Records a node's output (and, training, makes its gradient's memory).
     func register(_ name: String, output: DNNLMemory) throws {
