@@ -49,18 +49,22 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var preparation: InputPreparationOptions
 
+    @Option(name: .customLong("infer-count"), parsing: .unconditional, help: "Random images of the model's input shape the infer figure of a --model runs (default 1,000).")
+    var inferCount = 1_000
+
     @Option(name: .customLong("load-count"), parsing: .unconditional, help: "32x32 colour PNGs written to a scratch image folder and loaded by the load-images figure.")
     var loadCount = 60_000
 
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs))") }
         if loadCount < 10 { throw ValidationError("--load-count must be at least 10 (got \(loadCount))") }
+        if !(1...100_000).contains(inferCount) { throw ValidationError("--infer-count must be 1-100000 (got \(inferCount))") }
         if onnxModel == nil, preparation.given { throw ValidationError("--input-scale, --mean, --std and --bgr prepare a --model MODEL.onnx; give --model too") }
     }
 
     func run() throws {
         let bench = BenchSections(runs: runs, data: dataOptions.selection ?? DataSelection(), modelOutput: modelOutput, renderCount: renderCount, loadCount: loadCount, onnxModel: onnxModel,
-                                  preprocessing: preparation.preprocessing, progress: output.progress)
+                                  preprocessing: preparation.preprocessing, inferCount: inferCount, progress: output.progress)
         var results: [String: Any] = [:]
         for section in only.isEmpty ? Section.allCases.filter({ !$0.needsOutput }) : only {
             results.merge(try bench.figures(section), uniquingKeysWith: { _, new in new })

@@ -19,6 +19,8 @@ struct BenchSections {
     /// How the pixels are prepared for `onnxModel` (its --mean, --std...): part of what the
     /// infer figure times, as in a real run.
     var preprocessing = InputPreprocessing()
+    /// Images the infer figure of `onnxModel` runs.
+    var inferCount = 1_000
     var progress: ProgressSink
 
     func figures(_ section: BenchCommand.Section) throws -> [String: Any] {
@@ -61,7 +63,7 @@ struct BenchSections {
             // Speed does not depend on the pixels: 1,000 images of the model's input shape.
             let imported = try ImportedModel.load(path: onnxModel, preprocessing: preprocessing)
             let input = imported.model.graph.input
-            let count = 1_000, size = input.height * input.width * input.channels
+            let count = inferCount, size = input.height * input.width * input.channels
             let images = ImageSet(count: count, rows: input.height, columns: input.width, channels: input.channels,
                                   pixels: (0..<(count * size)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
             progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch 100, input \(preprocessing)")

@@ -18,6 +18,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("model")
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--runs", type=int, default=5)
+parser.add_argument("--images", type=int, default=1000, help="random images per pass, in batches of 100")
 args = parser.parse_args()
 
 options = onnxruntime.SessionOptions()
@@ -26,14 +27,14 @@ options.inter_op_num_threads = 1
 session = onnxruntime.InferenceSession(args.model, options, providers=["CPUExecutionProvider"])
 declared = session.get_inputs()[0]
 shape = [100] + [int(d) for d in declared.shape[1:]]
-images = np.random.default_rng(1).random((1000, *shape[1:]), dtype=np.float32)
+images = np.random.default_rng(1).random((args.images, *shape[1:]), dtype=np.float32)
 
 
 def one_pass():
     start = time.perf_counter()
-    for i in range(0, 1000, 100):
+    for i in range(0, args.images, 100):
         session.run(None, {declared.name: images[i:i + 100]})
-    return 1000 / (time.perf_counter() - start)
+    return args.images / (time.perf_counter() - start)
 
 
 one_pass()
