@@ -229,23 +229,47 @@ public final class Attributes {
     /// Adds the result to what the destination holds (`postSum`: a residual connection
     /// fused into the convolution before it), then applies `eltwise` if given.
     public convenience init(postSum: Bool, postEltwise eltwise: Eltwise?) {
+        self.init(postSum: postSum, postEltwises: eltwise.map { [$0] } ?? [])
+    }
+
+    /// The same with a chain of element-wise functions, applied in order.
+    public convenience init(postSum: Bool = false, postEltwises: [Eltwise]) {
         self.init()
         var ops: dnnl_post_ops_t?
         dnnl_post_ops_create(&ops)
         if postSum { dnnl_post_ops_append_sum(ops, 1) }
-        if let eltwise { dnnl_post_ops_append_eltwise(ops, 1, eltwise.algorithm(useDestination: false), eltwise.alpha, eltwise.beta) }
+        for eltwise in postEltwises {
+            dnnl_post_ops_append_eltwise(ops, 1, eltwise.algorithm(useDestination: false), eltwise.alpha, eltwise.beta)
+        }
         dnnl_primitive_attr_set_post_ops(raw, ops)
         dnnl_post_ops_destroy(ops)
     }
 }
 
-/// The element-wise functions the engine uses.
+/// The element-wise functions the engine uses (oneDNN 2.6's eltwise algorithms).
 public enum Eltwise: Equatable {
     case relu(slope: Float)  // slope 0: ReLU; else leaky ReLU
     case clip(lower: Float, upper: Float)
     case logistic
     case tanh
     case linear(scale: Float, shift: Float)
+    /// x * relu6(x + 3) / 6.
+    case hardswish
+    /// x * sigmoid(beta * x); beta 1 is SiLU.
+    case swish(beta: Float)
+    /// x * Phi(x), with the normal CDF exactly (erf) or by the tanh approximation.
+    case gelu(tanhApproximation: Bool)
+    /// x for x > 0, alpha * (exp(x) - 1) otherwise.
+    case elu(alpha: Float)
+    case exp
+    /// log(1 + exp(x)).
+    case softplus
+    /// x * tanh(softplus(x)).
+    case mish
+    case abs
+    case sqrt
+    case square
+    case log
 
     func algorithm(useDestination: Bool) -> dnnl_alg_kind_t {
         switch self {
@@ -254,6 +278,17 @@ public enum Eltwise: Equatable {
         case .logistic: return useDestination ? dnnl_eltwise_logistic_use_dst_for_bwd : dnnl_eltwise_logistic
         case .tanh: return useDestination ? dnnl_eltwise_tanh_use_dst_for_bwd : dnnl_eltwise_tanh
         case .linear: return dnnl_eltwise_linear
+        case .hardswish: return dnnl_eltwise_hardswish
+        case .swish: return dnnl_eltwise_swish
+        case let .gelu(approximate): return approximate ? dnnl_eltwise_gelu_tanh : dnnl_eltwise_gelu_erf
+        case .elu: return dnnl_eltwise_elu
+        case .exp: return dnnl_eltwise_exp
+        case .softplus: return dnnl_eltwise_soft_relu
+        case .mish: return dnnl_eltwise_mish
+        case .abs: return dnnl_eltwise_abs
+        case .sqrt: return dnnl_eltwise_sqrt
+        case .square: return dnnl_eltwise_square
+        case .log: return dnnl_eltwise_log
         }
     }
 
@@ -262,7 +297,7 @@ public enum Eltwise: Equatable {
         switch self {
         case let .relu(slope): return slope >= 0
         case .clip, .logistic, .tanh: return true
-        case .linear: return false
+        default: return false
         }
     }
 
@@ -271,7 +306,9 @@ public enum Eltwise: Equatable {
         case let .relu(slope): return slope
         case let .clip(lower, _): return lower
         case let .linear(scale, _): return scale
-        case .logistic, .tanh: return 0
+        case let .swish(beta): return beta
+        case let .elu(alpha): return alpha
+        default: return 0
         }
     }
 

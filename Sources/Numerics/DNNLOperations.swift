@@ -136,6 +136,67 @@ extension PrimitiveDescriptor {
         return try make(&op, hint: hint, what: "a batch normalization's backward")
     }
 
+    /// An element-wise operation of two tensors, `source1` broadcast where its dims are 1.
+    public enum BinaryAlgorithm: String, Codable, CaseIterable, Sendable {
+        case add, sub, mul, div, max, min
+        var raw: dnnl_alg_kind_t {
+            switch self {
+            case .add: return dnnl_binary_add
+            case .sub: return dnnl_binary_sub
+            case .mul: return dnnl_binary_mul
+            case .div: return dnnl_binary_div
+            case .max: return dnnl_binary_max
+            case .min: return dnnl_binary_min
+            }
+        }
+    }
+
+    public static func binary(_ algorithm: BinaryAlgorithm, source0: MemoryDescriptor, source1: MemoryDescriptor,
+                              destination: MemoryDescriptor) throws -> PrimitiveDescriptor {
+        var op = dnnl_binary_desc_t()
+        var (a, b, d) = (source0.raw, source1.raw, destination.raw)
+        try DNNL.check(dnnl_binary_desc_init(&op, algorithm.raw, &a, &b, &d), "describe a binary \(algorithm.rawValue)")
+        return try make(&op, what: "a binary \(algorithm.rawValue) \(source0.dims) \(source1.dims)")
+    }
+
+    /// Softmax over `axis` at inference.
+    public static func softmaxForward(data: MemoryDescriptor, axis: Int) throws -> PrimitiveDescriptor {
+        var op = dnnl_softmax_desc_t()
+        var d = data.raw
+        try DNNL.check(dnnl_softmax_forward_desc_init(&op, dnnl_forward_inference, &d, Int32(axis)), "describe a softmax")
+        return try make(&op, what: "a softmax \(data.dims)")
+    }
+
+    /// Layer normalization over the last dimension at inference, with a scale and a shift.
+    public static func layerNormalizationForward(data: MemoryDescriptor, epsilon: Float) throws -> PrimitiveDescriptor {
+        var op = dnnl_layer_normalization_desc_t()
+        var d = data.raw
+        try DNNL.check(dnnl_layer_normalization_forward_desc_init(&op, dnnl_forward_inference, &d, nil, epsilon,
+                                                                  dnnl_use_scale.rawValue | dnnl_use_shift.rawValue),
+                       "describe a layer normalization")
+        return try make(&op, what: "a layer normalization \(data.dims)")
+    }
+
+    /// A reduction of `source` to `destination`'s dims (dims of 1 are reduced).
+    public enum ReductionAlgorithm: String, Codable, CaseIterable, Sendable {
+        case mean, max, min, sum
+        var raw: dnnl_alg_kind_t {
+            switch self {
+            case .mean: return dnnl_reduction_mean
+            case .max: return dnnl_reduction_max
+            case .min: return dnnl_reduction_min
+            case .sum: return dnnl_reduction_sum
+            }
+        }
+    }
+
+    public static func reduction(_ algorithm: ReductionAlgorithm, source: MemoryDescriptor, destination: MemoryDescriptor) throws -> PrimitiveDescriptor {
+        var op = dnnl_reduction_desc_t()
+        var (s, d) = (source.raw, destination.raw)
+        try DNNL.check(dnnl_reduction_desc_init(&op, algorithm.raw, &s, &d, 0, 0), "describe a reduction")
+        return try make(&op, what: "a reduction \(source.dims) -> \(destination.dims)")
+    }
+
     /// `source0 + source1` (`source1` may broadcast: dims of 1).
     public static func add(source0: MemoryDescriptor, source1: MemoryDescriptor, destination: MemoryDescriptor) throws -> PrimitiveDescriptor {
         var op = dnnl_binary_desc_t()

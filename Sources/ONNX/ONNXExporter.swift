@@ -126,6 +126,7 @@ private struct Exporter {
             node("Clip", [input, output + ".min", output + ".max"], output)
         case .sigmoid: node("Sigmoid", [input], output)
         case .tanh: node("Tanh", [input], output)
+        default: throw GraphError("\(activation.name) comes only from imported models; cnn-inte exports the networks it trains")
         }
     }
 
@@ -196,6 +197,8 @@ private struct Exporter {
                 let flat = flattened(x, name: name)
                 node("Identity", [flat], name)
             case .softmax: node("Softmax", [x], name, [Self.int("axis", 1)])
+            case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction:
+                throw GraphError("node '\(name)' (\(n.op.kind)) comes only from imported models; cnn-inte exports the networks it trains")
             }
         }
         var output = Onnx_ValueInfoProto()

@@ -144,15 +144,8 @@ struct ReferenceGraph {
                 }
             case .flatten:
                 y.values = Self.flatten(x, order: graph.flattenOrder)
-            case .softmax:
-                let f = dims[1]
-                for b0 in 0..<n {
-                    let row = x.values[(b0 * f)..<((b0 + 1) * f)]
-                    let top = row.max()!
-                    let e = row.map { exp($0 - top) }
-                    let total = e.reduce(0, +)
-                    for i in 0..<f { y.values[b0 * f + i] = e[i] / total }
-                }
+            case .softmax, .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction:
+                y.values = Self.imported(node.op, xs, dims: dims, parameter: p)
             }
             out[node.name] = y
         }
@@ -176,6 +169,18 @@ struct ReferenceGraph {
         case let .clip(lower, upper): return min(max(v, Double(lower)), Double(upper))
         case .sigmoid: return 1 / (1 + exp(-v))
         case .tanh: return Foundation.tanh(v)
+        case .hardSwish: return v * min(max(v + 3, 0), 6) / 6
+        case let .hardSigmoid(alpha, beta): return min(max(Double(alpha) * v + Double(beta), 0), 1)
+        case .silu: return v / (1 + exp(-v))
+        case let .gelu(approximate):
+            return approximate ? 0.5 * v * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
+                               : 0.5 * v * (1 + Foundation.erf(v / 2.squareRoot()))
+        case let .elu(alpha): return v > 0 ? v : Double(alpha) * (exp(v) - 1)
+        case .mish: return v * Foundation.tanh(log(1 + exp(v)))
+        case .softplus: return log(1 + exp(v))
+        case .exp: return exp(v)
+        case .negate: return -v
+        case .erf: return Foundation.erf(v)
         }
     }
 

@@ -2,16 +2,36 @@ import Foundation
 import Numerics
 
 extension Activation {
-    /// The oneDNN function, nil for none.
-    var eltwise: Eltwise? {
+    /// The oneDNN functions it is, applied in order: none for `none`; nil when oneDNN has
+    /// none for it (`erf`).
+    var eltwises: [Eltwise]? {
         switch self {
-        case .none: return nil
-        case .relu: return .relu(slope: 0)
-        case let .leakyRelu(slope): return .relu(slope: slope)
-        case let .clip(lower, upper): return .clip(lower: lower, upper: upper)
-        case .sigmoid: return .logistic
-        case .tanh: return .tanh
+        case .none: return []
+        case .relu: return [.relu(slope: 0)]
+        case let .leakyRelu(slope): return [.relu(slope: slope)]
+        case let .clip(lower, upper): return [.clip(lower: lower, upper: upper)]
+        case .sigmoid: return [.logistic]
+        case .tanh: return [.tanh]
+        case .hardSwish: return [.hardswish]
+        case let .hardSigmoid(alpha, beta): return [.linear(scale: alpha, shift: beta), .clip(lower: 0, upper: 1)]
+        case .silu: return [.swish(beta: 1)]
+        case let .gelu(approximate): return [.gelu(tanhApproximation: approximate)]
+        case let .elu(alpha): return [.elu(alpha: alpha)]
+        case .mish: return [.mish]
+        case .softplus: return [.softplus]
+        case .exp: return [.exp]
+        case .negate: return [.linear(scale: -1, shift: 0)]
+        case .erf: return nil
         }
+    }
+
+    /// The one oneDNN function of an activation the engine trains through (nil for none).
+    var eltwise: Eltwise? { trainable ? eltwises?.first : nil }
+
+    /// Post-ops applying it after a convolution or dense layer (nil: none to apply).
+    var attributes: Attributes? {
+        guard let chain = eltwises, !chain.isEmpty else { return nil }
+        return Attributes(postEltwises: chain)
     }
 }
 
@@ -58,7 +78,7 @@ final class ConvolutionKernel: Kernel {
         let weight = c.parameter("weight")
         bias = c.optionalParameter("bias")
         let biasLayout = bias.map { MemoryDescriptor(dims: $0.spec.dims) }
-        let attributes = op.activation.eltwise.map { Attributes(postEltwise: $0) }
+        let attributes = op.activation.attributes
         let layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups) { source, destination in
             try PrimitiveDescriptor.convolutionForward(
                 c.propagation, source: source, weights: .any(weight.spec.dims), bias: biasLayout, destination: destination,
@@ -134,6 +154,9 @@ struct WeightedForward {
     let activationBackward: FusedActivationBackward?
 
     init(_ c: KernelContext, weight: Parameter, forward pd: PrimitiveDescriptor, activation: Activation) throws {
+        if c.training, !activation.trainable {
+            throw GraphError("node '\(c.node.name)': \(activation.name) runs at inference only; cnn-inte does not train through it")
+        }
         try c.executor.model.settleLayout(of: weight, wanted: pd.memory(.weights), by: c.executor)
         weights = try WeightView(weight, layout: pd.memory(.weights))
         primitive = try Primitive(pd)
@@ -211,7 +234,7 @@ final class DenseKernel: Kernel {
             flatten = nil
         }
         let biasLayout = bias.map { MemoryDescriptor(dims: $0.spec.dims) }
-        let attributes = op.activation.eltwise.map { Attributes(postEltwise: $0) }
+        let attributes = op.activation.attributes
         let pd = try PrimitiveDescriptor.innerProductForward(c.propagation, source: matrix.descriptor, weights: .any(weight.spec.dims),
                                                              bias: biasLayout, destination: .any(c.outputDims), attributes: attributes)
         let common = try WeightedForward(c, weight: weight, forward: pd, activation: op.activation)

@@ -68,12 +68,49 @@ final class BatchNormalizationKernel: Kernel {
 /// function allows (ReLU, clip, sigmoid, tanh), else its input.
 final class ActivationKernel: Kernel {
     let forwardPrimitive: Primitive?
+    /// Inference: the further functions of a chain (hard sigmoid is linear then clip),
+    /// applied in place on the output; or the function computed here (`erf`).
+    var chain: [Primitive] = []
+    var computed: ((Float) -> Float)?
+    /// The input reordered into a plain copy first, where its own layout had no fast kernel.
+    var alignment: (Primitive, DNNLMemory)?
     let source: DNNLMemory
     let output: DNNLMemory
     var backwardPrimitive: (Primitive, DNNLMemory, DNNLMemory, DNNLMemory, Bool)?
 
     init(_ c: KernelContext, _ activation: Activation) throws {
         source = c.inputs[0]
+        if c.training, !activation.trainable {
+            throw GraphError("node '\(c.node.name)': \(activation.name) runs at inference only; cnn-inte does not train through it")
+        }
+        if !c.training, !activation.trainable {
+            // Inference-only functions: a chain of oneDNN's, or computed element by element.
+            guard let eltwises = activation.eltwises, !eltwises.isEmpty else {
+                output = try DNNLMemory(source.descriptor)
+                try c.executor.register(c.node.name, output: output)
+                forwardPrimitive = nil
+                computed = { erff($0) }
+                return
+            }
+            // oneDNN keeps the padding of a blocked layout zero only for functions with
+            // f(0) = 0; for the others (exp, softplus, a shifted linear) it has only its
+            // reference code there: those run on a plain copy.
+            func make(_ layout: MemoryDescriptor) throws -> [PrimitiveDescriptor] {
+                try eltwises.map { try .eltwiseForward(.inference, $0, data: layout, useDestinationForBackward: false) }
+            }
+            var descriptors = try make(source.descriptor)
+            if descriptors.contains(where: \.isReference) {
+                let plain = MemoryDescriptor(dims: source.descriptor.dims)
+                descriptors = try make(plain)
+                let copy = try DNNLMemory(plain)
+                alignment = (try Primitive(try .reorder(from: source.descriptor, to: plain)), copy)
+            }
+            output = try DNNLMemory(descriptors[0].memory(.destination))
+            try c.executor.register(c.node.name, output: output)
+            forwardPrimitive = try Primitive(descriptors[0])
+            chain = try descriptors.dropFirst().map { try Primitive($0) }
+            return
+        }
         guard let eltwise = activation.eltwise else {
             // `none`: the input as it is.
             forwardPrimitive = nil
@@ -99,7 +136,21 @@ final class ActivationKernel: Kernel {
         backwardPrimitive = (try Primitive(bd), diff, target, data, true)
     }
 
-    func forward() { forwardPrimitive?.execute([(.source, source), (.destination, output)]) }
+    func forward() {
+        if let computed {
+            // Element by element over the whole buffer: padding stays 0 (f(0) = 0 for erf).
+            let (from, to) = (source.floats, output.floats)
+            Parallel.forRanges(output.floatCount, grain: 1 << 14) { range in for i in range { to[i] = computed(from[i]) } }
+            return
+        }
+        var from = source
+        if let (reorder, copy) = alignment {
+            reorder.execute([(.from, source), (.to, copy)])
+            from = copy
+        }
+        forwardPrimitive?.execute([(.source, from), (.destination, output)])
+        for step in chain { step.execute([(.source, output), (.destination, output)]) }
+    }
 
     func backward() {
         guard let (primitive, diff, target, data, eltwise) = backwardPrimitive else { return }

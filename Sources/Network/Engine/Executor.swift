@@ -224,7 +224,15 @@ extension Executor {
         case .add: return try AddKernel(c)
         case .concat: return try ConcatKernel(c)
         case .flatten: return try FlattenKernel(c)
-        case .softmax: return try PassThroughKernel(c)
+        case .softmax:
+            // The last node's softmax is the model's probabilities, computed from the logits.
+            return c.node.name == graph.nodes.last?.name ? try PassThroughKernel(c) : try SoftmaxKernel(c)
+        case let .binary(op): return try BinaryKernel(c, op)
+        case let .channels(start, end): return try ChannelWindowKernel(c, start: start, end: end)
+        case let .resize(op): return try ResizeKernel(c, op)
+        case let .pad(op): return try PadKernel(c, op)
+        case let .layerNormalization(epsilon): return try LayerNormalizationKernel(c, epsilon: epsilon)
+        case let .channelReduction(op): return try ChannelReductionKernel(c, op)
         }
     }
 }

@@ -61,7 +61,9 @@ final class AddKernel: Kernel {
 /// last (or plain, for vectors), so each input's part of the gradient is a window of it.
 final class ConcatKernel: Kernel {
     let forwardPrimitive: Primitive
-    let sources: [DNNLMemory]
+    var sources: [DNNLMemory]
+    /// Inference: inputs copied into plain layouts first (see `init`).
+    private(set) var alignments: [Step] = []
     let output: DNNLMemory
     var parts: [(Primitive, DNNLMemory, DNNLMemory)] = []
 
@@ -77,6 +79,14 @@ final class ConcatKernel: Kernel {
             let plain = MemoryDescriptor(dims: dims)
             let other = try PrimitiveDescriptor.concat(destination: plain, axis: 1, sources: sources.map(\.descriptor))
             if !other.isReference { (layout, pd) = (plain, other) }
+        }
+        if pd.isReference, !c.training {
+            // Inputs in blocks their channels do not fill (from a channel window): plain copies.
+            var steps: [Step] = []
+            sources = try sources.map { try Step.plain($0, &steps) }
+            alignments = steps
+            layout = MemoryDescriptor(dims: dims)
+            pd = try PrimitiveDescriptor.concat(destination: layout, axis: 1, sources: sources.map(\.descriptor))
         }
         forwardPrimitive = try Primitive(pd)
         output = try DNNLMemory(layout)
@@ -96,6 +106,7 @@ final class ConcatKernel: Kernel {
     }
 
     func forward() {
+        for step in alignments { step.run() }
         var args: [(Argument, DNNLMemory)] = [(.destination, output)]
         for (i, s) in sources.enumerated() { args.append((.multipleSource(i), s)) }
         forwardPrimitive.execute(args)

@@ -44,7 +44,7 @@ struct ResidualFusion {
             }
             guard var plan = options.max(by: { position[$0.convolution]! < position[$1.convolution]! }) else { continue }
             if let after = consumers[node.name], after.count == 1, let next = graph.node(after[0]),
-               case let .activation(function) = next.op, function.eltwise != nil {
+               case let .activation(function) = next.op, function.eltwises?.isEmpty == false {
                 plan.activation = next.name
             }
             plans[node.name] = plan
@@ -82,7 +82,7 @@ final class ResidualConvolutionKernel: Kernel {
         let weight = c.parameter("weight")
         bias = c.optionalParameter("bias")
         let biasLayout = bias.map { MemoryDescriptor(dims: $0.spec.dims) }
-        let attributes = Attributes(postSum: true, postEltwise: activation.eltwise)
+        let attributes = Attributes(postSum: true, postEltwises: activation.eltwises ?? [])
         let make = { (source: MemoryDescriptor, destination: MemoryDescriptor) in
             try PrimitiveDescriptor.convolutionForward(
                 .inference, source: source, weights: .any(weight.spec.dims), bias: biasLayout, destination: destination,

@@ -91,8 +91,24 @@ public enum Operation: Codable, Equatable, Sendable {
     case concat
     /// A feature map as a vector, in the graph's flatten order.
     case flatten
-    /// The softmax of a vector; only as a graph's last node (imported models end with one).
+    /// The softmax over the channels of a feature map or the values of a vector. As the
+    /// last node, the model's probabilities (imported models end with one); inside a
+    /// network, at inference only.
     case softmax
+    // Inference only, from imported models (see ImportedOperations.swift):
+    /// Two computed tensors combined element by element, broadcast.
+    case binary(Binary)
+    /// Channels `start..<end` of a feature map or values of a vector (ONNX Split or Slice).
+    case channels(start: Int, end: Int)
+    /// A feature map resized.
+    case resize(Resize)
+    /// A feature map padded.
+    case pad(Pad)
+    /// Layer normalization over the channels at each position (or over a vector), with a
+    /// learned scale and shift.
+    case layerNormalization(epsilon: Float)
+    /// A reduction over the channels at each position.
+    case channelReduction(ChannelReduction)
 
     public var kind: String {
         switch self {
@@ -107,6 +123,21 @@ public enum Operation: Codable, Equatable, Sendable {
         case .concat: return "concat"
         case .flatten: return "flatten"
         case .softmax: return "softmax"
+        case let .binary(b): return b.kind.rawValue
+        case .channels: return "channels"
+        case .resize: return "resize"
+        case .pad: return "pad"
+        case .layerNormalization: return "layernorm"
+        case let .channelReduction(r): return "reduce" + r.kind.rawValue
+        }
+    }
+
+    /// Whether the engine can train through it (what cnn-inte's own networks use).
+    public var trainable: Bool {
+        switch self {
+        case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction: return false
+        case let .activation(a): return a.trainable
+        default: return true
         }
     }
 }
@@ -122,6 +153,25 @@ public enum Activation: Codable, Equatable, Sendable {
     case clip(lower: Float, upper: Float)
     case sigmoid
     case tanh
+    // The functions below come from imported models and run at inference only.
+    /// `x * relu6(x + 3) / 6` (MobileNetV3).
+    case hardSwish
+    /// `clip(alpha * x + beta, 0, 1)` (ONNX HardSigmoid; PyTorch's has alpha 1/6, beta 0.5).
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// `x * sigmoid(x)`, SiLU or Swish (EfficientNet).
+    case silu
+    /// `x * Phi(x)`, exactly or by the tanh approximation (ConvNeXt).
+    case gelu(approximate: Bool)
+    /// `x` for x > 0, `alpha * (exp(x) - 1)` otherwise.
+    case elu(alpha: Float)
+    /// `x * tanh(log(1 + exp(x)))`.
+    case mish
+    /// `log(1 + exp(x))`.
+    case softplus
+    case exp
+    case negate
+    /// The error function (no oneDNN primitive: computed element by element).
+    case erf
 
     public var name: String {
         switch self {
@@ -131,6 +181,24 @@ public enum Activation: Codable, Equatable, Sendable {
         case let .clip(lower, upper): return lower == 0 && upper == 6 ? "relu6" : "clip"
         case .sigmoid: return "sigmoid"
         case .tanh: return "tanh"
+        case .hardSwish: return "hardswish"
+        case .hardSigmoid: return "hardsigmoid"
+        case .silu: return "silu"
+        case let .gelu(approximate): return approximate ? "gelu-tanh" : "gelu"
+        case .elu: return "elu"
+        case .mish: return "mish"
+        case .softplus: return "softplus"
+        case .exp: return "exp"
+        case .negate: return "neg"
+        case .erf: return "erf"
+        }
+    }
+
+    /// Whether the engine can train through it (the functions cnn-inte's own networks use).
+    public var trainable: Bool {
+        switch self {
+        case .none, .relu, .leakyRelu, .clip, .sigmoid, .tanh: return true
+        default: return false
         }
     }
 }

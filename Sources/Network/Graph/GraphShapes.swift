@@ -61,77 +61,123 @@ extension Graph {
                 throw GraphError("node name '\(node.name)' is not allowed")
             }
             guard shapes[node.name] == nil else { throw GraphError("node name '\(node.name)' appears twice") }
-            func fail(_ problem: String) -> GraphError { GraphError("node '\(node.name)' (\(node.op.kind)): \(problem)") }
-            guard !node.inputs.isEmpty else { throw fail("has no input") }
             let inputs = try node.inputs.map { name -> [Int] in
-                guard let shape = shapes[name] else { throw fail("its input '\(name)' is not an earlier node") }
+                guard let shape = shapes[name] else { throw GraphError("node '\(node.name)' (\(node.op.kind)): its input '\(name)' is not an earlier node") }
                 return shape
             }
-            let x = inputs[0]
-            func single() throws { if inputs.count != 1 { throw fail("takes one input, not \(inputs.count)") } }
-            func spatial() throws -> (c: Int, h: Int, w: Int) {
-                guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
-                return (x[0], x[1], x[2])
-            }
-            let out: [Int]
-            switch node.op {
-            case let .convolution(c):
-                try single()
-                let (channels, h, w) = try spatial()
-                guard c.filters >= 1, c.filters <= 65_536, c.kernel.count == 2, c.kernel.allSatisfy({ (1...1_024).contains($0) }) else {
-                    throw fail("needs 1-65536 filters and a kernel of 1-1024 a side")
-                }
-                guard c.stride.count == 2, c.stride.allSatisfy({ (1...1_024).contains($0) }), c.dilation.count == 2,
-                      c.dilation.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("strides and dilations must be 1-1024") }
-                guard c.groups >= 1, channels % c.groups == 0, c.filters % c.groups == 0 else {
-                    throw fail("\(c.groups) groups do not divide its \(channels) input channels and \(c.filters) filters")
-                }
-                let extent = zip(c.kernel, c.dilation).map { ($0 - 1) * $1 + 1 }
-                let (size, _) = try Graph.window(input: [h, w], extent: extent, stride: c.stride, padding: c.padding, ceil: false, fail: fail)
-                out = [c.filters] + size
-            case let .pooling(p):
-                try single()
-                let (channels, h, w) = try spatial()
-                guard p.window.count == 2, p.window.allSatisfy({ (1...1_024).contains($0) }), p.stride.count == 2,
-                      p.stride.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("needs a window and a stride of 1-1024 a side") }
-                let (size, _) = try Graph.window(input: [h, w], extent: p.window, stride: p.stride, padding: p.padding, ceil: p.ceil, fail: fail)
-                out = [channels] + size
-            case .globalAveragePooling:
-                try single()
-                out = [try spatial().c]
-            case let .dense(d):
-                try single()
-                guard (1...(1 << 24)).contains(d.units) else { throw fail("needs 1-16777216 outputs") }
-                out = [d.units]
-            case .batchNormalization:
-                try single()
-                out = x
-            case .activation, .dropout:
-                try single()
-                if case let .dropout(rate) = node.op, !(rate >= 0 && rate < 1) { throw fail("the rate must be in [0, 1)") }
-                out = x
-            case .add:
-                guard inputs.count >= 2 else { throw fail("adds two or more inputs") }
-                guard inputs.allSatisfy({ $0 == x }) else { throw fail("its inputs have different shapes \(inputs)") }
-                out = x
-            case .concat:
-                guard inputs.count >= 2 else { throw fail("joins two or more inputs") }
-                guard inputs.allSatisfy({ $0.count == x.count && Array($0.dropFirst()) == Array(x.dropFirst()) }) else {
-                    throw fail("its inputs differ in more than their channels \(inputs)")
-                }
-                out = [inputs.reduce(0) { $0 + $1[0] }] + x.dropFirst()
-            case .flatten:
-                try single()
-                out = [x.reduce(1, *)]
-            case .softmax:
-                try single()
-                guard index == nodes.count - 1, x.count == 1 else { throw fail("is supported only as the last node, on a vector") }
-                out = x
-            }
-            guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
-            shapes[node.name] = out
+            shapes[node.name] = try Graph.outputShape(of: node, inputs: inputs, isLast: index == nodes.count - 1)
         }
         return shapes
+    }
+
+    /// The shape a node gives (per sample) for its inputs' shapes; throws, naming the node,
+    /// when it does not fit them. `isLast`: the graph's last node.
+    public static func outputShape(of node: Node, inputs: [[Int]], isLast: Bool) throws -> [Int] {
+        func fail(_ problem: String) -> GraphError { GraphError("node '\(node.name)' (\(node.op.kind)): \(problem)") }
+        guard !node.inputs.isEmpty else { throw fail("has no input") }
+        let x = inputs[0]
+        func single() throws { if inputs.count != 1 { throw fail("takes one input, not \(inputs.count)") } }
+        func spatial() throws -> (c: Int, h: Int, w: Int) {
+            guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
+            return (x[0], x[1], x[2])
+        }
+        let out: [Int]
+        switch node.op {
+        case let .convolution(c):
+            try single()
+            let (channels, h, w) = try spatial()
+            guard c.filters >= 1, c.filters <= 65_536, c.kernel.count == 2, c.kernel.allSatisfy({ (1...1_024).contains($0) }) else {
+                throw fail("needs 1-65536 filters and a kernel of 1-1024 a side")
+            }
+            guard c.stride.count == 2, c.stride.allSatisfy({ (1...1_024).contains($0) }), c.dilation.count == 2,
+                  c.dilation.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("strides and dilations must be 1-1024") }
+            guard c.groups >= 1, channels % c.groups == 0, c.filters % c.groups == 0 else {
+                throw fail("\(c.groups) groups do not divide its \(channels) input channels and \(c.filters) filters")
+            }
+            let extent = zip(c.kernel, c.dilation).map { ($0 - 1) * $1 + 1 }
+            let (size, _) = try Graph.window(input: [h, w], extent: extent, stride: c.stride, padding: c.padding, ceil: false, fail: fail)
+            out = [c.filters] + size
+        case let .pooling(p):
+            try single()
+            let (channels, h, w) = try spatial()
+            guard p.window.count == 2, p.window.allSatisfy({ (1...1_024).contains($0) }), p.stride.count == 2,
+                  p.stride.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("needs a window and a stride of 1-1024 a side") }
+            let (size, _) = try Graph.window(input: [h, w], extent: p.window, stride: p.stride, padding: p.padding, ceil: p.ceil, fail: fail)
+            out = [channels] + size
+        case .globalAveragePooling:
+            try single()
+            out = [try spatial().c]
+        case let .dense(d):
+            try single()
+            guard (1...(1 << 24)).contains(d.units) else { throw fail("needs 1-16777216 outputs") }
+            out = [d.units]
+        case .batchNormalization:
+            try single()
+            out = x
+        case .activation, .dropout:
+            try single()
+            if case let .dropout(rate) = node.op, !(rate >= 0 && rate < 1) { throw fail("the rate must be in [0, 1)") }
+            out = x
+        case .add:
+            guard inputs.count >= 2 else { throw fail("adds two or more inputs") }
+            guard inputs.allSatisfy({ $0 == x }) else { throw fail("its inputs have different shapes \(inputs)") }
+            out = x
+        case .concat:
+            guard inputs.count >= 2 else { throw fail("joins two or more inputs") }
+            guard inputs.allSatisfy({ $0.count == x.count && Array($0.dropFirst()) == Array(x.dropFirst()) }) else {
+                throw fail("its inputs differ in more than their channels \(inputs)")
+            }
+            out = [inputs.reduce(0) { $0 + $1[0] }] + x.dropFirst()
+        case .flatten:
+            try single()
+            out = [x.reduce(1, *)]
+        case .softmax:
+            try single()
+            out = x
+        case let .binary(b):
+            guard inputs.count == 2 else { throw fail("\(b.kind.rawValue) takes two inputs, not \(inputs.count)") }
+            out = try broadcast(inputs[0], inputs[1], fail: fail)
+        case let .channels(start, end):
+            try single()
+            guard 0 <= start, start < end, end <= x[0] else { throw fail("channels \(start)..<\(end) are not within its \(x[0])") }
+            out = [end - start] + x.dropFirst()
+        case let .resize(r):
+            try single()
+            let (c, _, _) = try spatial()
+            guard (1...65_536).contains(r.height), (1...65_536).contains(r.width), r.height * r.width <= 1 << 26 else {
+                throw fail("cannot resize to \(r.height)x\(r.width) (1-65536 a side, at most 2^26 positions)")
+            }
+            out = [c, r.height, r.width]
+        case let .pad(p):
+            try single()
+            let (c, h, w) = try spatial()
+            guard [p.top, p.left, p.bottom, p.right].allSatisfy({ (0...1_024).contains($0) }) else { throw fail("padding must be 0-1024") }
+            if case .reflect = p.mode, max(p.top, p.bottom) >= h || max(p.left, p.right) >= w {
+                throw fail("reflection padding must be smaller than the \(h)x\(w) map")
+            }
+            out = [c, h + p.top + p.bottom, w + p.left + p.right]
+        case let .layerNormalization(epsilon):
+            try single()
+            guard epsilon >= 0, epsilon.isFinite else { throw fail("epsilon must be finite and not negative") }
+            out = x
+        case .channelReduction:
+            try single()
+            out = [1] + x.dropFirst()
+        }
+        guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
+        return out
+    }
+
+    /// NumPy's broadcast of two per-sample shapes, a vector beside a feature map taken as
+    /// `[C, 1, 1]`.
+    static func broadcast(_ a: [Int], _ b: [Int], fail: (String) -> GraphError) throws -> [Int] {
+        func asMap(_ s: [Int], beside other: [Int]) -> [Int] { s.count == 1 && other.count == 3 ? [s[0], 1, 1] : s }
+        let (x, y) = (asMap(a, beside: b), asMap(b, beside: a))
+        guard x.count == y.count else { throw fail("shapes \(a) and \(b) do not broadcast") }
+        return try zip(x, y).map { p, q in
+            guard p == q || p == 1 || q == 1 else { throw fail("shapes \(a) and \(b) do not broadcast") }
+            return max(p, q)
+        }
     }
 
     /// Checks the whole graph: shapes, a last node giving one logit per class (`classes`,
@@ -148,9 +194,6 @@ extension Graph {
         }
         guard let count = try? parameterCount(), count <= Graph.maximumParameters else {
             throw GraphError("the network would have more than \(Graph.maximumParameters) parameters")
-        }
-        for node in nodes where node.op == .softmax && node.name != nodes.last!.name {
-            throw GraphError("node '\(node.name)': a softmax is supported only as the last node")
         }
     }
 
@@ -179,6 +222,11 @@ extension Graph {
                 specs.append(ParameterSpec(name: node.name + ".weight", node: node.name, dims: [d.units, inputs], fileShape: [inputs, d.units],
                                            role: .weight(fanIn: inputs, fanOut: d.units, relu: d.activation == .relu)))
                 if d.bias { specs.append(ParameterSpec(name: node.name + ".bias", node: node.name, dims: [d.units], fileShape: [d.units], role: .bias)) }
+            case .layerNormalization:
+                let c = x[0]
+                for (suffix, role) in [("scale", ParameterSpec.Role.scale), ("shift", .shift)] {
+                    specs.append(ParameterSpec(name: "\(node.name).\(suffix)", node: node.name, dims: [c], fileShape: [c], role: role))
+                }
             case .batchNormalization:
                 let c = x[0]
                 for (suffix, role) in [("scale", ParameterSpec.Role.scale), ("shift", .shift), ("running_mean", .runningMean),

@@ -280,6 +280,7 @@ public enum LayerList {
         case .tanh: return "tanh"
         case let .leakyRelu(slope): return "leakyrelu=\(number(slope))"
         case let .clip(lower, upper): return "activation=clip(\(number(lower)),\(number(upper)))"  // not readable back; not produced by parse
+        default: return "activation=\(a.name)"  // imported models' functions: not readable back; not produced by parse
         }
     }
 
@@ -323,6 +324,9 @@ public enum LayerList {
         case .concat: return "concat(\(inputs.joined(separator: ",")))"
         case .flatten: return "flatten()"
         case .softmax: return "softmax()"
+        default:
+            // Imported models' operations: described, not readable back (not produced by parse).
+            return "\(op.kind)(\(inputs.joined(separator: ",")))"
         }
     }
 }
