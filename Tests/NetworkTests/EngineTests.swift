@@ -49,6 +49,11 @@ final class EngineTests: XCTestCase {
         // later (copied, not overwritten), and a convolution of the residual itself.
         Case(name: "residual add, ReLU, residual read later",
              layers: "c0:conv(3,3),c1:conv(3,3,relu),c2:conv(3,1),s:add(c2,c0),r:relu(),c3:conv(3,1),t:add(c3,c0),u:relu6(),out:dense(3)"),
+        // The same past `GemmConvolution.maximumPlane` (the cases above are small enough to
+        // run their convolutions as GEMMs at inference): oneDNN's direct kernels.
+        Case(name: "convolutions and residual adds on 9x9 planes",
+             layers: "c0:conv(3,3),c1:conv(3,3,relu),c2:conv(3,1),s:add(c2,c0),r:relu(),c3:conv(3,1),t:add(c3,c0),u:relu6(),c4:conv(4,3,stride=2,dilation=2),out:dense(3)",
+             input: .init(channels: 2, height: 9, width: 9)),
         Case(name: "residual add of the convolution's own input", layers: "c0:conv(4,3),c2:conv(4,3),s:add(c0,c2),r:relu(),out:dense(3)"),
         Case(name: "concat", layers: "c0:conv(2,3),c1:conv(3,1,relu),k:concat(c0,c1),out:dense(3)"),
         Case(name: "flatten, channels last", layers: "c0:conv(3,3),f:flatten(),out:dense(3)"),

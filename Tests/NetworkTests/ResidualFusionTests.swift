@@ -42,11 +42,15 @@ final class ResidualFusionTests: XCTestCase {
         let fused = try model.executor(.inference, batch: 4, keep: ["gap"])
         XCTAssertEqual(fused.kernels.filter { $0.1 is ResidualConvolutionKernel }.count, 0, "resnet20's additions follow batch norms, not convolutions")
         // The same network as an importer gives it: batch norms folded into the convolutions.
-        let imported = try LayerList.parse("c0:conv(8,3,relu),c1:conv(8,3,relu),c2:conv(8,3),s:add(c2,c0),r:relu(),g:gap(),out:dense(3)",
-                                           input: .init(channels: 3, height: 8, width: 8))
-        let executor = try Model(graph: imported, seed: 1).executor(.inference, batch: 4, keep: ["g"])
-        XCTAssertEqual(executor.kernels.map(\.0), ["c0", "c1", "s", "r", "g", "out"])
-        XCTAssertTrue(executor.kernels[2].1 is ResidualConvolutionKernel)
-        XCTAssertTrue(executor.kernels[3].1 is AbsorbedKernel)
+        // On 9x9 planes oneDNN's direct convolution takes the sum; on 8x8 the GEMM path does.
+        let layers = "c0:conv(8,3,relu),c1:conv(8,3,relu),c2:conv(8,3),s:add(c2,c0),r:relu(),g:gap(),out:dense(3)"
+        for (side, direct) in [(9, true), (8, false)] {
+            let imported = try LayerList.parse(layers, input: .init(channels: 3, height: side, width: side))
+            let executor = try Model(graph: imported, seed: 1).executor(.inference, batch: 4, keep: ["g"])
+            XCTAssertEqual(executor.kernels.map(\.0), ["c0", "c1", "s", "r", "g", "out"])
+            XCTAssertEqual(executor.kernels[2].1 is ResidualConvolutionKernel, direct, "\(side)x\(side)")
+            XCTAssertEqual(executor.kernels[2].1 is GemmConvolutionKernel, !direct, "\(side)x\(side)")
+            XCTAssertTrue(executor.kernels[3].1 is AbsorbedKernel)
+        }
     }
 }

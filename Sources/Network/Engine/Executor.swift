@@ -94,8 +94,13 @@ final class Executor {
         let context = KernelContext(executor: self, node: convolution, inputs: convolution.inputs.map { outputs[$0]! },
                                     inputShapes: convolution.inputs.map { shapes[$0]! }, outputShape: shapes[convolution.name]!,
                                     diffTargets: [nil])
-        let kernel = try ResidualConvolutionKernel(context, op, residual: residual, activation: activation,
-                                                   inPlace: fusion.mayWriteInPlace(addition.name, sharing: sharing))
+        let inPlace = fusion.mayWriteInPlace(addition.name, sharing: sharing)
+        if GemmConvolution.suits(op, outputShape: context.outputShape), activation.eltwises != nil {
+            let kernel = try GemmConvolutionKernel(context, op, residual: residual, activation: activation, inPlace: inPlace)
+            outputs[addition.name] = kernel.output
+            return kernel
+        }
+        let kernel = try ResidualConvolutionKernel(context, op, residual: residual, activation: activation, inPlace: inPlace)
         outputs[addition.name] = kernel.output
         return kernel
     }
@@ -214,7 +219,11 @@ protocol Kernel: AnyObject {
 extension Executor {
     func makeKernel(_ c: KernelContext) throws -> Kernel {
         switch c.node.op {
-        case let .convolution(op): return try ConvolutionKernel(c, op)
+        case let .convolution(op):
+            if !c.training, GemmConvolution.suits(op, outputShape: c.outputShape) {
+                return try GemmConvolutionKernel(c, op, activation: op.activation)
+            }
+            return try ConvolutionKernel(c, op)
         case let .dense(op): return try DenseKernel(c, op)
         case let .pooling(op): return try PoolingKernel(c, op)
         case .globalAveragePooling: return try GlobalPoolingKernel(c)
@@ -301,7 +310,8 @@ extension Executor {
                 if seen.insert(ObjectIdentifier(primitive)).inserted { names.append(primitive.descriptor.implementation) }
                 return
             }
-            guard depth < 4 else { return }
+            // Only kernels' own fields and their tuples and optionals: never a buffer's elements.
+            guard depth < 4, !(value is [Float]) else { return }
             for child in Mirror(reflecting: value).children { collect(child.value, depth: depth + 1, into: &names) }
         }
         return kernels.map { name, kernel in
