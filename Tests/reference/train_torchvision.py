@@ -15,7 +15,7 @@ file) and a dynamic batch axis. Prints the test accuracy and the time taken, and
 onnxruntime against PyTorch on the first test batch. Then explain it with
 
     cnn-inte run --data colour --model resnet18.onnx --resize 64x64 \
-        --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --layer avgpool
+        --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --layer mean
 """
 import argparse
 import time

@@ -123,18 +123,20 @@ final class GemmConvolutionKernel: Kernel {
         let rowWidth = inputDims[1] * op.kernel.reduce(1, *)
         let out = output.floats
         let rows = outputDims[0] * rowsPerImage
-        if let bias {
-            let b = bias.value.floats
-            for r in 0..<rows {
-                let row = out + r * filters
-                if residual {
-                    for f in 0..<filters { row[f] += b[f] }
-                } else {
-                    row.update(from: b, count: filters)
+        // The destination starts as the bias (added to the residual when one is fused).
+        let b = bias.map { UnsafePointer($0.value.floats) }
+        let residual = self.residual
+        if b != nil || !residual {
+            Parallel.forRanges(rows, grain: 256) { range in
+                for r in range {
+                    let row = out + r * filters
+                    switch (b, residual) {
+                    case let (b?, true): for f in 0..<filters { row[f] += b[f] }
+                    case let (b?, false): row.update(from: b, count: filters)
+                    default: row.update(repeating: 0, count: filters)
+                    }
                 }
             }
-        } else if !residual {
-            out.update(repeating: 0, count: rows * filters)
         }
         let w = UnsafePointer(weights.current().floats)
         let input = UnsafePointer(source.floats)
@@ -142,9 +144,12 @@ final class GemmConvolutionKernel: Kernel {
         var first = 0
         while first < outputDims[0] {
             let last = min(first + imagesPerProduct, outputDims[0])
-            GemmConvolution.im2col(source: input, input: inputDims, images: first..<last, output: outputDims, kernel: op.kernel,
-                                   stride: op.stride, dilation: op.dilation, paddingBegin: padding.begin,
-                                   columns: columns)
+            let imageColumns = rowsPerImage * rowWidth
+            Parallel.forRanges(last - first) { range in
+                GemmConvolution.im2col(source: input, input: inputDims, images: (first + range.lowerBound)..<(first + range.upperBound),
+                                       output: outputDims, kernel: op.kernel, stride: op.stride, dilation: op.dilation,
+                                       paddingBegin: padding.begin, columns: columns + range.lowerBound * imageColumns)
+            }
             let m = (last - first) * rowsPerImage
             GEMM.sgemm(transB: true, m: m, n: filters, k: rowWidth, a: columns, lda: rowWidth,
                        b: w, ldb: rowWidth, beta: 1, c: out + first * rowsPerImage * filters, ldc: filters)
