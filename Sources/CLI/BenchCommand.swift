@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var preparation: InputPreparationOptions
 
-    @Option(name: .customLong("infer-count"), parsing: .unconditional, help: "Random images of the model's input shape the infer figure of a --model runs (default 1,000).")
+    @Option(name: .customLong("infer-count"), parsing: .unconditional, help: "Random images of the model's input shape the infer figure of a --model runs, rounded up to whole batches (default 1,000).")
     var inferCount = 1_000
 
     @Option(name: .customLong("load-count"), parsing: .unconditional, help: "32x32 colour PNGs written to a scratch image folder and loaded by the load-images figure.")

@@ -63,12 +63,17 @@ struct BenchSections {
             // Speed does not depend on the pixels: 1,000 images of the model's input shape.
             let imported = try ImportedModel.load(path: onnxModel, preprocessing: preprocessing)
             let input = imported.model.graph.input
-            let count = inferCount, size = input.height * input.width * input.channels
+            // Whole batches, as in a long run: a last, partial batch is computed whole
+            // (its other rows unread), which would charge a short bench for images it
+            // does not count (100 images in batches of 32 compute 128).
+            let batch = imported.model.inferenceBatch
+            let count = (inferCount + batch - 1) / batch * batch, size = input.height * input.width * input.channels
             let images = ImageSet(count: count, rows: input.height, columns: input.width, channels: input.channels,
                                   pixels: (0..<(count * size)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
-            progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch 100, input \(preprocessing)")
+            progress.line("bench: inference of \(onnxModel) on \(count) images of \(input.channels)x\(input.height)x\(input.width), batch \(batch), input \(preprocessing)")
             let rates = try NetworkBench.inferenceRates(model: imported.model, images: images, runs: runs)
             return ["infer_images_per_s": Self.round1(Self.median(rates)), "infer_images_per_s_runs": rates.map(Self.round1),
+                    "infer_images": count, "infer_batch": batch,
                     "infer_model": onnxModel, "infer_input": "\(preprocessing)", "isa": DNNL.isa,
                     "infer_reference_kernels": Self.referenceKernels(imported.model)]
         }

@@ -9,7 +9,7 @@
 #
 # PYTHON is a Python with onnxruntime 1.32.0 and numpy (default /tmp/torchenv/bin/python);
 # the models come from export_zoo.py. Both sides: IMAGES random images (default 300) in
-# batches of 100 (cnn-inte sizes its batches to bound their memory), 2 threads, one
+# batches of 100 (cnn-inte sizes its batches to bound their memory and rounds IMAGES up to whole batches), 2 threads, one
 # warm-up pass then the median of 3 per round.
 set -euo pipefail
 rounds=3
