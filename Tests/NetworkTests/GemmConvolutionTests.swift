@@ -6,14 +6,21 @@ import XCTest
 /// values against the reference graph: EngineTests, whose small cases run their
 /// convolutions this way at inference.)
 final class GemmConvolutionTests: XCTestCase {
-    func testWhichConvolutionsTakeIt() {
-        let conv = Convolution(filters: 8, kernel: [3, 3])
-        XCTAssertTrue(GemmConvolution.suits(conv, outputShape: [8, 8, 8]))
-        XCTAssertFalse(GemmConvolution.suits(conv, outputShape: [8, 9, 8]), "a plane past 64 pixels: oneDNN's direct kernel")
-        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 8, kernel: [1, 1]), outputShape: [8, 2, 2]), "1x1: oneDNN's 1x1 kernel")
-        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 8, kernel: [3, 3], groups: 2), outputShape: [8, 2, 2]), "grouped")
-        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 8, kernel: [3, 3], activation: .erf), outputShape: [8, 2, 2]),
+    func testWhichConvolutionsTakeIt() throws {
+        let conv = Convolution(filters: 64, kernel: [3, 3])
+        XCTAssertTrue(GemmConvolution.suits(conv, outputShape: [64, 8, 8]))
+        XCTAssertFalse(GemmConvolution.suits(conv, outputShape: [64, 9, 8]), "a plane past 64 pixels: oneDNN's direct kernel")
+        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 32, kernel: [3, 3]), outputShape: [32, 2, 2]), "narrow")
+        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 64, kernel: [1, 1]), outputShape: [64, 2, 2]), "1x1: oneDNN's 1x1 kernel")
+        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 64, kernel: [3, 3], groups: 2), outputShape: [64, 2, 2]), "grouped")
+        XCTAssertFalse(GemmConvolution.suits(Convolution(filters: 64, kernel: [3, 3], activation: .erf), outputShape: [64, 2, 2]),
                        "an activation oneDNN has no function for")
+        // Read by a concatenation: oneDNN's kernel, whose layout the concat's other inputs share.
+        let graph = try LayerList.parse("c0:conv(64,3),c1:conv(64,3),k:concat(c0,c1),c2:conv(64,3),out:dense(3)",
+                                        input: .init(channels: 2, height: 6, width: 6))
+        let executor = try Model(graph: graph, seed: 1).executor(.inference, batch: 2)
+        let gemm = executor.kernels.filter { $0.1 is GemmConvolutionKernel }.map(\.0)
+        XCTAssertEqual(gemm, ["c2"])
     }
 
     /// One image, 2 channels of 3x3 (channel c, pixel p holds 10c + p), a 2x2 kernel with

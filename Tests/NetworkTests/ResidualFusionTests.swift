@@ -43,7 +43,7 @@ final class ResidualFusionTests: XCTestCase {
         XCTAssertEqual(fused.kernels.filter { $0.1 is ResidualConvolutionKernel }.count, 0, "resnet20's additions follow batch norms, not convolutions")
         // The same network as an importer gives it: batch norms folded into the convolutions.
         // On 9x9 planes oneDNN's direct convolution takes the sum; on 8x8 the GEMM path does.
-        let layers = "c0:conv(8,3,relu),c1:conv(8,3,relu),c2:conv(8,3),s:add(c2,c0),r:relu(),g:gap(),out:dense(3)"
+        let layers = "c0:conv(64,3,relu),c1:conv(64,3,relu),c2:conv(64,3),s:add(c2,c0),r:relu(),g:gap(),out:dense(3)"
         for (side, direct) in [(9, true), (8, false)] {
             let imported = try LayerList.parse(layers, input: .init(channels: 3, height: side, width: side))
             let executor = try Model(graph: imported, seed: 1).executor(.inference, batch: 4, keep: ["g"])

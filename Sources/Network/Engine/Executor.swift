@@ -95,7 +95,9 @@ final class Executor {
                                     inputShapes: convolution.inputs.map { shapes[$0]! }, outputShape: shapes[convolution.name]!,
                                     diffTargets: [nil])
         let inPlace = fusion.mayWriteInPlace(addition.name, sharing: sharing)
-        if GemmConvolution.suits(op, outputShape: context.outputShape), activation.eltwises != nil {
+        if GemmConvolution.suits(op, outputShape: context.outputShape, node: convolution.name,
+                                 fused: [addition.name] + (plan.activation.map { [$0] } ?? []), in: graph),
+           activation.eltwises != nil {
             let kernel = try GemmConvolutionKernel(context, op, residual: residual, activation: activation, inPlace: inPlace)
             outputs[addition.name] = kernel.output
             return kernel
@@ -220,7 +222,7 @@ extension Executor {
     func makeKernel(_ c: KernelContext) throws -> Kernel {
         switch c.node.op {
         case let .convolution(op):
-            if !c.training, GemmConvolution.suits(op, outputShape: c.outputShape) {
+            if !c.training, GemmConvolution.suits(op, outputShape: c.outputShape, node: c.node.name, in: graph) {
                 return try GemmConvolutionKernel(c, op, activation: op.activation)
             }
             return try ConvolutionKernel(c, op)

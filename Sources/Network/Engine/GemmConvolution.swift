@@ -18,12 +18,28 @@ enum GemmConvolution {
     /// several products.
     static let columnBudget = 1 << 22
 
+    /// Fewer filters than this keep oneDNN's direct kernel: a GEMM that narrow runs below
+    /// its speed (DenseNet's 32-filter convolutions ran at half onnxruntime's speed).
+    static let minimumFilters = 64
+
     /// Whether convolution `op` producing `outputShape` ([C, H, W]) runs as a GEMM: one
     /// group, a kernel larger than 1x1 (a 1x1 convolution has oneDNN's fast 1x1 kernel),
-    /// a small output plane, and an activation oneDNN has.
+    /// a small output plane, enough filters, and an activation oneDNN has.
     static func suits(_ op: Convolution, outputShape: [Int]) -> Bool {
-        op.groups == 1 && op.kernel.reduce(1, *) > 1 && outputShape.count == 3
+        op.groups == 1 && op.kernel.reduce(1, *) > 1 && outputShape.count == 3 && outputShape[0] >= minimumFilters
             && outputShape[1] * outputShape[2] <= maximumPlane && op.activation.eltwises != nil
+    }
+
+    /// The same, for node `name` of `graph`, whose output (or that of the addition and
+    /// activation fused with it, `fused`) is read by no concatenation: its channels-last
+    /// output beside the blocked outputs of oneDNN's convolutions sends a concat to its
+    /// plain fallback (GoogLeNet's and DenseNet's).
+    static func suits(_ op: Convolution, outputShape: [Int], node name: String, fused: [String] = [], in graph: Graph) -> Bool {
+        guard suits(op, outputShape: outputShape) else { return false }
+        let consumers = graph.consumers
+        return ([name] + fused).allSatisfy { value in
+            (consumers[value] ?? []).allSatisfy { graph.node($0).map { $0.op != .concat } ?? true }
+        }
     }
 
     /// Writes the patches of images `images` (NHWC in `source`, dims `input` = [N, C, H, W])
