@@ -79,7 +79,8 @@ final class ConvolutionKernel: Kernel {
         bias = c.optionalParameter("bias")
         let biasLayout = bias.map { MemoryDescriptor(dims: $0.spec.dims) }
         let attributes = op.activation.attributes
-        let layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups) { source, destination in
+        let layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups,
+                                             inference: !c.training) { source, destination in
             try PrimitiveDescriptor.convolutionForward(
                 c.propagation, source: source, weights: .any(weight.spec.dims), bias: biasLayout, destination: destination,
                 strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)

@@ -24,34 +24,37 @@ struct ConvolutionLayouts {
     static func isSlow(_ implementation: String, groups: Int) -> Bool { cost(implementation, groups: groups) > 0 }
 
     /// 0 for a fast kernel, 1 for a grouped convolution as one GEMM per group (slow, but
-    /// the only kernel for groups of a few channels), 2 for the reference code.
-    static func cost(_ implementation: String, groups: Int) -> Int {
+    /// the only kernel for groups of a few channels) and, at `inference`, for any of
+    /// oneDNN's GEMM-based convolutions (on plain layouts they ran 3-5 times slower than
+    /// its direct kernels on blocked ones: SqueezeNet at 0.2x onnxruntime), 2 for the
+    /// reference code. (Training keeps its choices: the same seed, the same model.)
+    static func cost(_ implementation: String, groups: Int, inference: Bool = false) -> Int {
         if PrimitiveDescriptor.isReference(implementation) { return 2 }
-        return groups > 1 && implementation.contains("gemm") ? 1 : 0
+        return (groups > 1 || inference) && implementation.contains("gemm") ? 1 : 0
     }
 
     /// `make(source, destination)` describes the convolution with those layouts (it may
     /// throw for a combination oneDNN does not implement at all).
-    init(source: MemoryDescriptor, outputDims: [Int], groups: Int,
+    init(source: MemoryDescriptor, outputDims: [Int], groups: Int, inference: Bool = false,
          make: (MemoryDescriptor, MemoryDescriptor) throws -> PrimitiveDescriptor) throws {
         var candidates: [(MemoryDescriptor, MemoryDescriptor)] = [(source, .any(outputDims))]
         if let layout = source.layout4D { candidates.append((source, MemoryDescriptor(dims: outputDims, layout: layout))) }
         candidates.append((.any(source.dims), .any(outputDims)))
-        descriptor = try Self.firstFast(candidates, groups: groups, make: make)
+        descriptor = try Self.firstFast(candidates, groups: groups, inference: inference, make: make)
         let chosen = descriptor.memory(.source)
         sourceLayout = chosen == source ? nil : chosen
     }
 
     /// The descriptor of the first candidate pair of layouts with a fast kernel; if none
     /// has one, of the first with the least slow (the engine reports reference kernels).
-    static func firstFast(_ candidates: [(MemoryDescriptor, MemoryDescriptor)], groups: Int,
+    static func firstFast(_ candidates: [(MemoryDescriptor, MemoryDescriptor)], groups: Int, inference: Bool = false,
                           make: (MemoryDescriptor, MemoryDescriptor) throws -> PrimitiveDescriptor) throws -> PrimitiveDescriptor {
         var best: (pd: PrimitiveDescriptor, cost: Int)?
         var failure: Error?
         for (a, b) in candidates {
             do {
                 let pd = try make(a, b)
-                let cost = cost(pd.implementation, groups: groups)
+                let cost = cost(pd.implementation, groups: groups, inference: inference)
                 if cost == 0 { return pd }
                 if best == nil || cost < best!.cost { best = (pd, cost) }
             } catch { failure = failure ?? error }

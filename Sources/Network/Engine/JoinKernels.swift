@@ -75,6 +75,15 @@ final class ConcatKernel: Kernel {
         // of memory too).
         var layout = dims.count == 4 ? MemoryDescriptor.channelsLast(dims) : MemoryDescriptor(dims: dims)
         var pd = try PrimitiveDescriptor.concat(destination: layout, axis: 1, sources: sources.map(\.descriptor))
+        let inputLayouts = c.inputs.map(\.descriptor.layout4D)
+        if !c.training, dims.count == 4, let shared = inputLayouts[0], shared != .nhwc, inputLayouts.allSatisfy({ $0 == shared }) {
+            // Inference (no gradient windows needed): the inputs' own layout when they share
+            // one, so the convolutions after keep oneDNN's blocked kernels (SqueezeNet's,
+            // GoogLeNet's and DenseNet's concatenations left them plain: 3-5x slower).
+            let same = MemoryDescriptor(dims: dims, layout: shared)
+            let other = try PrimitiveDescriptor.concat(destination: same, axis: 1, sources: c.inputs.map(\.descriptor))
+            if !other.isReference { (layout, pd) = (same, other) }
+        }
         if pd.isReference, dims.count == 4 {
             let plain = MemoryDescriptor(dims: dims)
             let other = try PrimitiveDescriptor.concat(destination: plain, axis: 1, sources: sources.map(\.descriptor))

@@ -89,12 +89,12 @@ final class ResidualConvolutionKernel: Kernel {
                 strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)
         }
         // In place only where a fast kernel writes the residual's layout.
-        var layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups) { source, _ in
+        var layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups, inference: true) { source, _ in
             try make(source, residual.descriptor)
         }
-        let writesResidual = inPlace && !ConvolutionLayouts.isSlow(layouts.descriptor.implementation, groups: op.groups)
+        let writesResidual = inPlace && ConvolutionLayouts.cost(layouts.descriptor.implementation, groups: op.groups, inference: true) == 0
         if !writesResidual {
-            layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups, make: make)
+            layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups, inference: true, make: make)
         }
         let pd = layouts.descriptor
         if let layout = layouts.sourceLayout {
