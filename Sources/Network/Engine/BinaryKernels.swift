@@ -1,31 +1,5 @@
 import Numerics
 
-/// One primitive run with its arguments: kernels made of several primitives list them so
-/// (the executor finds every primitive to report its implementation).
-struct Step {
-    let primitive: Primitive
-    let arguments: [(Argument, DNNLMemory)]
-    func run() { primitive.execute(arguments) }
-
-    /// A reorder from one memory into another.
-    static func reorder(_ from: DNNLMemory, _ to: DNNLMemory) throws -> Step {
-        Step(primitive: try Primitive(try .reorder(from: from.descriptor, to: to.descriptor)), arguments: [(.from, from), (.to, to)])
-    }
-
-    /// `input` in `layout`: itself, or a copy made by a step appended to `steps`.
-    static func aligned(_ input: DNNLMemory, to layout: MemoryDescriptor, _ steps: inout [Step]) throws -> DNNLMemory {
-        if input.descriptor == layout { return input }
-        let copy = try DNNLMemory(layout)
-        steps.append(try reorder(input, copy))
-        return copy
-    }
-
-    /// `input` as plain row-major memory of its own dims.
-    static func plain(_ input: DNNLMemory, _ steps: inout [Step]) throws -> DNNLMemory {
-        try aligned(input, to: MemoryDescriptor(dims: input.descriptor.dims), &steps)
-    }
-}
-
 /// Two computed tensors combined element by element (`Binary`), broadcast: oneDNN's
 /// binary primitive, whose first input has the output's dims and whose second may have
 /// dims of 1. A vector beside a feature map is read as `[N, C, 1, 1]` (its plain bytes).

@@ -62,7 +62,7 @@ final class ConvolutionKernel: Kernel {
     /// The input in the layout the forward primitive takes: the producer's output, or a
     /// copy reordered into another layout (`ConvolutionLayouts`).
     let source: DNNLMemory
-    let sourceReorder: (Primitive, from: DNNLMemory)?
+    let sourceReorder: Step?
     let output: DNNLMemory
     let weights: WeightView
     let bias: Parameter?
@@ -86,13 +86,7 @@ final class ConvolutionKernel: Kernel {
                 strides: op.stride, dilation: op.dilation, paddingBegin: padding.begin, paddingEnd: padding.end, attributes: attributes)
         }
         let pd = layouts.descriptor
-        if let layout = layouts.sourceLayout {
-            source = try DNNLMemory(layout)
-            sourceReorder = (try Primitive(try .reorder(from: c.inputs[0].descriptor, to: layout)), c.inputs[0])
-        } else {
-            source = c.inputs[0]
-            sourceReorder = nil
-        }
+        (source, sourceReorder) = try Step.copy(c.inputs[0], into: layouts.sourceLayout)
         let source = self.source
         let common = try WeightedForward(c, weight: weight, forward: pd, activation: op.activation)
         (weights, forwardPrimitive, output, diff, activationBackward) = (common.weights, common.primitive, common.output, common.diff,
@@ -128,7 +122,7 @@ final class ConvolutionKernel: Kernel {
     var backwardSource: (Primitive, DNNLMemory)?
 
     func forward() {
-        if let (reorder, from) = sourceReorder { reorder.execute([(.from, from), (.to, source)]) }
+        sourceReorder?.run()
         WeightedPasses.forward(forwardPrimitive, source: source, weights: weights, bias: bias, output: output)
     }
 

@@ -81,12 +81,12 @@ final class GemmConvolutionKernel: Kernel {
     let inputDims: [Int]
     let outputDims: [Int]
     let source: DNNLMemory
-    let sourceReorder: (Primitive, from: DNNLMemory)?
+    let sourceReorder: Step?
     /// The weights as [filters, kh, kw, channels]: the GEMM's B, transposed.
     let weights: WeightView
     let bias: Parameter?
     let output: DNNLMemory
-    let residualCopy: (Primitive, from: DNNLMemory)?
+    let residualCopy: Step?
     let residual: Bool
     let activations: [Primitive]
     /// The im2col rows of one product's images.
@@ -101,14 +101,7 @@ final class GemmConvolutionKernel: Kernel {
         padding = try c.executor.graph.resolvedPadding(c.node, shapes: c.executor.shapes)
         inputDims = [c.batch] + c.inputShapes[0]
         outputDims = c.outputDims
-        let nhwc = MemoryDescriptor(dims: inputDims, layout: .nhwc)
-        if c.inputs[0].descriptor == nhwc {
-            source = c.inputs[0]
-            sourceReorder = nil
-        } else {
-            source = try DNNLMemory(nhwc)
-            sourceReorder = (try Primitive(try .reorder(from: c.inputs[0].descriptor, to: nhwc)), c.inputs[0])
-        }
+        (source, sourceReorder) = try Step.copy(c.inputs[0], into: MemoryDescriptor(dims: inputDims, layout: .nhwc))
         let weight = c.parameter("weight")
         weights = try WeightView(weight, layout: MemoryDescriptor(dims: weight.spec.dims, layout: .nhwc))
         bias = c.optionalParameter("bias")
@@ -118,8 +111,9 @@ final class GemmConvolutionKernel: Kernel {
             output = residual
             residualCopy = nil
         } else {
-            output = try DNNLMemory(destination)
-            residualCopy = try residual.map { (try Primitive(try .reorder(from: $0.descriptor, to: destination)), $0) }
+            let output = try DNNLMemory(destination)
+            self.output = output
+            residualCopy = try residual.map { try Step.reorder($0, output) }
         }
         activations = try (activation.eltwises ?? []).map {
             try Primitive(try .eltwiseForward(.inference, $0, data: destination, useDestinationForBackward: false))
@@ -132,8 +126,8 @@ final class GemmConvolutionKernel: Kernel {
     }
 
     func forward() {
-        if let (copy, from) = residualCopy { copy.execute([(.from, from), (.to, output)]) }
-        if let (reorder, from) = sourceReorder { reorder.execute([(.from, from), (.to, source)]) }
+        residualCopy?.run()
+        sourceReorder?.run()
         let filters = outputDims[1]
         let rowsPerImage = outputDims[2] * outputDims[3]
         let rowWidth = inputDims[1] * op.kernel.reduce(1, *)

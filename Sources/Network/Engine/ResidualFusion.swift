@@ -69,11 +69,11 @@ struct ResidualFusion {
 final class ResidualConvolutionKernel: Kernel {
     let convolution: Primitive
     let source: DNNLMemory
-    let sourceReorder: (Primitive, from: DNNLMemory)?
+    let sourceReorder: Step?
     let weights: WeightView
     let bias: Parameter?
     let output: DNNLMemory
-    let residualCopy: (Primitive, from: DNNLMemory)?
+    let residualCopy: Step?
 
     /// `c` is the convolution's context (its node and inputs); `residual` the addition's
     /// other input; `activation` the absorbed activation's function.
@@ -97,13 +97,7 @@ final class ResidualConvolutionKernel: Kernel {
             layouts = try ConvolutionLayouts(source: c.inputs[0].descriptor, outputDims: c.outputDims, groups: op.groups, inference: true, make: make)
         }
         let pd = layouts.descriptor
-        if let layout = layouts.sourceLayout {
-            source = try DNNLMemory(layout)
-            sourceReorder = (try Primitive(try .reorder(from: c.inputs[0].descriptor, to: layout)), c.inputs[0])
-        } else {
-            source = c.inputs[0]
-            sourceReorder = nil
-        }
+        (source, sourceReorder) = try Step.copy(c.inputs[0], into: layouts.sourceLayout)
         weights = try WeightView(weight, layout: pd.memory(.weights))
         convolution = try Primitive(pd)
         if writesResidual {
@@ -111,13 +105,13 @@ final class ResidualConvolutionKernel: Kernel {
             residualCopy = nil
         } else {
             output = try DNNLMemory(pd.memory(.destination))
-            residualCopy = (try Primitive(try .reorder(from: residual.descriptor, to: output.descriptor)), residual)
+            residualCopy = try Step.reorder(residual, output)
         }
     }
 
     func forward() {
-        if let (copy, from) = residualCopy { copy.execute([(.from, from), (.to, output)]) }
-        if let (reorder, from) = sourceReorder { reorder.execute([(.from, from), (.to, source)]) }
+        residualCopy?.run()
+        sourceReorder?.run()
         WeightedPasses.forward(convolution, source: source, weights: weights, bias: bias, output: output)
     }
 
