@@ -61,12 +61,17 @@ public struct ImportedModel {
     public let preprocessing: InputPreprocessing
     /// ONNX value -> the engine node that gives it.
     public let nodeOfValue: [String: String]
+    /// The framework's module names -> the ONNX value each outputs (PyTorch's default
+    /// exporter records them).
+    public let moduleOutputs: [String: String]
     /// What the output is, resolved (never `auto`).
     public let output: ModelOutput
 
     /// The engine node of a layer named by an ONNX value (a Dropout's or Identity's output,
-    /// a MatMul's bias Add: the node they pass through).
-    public func node(forLayer name: String) -> String { nodeOfValue[name] ?? name }
+    /// a MatMul's bias Add: the node they pass through) or by a module name (`layer4`).
+    public func node(forLayer name: String) -> String {
+        nodeOfValue[name] ?? moduleOutputs[name].flatMap { nodeOfValue[$0] } ?? name
+    }
 
     /// How results and the report name the model: the file and its input preparation.
     public var source: String { "\(path) (ONNX; input \(preprocessing); output \(output.rawValue))" }
@@ -90,7 +95,7 @@ public struct ImportedModel {
         }
         let bytes = FileManager.default.contents(atPath: path) ?? Data()
         return ImportedModel(model: model, path: path, fingerprint: SHA256.hex(bytes), preprocessing: preprocessing,
-                             nodeOfValue: lowered.nodeOfValue, output: output)
+                             nodeOfValue: lowered.nodeOfValue, moduleOutputs: lowered.moduleOutputs, output: output)
     }
 
     /// Refuses data the model cannot take, naming both: images of another size or

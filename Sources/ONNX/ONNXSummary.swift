@@ -25,6 +25,10 @@ public struct ONNXSummary: Codable, Equatable {
         public var op: String
         public var shape: [Int]?
         public var node: String?
+        /// Evaluated at load: a constant or a shape, not computed per image.
+        public var folded: Bool? = nil
+        /// The framework's modules whose output this value is (`--layer` takes them too).
+        public var modules: [String]? = nil
     }
 
     public var file: String
@@ -41,6 +45,8 @@ public struct ONNXSummary: Codable, Equatable {
     public var made: [Made]
     /// Why cnn-inte cannot run the model yet, or nil when it can.
     public var notRunnable: String?
+    /// When it cannot be lowered: every operator and pattern that stops it, with counts.
+    public var blockers: [ONNXImporter.Blocker]?
     /// When it runs: the instruction set of oneDNN's kernels here, and every node whose
     /// primitive is oneDNN's slow reference code ("node: ref:any"; empty when none is).
     public var isa: String?
@@ -62,11 +68,14 @@ public struct ONNXSummary: Codable, Equatable {
                  inputs: node.input, outputs: node.output)
         }
         declared = model.graph.valueInfo.map(Self.value)
-        var shapes: [String: [Int]] = [:], nodeOf: [String: String] = [:]
+        var shapes: [String: [Int]] = [:], nodeOf: [String: String] = [:], folded: Set<String> = []
+        var modules: [String: [String]] = [:]
         do {
             let lowered = try ONNXImporter.lower(model)
             shapes = try lowered.graph.shapes()
             nodeOf = lowered.nodeOfValue
+            folded = lowered.folded
+            for (module, value) in lowered.moduleOutputs { modules[value, default: []].append(module) }
             // Compiled as a run would compile it, to see the kernels oneDNN picks here.
             let engine = try ONNXImporter.model(lowered, path: model.path)
             referenceKernels = try engine.kernelImplementations(batch: engine.inferenceBatch)
@@ -74,10 +83,13 @@ public struct ONNXSummary: Codable, Equatable {
             isa = DNNL.isa
         } catch {
             notRunnable = "\(error)".replacingOccurrences(of: model.path + ": ", with: "")
+            let found = ONNXImporter.blockers(model)
+            if !found.isEmpty { blockers = found }
         }
         made = nodes.flatMap { node in
             node.outputs.filter { !$0.isEmpty }.map { value in
-                Made(value: value, op: node.op, shape: nodeOf[value].flatMap { shapes[$0] }, node: nodeOf[value])
+                Made(value: value, op: node.op, shape: nodeOf[value].flatMap { shapes[$0] }, node: nodeOf[value],
+                     folded: folded.contains(value) ? true : nil, modules: modules[value]?.sorted())
             }
         }
     }
@@ -113,7 +125,15 @@ public struct ONNXSummary: Codable, Equatable {
         lines.append("parameters:   \(parameters) in \(initializers.counted("initializer"))")
         lines.append("nodes:        \(nodes.count) (" + ops.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
         let declaredShapes = Dictionary(declared.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        if let notRunnable {
+        if let blockers, blockers.count > 1 || blockers.first?.count ?? 0 > 1 {
+            let nodes = blockers.reduce(0) { $0 + $1.count }
+            lines.append("runs here:    no: \(nodes.counted("node")) of \(blockers.count.counted("operator")) stop it (and what reads them):")
+            for b in blockers {
+                // The list of what is supported, which unsupported operators' messages end with, once is enough.
+                let problem = b.problem.components(separatedBy: " (supported: ").first ?? b.problem
+                lines.append("  \(b.op.isEmpty ? "graph" : b.op) x\(b.count), first \(problem)")
+            }
+        } else if let notRunnable {
             lines.append("runs here:    no: \(notRunnable)")
         } else {
             lines.append("runs here:    yes, on cnn-inte's engine; each value below gives one row of features per image")
@@ -133,8 +153,10 @@ public struct ONNXSummary: Codable, Equatable {
                 let shape = folded ? "" : entry.shape.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
                     ?? declaredShapes[entry.value]?.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? ""
                 let alias = entry.node.map { $0 != entry.value ? "  (the same as \($0))" : "" }
-                    ?? (notRunnable == nil ? "(folded into the node reading it: not kept)" : "")
-                lines.append(("  " + pad(entry.value, width) + "  " + pad(entry.op, opWidth) + "  " + shape + alias)
+                    ?? (entry.folded == true ? "(a constant, evaluated at load)"
+                        : notRunnable == nil ? "(folded into the node reading it: not kept)" : "")
+                let module = entry.modules.map { "  (module\($0.count == 1 ? "" : "s") " + $0.joined(separator: ", ") + ")" } ?? ""
+                lines.append(("  " + pad(entry.value, width) + "  " + pad(entry.op, opWidth) + "  " + shape + alias + module)
                     .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             }
         }

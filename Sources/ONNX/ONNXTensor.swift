@@ -24,6 +24,16 @@ public struct ONNXTensor: Equatable, Sendable {
         }
     }
 
+    /// A tensor made at load (a Constant node's, or one folded from constants).
+    init(name: String, dims: [Int], floats: [Float]? = nil, integers: [Int64]? = nil) {
+        precondition((floats == nil) != (integers == nil), "ONNXTensor: floats or integers")
+        self.name = name
+        self.dims = dims
+        elementType = floats != nil ? ElementType.float.rawValue : ElementType.int64.rawValue
+        self.floats = floats
+        self.integers = integers
+    }
+
     /// Largest tensor read: 2^31 elements (8 GiB of floats).
     static let maximumElements = 1 << 31
 

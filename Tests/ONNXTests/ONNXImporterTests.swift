@@ -103,6 +103,73 @@ final class ONNXImporterTests: XCTestCase {
     }
 }
 
+extension ONNXImporterTests {
+    /// `blockers` lists every operator that stops a model, once per operator with a count,
+    /// and not the nodes that only read a blocked value; `inspect` prints them all.
+    func testEveryBlockerIsListed() throws {
+        var proto = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
+        proto.graph.node[1].opType = "Erf"  // relu; the pool, flatten and fc after it read its value
+        for (name, op) in [("hs", "HardSwish"), ("erf2", "Erf")] {
+            var node = Onnx_NodeProto()
+            (node.name, node.opType, node.input, node.output) = (name, op, ["conv"], [name])
+            proto.graph.node.append(node)
+        }
+        let path = NSTemporaryDirectory() + "cnn-inte-blockers-\(UUID().uuidString).onnx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        let model = try ONNXModel.load(path: path)
+        let blockers = ONNXImporter.blockers(model)
+        XCTAssertEqual(blockers.map(\.op), ["Erf", "HardSwish"])
+        XCTAssertEqual(blockers.map(\.count), [2, 1])
+        XCTAssertEqual(blockers.map(\.firstNode), ["relu", "hs"])
+        XCTAssertTrue(blockers[1].problem.hasPrefix("node 'hs' (HardSwish, opset 13): operator HardSwish is not supported yet"), blockers[1].problem)
+        let text = ONNXSummary(model).text
+        XCTAssertTrue(text.contains("runs here:    no: 3 nodes of 2 operators stop it (and what reads them):\n"
+                                    + "  Erf x2, first node 'relu' (Erf, opset 13): operator Erf is not supported yet\n"
+                                    + "  HardSwish x1, first node 'hs' (HardSwish, opset 13): operator HardSwish is not supported yet\n"), text)
+        // A model that lowers has none.
+        XCTAssertEqual(ONNXImporter.blockers(try ONNXModel.load(path: try Fixture.fixture("tiny-resnet.onnx"))), [])
+    }
+}
+
+/// torchvision's own model code at small widths (Fixtures/make_zoo_fixtures.py), through
+/// both PyTorch exporters: the TorchScript one shares equal initializers through Identity
+/// nodes and writes shapes as Constant chains, which are evaluated at load.
+final class ZooFixtureTests: XCTestCase {
+    func testBothExportersMatchOnnxruntime() throws {
+        for name in ["zoo-densenet", "zoo-mobilenet"] {
+            for exporter in ["legacy", "dynamo"] {
+                let file = "\(name).\(exporter)"
+                let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
+                if exporter == "legacy" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Identity" }, file) }
+                let model = try ONNXImporter.model(onnx)
+                let logits = try model.features(layer: model.graph.logitsNode.name, images: Fixture.images(count: 3, channels: 3, side: 32))
+                Fixture.assertClose(logits.values, try Fixture.reference(file)["logits"]!.flatMap { $0 }, file)
+            }
+        }
+    }
+}
+
+/// PyTorch's default exporter records each node's modules (`pkg.torch.onnx.name_scopes`):
+/// `--layer` takes a module's name for the value the module outputs.
+final class ModuleNameTests: XCTestCase {
+    func testModulesNameTheirLastKeptValue() throws {
+        let path = try Fixture.fixture("torch-resnet-dynamo.onnx")
+        let imported = try ImportedModel.load(path: path)
+        // stem's ReLU is fused into its convolution, which takes the ReLU's name; block1
+        // ends in relu_2 after its Add; block2.shortcut's convolution is read by an Add, so kept.
+        XCTAssertEqual(["stem", "block1", "block2", "block2.shortcut", "pool", "fc"].map(imported.node(forLayer:)),
+                       ["relu", "relu_2", "relu_4", "getitem_15", "mean_1", "logits"])
+        // A value's own name still wins, and a module folded away is not a layer.
+        XCTAssertEqual(imported.node(forLayer: "relu_2"), "relu_2")
+        XCTAssertNil(imported.moduleOutputs["block1.bn1"])
+        XCTAssertEqual(ModuleNames.parseList("['', 'a.b', \"it's\", 'x']"), ["", "a.b", "it's", "x"])
+        let text = ONNXSummary(try ONNXModel.load(path: path)).text
+        XCTAssertTrue(text.contains("\n  relu_4      Relu        [16, 8, 8]  (module block2)\n"), text)
+        XCTAssertTrue(text.contains("\n  getitem_15  Conv        [16, 8, 8]  (modules block2.shortcut, block2.shortcut.1)\n"), text)
+    }
+}
+
 /// Keras models exported with tf2onnx (Fixtures/make_keras_fixtures.py): NHWC inputs made
 /// NCHW by a Reshape (one channel) or a Transpose (three), Flatten as tf2onnx writes it
 /// (Transpose to NHWC, Shape, Gather, Slice, Concat, Cast, Reshape), Dense as MatMul + Add.
@@ -199,5 +266,19 @@ final class TorchImportTests: XCTestCase {
             Fixture.assertClose(values, expected, name)
             XCTAssertEqual(imported.output, output == "probabilities" ? .probabilities : .logits, name)
         }
+    }
+}
+
+/// The README's list of what the importer lowers is `cnn-inte inspect --operators`'s.
+final class SupportedListTests: XCTestCase {
+    func testReadmeListsTheOperatorTable() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let list = ONNXImporter.supported.map { "- " + $0 }.joined(separator: "\n")
+        XCTAssertTrue(text.contains("\n\n" + list + "\n\n"), "README.md's operator list differs from ONNXImporter.supported:\n" + list)
+        // Every operator of the table is in exactly one family.
+        let operators = OperatorLowering.table.flatMap(\.operators)
+        XCTAssertEqual(Set(operators).count, operators.count)
     }
 }

@@ -1,0 +1,80 @@
+import Network
+
+extension Lowering {
+    static let arithmetic = OperatorLowering(
+        operators: ["Add", "Sub", "Mul", "Div"],
+        summary: "Add of two computed values of one shape; Add, Sub, Mul, Div by a constant (one value or one per channel; on the input, applied as the pixels are read)",
+        lower: { try $0.lowerArithmetic() })
+
+    mutating func lowerArithmetic() throws {
+        let op = current.opType
+        if op == "Add" { return try lowerAdd() }
+        if current.input.first == (affineValue ?? inputName) && nodeOf[current.input.first ?? ""] == Graph.inputName {
+            return try lowerInputNormalisation()
+        }
+        // By a constant (one value, or one per channel) inside the network: a per-channel
+        // affine node; x - c, c - x, x * c, c * x and x / c.
+        let (first, second) = (try operand(0), try operand(1))
+        let xFirst = constants[second] != nil
+        let x = xFirst ? first : second
+        let c = try perChannel(try constant(xFirst ? second : first, what: "operand"), of: x)
+        switch (op, xFirst) {
+        case ("Sub", true): try affine(x, a: { _ in 1 }, b: c.map { -$0 })
+        case ("Sub", false): try affine(x, a: { _ in -1 }, b: c)
+        case ("Mul", _): try affine(x, a: { c[$0] }, b: [Float](repeating: 0, count: c.count))
+        case ("Div", true):
+            guard !c.contains(0) else { throw nodeFail("division by 0") }
+            try affine(x, a: { 1 / c[$0] }, b: [Float](repeating: 0, count: c.count))
+        default: throw nodeFail("dividing a constant by a computed value is not supported")
+        }
+    }
+
+    /// A bias after a MatMul (folded into the dense layer), a constant added per channel,
+    /// or the sum of two computed values.
+    mutating func lowerAdd() throws {
+        guard current.input.count == 2 else { throw nodeFail("needs two inputs") }
+        guard let (value, constantName) = [(try operand(0), try operand(1)), (try operand(1), try operand(0))]
+            .first(where: { constants[$0.1] != nil && nodeOf[$0.0] != nil }) else {
+            var inputs: [String] = []
+            for value in current.input { inputs.append(try source(value)) }
+            return try add(.add, inputs: inputs)
+        }
+        let target = try source(value)
+        guard let index = nodes.lastIndex(where: { $0.name == target }), case var .dense(dense) = nodes[index].op, !dense.bias,
+              index == nodes.count - 1, fusable(value) else {
+            // Anywhere else: a per-channel affine node.
+            let c = try constant(constantName, what: "operand")
+            return try affine(value, a: { _ in 1 }, b: try perChannel(c, of: value))
+        }
+        let c = try constant(constantName, what: "bias")
+        guard c.count == dense.units else { throw nodeFail("bias of \(c.count) values for \(dense.units) outputs") }
+        dense.bias = true
+        nodes[index].op = .dense(dense)
+        weights[target + ".bias"] = c.floats
+        nodeOf[try result()] = target
+    }
+
+    /// Normalisation of the input inside the graph (Sub, Mul, Div by constants on the
+    /// input): gathered into one per-channel affine map, which the model applies while it
+    /// copies the pixels in (`Lowering.inputAffine`).
+    mutating func lowerInputNormalisation() throws {
+        let c = try constant(try operand(1), what: "operand")
+        let channels = input.channels
+        guard c.count == 1 || c.count == channels else { throw nodeFail("a constant of \(c.count) values for \(channels) channels") }
+        let values = c.count == 1 ? [Float](repeating: c.floats![0], count: channels) : c.floats!
+        var (a, b) = inputAffine ?? ([Float](repeating: 1, count: channels), [Float](repeating: 0, count: channels))
+        for k in 0..<channels {
+            switch current.opType {
+            case "Sub": b[k] -= values[k]
+            case "Mul": a[k] *= values[k]; b[k] *= values[k]
+            default:
+                guard values[k] != 0 else { throw nodeFail("division by 0") }
+                a[k] /= values[k]; b[k] /= values[k]
+            }
+        }
+        inputAffine = (a, b)
+        let out = try result()
+        affineValue = out
+        nodeOf[out] = Graph.inputName
+    }
+}

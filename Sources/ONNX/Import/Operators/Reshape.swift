@@ -1,0 +1,60 @@
+import Network
+
+extension Lowering {
+    static let reshape = OperatorLowering(
+        operators: ["Reshape"],
+        summary: "Reshape to [N, features], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
+        lower: { try $0.lowerReshape() })
+
+    mutating func lowerReshape() throws {
+        let x = try operand(0)
+        // One channel: NHWC and NCHW are the same bytes (checked in imageShape).
+        if x == inputName && inputIsNHWC { return try alias() }
+        guard let shape = constants[try operand(1)]?.integers else {
+            throw nodeFail("its shape is computed from images; only shapes known at load are supported")
+        }
+        if let shuffle = shuffles[x], shuffle.transposed { return try endShuffle(shuffle, shape: shape) }
+        if shape.count == 5 && shuffles[x] == nil { return try startShuffle(x, shape: shape) }
+        let view = channelsLastViews[x]
+        let from = try view ?? source(x)
+        let perImage = try perImageShape(x)
+        let width = Int64(perImage.reduce(1, *))
+        guard shape.count == 2, [Self.batch, -1, 0].contains(shape[0]) || perImage.count == 1, [width, -1].contains(shape[1]) else {
+            throw nodeFail("a reshape to \(ConstantFolding.describe(shape)) is supported only as a flatten to [N, \(width)]")
+        }
+        if perImage.count == 1 { nodeOf[try result()] = from; return }
+        let order: Graph.FlattenOrder = view != nil ? .channelsLast : .channelsFirst
+        if let flattenOrder, flattenOrder != order {
+            throw nodeFail("feature maps are flattened both channels first and channels last in one graph")
+        }
+        flattenOrder = order
+        try add(.flatten, inputs: [from])
+    }
+
+    /// The first step of a channel shuffle: [N, C, H, W] seen as [N, g, C/g, H, W].
+    mutating func startShuffle(_ x: String, shape: [Int64]) throws {
+        let map = try perImageShape(x)
+        guard map.count == 3, [Self.batch, -1, 0].contains(shape[0]), shape[1] > 0, map[0] % Int(shape[1]) == 0,
+              [Int64(map[0]) / shape[1], -1].contains(shape[2]), shape[3] == Int64(map[1]) || shape[3] == 0,
+              shape[4] == Int64(map[2]) || shape[4] == 0 else {
+            throw nodeFail("a reshape to 5 axes is supported only as the first step of a channel shuffle, [N, groups, C/groups, H, W]")
+        }
+        shuffles[try result()] = (try source(x), map, Int(shape[1]), false)
+    }
+
+    /// The channel shuffle made whole: output channel j * g + i is input channel
+    /// i * (C / g) + j, a 1x1 convolution by a permutation matrix.
+    mutating func endShuffle(_ shuffle: (from: String, shape: [Int], groups: Int, transposed: Bool), shape: [Int64]) throws {
+        let (c, h, w) = (shuffle.shape[0], shuffle.shape[1], shuffle.shape[2])
+        guard shape.count == 4, [Self.batch, -1, 0].contains(shape[0]), [Int64(c), -1].contains(shape[1]),
+              shape[2] == Int64(h), shape[3] == Int64(w) else {
+            throw nodeFail("a channel shuffle must end in a reshape back to [N, \(c), \(h), \(w)]")
+        }
+        let groups = shuffle.groups, perGroup = c / groups
+        var weight = [Float](repeating: 0, count: c * c)
+        for i in 0..<groups { for j in 0..<perGroup { weight[(j * groups + i) * c + i * perGroup + j] = 1 } }
+        let name = try result()
+        try add(.convolution(Convolution(filters: c, kernel: [1, 1], padding: .valid, bias: false)), inputs: [shuffle.from])
+        weights[name + ".weight"] = weight
+    }
+}

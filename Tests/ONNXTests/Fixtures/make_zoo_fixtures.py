@@ -1,0 +1,62 @@
+"""Makes small versions of the model zoo's architectures, exported by both PyTorch
+exporters, with onnxruntime's outputs on them: the real torchvision model code at reduced
+widths and 32x32 inputs, so the fixtures stay small.
+
+    python3 -m venv /tmp/torchenv
+    /tmp/torchenv/bin/pip install torch==2.15.0 torchvision==0.29.2 timm==1.0.31 \\
+        onnx==1.23.2 onnxscript==0.7.2 onnxruntime==1.32.0 numpy==2.4.6
+    /tmp/torchenv/bin/python Tests/ONNXTests/Fixtures/make_zoo_fixtures.py
+
+zoo-<model>.legacy.onnx: the TorchScript exporter (`dynamo=False`, opset 17), which
+shares equal initializers through Identity nodes: the batch norms keep PyTorch's initial
+statistics (all ones and zeros) so it does. zoo-<model>.dynamo.onnx: the torch.export-based
+exporter (PyTorch's default since 2.9), opset 18. Models: torchvision's DenseNet (growth 4,
+blocks (2, 2), 8 initial features; its first layer concatenates one tensor) and
+MobileNetV2 (width 0.25), 5 classes, eval mode.
+"""
+import json
+import os
+
+import numpy as np
+import onnxruntime
+import torch
+import torchvision
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+MODELS = {
+    "densenet": lambda: torchvision.models.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
+                                                    num_classes=5),
+    "mobilenet": lambda: torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5),
+}
+
+
+def images(n, c, h, w):
+    """byte k of image n (C, H, W order) = (97 n + 7 k) % 256, fed as byte / 255."""
+    k = np.arange(c * h * w)
+    return np.stack([((97 * i + 7 * k) % 256).reshape(c, h, w) for i in range(n)]).astype(np.float32) / 255
+
+
+for name, make in MODELS.items():
+    torch.manual_seed(3)
+    model = make().eval()
+    x = images(3, 3, 32, 32)
+    with torch.no_grad():
+        theirs = model(torch.from_numpy(x)).numpy()
+    for exporter in ("legacy", "dynamo"):
+        path = os.path.join(HERE, f"zoo-{name}.{exporter}.onnx")
+        if exporter == "dynamo":
+            program = torch.onnx.export(model, (torch.zeros(2, 3, 32, 32),), dynamo=True, input_names=["image"],
+                                        output_names=["logits"], dynamic_shapes=({0: torch.export.Dim("N")},))
+            program.save(path)
+        else:
+            torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), path, opset_version=17, dynamo=False,
+                              input_names=["image"], output_names=["logits"], dynamic_axes={"image": {0: "N"}, "logits": {0: "N"}})
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        (ours,) = session.run(["logits"], {"image": x})
+        assert np.abs(ours - theirs).max() < 1e-5, "onnxruntime and PyTorch differ"
+        with open(path.replace(".onnx", ".outputs.json"), "w") as f:
+            json.dump({"onnxruntime": onnxruntime.__version__, "torch": torch.__version__,
+                       "input": "byte k of image n (C, H, W order) = (97 n + 7 k) % 256, fed as byte / 255",
+                       "outputs": {"logits": [[round(float(v), 7) for v in row.reshape(-1)] for row in ours]}}, f, indent=0)
+            f.write("\n")
