@@ -326,7 +326,7 @@ extension BadInputTests {
         let rank = try write("rank") { $0.graph.input[0].type.tensorType.shape.dim.removeLast() }
         let absurd = try write("absurd") { $0.graph.input[0].type.tensorType.shape.dim[2].dimValue = 1 << 40 }
         let dynamic = try write("dynamic") { $0.graph.input[0].type.tensorType.shape.dim[3].dimParam = "width" }
-        let unsupported = try write("unsupported") { $0.graph.node[1].opType = "Erf" }
+        let unsupported = try write("unsupported") { $0.graph.node[1].opType = "Selu" }
         // tiny-cnn takes 6x6 grey images and gives 3 classes, tiny-opset13 8x8 colour ones; the toy data is 6x6 grey with 4.
         let interpret = { (model: String) in ["interpret", "--model", model, "--data", self.data, "--layer", "flat", "--quiet", "--output", self.folder + "/onnx-out"] }
         let cases = [
@@ -337,7 +337,7 @@ extension BadInputTests {
             Case(name: "wrong rank", arguments: interpret(rank), status: 1, message: "input 'image' has shape [N, 1, 6]; cnn-inte needs [N, C, H, W]"),
             Case(name: "absurd size", arguments: interpret(absurd), status: 1, message: "input 'image' has shape [N, 1, 1099511627776, 6]"),
             Case(name: "dynamic size", arguments: interpret(dynamic), status: 1, message: "input 'image' has shape [N, 1, 6, width]"),
-            Case(name: "unsupported operator", arguments: interpret(unsupported), status: 1, message: "node 'relu' (Erf, opset 13): operator Erf is not supported yet"),
+            Case(name: "unsupported operator", arguments: interpret(unsupported), status: 1, message: "node 'relu' (Selu, opset 13): operator Selu is not supported yet"),
             Case(name: "images of another size", arguments: interpret(fixtures + "/tiny-opset13.onnx"), status: 64,
                  message: "tiny-opset13.onnx takes 8x8 images but 'data' (\(data)) has 6x6; bring them to the model's size with --resize 8x8"),
             Case(name: "another class count", arguments: interpret(fixtures + "/tiny-cnn.onnx"), status: 64,

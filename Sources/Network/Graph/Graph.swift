@@ -194,6 +194,12 @@ public enum Activation: Codable, Equatable, Sendable {
         }
     }
 
+    /// Whether oneDNN applies it as a post-op of a convolution or dense layer (all but erf).
+    public var fusable: Bool {
+        if case .erf = self { return false }
+        return true
+    }
+
     /// Whether the engine can train through it (the functions cnn-inte's own networks use).
     public var trainable: Bool {
         switch self {

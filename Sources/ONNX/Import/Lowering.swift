@@ -29,8 +29,11 @@ struct Lowering {
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
     var inputName = ""
     var inputIsNHWC = false
-    /// How many node inputs read each value.
+    /// How many node inputs read each value, and the nodes (indices in the file) that do.
     var consumers: [String: Int] = [:]
+    var readers: [String: [Int]] = [:]
+    /// SiLU written out, `x * sigmoid(x)`: the Mul's output -> x, found at the Sigmoid.
+    var siluProducts: [String: String] = [:]
     /// Zero padding of a Pad node, [top, left, bottom, right], waiting for the convolution
     /// or pooling reading its output to take it as its own.
     var pendingPads: [String: [Int]] = [:]
@@ -83,7 +86,10 @@ struct Lowering {
         input = try imageShape(image)
         inputName = image.name
         nodeOf[image.name] = Graph.inputName
-        for node in onnx.graph.node { for value in node.input where !value.isEmpty { consumers[value, default: 0] += 1 } }
+        for (index, node) in onnx.graph.node.enumerated() {
+            for value in Set(node.input) where !value.isEmpty { readers[value, default: []].append(index) }
+            for value in node.input where !value.isEmpty { consumers[value, default: 0] += 1 }
+        }
         for node in onnx.graph.node {
             current = node
             guard collecting else { try lower(node); continue }
@@ -150,9 +156,6 @@ struct Lowering {
             nodeOf[name] = node.name
             (affineValue, inputAffine, normalisation) = (nil, nil, (a, b))
         }
-        if pendingPads[name] != nil && !["Conv", "AveragePool"].contains(current.opType) {
-            throw nodeFail("reads '\(name)', made by a Pad; a Pad is supported only just before a Conv or an AveragePool (which take it as their padding)")
-        }
         let node = try lookup(name)
         if node == Graph.inputName { rawInputRead = true }
         return node
@@ -187,6 +190,15 @@ struct Lowering {
 
     mutating func add(_ op: Network.Operation, inputs: [String]) throws {
         guard let output = current.output.first, !output.isEmpty else { throw nodeFail("has no output") }
+        guard nodeOf[output] == nil else { throw nodeFail("value '\(output)' is made twice") }
+        let name = output == Graph.inputName ? "input_" : output
+        nodes.append(Node(name, op, inputs: inputs))
+        nodeOf[output] = name
+    }
+
+    /// A node making `output`, one of the current node's outputs (Split's).
+    mutating func add(_ op: Network.Operation, inputs: [String], output: String) throws {
+        guard !output.isEmpty else { throw nodeFail("has an unnamed output") }
         guard nodeOf[output] == nil else { throw nodeFail("value '\(output)' is made twice") }
         let name = output == Graph.inputName ? "input_" : output
         nodes.append(Node(name, op, inputs: inputs))
@@ -310,11 +322,13 @@ struct Lowering {
         consumers[name] == 1 && !onnx.graph.output.contains { $0.name == name }
     }
 
-    /// The last node, when it makes the current node's input and may absorb it.
-    func absorbingNode() throws -> Int? {
-        let x = try operand(0)
-        guard fusable(x), let node = nodeOf[x], node != Graph.inputName, let index = nodes.indices.last, nodes[index].name == node,
-              nodes.filter({ $0.inputs.contains(node) }).isEmpty else { return nil }
+    /// The last node, when it makes `x` (the current node's input by default) and may
+    /// absorb the current node: `x` read by `readers` nodes (the current one and, for a
+    /// pattern like SiLU's, the others the pattern takes in) and nothing else.
+    func absorbingNode(of x: String? = nil, readers: Int = 1) throws -> Int? {
+        let x = try x ?? operand(0)
+        guard consumers[x] == readers, !onnx.graph.output.contains(where: { $0.name == x }), let node = nodeOf[x], node != Graph.inputName,
+              let index = nodes.indices.last, nodes[index].name == node, nodes.filter({ $0.inputs.contains(node) }).isEmpty else { return nil }
         return index
     }
 
@@ -331,10 +345,13 @@ struct Lowering {
         nodeOf[new] = new
     }
 
-    /// An activation: fused into the convolution or dense layer just before when it has
-    /// none and nothing else reads its output; else a node of its own.
-    mutating func activation(_ function: Activation) throws {
-        if let index = try absorbingNode() {
+    /// An activation of `x` (the current node's input by default): fused into the
+    /// convolution or dense layer just before when it has none and nothing else reads its
+    /// output (`readers`: see `absorbingNode`), and oneDNN has the function as a post-op;
+    /// else a node of its own.
+    mutating func activation(_ function: Activation, of x: String? = nil, readers: Int = 1) throws {
+        let x = try x ?? operand(0)
+        if function.fusable, let index = try absorbingNode(of: x, readers: readers) {
             switch nodes[index].op {
             case var .convolution(c) where c.activation == .none:
                 c.activation = function
@@ -347,7 +364,7 @@ struct Lowering {
             default: break
             }
         }
-        try add(.activation(function), inputs: [try source(try operand(0))])
+        try add(.activation(function), inputs: [try source(x)])
     }
 
     /// The shape of value `name` per image, as ONNX sees it (an NHWC view as NHWC).

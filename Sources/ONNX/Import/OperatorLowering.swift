@@ -9,8 +9,8 @@ struct OperatorLowering {
 
     /// Every family, in the order the README lists them.
     static let table: [OperatorLowering] = [
-        Lowering.convolution, Lowering.pooling, Lowering.globalPooling, Lowering.activations, Lowering.batchNormalization,
-        Lowering.dense, Lowering.arithmetic, Lowering.concat, Lowering.pad, Lowering.reshape,
+        Lowering.convolution, Lowering.pooling, Lowering.globalPooling, Lowering.reduce, Lowering.activations, Lowering.batchNormalization,
+        Lowering.dense, Lowering.arithmetic, Lowering.concat, Lowering.split, Lowering.pad, Lowering.resize, Lowering.reshape,
         Lowering.flatten, Lowering.transpose, Lowering.squeeze, Lowering.softmax, Lowering.passthrough,
     ]
 

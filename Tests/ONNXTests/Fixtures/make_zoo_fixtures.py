@@ -10,9 +10,12 @@ widths and 32x32 inputs, so the fixtures stay small.
 zoo-<model>.legacy.onnx: the TorchScript exporter (`dynamo=False`, opset 17), which
 shares equal initializers through Identity nodes: the batch norms keep PyTorch's initial
 statistics (all ones and zeros) so it does. zoo-<model>.dynamo.onnx: the torch.export-based
-exporter (PyTorch's default since 2.9), opset 18. Models: torchvision's DenseNet (growth 4,
-blocks (2, 2), 8 initial features; its first layer concatenates one tensor) and
-MobileNetV2 (width 0.25), 5 classes, eval mode.
+exporter (PyTorch's default since 2.9), opset 18. Models, 5 classes, eval mode: torchvision's
+DenseNet (growth 4, blocks (2, 2), 8 initial features; its first layer concatenates one
+tensor), MobileNetV2 (width 0.25), MobileNetV3-Small (width 0.25: HardSwish, HardSigmoid,
+squeeze-and-excitation), EfficientNet-B0 (width and depth 0.25: SiLU, sigmoid gates),
+ShuffleNetV2 (stages of 1 block, 8-128 channels: chunk along channels, channel shuffle)
+and RegNetY (depth 3, width 8: grouped convolutions, squeeze-and-excitation).
 """
 import json
 import os
@@ -24,10 +27,25 @@ import torchvision
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+def efficientnet():
+    from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
+    setting, last = _efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.25)
+    return EfficientNet(setting, 0.2, last_channel=last, num_classes=5)
+
+
+def regnet():
+    from torchvision.models.regnet import BlockParams, RegNet
+    return RegNet(BlockParams.from_init_params(depth=3, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25), num_classes=5)
+
+
 MODELS = {
     "densenet": lambda: torchvision.models.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
                                                     num_classes=5),
     "mobilenet": lambda: torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5),
+    "mobilenetv3": lambda: torchvision.models.mobilenet_v3_small(width_mult=0.25, num_classes=5),
+    "efficientnet": efficientnet,
+    "shufflenet": lambda: torchvision.models.ShuffleNetV2([1, 1, 1], [8, 16, 32, 64, 128], num_classes=5),
+    "regnety": regnet,
 }
 
 

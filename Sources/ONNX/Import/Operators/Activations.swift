@@ -2,16 +2,36 @@ import Network
 
 extension Lowering {
     static let activations = OperatorLowering(
-        operators: ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip"],
-        summary: "Relu, LeakyRelu, Sigmoid, Tanh, Clip (fused into the Conv or dense layer before them where nothing else reads it)",
+        operators: ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSwish", "HardSigmoid", "Elu", "Softplus", "Mish", "Gelu",
+                    "Erf", "Exp", "Neg"],
+        summary: "Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Elu, Softplus, Mish, Gelu, Erf, Exp, Neg "
+            + "(fused into the Conv or dense layer before them where nothing else reads it; x * Sigmoid(x) as one SiLU)",
         lower: { try $0.lowerActivation() })
 
     mutating func lowerActivation() throws {
         switch current.opType {
         case "Relu": try activation(.relu)
         case "LeakyRelu": try activation(.leakyRelu(slope: float("alpha", default: 0.01)))
-        case "Sigmoid": try activation(.sigmoid)
+        case "Sigmoid":
+            if let product = try siluProduct() {
+                // Lowered at the Mul, named after it: the Sigmoid's output is read by nothing else.
+                siluProducts[product] = try operand(0)
+                return
+            }
+            try activation(.sigmoid)
         case "Tanh": try activation(.tanh)
+        case "HardSwish": try activation(.hardSwish)
+        case "HardSigmoid": try activation(.hardSigmoid(alpha: float("alpha", default: 0.2), beta: float("beta", default: 0.5)))
+        case "Elu": try activation(.elu(alpha: float("alpha", default: 1)))
+        case "Softplus": try activation(.softplus)
+        case "Mish": try activation(.mish)
+        case "Gelu":
+            let approximation = string("approximate", default: "none")
+            guard ["none", "tanh"].contains(approximation) else { throw nodeFail("approximate '\(approximation)' is not 'none' or 'tanh'") }
+            try activation(.gelu(approximate: approximation == "tanh"))
+        case "Erf": try activation(.erf)
+        case "Exp": try activation(.exp)
+        case "Neg": try activation(.negate)
         default:
             // Clip: opset 11 on, bounds as optional inputs; before, attributes.
             func bound(_ index: Int, _ attribute: String, _ fallback: Float) throws -> Float {
@@ -23,5 +43,17 @@ extension Lowering {
             }
             try activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude)))
         }
+    }
+
+    /// The output of the Mul that makes the current Sigmoid a SiLU, `x * sigmoid(x)` (as
+    /// exporters write torch.nn.SiLU and timm's Swish): the Sigmoid's output read only by
+    /// one Mul whose other input is x.
+    func siluProduct() throws -> String? {
+        let x = try operand(0), s = try result()
+        guard let readers = readers[s], readers.count == 1, consumers[s] == 1, !onnx.graph.output.contains(where: { $0.name == s }) else { return nil }
+        let mul = onnx.graph.node[readers[0]]
+        guard mul.opType == "Mul", (mul.domain.isEmpty || mul.domain == "ai.onnx"), Set(mul.input) == [x, s], mul.input.count == 2,
+              let product = mul.output.first, !product.isEmpty else { return nil }
+        return product
     }
 }

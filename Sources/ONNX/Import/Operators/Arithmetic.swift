@@ -2,12 +2,24 @@ import Network
 
 extension Lowering {
     static let arithmetic = OperatorLowering(
-        operators: ["Add", "Sub", "Mul", "Div"],
-        summary: "Add of two computed values of one shape; Add, Sub, Mul, Div by a constant (one value or one per channel; on the input, applied as the pixels are read)",
+        operators: ["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"],
+        summary: "Add, Sub, Mul, Div, Max, Min, Sum of two computed values, broadcast as NumPy does (a squeeze-and-excitation scale); "
+            + "Add, Sub, Mul, Div by a constant (one value or one per channel; on the input, applied as the pixels are read)",
         lower: { try $0.lowerArithmetic() })
 
     mutating func lowerArithmetic() throws {
         let op = current.opType
+        if op == "Mul", let x = siluProducts[try result()] {
+            // x * sigmoid(x): one SiLU, fused where the Sigmoid and this Mul are x's only readers.
+            return try activation(.silu, of: x, readers: 2)
+        }
+        let operands = current.input.filter { !$0.isEmpty }
+        if operands.count == 2, operands.allSatisfy({ constants[$0] == nil }) {
+            // Two maps of one shape added: `add`, which a convolution before it may take in.
+            let residual = try op == "Add" && sameShape(operands)
+            if !residual { return try lowerBinary(operands) }
+        }
+        guard ["Add", "Sub", "Mul", "Div"].contains(op) else { throw nodeFail("\(op) needs two computed inputs") }
         if op == "Add" { return try lowerAdd() }
         if current.input.first == (affineValue ?? inputName) && nodeOf[current.input.first ?? ""] == Graph.inputName {
             return try lowerInputNormalisation()
@@ -29,8 +41,30 @@ extension Lowering {
         }
     }
 
+    /// Whether two values have one shape per image.
+    func sameShape(_ values: [String]) throws -> Bool {
+        try perImageShape(values[0]) == perImageShape(values[1])
+    }
+
+    /// Two computed values combined element by element, broadcast (oneDNN's binary).
+    mutating func lowerBinary(_ operands: [String]) throws {
+        let kind: Binary.Kind
+        switch current.opType {
+        case "Add", "Sum": kind = .add
+        case "Sub": kind = .sub
+        case "Mul": kind = .mul
+        case "Div": kind = .div
+        case "Max": kind = .max
+        default: kind = .min
+        }
+        let (a, b) = (try perImageShape(operands[0]), try perImageShape(operands[1]))
+        guard a.count <= 3, b.count <= 3 else { throw nodeFail("shapes \(a) and \(b): only feature maps and vectors are supported") }
+        try add(.binary(Binary(kind)), inputs: [try source(operands[0]), try source(operands[1])])
+    }
+
     /// A bias after a MatMul (folded into the dense layer), a constant added per channel,
-    /// or the sum of two computed values.
+    /// or the sum of two computed values of one shape (which a convolution before it may
+    /// take in, as a residual).
     mutating func lowerAdd() throws {
         guard current.input.count == 2 else { throw nodeFail("needs two inputs") }
         guard let (value, constantName) = [(try operand(0), try operand(1)), (try operand(1), try operand(0))]
