@@ -193,11 +193,14 @@ final class OperatorRefusalTests: XCTestCase {
 /// both PyTorch exporters: the TorchScript one shares equal initializers through Identity
 /// nodes and writes shapes as Constant chains, which are evaluated at load. Between them
 /// they hold HardSwish, HardSigmoid, SiLU written as x * sigmoid(x), squeeze-and-excitation
-/// products of a map and a per-image vector, channel splits and shuffles.
+/// products of a map and a per-image vector, channel splits and shuffles, and ConvNeXt's
+/// LayerNorm, Linear layers and GELU (as Erf) on maps transposed to channels last.
 final class ZooFixtureTests: XCTestCase {
     func testBothExportersMatchOnnxruntime() throws {
-        for name in ["zoo-densenet", "zoo-mobilenet", "zoo-mobilenetv3", "zoo-efficientnet", "zoo-shufflenet", "zoo-regnety"] {
-            for exporter in ["legacy", "dynamo"] {
+        let both = ["legacy", "dynamo"]
+        for (name, exporters) in [("zoo-densenet", both), ("zoo-mobilenet", both), ("zoo-mobilenetv3", both), ("zoo-efficientnet", both),
+                                  ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", ["legacy"])] {
+            for exporter in exporters {
                 let file = "\(name).\(exporter)"
                 let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
                 if exporter == "legacy" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Identity" }, file) }

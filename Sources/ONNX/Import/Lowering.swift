@@ -261,6 +261,7 @@ struct Lowering {
     mutating func lower(_ node: Onnx_NodeProto) throws {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
         if try fold(node) { return }
+        if try lowerOnChannelsLast() { return }
         guard let family = OperatorLowering.byOperator[node.opType] else {
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(OperatorLowering.table.flatMap(\.operators).joined(separator: ", ")), "
                            + "and nodes on constants and shapes only; `cnn-inte inspect` lists all that stops a model)")

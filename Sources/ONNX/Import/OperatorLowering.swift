@@ -9,7 +9,7 @@ struct OperatorLowering {
 
     /// Every family, in the order the README lists them.
     static let table: [OperatorLowering] = [
-        Lowering.convolution, Lowering.pooling, Lowering.globalPooling, Lowering.reduce, Lowering.activations, Lowering.batchNormalization,
+        Lowering.convolution, Lowering.pooling, Lowering.globalPooling, Lowering.reduce, Lowering.activations, Lowering.batchNormalization, Lowering.layerNormalization,
         Lowering.dense, Lowering.arithmetic, Lowering.concat, Lowering.split, Lowering.pad, Lowering.resize, Lowering.reshape,
         Lowering.flatten, Lowering.transpose, Lowering.squeeze, Lowering.softmax, Lowering.passthrough,
     ]

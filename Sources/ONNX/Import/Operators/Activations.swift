@@ -9,29 +9,33 @@ extension Lowering {
         lower: { try $0.lowerActivation() })
 
     mutating func lowerActivation() throws {
+        if current.opType == "Sigmoid", let product = try siluProduct() {
+            // Lowered at the Mul, named after it: the Sigmoid's output is read by nothing else.
+            siluProducts[product] = try operand(0)
+            return
+        }
+        try activation(try activationFunction())
+    }
+
+    /// The current node's function.
+    func activationFunction() throws -> Activation {
         switch current.opType {
-        case "Relu": try activation(.relu)
-        case "LeakyRelu": try activation(.leakyRelu(slope: float("alpha", default: 0.01)))
-        case "Sigmoid":
-            if let product = try siluProduct() {
-                // Lowered at the Mul, named after it: the Sigmoid's output is read by nothing else.
-                siluProducts[product] = try operand(0)
-                return
-            }
-            try activation(.sigmoid)
-        case "Tanh": try activation(.tanh)
-        case "HardSwish": try activation(.hardSwish)
-        case "HardSigmoid": try activation(.hardSigmoid(alpha: float("alpha", default: 0.2), beta: float("beta", default: 0.5)))
-        case "Elu": try activation(.elu(alpha: float("alpha", default: 1)))
-        case "Softplus": try activation(.softplus)
-        case "Mish": try activation(.mish)
+        case "Relu": return .relu
+        case "LeakyRelu": return .leakyRelu(slope: float("alpha", default: 0.01))
+        case "Sigmoid": return .sigmoid
+        case "Tanh": return .tanh
+        case "HardSwish": return .hardSwish
+        case "HardSigmoid": return .hardSigmoid(alpha: float("alpha", default: 0.2), beta: float("beta", default: 0.5))
+        case "Elu": return .elu(alpha: float("alpha", default: 1))
+        case "Softplus": return .softplus
+        case "Mish": return .mish
         case "Gelu":
             let approximation = string("approximate", default: "none")
             guard ["none", "tanh"].contains(approximation) else { throw nodeFail("approximate '\(approximation)' is not 'none' or 'tanh'") }
-            try activation(.gelu(approximate: approximation == "tanh"))
-        case "Erf": try activation(.erf)
-        case "Exp": try activation(.exp)
-        case "Neg": try activation(.negate)
+            return .gelu(approximate: approximation == "tanh")
+        case "Erf": return .erf
+        case "Exp": return .exp
+        case "Neg": return .negate
         default:
             // Clip: opset 11 on, bounds as optional inputs; before, attributes.
             func bound(_ index: Int, _ attribute: String, _ fallback: Float) throws -> Float {
@@ -41,7 +45,7 @@ extension Lowering {
                 }
                 return float(attribute, default: fallback)
             }
-            try activation(.clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude)))
+            return .clip(lower: try bound(1, "min", -.greatestFiniteMagnitude), upper: try bound(2, "max", .greatestFiniteMagnitude))
         }
     }
 

@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let transpose = OperatorLowering(
         operators: ["Transpose"],
-        summary: "Transpose of an NHWC input to NCHW, to NHWC just before a Flatten, or as a channel shuffle's middle step",
+        summary: "Transpose of an NHWC input to NCHW, of a map to channels last and back, or as a channel shuffle's middle step",
         lower: { try $0.lowerTranspose() })
 
     mutating func lowerTranspose() throws {
@@ -20,9 +20,19 @@ extension Lowering {
             shuffles[try result()] = shuffle
             return
         }
-        // Only NCHW -> NHWC before a Flatten: the flatten order of the whole graph.
+        if [[0, 2, 3, 1], [0, 3, 1, 2]].contains(ints("perm", default: [])), try perImageShape(x).count == 1 {
+            // Pooled features ([C, 1, 1] to [1, 1, C] or back): the same values.
+            return try alias()
+        }
+        if let base = channelsLastViews[x], ints("perm", default: []) == [0, 3, 1, 2] {
+            // Back from channels last: the map itself.
+            nodeOf[try result()] = base
+            return
+        }
+        // NCHW -> NHWC: a view of the map, for a Flatten (the flatten order of the whole
+        // graph) or channel-wise work (`lowerOnChannelsLast`).
         guard ints("perm", default: []) == [0, 2, 3, 1] else {
-            throw nodeFail("perm \(ints("perm", default: [])) is supported only as [0, 2, 3, 1] just before a Flatten")
+            throw nodeFail("perm \(ints("perm", default: [])) is supported only as [0, 2, 3, 1] (to channels last) and back")
         }
         channelsLastViews[try result()] = try source(x)
     }
