@@ -29,6 +29,10 @@ struct Lowering {
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
     var inputName = ""
     var inputIsNHWC = false
+    /// Engine node -> its shape per image (`nodeShapes`); a reference, so that reading
+    /// shapes need not mutate the lowering.
+    final class ShapeCache { var shapes: [String: [Int]] = [:] }
+    let shapeCache = ShapeCache()
     /// How many node inputs read each value, and the nodes (indices in the file) that do.
     var consumers: [String: Int] = [:]
     var readers: [String: [Int]] = [:]
@@ -373,13 +377,29 @@ struct Lowering {
         if name == inputName {
             return inputIsNHWC ? [input.height, input.width, input.channels] : input.shape
         }
-        let graph = Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst)
-        let shapes = (try? graph.shapes()) ?? [:]
+        let shapes = nodeShapes()
         if let base = channelsLastViews[name], let s = shapes[base], s.count == 3 { return [s[1], s[2], s[0]] }
         guard let node = nodeOf[name], let shape = node == Graph.inputName ? input.shape : shapes[node] else {
             throw nodeFail("the shape of '\(name)' is not known")
         }
         return shape
+    }
+
+    /// The shape of every engine node so far, per image: each worked out once, when a
+    /// node first has no entry (a renamed node gets one under its new name), from its
+    /// inputs' entries. A node that does not fit its inputs has none, and is reported when
+    /// something asks for its shape or when the model is built.
+    func nodeShapes() -> [String: [Int]] {
+        var shapes = shapeCache.shapes
+        shapes[Graph.inputName] = input.shape
+        for (index, node) in nodes.enumerated() where shapes[node.name] == nil {
+            let inputs = node.inputs.compactMap { shapes[$0] }
+            guard inputs.count == node.inputs.count,
+                  let shape = try? Graph.outputShape(of: node, inputs: inputs, isLast: index == nodes.count - 1) else { continue }
+            shapes[node.name] = shape
+        }
+        shapeCache.shapes = shapes
+        return shapes
     }
 
     static func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {

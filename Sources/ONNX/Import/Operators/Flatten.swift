@@ -11,7 +11,7 @@ extension Lowering {
         let order: Graph.FlattenOrder = channelsLastViews[try operand(0)] != nil ? .channelsLast : .channelsFirst
         let from = try channelsLastViews[try operand(0)] ?? source(try operand(0))
         // A vector (after global pooling) is flat already, in any order.
-        if let shape = try? Graph(input: input, nodes: nodes, flattenOrder: .channelsFirst).shapes()[from], shape.count == 1 {
+        if let shape = nodeShapes()[from], shape.count == 1 {
             return try alias()
         }
         if let flattenOrder, flattenOrder != order {
