@@ -25,8 +25,17 @@ public struct DataOptions: ParsableArguments {
     public var splitSeed: UInt64?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Bring every image to HEIGHTxWIDTH (area-averaging when shrinking, bilinear when growing), e.g. 32x32.", valueName: "HxW"))
+        "Bring every image to HEIGHTxWIDTH, the aspect ratio not kept (area-averaging when shrinking, bilinear when growing), e.g. 32x32.", valueName: "HxW"))
     public var resize: String?
+
+    @Option(name: .customLong("resize-shorter"), help: ArgumentHelp(
+        "Bring every image's shorter side to N pixels, the longer in proportion, resampled as Pillow's bilinear (torchvision's Resize(N)).",
+        valueName: "N"))
+    public var resizeShorter: Int?
+
+    @Option(name: .customLong("center-crop"), help: ArgumentHelp(
+        "Then keep the centre HEIGHTxWIDTH of every image (torchvision's CenterCrop), e.g. 224x224.", valueName: "HxW"))
+    public var centerCrop: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Convert every image to 1 (grey) or 3 (RGB) channels. Default: as stored (an image folder with any colour image is RGB).",
@@ -42,6 +51,13 @@ public struct DataOptions: ParsableArguments {
         if let resize, ImageSize(resize) == nil {
             throw ValidationError("--resize takes HEIGHTxWIDTH, each 1-4096, e.g. 32x32 (got '\(resize)')")
         }
+        if let resizeShorter, !(1...4096).contains(resizeShorter) { throw ValidationError("--resize-shorter takes 1-4096 pixels (got \(resizeShorter))") }
+        if let centerCrop, ImageSize(centerCrop) == nil {
+            throw ValidationError("--center-crop takes HEIGHTxWIDTH, each 1-4096, e.g. 224x224 (got '\(centerCrop)')")
+        }
+        if resize != nil && (resizeShorter != nil || centerCrop != nil) {
+            throw ValidationError("--resize sets both sides; --resize-shorter and --center-crop frame as torchvision does: give one or the other")
+        }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 (grey) or 3 (RGB) (got \(channels))") }
         if let testFraction, !(testFraction > 0 && testFraction < 1) {
             throw ValidationError("--test-fraction must be between 0 and 1, exclusive (got \(testFraction))")
@@ -52,7 +68,10 @@ public struct DataOptions: ParsableArguments {
     /// default: the embedded sample to train on, the model's own data to interpret).
     public var selection: DataSelection? {
         let selection = DataSelection(folder: data, classesFile: classes, testFraction: testFraction, splitSeed: splitSeed,
-                                      resize: resize.flatMap(ImageSize.init), channels: channels,
+                                      resize: resize.flatMap(ImageSize.init),
+                                      framing: resizeShorter == nil && centerCrop == nil ? nil
+                                          : ImageFraming(shorter: resizeShorter, crop: centerCrop.flatMap(ImageSize.init)),
+                                      channels: channels,
                                       skipBadImages: skipBadImages ? true : nil)
         return selection == DataSelection() ? nil : selection
     }

@@ -16,18 +16,21 @@ public struct DataSelection: Codable, Equatable, Sendable {
     public var splitSeed: UInt64?
     /// `--resize HxW`: every image brought to this size.
     public var resize: ImageSize?
+    /// `--resize-shorter N` and `--center-crop HxW`: torchvision's evaluation framing.
+    public var framing: ImageFraming?
     /// `--channels 1|3`: every image converted to grey or RGB.
     public var channels: Int?
     /// `--skip-bad-images`: files that do not decode are left out and listed, not refused.
     public var skipBadImages: Bool?
 
     public init(folder: String? = nil, classesFile: String? = nil, testFraction: Double? = nil, splitSeed: UInt64? = nil,
-                resize: ImageSize? = nil, channels: Int? = nil, skipBadImages: Bool? = nil) {
+                resize: ImageSize? = nil, framing: ImageFraming? = nil, channels: Int? = nil, skipBadImages: Bool? = nil) {
         self.folder = folder
         self.classesFile = classesFile
         self.testFraction = testFraction
         self.splitSeed = splitSeed
         self.resize = resize
+        self.framing = framing
         self.channels = channels
         self.skipBadImages = skipBadImages
     }

@@ -118,7 +118,8 @@ public struct Dataset: Sendable {
             throw DatasetError.badFolder(path: folder, problem: "is a file; --data takes a folder (IDX files, CIFAR binary batches, or class folders of images)")
         }
         let recorded = embedded ? DataSelection(classesFile: selection.classesFile.map(absolute), testFraction: selection.testFraction,
-                                                splitSeed: selection.splitSeed, resize: selection.resize, channels: selection.channels,
+                                                splitSeed: selection.splitSeed, resize: selection.resize, framing: selection.framing,
+                                                channels: selection.channels,
                                                 skipBadImages: selection.skipBadImages)
                                 : { var s = selection; s.folder = absolute(folder); s.classesFile = s.classesFile.map(absolute); return s }()
         let hasIDX = standardNames.contains { name in
@@ -138,7 +139,35 @@ public struct Dataset: Sendable {
         if selection.testFraction != nil {
             throw UsageError("--test-fraction splits an image folder of class folders; \(folder) holds \(dataset.format) with their own test split")
         }
+        if let framing = selection.framing {
+            dataset = try dataset.framed(framing, folder: folder)
+        }
         return dataset.prepared(channels: selection.channels, size: selection.resize)
+    }
+
+    /// Every image framed as torchvision's `Resize(N)` and `CenterCrop` would (`ImageFraming`).
+    func framed(_ framing: ImageFraming, folder: String) throws -> Dataset {
+        guard let size = framing.size(rows: rows, columns: columns) else {
+            throw UsageError("\(folder): its \(rows)x\(columns) images \(framing.problem(rows: rows, columns: columns))")
+        }
+        func frame(_ split: Split) -> Split {
+            let images = split.images, per = images.pixelsPerImage
+            var pixels = [UInt8](repeating: 0, count: images.count * size.rows * size.columns * images.channels)
+            let out = size.rows * size.columns * images.channels
+            pixels.withUnsafeMutableBufferPointer { target in
+                Parallel.forRanges(images.count, grain: 16) { range in
+                    for i in range {
+                        let framed = framing.apply(Array(images.pixels[(i * per)..<((i + 1) * per)]), rows: images.rows, columns: images.columns,
+                                                   channels: images.channels).pixels
+                        for k in 0..<out { target[i * out + k] = framed[k] }
+                    }
+                }
+            }
+            return Split(images: ImageSet(count: images.count, rows: size.rows, columns: size.columns, channels: images.channels, pixels: pixels),
+                         labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile)
+        }
+        return Dataset(name: name, source: source, train: frame(train), test: frame(test), classNames: classNames, selection: selection,
+                       format: format + ", " + framing.description, skipped: skipped, sourceFiles: sourceFiles)
     }
 
     static func checkOptions(_ selection: DataSelection) throws {
@@ -204,13 +233,14 @@ public struct Dataset: Sendable {
         let size = selection.resize.map { ($0.rows, $0.columns) }
         let skip = selection.skipBadImages ?? false
         // Decode the train split first; the test split then takes its size and channels.
-        let trainPart = try ImageFolder.decode(listing.train, size: size, channels: selection.channels, skipBad: skip,
+        let trainPart = try ImageFolder.decode(listing.train, size: size, framing: selection.framing, channels: selection.channels, skipBad: skip,
                                                what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "train"))
-        let testPart = try ImageFolder.decode(listing.test, size: size, channels: selection.channels ?? (trainPart.channels == 3 ? 3 : nil), skipBad: skip,
+        let testPart = try ImageFolder.decode(listing.test, size: size, framing: selection.framing,
+                                              channels: selection.channels ?? (trainPart.channels == 3 ? 3 : nil), skipBad: skip,
                                               what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "test"))
         if size == nil && (testPart.rows != trainPart.rows || testPart.columns != trainPart.columns) {
             throw DatasetError.mismatch(first: listing.train[0].path, second: listing.test[0].path,
-                                        problem: "train images are \(trainPart.rows)x\(trainPart.columns), test images \(testPart.rows)x\(testPart.columns); bring them to one size with --resize HxW")
+                                        problem: "train images are \(trainPart.rows)x\(trainPart.columns), test images \(testPart.rows)x\(testPart.columns); bring them to one size with \(selection.framing == nil ? "--resize HxW" : "--center-crop HxW")")
         }
         if selection.channels == nil && testPart.channels != trainPart.channels {
             // Colour only among the test images: decode the train split again in colour.
@@ -228,6 +258,7 @@ public struct Dataset: Sendable {
             ? "image folder, split here: \(Int((selection.testFraction ?? ImageFolder.defaultTestFraction) * 100))% of each class to test (--split-seed \(selection.splitSeed ?? 1))"
             : "image folder (train/ and test/)"
         if let resize = selection.resize { format += ", resized to \(resize)" }
+        if let framing = selection.framing { format += ", " + framing.description }
         if let channels = selection.channels { format += ", as \(channels == 1 ? "grey" : "RGB")" }
         let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder)
         let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder)

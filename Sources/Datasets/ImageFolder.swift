@@ -84,7 +84,7 @@ public enum ImageFolder {
     /// `size` nil: every image must already have the size of the first. `channels` nil:
     /// 3 when any file is in colour, else 1. Files that fail are an error naming the first
     /// (in listing order), or, with `skipBad`, dropped and returned.
-    public static func decode(_ entries: [Entry], size: (rows: Int, columns: Int)?, channels: Int?, skipBad: Bool,
+    public static func decode(_ entries: [Entry], size: (rows: Int, columns: Int)?, framing: ImageFraming? = nil, channels: Int?, skipBad: Bool,
                               what: String) throws -> (images: ImageSet, labels: [UInt8], skipped: [SkippedFile], channels: Int, rows: Int, columns: Int) {
         // Pass 1: headers, to learn the size and channels before allocating.
         var headers = [ImageDecoder.Header?](repeating: nil, count: entries.count)
@@ -104,8 +104,21 @@ public enum ImageFolder {
         guard let first = good.first.map({ headers[$0]! }) else {
             throw DatasetError.badFolder(path: what, problem: "holds no image that can be read")
         }
-        let target = size ?? (first.rows, first.columns)
-        if size == nil, let other = good.first(where: { headers[$0]!.rows != first.rows || headers[$0]!.columns != first.columns }) {
+        if let framing {
+            // Each image framed on its own: every one must come out the same size.
+            let sizes = good.map { (index: $0, size: framing.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns)) }
+            if let bad = sizes.first(where: { $0.size == nil }) {
+                throw DatasetError.badFile(path: entries[bad.index].path,
+                                           problem: framing.problem(rows: headers[bad.index]!.rows, columns: headers[bad.index]!.columns))
+            }
+            if let other = sizes.first(where: { $0.size != sizes[0].size }) {
+                throw DatasetError.mismatch(first: entries[sizes[0].index].path, second: entries[other.index].path,
+                                            problem: "images of \(sizes[0].size!) and \(other.size!) after \(framing.description); bring them to one size with --center-crop HxW")
+            }
+        }
+        let framedSize = framing.flatMap { f in good.first.flatMap { f.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns) } }
+        let target: (rows: Int, columns: Int) = framedSize.map { ($0.rows, $0.columns) } ?? size ?? (first.rows, first.columns)
+        if size == nil, framing == nil, let other = good.first(where: { headers[$0]!.rows != first.rows || headers[$0]!.columns != first.columns }) {
             throw DatasetError.mismatch(first: entries[good[0]].path, second: entries[other].path,
                                         problem: "images of \(first.rows)x\(first.columns) and \(headers[other]!.rows)x\(headers[other]!.columns); bring them to one size with --resize HxW")
         }
@@ -125,7 +138,9 @@ public enum ImageFolder {
                                                    pixels: decoded).converted(toChannels: outChannels).pixels
                             }
                             let destination = UnsafeMutableBufferPointer(rebasing: out[(slot * per)..<((slot + 1) * per)])
-                            if header.rows == target.rows && header.columns == target.columns {
+                            if let framing {
+                                _ = destination.initialize(from: framing.apply(decoded, rows: header.rows, columns: header.columns, channels: outChannels).pixels)
+                            } else if header.rows == target.rows && header.columns == target.columns {
                                 _ = destination.initialize(from: decoded)
                             } else {
                                 decoded.withUnsafeBufferPointer {
