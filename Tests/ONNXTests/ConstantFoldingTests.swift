@@ -105,4 +105,26 @@ final class ConstantFoldingTests: XCTestCase {
         }
         XCTAssertThrowsError(try fold(Self.node("Expand", inputs: 2), [f([1], [1]), i([2], [1 << 20, 1 << 20])]))
     }
+
+    func testReductionsByHand() throws {
+        // Weight standardisation (timm's ScaledStdConv2d): the mean of each filter's weights.
+        let w = f([2, 3], [1, 2, 3, 4, 6, 8])
+        let mean = try fold(Self.node("ReduceMean", inputs: 2), [w, i([1], [1])])
+        XCTAssertEqual(mean.dims, [2, 1])
+        XCTAssertEqual(mean.floats, [2, 6])
+        XCTAssertEqual(try fold(Self.node("ReduceSum", inputs: 2, [Self.int("keepdims", 0)]), [w, i([1], [0])]).floats, [5, 8, 11])
+        XCTAssertEqual(try fold(Self.node("ReduceMax", [Self.ints("axes", [0, 1])]), [w], opset: 13).floats, [8])
+        XCTAssertEqual(try fold(Self.node("ReduceMin", inputs: 1), [w]).dims, [1, 1])
+    }
+
+    func testTrainingModeBatchNormOfWeightsByHand() throws {
+        // Channel 0 holds (1, 3): mean 2, variance 1; channel 1 (2, 6): mean 4, variance 4.
+        let x = f([1, 2, 2], [1, 3, 2, 6])
+        let ones = f([2], [1, 1]), zeros = f([2], [0, 0])
+        let out = try fold(Self.node("BatchNormalization", inputs: 5, [Self.int("training_mode", 1)]), [x, ones, zeros, zeros, ones])
+        for (a, b) in zip(out.floats!, [-1, 1, -1, 1] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        // In inference mode the given statistics (mean 0, variance 1) leave it as it is.
+        let same = try fold(Self.node("BatchNormalization", inputs: 5), [x, ones, zeros, zeros, ones])
+        for (a, b) in zip(same.floats!, x.floats!) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    }
 }

@@ -25,6 +25,7 @@ enum ConstantFolding {
         "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Sum", "Mean", "Equal", "Less", "Greater", "LessOrEqual",
         "GreaterOrEqual", "And", "Or", "Not", "Where", "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Relu",
         "Sigmoid", "Tanh", "ConstantOfShape", "Range", "Constant", "Shape", "Dropout",
+        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "BatchNormalization",
     ]
 
     /// `node`'s (first) output from its inputs (nil where an optional input is absent).
@@ -99,6 +100,17 @@ enum ConstantFolding {
                            float: { $0[0] != 0 ? $0[1] : $0[2] }, integer: { $0[0] != 0 ? $0[1] : $0[2] }, conditionFirst: true)
         case "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Relu", "Sigmoid", "Tanh":
             return try unary(node.opType, try input(0), name: name)
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd":
+            // Axes: an attribute before opset 18 (13 for ReduceSum), an input after.
+            let inputAxes = opset >= (node.opType == "ReduceSum" ? 13 : 18)
+            let axes = try inputAxes ? optional(1).map { try integers($0, "axes") } : a.attribute("axes").map(\.ints)
+            return try reduce(node.opType, try input(0), axes: axes, keepDims: a.int("keepdims", default: 1) != 0,
+                              noopWithEmptyAxes: a.int("noop_with_empty_axes", default: 0) != 0, name: name)
+        case "BatchNormalization":
+            return try batchNormalization(try input(0), scale: try floats(try input(1), "scale"), bias: try floats(try input(2), "bias"),
+                                          mean: try floats(try input(3), "mean"), variance: try floats(try input(4), "variance"),
+                                          epsilon: a.float("epsilon", default: 1e-5), training: a.int("training_mode", default: 0) != 0,
+                                          name: name)
         case "ConstantOfShape":
             let shape = try integers(try input(0), "shape")
             guard shape.allSatisfy({ $0 >= 0 }) else { throw Failure(problem: "shape \(describe(shape)) is not known at load") }
@@ -464,6 +476,65 @@ enum ConstantFolding {
             return decide(Double(v[0]), Double(v[1])) ? 1 : 0
         })
         return ONNXTensor(name: name, dims: dims, integers: result.integers ?? result.floats!.map { Int64($0) })
+    }
+
+    /// A reduction over `axes` (nil or empty: all, unless `noopWithEmptyAxes`), in floats.
+    static func reduce(_ op: String, _ x: ONNXTensor, axes: [Int64]?, keepDims: Bool, noopWithEmptyAxes: Bool, name: String) throws -> ONNXTensor {
+        let rank = x.dims.count
+        if (axes ?? []).isEmpty && noopWithEmptyAxes { return x }
+        let reduced = Set(try (axes.flatMap { $0.isEmpty ? nil : $0 } ?? (0..<rank).map(Int64.init)).map { try normalised(Int($0), rank: rank) })
+        let values = try floats(x, "input")
+        let outDims = x.dims.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+        let st = strides(outDims)
+        var out = [Float](repeating: op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : op == "ReduceProd" ? 1 : 0,
+                          count: outDims.reduce(1, *))
+        let sources = walk(x.dims) { index in zip(index.indices, index).reduce(0) { $0 + (reduced.contains($1.0) ? 0 : $1.1 * st[$1.0]) } }
+        for (k, target) in sources.enumerated() {
+            let v = values[k]
+            switch op {
+            case "ReduceMax": out[target] = max(out[target], v)
+            case "ReduceMin": out[target] = min(out[target], v)
+            case "ReduceProd": out[target] *= v
+            default: out[target] += v
+            }
+        }
+        if op == "ReduceMean" {
+            let n = Float(x.dims.enumerated().filter { reduced.contains($0.offset) }.reduce(1) { $0 * $1.element })
+            out = out.map { $0 / max(n, 1) }
+        }
+        let dims = keepDims ? outDims : x.dims.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        return ONNXTensor(name: name, dims: dims, floats: out)
+    }
+
+    /// A batch normalization of a constant over its axis 1: with the given statistics, or,
+    /// in training mode, the tensor's own (timm's weight-standardised convolutions
+    /// normalise their weights so, as `F.batch_norm(w.reshape(1, O, -1), training=True)`).
+    static func batchNormalization(_ x: ONNXTensor, scale: [Float], bias: [Float], mean: [Float], variance: [Float], epsilon: Float,
+                                   training: Bool, name: String) throws -> ONNXTensor {
+        let values = try floats(x, "input")
+        guard x.dims.count >= 2 else { throw Failure(problem: "needs at least 2 axes") }
+        let channels = x.dims[1], outer = x.dims[0], inner = x.dims[2...].reduce(1, *)
+        guard [scale, bias, mean, variance].allSatisfy({ $0.count == channels }) else {
+            throw Failure(problem: "scale, bias, mean and variance must have \(channels) values")
+        }
+        var m = mean, v = variance
+        if training {
+            let n = Double(outer * inner)
+            for c in 0..<channels {
+                var sum = 0.0, squares = 0.0
+                for o in 0..<outer { for k in 0..<inner { let e = Double(values[(o * channels + c) * inner + k]); sum += e; squares += e * e } }
+                let mu = sum / max(n, 1)
+                (m[c], v[c]) = (Float(mu), Float(max(squares / max(n, 1) - mu * mu, 0)))
+            }
+        }
+        var out = values
+        for o in 0..<outer {
+            for c in 0..<channels {
+                let g = scale[c] / (v[c] + epsilon).squareRoot()
+                for k in 0..<inner { let i = (o * channels + c) * inner + k; out[i] = (values[i] - m[c]) * g + bias[c] }
+            }
+        }
+        return ONNXTensor(name: name, dims: x.dims, floats: out)
     }
 
     static func unary(_ op: String, _ x: ONNXTensor, name: String) throws -> ONNXTensor {
