@@ -104,6 +104,7 @@ public enum ImageFolder {
         guard let first = good.first.map({ headers[$0]! }) else {
             throw DatasetError.badFolder(path: what, problem: "holds no image that can be read")
         }
+        var framedSize: ImageSize?
         if let framing {
             // Each image framed on its own: every one must come out the same size.
             let sizes = good.map { (index: $0, size: framing.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns)) }
@@ -115,8 +116,8 @@ public enum ImageFolder {
                 throw DatasetError.mismatch(first: entries[sizes[0].index].path, second: entries[other.index].path,
                                             problem: "images of \(sizes[0].size!) and \(other.size!) after \(framing.description); bring them to one size with --center-crop HxW")
             }
+            framedSize = sizes[0].size
         }
-        let framedSize = framing.flatMap { f in good.first.flatMap { f.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns) } }
         let target: (rows: Int, columns: Int) = framedSize.map { ($0.rows, $0.columns) } ?? size ?? (first.rows, first.columns)
         if size == nil, framing == nil, let other = good.first(where: { headers[$0]!.rows != first.rows || headers[$0]!.columns != first.columns }) {
             throw DatasetError.mismatch(first: entries[good[0]].path, second: entries[other].path,

@@ -64,8 +64,14 @@ final class HelpTests: XCTestCase {
                                       stratified.
               --split-seed <N>        Seed of that split (default 1); separate from --seed,
                                       so every command sees the same test images.
-              --resize <HxW>          Bring every image to HEIGHTxWIDTH (area-averaging
-                                      when shrinking, bilinear when growing), e.g. 32x32.
+              --resize <HxW>          Bring every image to HEIGHTxWIDTH, the aspect ratio
+                                      not kept (area-averaging when shrinking, bilinear
+                                      when growing), e.g. 32x32.
+              --resize-shorter <N>    Bring every image's shorter side to N pixels, the
+                                      longer in proportion, resampled as Pillow's bilinear
+                                      (torchvision's Resize(N)).
+              --center-crop <HxW>     Then keep the centre HEIGHTxWIDTH of every image
+                                      (torchvision's CenterCrop), e.g. 224x224.
               --channels <C>          Convert every image to 1 (grey) or 3 (RGB) channels.
                                       Default: as stored (an image folder with any colour
                                       image is RGB).
@@ -104,7 +110,7 @@ final class HelpTests: XCTestCase {
             OVERVIEW: Counts, image size, class balance of both splits, source and
             checksums.
 
-            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--test-fraction <F>] [--split-seed <N>] [--resize <HxW>] [--channels <C>] [--skip-bad-images] [--json] [--quiet]
+            USAGE: cnn-inte data info [--data <DIR>] [--classes <FILE>] [--test-fraction <F>] [--split-seed <N>] [--resize <HxW>] [--resize-shorter <N>] [--center-crop <HxW>] [--channels <C>] [--skip-bad-images] [--json] [--quiet]
 
             OPTIONS:
               --data <DIR>            The data: a folder of the four MNIST-format IDX files
@@ -121,8 +127,14 @@ final class HelpTests: XCTestCase {
                                       stratified.
               --split-seed <N>        Seed of that split (default 1); separate from --seed,
                                       so every command sees the same test images.
-              --resize <HxW>          Bring every image to HEIGHTxWIDTH (area-averaging
-                                      when shrinking, bilinear when growing), e.g. 32x32.
+              --resize <HxW>          Bring every image to HEIGHTxWIDTH, the aspect ratio
+                                      not kept (area-averaging when shrinking, bilinear
+                                      when growing), e.g. 32x32.
+              --resize-shorter <N>    Bring every image's shorter side to N pixels, the
+                                      longer in proportion, resampled as Pillow's bilinear
+                                      (torchvision's Resize(N)).
+              --center-crop <HxW>     Then keep the centre HEIGHTxWIDTH of every image
+                                      (torchvision's CenterCrop), e.g. 224x224.
               --channels <C>          Convert every image to 1 (grey) or 3 (RGB) channels.
                                       Default: as stored (an image folder with any colour
                                       image is RGB).

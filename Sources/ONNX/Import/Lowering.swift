@@ -193,11 +193,7 @@ struct Lowering {
     }
 
     mutating func add(_ op: Network.Operation, inputs: [String]) throws {
-        guard let output = current.output.first, !output.isEmpty else { throw nodeFail("has no output") }
-        guard nodeOf[output] == nil else { throw nodeFail("value '\(output)' is made twice") }
-        let name = output == Graph.inputName ? "input_" : output
-        nodes.append(Node(name, op, inputs: inputs))
-        nodeOf[output] = name
+        try add(op, inputs: inputs, output: try result())
     }
 
     /// A node making `output`, one of the current node's outputs (Split's).
@@ -342,12 +338,18 @@ struct Lowering {
     mutating func renameAbsorbing(_ index: Int) throws {
         let old = nodes[index].name, new = try result()
         guard nodeOf[new] == nil else { throw nodeFail("value '\(new)' is made twice") }
+        rename(index, to: new)
+        for (value, node) in nodeOf where node == old { nodeOf[value] = nil }
+        nodeOf[new] = new
+    }
+
+    /// Node `index` named `new`, its weights following.
+    mutating func rename(_ index: Int, to new: String) {
+        let old = nodes[index].name
         nodes[index].name = new
         for suffix in ["weight", "bias"] where weights[old + "." + suffix] != nil {
             weights[new + "." + suffix] = weights.removeValue(forKey: old + "." + suffix)
         }
-        for (value, node) in nodeOf where node == old { nodeOf[value] = nil }
-        nodeOf[new] = new
     }
 
     /// An activation of `x` (the current node's input by default): fused into the

@@ -46,17 +46,21 @@ extension Lowering {
         try perImageShape(values[0]) == perImageShape(values[1])
     }
 
+    /// oneDNN's binary algorithm of an element-wise ONNX operator of the arithmetic family.
+    static func binaryKind(_ op: String) -> Binary.Kind {
+        switch op {
+        case "Add", "Sum": return .add
+        case "Sub": return .sub
+        case "Mul": return .mul
+        case "Div": return .div
+        case "Max": return .max
+        default: return .min
+        }
+    }
+
     /// Two computed values combined element by element, broadcast (oneDNN's binary).
     mutating func lowerBinary(_ operands: [String]) throws {
-        let kind: Binary.Kind
-        switch current.opType {
-        case "Add", "Sum": kind = .add
-        case "Sub": kind = .sub
-        case "Mul": kind = .mul
-        case "Div": kind = .div
-        case "Max": kind = .max
-        default: kind = .min
-        }
+        let kind = Self.binaryKind(current.opType)
         let (a, b) = (try perImageShape(operands[0]), try perImageShape(operands[1]))
         guard a.count <= 3, b.count <= 3 else { throw nodeFail("shapes \(a) and \(b): only feature maps and vectors are supported") }
         try add(.binary(Binary(kind)), inputs: [try source(operands[0]), try source(operands[1])])

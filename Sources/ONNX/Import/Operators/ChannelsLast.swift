@@ -84,8 +84,7 @@ extension Lowering {
             guard views.count == 2 else { throw nodeFail("combines a channels-last map with a map that is not") }
             let (a, b) = (channelsLastViews[first]!, channelsLastViews[second]!)
             let same = try perImageShape(first) == perImageShape(second)
-            let kind: Binary.Kind = op == "Add" ? .add : op == "Sub" ? .sub : op == "Mul" ? .mul : .div
-            nodes.append(Node(output, op == "Add" && same ? .add : .binary(Binary(kind)), inputs: [a, b]))
+            nodes.append(Node(output, op == "Add" && same ? .add : .binary(Binary(Self.binaryKind(op))), inputs: [a, b]))
             channelsLastViews[output] = output
             return
         }
@@ -133,10 +132,7 @@ extension Lowering {
            !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base) {
             conv.activation = function
             nodes[last].op = .convolution(conv)
-            nodes[last].name = output
-            for suffix in ["weight", "bias"] where weights[base + "." + suffix] != nil {
-                weights[output + "." + suffix] = weights.removeValue(forKey: base + "." + suffix)
-            }
+            rename(last, to: output)
             for (value, node) in channelsLastViews where node == base { channelsLastViews[value] = nil }
             channelsLastViews[output] = output
             return
