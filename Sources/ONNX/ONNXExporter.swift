@@ -69,38 +69,6 @@ private struct Exporter {
         graph.node.append(n)
     }
 
-    static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .ints
-        a.ints = values.map(Int64.init)
-        return a
-    }
-
-    static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .int
-        a.i = Int64(value)
-        return a
-    }
-
-    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .float
-        a.f = value
-        return a
-    }
-
-    static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .string
-        a.s = Data(value.utf8)
-        return a
-    }
-
     func weights(_ node: String, _ suffix: String) throws -> [Float] {
         guard let parameter = model.parameter(node + "." + suffix) else { throw GraphError("no parameter \(node).\(suffix)") }
         return try parameter.logicalValues()
@@ -108,9 +76,9 @@ private struct Exporter {
 
     static func padding(_ padding: Padding) -> [Onnx_AttributeProto] {
         switch padding {
-        case .same: return [string("auto_pad", "SAME_UPPER")]
+        case .same: return [Onnx_AttributeProto.string("auto_pad", "SAME_UPPER")]
         case .valid: return []
-        case let .explicit(top, left, bottom, right): return [ints("pads", [top, left, bottom, right])]
+        case let .explicit(top, left, bottom, right): return [Onnx_AttributeProto.ints("pads", [top, left, bottom, right])]
         }
     }
 
@@ -119,7 +87,7 @@ private struct Exporter {
         switch activation {
         case .none: node("Identity", [input], output)
         case .relu: node("Relu", [input], output)
-        case let .leakyRelu(slope): node("LeakyRelu", [input], output, [Self.float("alpha", slope)])
+        case let .leakyRelu(slope): node("LeakyRelu", [input], output, [Onnx_AttributeProto.float("alpha", slope)])
         case let .clip(lower, upper):
             initializer(output + ".min", [lower], dims: [])
             initializer(output + ".max", [upper], dims: [])
@@ -135,10 +103,10 @@ private struct Exporter {
         guard shapes[input].map({ $0.count == 3 }) ?? (input == Graph.inputName) else { return input }
         var source = input
         if model.graph.flattenOrder == .channelsLast {
-            node("Transpose", [input], name + ".nhwc", [Self.ints("perm", [0, 2, 3, 1])])
+            node("Transpose", [input], name + ".nhwc", [Onnx_AttributeProto.ints("perm", [0, 2, 3, 1])])
             source = name + ".nhwc"
         }
-        node("Flatten", [source], name + ".flat", [Self.int("axis", 1)])
+        node("Flatten", [source], name + ".flat", [Onnx_AttributeProto.int("axis", 1)])
         return name + ".flat"
     }
 
@@ -159,19 +127,19 @@ private struct Exporter {
                 initializer(name + ".weight", w, dims: [c.filters, (shapes[x]?[0] ?? 1) / c.groups] + c.kernel)
                 var inputs = [x, name + ".weight"]
                 if c.bias { initializer(name + ".bias", try weights(name, "bias"), dims: [c.filters]); inputs.append(name + ".bias") }
-                let attributes = [Self.ints("kernel_shape", c.kernel), Self.ints("strides", c.stride), Self.ints("dilations", c.dilation),
-                                  Self.int("group", c.groups)] + Self.padding(c.padding)
+                let attributes = [Onnx_AttributeProto.ints("kernel_shape", c.kernel), Onnx_AttributeProto.ints("strides", c.stride), Onnx_AttributeProto.ints("dilations", c.dilation),
+                                  Onnx_AttributeProto.int("group", c.groups)] + Self.padding(c.padding)
                 let out = c.activation == .none ? name : name + ".pre"
                 node("Conv", inputs, out, attributes)
                 if c.activation != .none { try activation(c.activation, out, name) }
             case let .pooling(p):
-                var attributes = [Self.ints("kernel_shape", p.window), Self.ints("strides", p.stride), Self.int("ceil_mode", p.ceil ? 1 : 0)]
+                var attributes = [Onnx_AttributeProto.ints("kernel_shape", p.window), Onnx_AttributeProto.ints("strides", p.stride), Onnx_AttributeProto.int("ceil_mode", p.ceil ? 1 : 0)]
                     + Self.padding(p.padding)
-                if p.kind == .average { attributes.append(Self.int("count_include_pad", p.countPadding ? 1 : 0)) }
+                if p.kind == .average { attributes.append(Onnx_AttributeProto.int("count_include_pad", p.countPadding ? 1 : 0)) }
                 node(p.kind == .max ? "MaxPool" : "AveragePool", [x], name, attributes)
             case .globalAveragePooling:
                 node("GlobalAveragePool", [x], name + ".map")
-                node("Flatten", [name + ".map"], name, [Self.int("axis", 1)])
+                node("Flatten", [name + ".map"], name, [Onnx_AttributeProto.int("axis", 1)])
             case let .dense(d):
                 let source = flattened(x, name: name)
                 let w = try weights(name, "weight")
@@ -179,7 +147,7 @@ private struct Exporter {
                 var inputs = [source, name + ".weight"]
                 if d.bias { initializer(name + ".bias", try weights(name, "bias"), dims: [d.units]); inputs.append(name + ".bias") }
                 let out = d.activation == .none ? name : name + ".pre"
-                node("Gemm", inputs, out, [Self.int("transB", 1)])
+                node("Gemm", inputs, out, [Onnx_AttributeProto.int("transB", 1)])
                 if d.activation != .none { try activation(d.activation, out, name) }
             case let .batchNormalization(b):
                 let channels = shapes[x]?[0] ?? 0
@@ -188,15 +156,15 @@ private struct Exporter {
                     initializer(name + "." + suffix, try weights(name, suffix), dims: [channels])
                     inputs.append(name + "." + suffix)
                 }
-                node("BatchNormalization", inputs, name, [Self.float("epsilon", b.epsilon)])
+                node("BatchNormalization", inputs, name, [Onnx_AttributeProto.float("epsilon", b.epsilon)])
             case let .activation(a): try activation(a, x, name)
             case .dropout: node("Identity", [x], name)
             case .add: node("Add", n.inputs, name)
-            case .concat: node("Concat", n.inputs, name, [Self.int("axis", 1)])
+            case .concat: node("Concat", n.inputs, name, [Onnx_AttributeProto.int("axis", 1)])
             case .flatten:
                 let flat = flattened(x, name: name)
                 node("Identity", [flat], name)
-            case .softmax: node("Softmax", [x], name, [Self.int("axis", 1)])
+            case .softmax: node("Softmax", [x], name, [Onnx_AttributeProto.int("axis", 1)])
             case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction:
                 throw GraphError("node '\(name)' (\(n.op.kind)) comes only from imported models; cnn-inte exports the networks it trains")
             }

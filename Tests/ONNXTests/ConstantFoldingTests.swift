@@ -13,22 +13,6 @@ final class ConstantFoldingTests: XCTestCase {
         return node
     }
 
-    static func ints(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .ints
-        a.ints = values
-        return a
-    }
-
-    static func int(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .int
-        a.i = value
-        return a
-    }
-
     func fold(_ node: Onnx_NodeProto, _ inputs: [ONNXTensor?], opset: Int = 18) throws -> ONNXTensor {
         try ConstantFolding.evaluate(node, inputs: inputs, opset: opset) { _ in XCTFail("no tensor attribute here"); throw ConstantFolding.Failure(problem: "") }
     }
@@ -58,18 +42,18 @@ final class ConstantFoldingTests: XCTestCase {
         XCTAssertEqual(first.integers, [ConstantFolding.batch])
         let unsqueezed = try fold(Self.node("Unsqueeze", inputs: 2), [first, i([1], [0])])
         XCTAssertEqual(unsqueezed.dims, [1])
-        let target = try fold(Self.node("Concat", inputs: 2, [Self.int("axis", 0)]), [unsqueezed, i([1], [-1])])
+        let target = try fold(Self.node("Concat", inputs: 2, [Onnx_AttributeProto.int("axis", 0)]), [unsqueezed, i([1], [-1])])
         XCTAssertEqual(target.integers, [ConstantFolding.batch, -1])
         // Arithmetic on it stays the batch size; its value is never used.
         XCTAssertEqual(try fold(Self.node("Mul", inputs: 2), [first, i([], [3])]).integers, [ConstantFolding.batch])
-        XCTAssertThrowsError(try fold(Self.node("Cast", [Self.int("to", 1)]), [first]))
+        XCTAssertThrowsError(try fold(Self.node("Cast", [Onnx_AttributeProto.int("to", 1)]), [first]))
         // Opset 11's Unsqueeze takes its axes as an attribute.
-        XCTAssertEqual(try fold(Self.node("Unsqueeze", [Self.ints("axes", [0, 2])]), [i([2], [5, 6])], opset: 11).dims, [1, 2, 1])
+        XCTAssertEqual(try fold(Self.node("Unsqueeze", [Onnx_AttributeProto.ints("axes", [0, 2])]), [i([2], [5, 6])], opset: 11).dims, [1, 2, 1])
     }
 
     func testLayoutOperatorsByHand() throws {
         let x = f([2, 3], [1, 2, 3, 4, 5, 6])
-        XCTAssertEqual(try fold(Self.node("Transpose", [Self.ints("perm", [1, 0])]), [x]).floats, [1, 4, 2, 5, 3, 6])
+        XCTAssertEqual(try fold(Self.node("Transpose", [Onnx_AttributeProto.ints("perm", [1, 0])]), [x]).floats, [1, 4, 2, 5, 3, 6])
         // Slice columns 2, 1 (step -1) of both rows.
         let slice = try fold(Self.node("Slice", inputs: 5), [x, i([1], [2]), i([1], [0]), i([1], [1]), i([1], [-1])])
         XCTAssertEqual(slice.dims, [2, 2])
@@ -77,7 +61,7 @@ final class ConstantFoldingTests: XCTestCase {
         // Ends past the end are clamped (INT64_MAX, as exporters write "to the end").
         let tail = try fold(Self.node("Slice", inputs: 4), [x, i([1], [1]), i([1], [Int64.max]), i([1], [1])])
         XCTAssertEqual(tail.floats, [2, 3, 5, 6])
-        let gathered = try fold(Self.node("Gather", inputs: 2, [Self.int("axis", 1)]), [x, i([2], [2, -3])])
+        let gathered = try fold(Self.node("Gather", inputs: 2, [Onnx_AttributeProto.int("axis", 1)]), [x, i([2], [2, -3])])
         XCTAssertEqual(gathered.floats, [3, 1, 6, 4])
         let reshaped = try fold(Self.node("Reshape", inputs: 2), [x, i([2], [0, -1])])
         XCTAssertEqual(reshaped.dims, [2, 3])
@@ -85,14 +69,14 @@ final class ConstantFoldingTests: XCTestCase {
         XCTAssertThrowsError(try fold(Self.node("Reshape", inputs: 2), [x, i([2], [4, -1])]))
         let squeezed = try fold(Self.node("Squeeze", inputs: 1), [f([1, 3, 1], [7, 8, 9])])
         XCTAssertEqual(squeezed.dims, [3])
-        let joined = try fold(Self.node("Concat", inputs: 2, [Self.int("axis", 1)]), [x, f([2, 1], [7, 8])])
+        let joined = try fold(Self.node("Concat", inputs: 2, [Onnx_AttributeProto.int("axis", 1)]), [x, f([2, 1], [7, 8])])
         XCTAssertEqual(joined.floats, [1, 2, 3, 7, 4, 5, 6, 8])
     }
 
     func testIdentityCastWhereAndRange() throws {
         let w = f([2], [0.5, -1.5])
         XCTAssertEqual(try fold(Self.node("Identity"), [w]).floats, [0.5, -1.5])
-        XCTAssertEqual(try fold(Self.node("Cast", [Self.int("to", 7)]), [w]).integers, [0, -1])
+        XCTAssertEqual(try fold(Self.node("Cast", [Onnx_AttributeProto.int("to", 7)]), [w]).integers, [0, -1])
         let picked = try fold(Self.node("Where", inputs: 3), [i([2], [1, 0]), i([2], [10, 20]), i([], [-1])])
         XCTAssertEqual(picked.integers, [10, -1])
         XCTAssertEqual(try fold(Self.node("Equal", inputs: 2), [i([2], [-1, 4]), i([], [-1])]).integers, [1, 0])
@@ -112,8 +96,8 @@ final class ConstantFoldingTests: XCTestCase {
         let mean = try fold(Self.node("ReduceMean", inputs: 2), [w, i([1], [1])])
         XCTAssertEqual(mean.dims, [2, 1])
         XCTAssertEqual(mean.floats, [2, 6])
-        XCTAssertEqual(try fold(Self.node("ReduceSum", inputs: 2, [Self.int("keepdims", 0)]), [w, i([1], [0])]).floats, [5, 8, 11])
-        XCTAssertEqual(try fold(Self.node("ReduceMax", [Self.ints("axes", [0, 1])]), [w], opset: 13).floats, [8])
+        XCTAssertEqual(try fold(Self.node("ReduceSum", inputs: 2, [Onnx_AttributeProto.int("keepdims", 0)]), [w, i([1], [0])]).floats, [5, 8, 11])
+        XCTAssertEqual(try fold(Self.node("ReduceMax", [Onnx_AttributeProto.ints("axes", [0, 1])]), [w], opset: 13).floats, [8])
         XCTAssertEqual(try fold(Self.node("ReduceMin", inputs: 1), [w]).dims, [1, 1])
     }
 
@@ -121,7 +105,7 @@ final class ConstantFoldingTests: XCTestCase {
         // Channel 0 holds (1, 3): mean 2, variance 1; channel 1 (2, 6): mean 4, variance 4.
         let x = f([1, 2, 2], [1, 3, 2, 6])
         let ones = f([2], [1, 1]), zeros = f([2], [0, 0])
-        let out = try fold(Self.node("BatchNormalization", inputs: 5, [Self.int("training_mode", 1)]), [x, ones, zeros, zeros, ones])
+        let out = try fold(Self.node("BatchNormalization", inputs: 5, [Onnx_AttributeProto.int("training_mode", 1)]), [x, ones, zeros, zeros, ones])
         for (a, b) in zip(out.floats!, [-1, 1, -1, 1] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
         // In inference mode the given statistics (mean 0, variance 1) leave it as it is.
         let same = try fold(Self.node("BatchNormalization", inputs: 5), [x, ones, zeros, zeros, ones])

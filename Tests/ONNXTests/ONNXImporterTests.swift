@@ -36,6 +36,21 @@ enum Fixture {
         return ImageSet(count: count, rows: side, columns: side, channels: channels, pixels: pixels)
     }
 
+    /// What loading tiny-cnn.onnx changed by `change` says: "loaded", or its error
+    /// without the file's path, which must be one line.
+    static func loadError(_ change: (inout Onnx_ModelProto) -> Void, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        var proto = try ONNXModel.load(path: try fixture("tiny-cnn.onnx")).proto
+        change(&proto)
+        let path = NSTemporaryDirectory() + "cnn-inte-changed-\(UUID().uuidString).onnx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        do { _ = try ImportedModel.load(path: path); return "loaded" } catch {
+            let text = "\(error)"
+            XCTAssertFalse(text.contains("\n"), text, file: file, line: line)
+            return text.replacingOccurrences(of: path + ": ", with: "")
+        }
+    }
+
     static func assertClose(_ ours: [Float], _ theirs: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(ours.count, theirs.count, what, file: file, line: line)
         let scale = max(theirs.map(abs).max() ?? 1, 1)
@@ -69,15 +84,7 @@ final class ONNXImporterTests: XCTestCase {
 
     /// Graphs the importer must refuse, each with one line naming the file and the node.
     func testBrokenGraphsAreRefused() throws {
-        let good = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
-        func message(_ change: (inout Onnx_ModelProto) -> Void) throws -> String {
-            var proto = good
-            change(&proto)
-            let path = NSTemporaryDirectory() + "cnn-inte-broken-\(UUID().uuidString).onnx"
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            try proto.serializedData().write(to: URL(fileURLWithPath: path))
-            do { _ = try ImportedModel.load(path: path); return "loaded" } catch { return "\(error)".replacingOccurrences(of: path + ": ", with: "") }
-        }
+        func message(_ change: (inout Onnx_ModelProto) -> Void) throws -> String { try Fixture.loadError(change) }
         // A cycle: the first node reads what the last one makes.
         XCTAssertEqual(try message { $0.graph.node[0].input[0] = "logits" },
                        "node 'conv' (Conv, opset 13): input 'logits' is made by no earlier node")
@@ -134,18 +141,7 @@ extension ONNXImporterTests {
 
 /// The new operators' bad forms: one line naming the file and the node, never a crash.
 final class OperatorRefusalTests: XCTestCase {
-    func message(_ change: (inout Onnx_ModelProto) -> Void) throws -> String {
-        var proto = try ONNXModel.load(path: try Fixture.fixture("tiny-cnn.onnx")).proto
-        change(&proto)
-        let path = NSTemporaryDirectory() + "cnn-inte-refusal-\(UUID().uuidString).onnx"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try proto.serializedData().write(to: URL(fileURLWithPath: path))
-        do { _ = try ImportedModel.load(path: path); return "loaded" } catch {
-            let text = "\(error)"
-            XCTAssertFalse(text.contains("\n"), text)
-            return text.replacingOccurrences(of: path + ": ", with: "")
-        }
-    }
+    func message(_ change: (inout Onnx_ModelProto) -> Void) throws -> String { try Fixture.loadError(change) }
 
     static func integers(_ name: String, _ values: [Int64]) -> Onnx_TensorProto {
         var t = Onnx_TensorProto()
@@ -171,9 +167,7 @@ final class OperatorRefusalTests: XCTestCase {
         XCTAssertEqual(try replacingRelu("Resize", ["conv", "", "", "sizes"], initializers: [Self.integers("sizes", [1, 3, 8, 8])]),
                        "node 'relu' (Resize, opset 13): sizes [1, 3, 8, 8] change more than height and width")
         XCTAssertEqual(try replacingRelu("Resize", ["conv"]), "node 'relu' (Resize, opset 13): its scales or sizes must be known at load")
-        var axis = Onnx_AttributeProto()
-        (axis.name, axis.type, axis.i) = ("axis", .int, 1)
-        XCTAssertEqual(try replacingRelu("Split", ["conv", "parts"], attributes: [axis], initializers: [Self.integers("parts", [1, 2])]),
+        XCTAssertEqual(try replacingRelu("Split", ["conv", "parts"], attributes: [Onnx_AttributeProto.int("axis", 1)], initializers: [Self.integers("parts", [1, 2])]),
                        "node 'relu' (Split, opset 13): sizes [1, 2] do not split 2 channels into 1 parts")
         // The pooled [2, 3, 3] map times the [1, 6, 6] image: no broadcast.
         let product = try message { proto in
@@ -182,9 +176,7 @@ final class OperatorRefusalTests: XCTestCase {
             proto.graph.node[3].attribute = []
         }
         XCTAssertTrue(product.contains("shapes [2, 3, 3] and [1, 6, 6] do not broadcast"), product)
-        var mode = Onnx_AttributeProto()
-        (mode.name, mode.type, mode.s) = ("mode", .string, Data("wrap".utf8))
-        XCTAssertEqual(try replacingRelu("Pad", ["conv", "pads"], attributes: [mode], initializers: [Self.integers("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
+        XCTAssertEqual(try replacingRelu("Pad", ["conv", "pads"], attributes: [Onnx_AttributeProto.string("mode", "wrap")], initializers: [Self.integers("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
                        "node 'relu' (Pad, opset 13): mode 'wrap' is not supported (constant, reflect and edge are)")
     }
 }
