@@ -178,6 +178,15 @@ final class OperatorRefusalTests: XCTestCase {
         XCTAssertTrue(product.contains("shapes [2, 3, 3] and [1, 6, 6] do not broadcast"), product)
         XCTAssertEqual(try replacingRelu("Pad", ["conv", "pads"], attributes: [Onnx_AttributeProto.string("mode", "wrap")], initializers: [Self.integers("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
                        "node 'relu' (Pad, opset 13): mode 'wrap' is not supported (constant, reflect and edge are)")
+        // Crops: a Slice of height and width, or a negative Pad, that leaves nothing; a Slice of the batch.
+        XCTAssertEqual(try replacingRelu("Slice", ["conv", "starts", "ends", "axes"],
+                                         initializers: [Self.integers("starts", [6]), Self.integers("ends", [9]), Self.integers("axes", [2])]),
+                       "node 'relu' (Slice, opset 13): an empty slice 6..<9 of axis 2")
+        XCTAssertEqual(try replacingRelu("Slice", ["conv", "starts", "ends", "axes"],
+                                         initializers: [Self.integers("starts", [1]), Self.integers("ends", [2]), Self.integers("axes", [0])]),
+                       "node 'relu' (Slice, opset 13): a slice of the batch is not supported")
+        XCTAssertEqual(try replacingRelu("Pad", ["conv", "pads"], initializers: [Self.integers("pads", [0, 0, -3, 0, 0, 0, -3, 0])]),
+                       "cannot run on cnn-inte's engine: node 'relu' (pad): cropping must leave some of the 6x6 map")
     }
 }
 
@@ -237,6 +246,32 @@ final class KerasImportTests: XCTestCase {
                                                      images: Fixture.images(count: 3, channels: channels, side: 8))
             Fixture.assertClose(logits.values, try Fixture.reference(name)["logits"]!.flatMap { $0 }, name)
         }
+    }
+}
+
+/// Keras' applications as tf2onnx writes them, fed pixels 0-255 (`--input-scale 1`) as they
+/// rescale inside: the Rescaling before the NHWC input's Transpose becomes the input
+/// transform; a crop (ZeroPadding2D then Cropping2D) is a negative pad; pooled features
+/// reshaped to [N, 1, 1, C] for a 1x1 classifier; and MobileNetV3Small itself, which
+/// tf2onnx leaves channels last between Transposes (batch-norm arithmetic, hard-swish,
+/// Pad, the squeeze-and-excitation's ReduceMean and gate).
+final class KerasApplicationTests: XCTestCase {
+    func testApplicationPatternsMatchOnnxruntime() throws {
+        for (name, side) in [("keras-applications", 16), ("keras-mobilenetv3", 32)] {
+            let imported = try ImportedModel.load(path: try Fixture.fixture(name + ".onnx"), preprocessing: InputPreprocessing(scale: 1))
+            XCTAssertEqual(imported.model.graph.input, Graph.InputShape(channels: 3, height: side, width: side), name)
+            // The model's Rescaling is applied as the pixels are copied in, not by a node.
+            XCTAssertEqual(imported.model.graph.nodes.first?.inputs, [Graph.inputName], name)
+            XCTAssertEqual(imported.model.inputTransform.scale, [Float](repeating: 1 / 127.5, count: 3), name)
+            XCTAssertEqual(imported.model.inputTransform.shift, [-1, -1, -1], name)
+            let output = try imported.model.features(layer: imported.model.graph.logitsNode.name,
+                                                     images: Fixture.images(count: 3, channels: 3, side: side))
+            Fixture.assertClose(output.values, try Fixture.reference(name)["logits"]!.flatMap { $0 }, name)
+        }
+        let crop = try ImportedModel.load(path: try Fixture.fixture("keras-applications.onnx")).model.graph.nodes.filter {
+            if case let .pad(p) = $0.op { return p.top < 0 || p.left < 0 } else { return false }
+        }
+        XCTAssertEqual(crop.count, 1)
     }
 }
 

@@ -151,7 +151,11 @@ extension Graph {
         case let .pad(p):
             try single()
             let (c, h, w) = try spatial()
-            guard [p.top, p.left, p.bottom, p.right].allSatisfy({ (0...1_024).contains($0) }) else { throw fail("padding must be 0-1024") }
+            // Negative padding crops (rows and columns left out), as ONNX's Pad allows.
+            guard [p.top, p.left, p.bottom, p.right].allSatisfy({ (-1_024...1_024).contains($0) }) else { throw fail("padding must be -1024-1024") }
+            guard max(0, -p.top) + max(0, -p.bottom) < h, max(0, -p.left) + max(0, -p.right) < w else {
+                throw fail("cropping must leave some of the \(h)x\(w) map")
+            }
             if case .reflect = p.mode, max(p.top, p.bottom) >= h || max(p.left, p.right) >= w {
                 throw fail("reflection padding must be smaller than the \(h)x\(w) map")
             }

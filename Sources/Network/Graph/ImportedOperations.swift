@@ -46,7 +46,8 @@ public struct Resize: Codable, Equatable, Sendable {
 }
 
 /// Padding a feature map's height and width: with a constant, by reflection (without
-/// repeating the edge) or by repeating the edge, as ONNX's Pad.
+/// repeating the edge) or by repeating the edge, as ONNX's Pad. A negative amount crops
+/// (leaves out that many rows or columns), as ONNX's Pad and a Slice of height and width.
 public struct Pad: Codable, Equatable, Sendable {
     public enum Mode: Codable, Equatable, Sendable {
         case constant(Float)

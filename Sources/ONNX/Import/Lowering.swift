@@ -128,14 +128,26 @@ struct Lowering {
         }
         // NHWC when what first reads the input makes NCHW of it: a Transpose [0, 3, 1, 2],
         // or, for one channel, a Reshape to [N, 1, H, W] (tf2onnx writes either).
-        let readers = onnx.graph.node.filter { $0.input.contains(value.name) }
-        let nhwc = !readers.isEmpty && readers.allSatisfy { node in
-            if node.opType == "Transpose" { return node.attribute.first { $0.name == "perm" }?.ints == [0, 3, 1, 2] }
-            if node.opType == "Reshape", node.input.count == 2, d3 == 1, let shape = onnx.initializers[node.input[1]]?.integers {
-                return shape.count == 4 && shape[1] == 1 && shape[2] == Int64(d1) && shape[3] == Int64(d2)
+        // Keras' Rescaling and Normalization layers may come first, as arithmetic by
+        // constants of one value or one per channel (the last axis) before the Transpose.
+        let graph = onnx.graph
+        func readers(_ name: String) -> [Onnx_NodeProto] { graph.node.filter { $0.input.contains(name) } }
+        func makesNCHW(_ name: String, depth: Int) -> Bool {
+            let nodes = readers(name)
+            return !nodes.isEmpty && depth < 8 && nodes.allSatisfy { node in
+                if node.opType == "Transpose" { return node.attribute.first { $0.name == "perm" }?.ints == [0, 3, 1, 2] }
+                if node.opType == "Reshape", node.input.count == 2, d3 == 1, let shape = onnx.initializers[node.input[1]]?.integers {
+                    return shape.count == 4 && shape[1] == 1 && shape[2] == Int64(d1) && shape[3] == Int64(d2)
+                }
+                if ["Add", "Sub", "Mul", "Div"].contains(node.opType), node.input.count == 2, node.output.count == 1,
+                   let other = node.input.first(where: { $0 != name }), let c = onnx.initializers[other],
+                   c.dims.reduce(1, *) == 1 || (c.dims.last == d3 && c.dims.reduce(1, *) == d3) {
+                    return makesNCHW(node.output[0], depth: depth + 1)
+                }
+                return false
             }
-            return false
         }
+        let nhwc = makesNCHW(value.name, depth: 0)
         inputIsNHWC = nhwc
         return nhwc ? Graph.InputShape(channels: d3, height: d1, width: d2) : Graph.InputShape(channels: d1, height: d2, width: d3)
     }

@@ -20,10 +20,8 @@ extension Lowering {
             if !residual { return try lowerBinary(operands) }
         }
         guard ["Add", "Sub", "Mul", "Div"].contains(op) else { throw nodeFail("\(op) needs two computed inputs") }
+        if readsInputFirst() { return try lowerInputNormalisation() }
         if op == "Add" { return try lowerAdd() }
-        if current.input.first == (affineValue ?? inputName) && nodeOf[current.input.first ?? ""] == Graph.inputName {
-            return try lowerInputNormalisation()
-        }
         // By a constant (one value, or one per channel) inside the network: a per-channel
         // affine node; x - c, c - x, x * c, c * x and x / c.
         let (first, second) = (try operand(0), try operand(1))
@@ -85,24 +83,36 @@ extension Lowering {
             return try affine(value, a: { _ in 1 }, b: try perChannel(c, of: value))
         }
         let c = try constant(constantName, what: "bias")
-        guard c.count == dense.units else { throw nodeFail("bias of \(c.count) values for \(dense.units) outputs") }
+        guard c.count == dense.units || c.count == 1 else { throw nodeFail("bias of \(c.count) values for \(dense.units) outputs") }
         dense.bias = true
         nodes[index].op = .dense(dense)
-        weights[target + ".bias"] = c.floats
+        weights[target + ".bias"] = c.count == 1 ? [Float](repeating: c.floats![0], count: dense.units) : c.floats
         nodeOf[try result()] = target
     }
 
-    /// Normalisation of the input inside the graph (Sub, Mul, Div by constants on the
-    /// input): gathered into one per-channel affine map, which the model applies while it
-    /// copies the pixels in (`Lowering.inputAffine`).
+    /// Whether the current node is arithmetic on the input (or on its normalisation so far)
+    /// by a constant: x - c, x + c, c + x, x * c, c * x, x / c.
+    func readsInputFirst() -> Bool {
+        let x = affineValue ?? inputName
+        guard current.input.count == 2, nodeOf[x] == Graph.inputName else { return false }
+        if current.input[0] == x { return constants[current.input[1]] != nil }
+        return ["Add", "Mul"].contains(current.opType) && current.input[1] == x && constants[current.input[0]] != nil
+    }
+
+    /// Normalisation of the input inside the graph (Add, Sub, Mul, Div by constants on the
+    /// input, as PyTorch code and Keras' Rescaling and Normalization layers write it; on an
+    /// NHWC input before its Transpose): gathered into one per-channel affine map, which the
+    /// model applies while it copies the pixels in (`Lowering.inputAffine`).
     mutating func lowerInputNormalisation() throws {
-        let c = try constant(try operand(1), what: "operand")
+        let constantFirst = current.input[0] == (affineValue ?? inputName) ? false : true
+        let c = try constant(try operand(constantFirst ? 0 : 1), what: "operand")
         let channels = input.channels
         guard c.count == 1 || c.count == channels else { throw nodeFail("a constant of \(c.count) values for \(channels) channels") }
         let values = c.count == 1 ? [Float](repeating: c.floats![0], count: channels) : c.floats!
         var (a, b) = inputAffine ?? ([Float](repeating: 1, count: channels), [Float](repeating: 0, count: channels))
         for k in 0..<channels {
             switch current.opType {
+            case "Add": b[k] += values[k]
             case "Sub": b[k] -= values[k]
             case "Mul": a[k] *= values[k]; b[k] *= values[k]
             default:

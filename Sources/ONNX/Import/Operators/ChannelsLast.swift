@@ -9,7 +9,7 @@ import Network
 extension Lowering {
     static let layerNormalization = OperatorLowering(
         operators: ["LayerNormalization"],
-        summary: "LayerNormalization over pooled features, and with MatMul by a constant, per-channel arithmetic and activations on a map transposed to channels last (ConvNeXt)",
+        summary: "LayerNormalization over pooled features, and with MatMul by a constant, per-channel arithmetic, gates, activations, Pad and spatial ReduceMean/Max on a map transposed to channels last (ConvNeXt, tf2onnx)",
         lower: { try $0.lowerLayerNormalization() })
 
     /// Over a vector (pooled features); over a map's channels, `lowerOnChannelsLast`.
@@ -57,11 +57,29 @@ extension Lowering {
             weights[out + ".weight"] = Self.transpose(b.floats!, rows: b.dims[0], columns: b.dims[1])
         case "Add", "Sub", "Mul", "Div":
             try arithmeticOnChannelsLast(views: views, output: out)
+        case "Pad" where views == [x]:
+            try padOnChannelsLast(x, output: out)
+        case "ReduceMean", "ReduceMax":
+            // Over height and width (axes 1 and 2 of NHWC; squeeze-and-excitation as
+            // tf2onnx writes Keras' GlobalAveragePooling2D(keepdims=True)): global pooling,
+            // whose pooled features have no layout.
+            guard views == [x], Set(try reduceAxes().map { $0 < 0 ? $0 + 4 : $0 }) == [1, 2] else {
+                throw nodeFail("on a channels-last map only a reduction over height and width (axes 1, 2) is supported")
+            }
+            let base = channelsLastViews[x]!
+            if current.opType == "ReduceMean" {
+                try add(.globalAveragePooling, inputs: [base])
+            } else {
+                let shape = try perImageShape(x)
+                nodes.append(Node(out + ".map", .pooling(Pooling(kind: .max, window: [shape[0], shape[1]], stride: [shape[0], shape[1]])),
+                                  inputs: [base]))
+                try add(.flatten, inputs: [out + ".map"])
+            }
         case let op where Lowering.activations.operators.contains(op):
             try activationOnChannelsLast(try activationFunction(), of: x, output: out)
         default:
             throw nodeFail("reads '\(views[0])', a feature map transposed to channels last; only LayerNormalization, MatMul, "
-                           + "arithmetic, activations and a Transpose back are supported on it")
+                           + "arithmetic, activations, Pad, ReduceMean/Max over height and width and a Transpose back are supported on it")
         }
         return true
     }
@@ -80,8 +98,16 @@ extension Lowering {
     mutating func arithmeticOnChannelsLast(views: [String], output: String) throws {
         let op = current.opType
         let (first, second) = (try operand(0), try operand(1))
-        if views.count == 2 || (views.count == 1 && constants[first] == nil && constants[second] == nil) {
-            guard views.count == 2 else { throw nodeFail("combines a channels-last map with a map that is not") }
+        if views.count == 1, constants[first] == nil, constants[second] == nil {
+            // A map scaled by pooled features (a squeeze-and-excitation gate): broadcast.
+            let other = views[0] == first ? second : first
+            guard try perImageShape(other).count == 1 else { throw nodeFail("combines a channels-last map with a map that is not") }
+            let inputs = views[0] == first ? [channelsLastViews[first]!, try source(second)] : [try source(first), channelsLastViews[second]!]
+            nodes.append(Node(output, .binary(Binary(Self.binaryKind(op))), inputs: inputs))
+            channelsLastViews[output] = output
+            return
+        }
+        if views.count == 2 {
             let (a, b) = (channelsLastViews[first]!, channelsLastViews[second]!)
             let same = try perImageShape(first) == perImageShape(second)
             nodes.append(Node(output, op == "Add" && same ? .add : .binary(Binary(Self.binaryKind(op))), inputs: [a, b]))

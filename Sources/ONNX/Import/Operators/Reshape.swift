@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let reshape = OperatorLowering(
         operators: ["Reshape"],
-        summary: "Reshape to [N, features], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
+        summary: "Reshape to [N, features], to the same shape, of pooled features to [N, C, 1, 1], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
         lower: { try $0.lowerReshape() })
 
     mutating func lowerReshape() throws {
@@ -19,6 +19,18 @@ extension Lowering {
         let from = try view ?? source(x)
         let perImage = try perImageShape(x)
         let width = Int64(perImage.reduce(1, *))
+        // A reshape that keeps the bytes and only names the same shape again (tf2onnx writes
+        // a Transpose of a 1x1 map this way), or makes pooled features a 1x1 map: a view.
+        if view == nil, shape.count == perImage.count + 1 || (perImage.count == 1 && shape.count == 4),
+           [Self.batch, -1, 0].contains(shape[0]) {
+            let target = shape.dropFirst().enumerated().map { axis, d in d == 0 && axis < perImage.count ? Int64(perImage[axis]) : d }
+            let known = target.filter { $0 != -1 }.reduce(1, *)
+            let resolved = target.map { $0 == -1 && known > 0 ? width / known : $0 }
+            if resolved == perImage.map(Int64.init) || (perImage.count == 1 && resolved == [width, 1, 1]) {
+                nodeOf[try result()] = from
+                return
+            }
+        }
         guard shape.count == 2, [Self.batch, -1, 0].contains(shape[0]) || perImage.count == 1, [width, -1].contains(shape[1]) else {
             throw nodeFail("a reshape to \(ConstantFolding.describe(shape)) is supported only as a flatten to [N, \(width)]")
         }

@@ -3,25 +3,14 @@ import Network
 extension Lowering {
     static let split = OperatorLowering(
         operators: ["Split", "Slice"],
-        summary: "Split, Slice along the channels (step 1)",
+        summary: "Split along the channels; Slice of the channels, height and width (step 1)",
         lower: { try $0.lowerSplit() })
 
     mutating func lowerSplit() throws {
         let x = try operand(0)
         let shape = try perImageShape(x)
         let channels = shape.first ?? 0
-        if current.opType == "Slice" {
-            let (starts, ends, axes, steps) = try sliceBounds()
-            guard starts.count == 1, [1, -shape.count].contains(axes[0]), steps == [1] else {
-                throw nodeFail("only a slice of the channels (axis 1) with step 1 is supported")
-            }
-            let n = Int64(channels)
-            func clamp(_ v: Int64) -> Int { Int(max(0, min(n, v < 0 ? v + n : v))) }
-            let (start, end) = (clamp(starts[0]), clamp(ends[0]))
-            guard start < end else { throw nodeFail("an empty slice of channels \(starts[0])..<\(ends[0])") }
-            if (start, end) == (0, channels) { return try alias() }
-            return try add(.channels(start: start, end: end), inputs: [try source(x)])
-        }
+        if current.opType == "Slice" { return try lowerSlice(x, shape: shape) }
         let axis = int("axis", default: 0)
         guard axis == 1 || axis == -shape.count else { throw nodeFail("axis \(axis): only a split of the channels (axis 1) is supported") }
         let outputs = current.output
@@ -45,6 +34,46 @@ extension Lowering {
             try add(.channels(start: start, end: start + size), inputs: [from], output: output)
             start += size
         }
+    }
+
+    /// A slice with step 1 of the channels (axis 1), of height and width (axes 2, 3: a crop,
+    /// as Keras' Cropping2D), or both; the batch axis whole.
+    mutating func lowerSlice(_ x: String, shape: [Int]) throws {
+        let (starts, ends, axes, steps) = try sliceBounds()
+        let rank = shape.count + 1
+        var kept = [(0, 0)] + shape.map { (0, $0) }  // [start, end) along each axis
+        for (k, raw) in axes.enumerated() {
+            let axis = raw < 0 ? raw + rank : raw
+            guard (0..<rank).contains(axis), steps[k] == 1 else {
+                throw nodeFail("only slices with step 1 of the channels (axis 1), height and width (axes 2, 3) are supported")
+            }
+            if axis == 0 {
+                guard starts[k] == 0 || starts[k] <= -Int64(Int32.max), ends[k] >= Int64(Int32.max) else {
+                    throw nodeFail("a slice of the batch is not supported")
+                }
+                continue
+            }
+            let n = Int64(shape[axis - 1])
+            func clamp(_ v: Int64) -> Int { Int(max(0, min(n, v < 0 ? v + n : v))) }
+            let (start, end) = (clamp(starts[k]), clamp(ends[k]))
+            guard start < end else { throw nodeFail("an empty slice \(starts[k])..<\(ends[k]) of axis \(axis)") }
+            kept[axis] = (start, end)
+        }
+        var from = try source(x)
+        let out = try result()
+        let cropped = kept.count == 4 && (kept[2] != (0, shape[1]) || kept[3] != (0, shape[2]))
+        if kept[1] != (0, shape[0]) {
+            let name = cropped ? out + ".channels" : out
+            try add(.channels(start: kept[1].0, end: kept[1].1), inputs: [from], output: name)
+            from = name
+        }
+        guard cropped else {
+            if nodeOf[out] == nil { nodeOf[out] = from }
+            return
+        }
+        // Negative padding: rows and columns left out.
+        let crop = Pad(top: -kept[2].0, left: -kept[3].0, bottom: kept[2].1 - shape[1], right: kept[3].1 - shape[2], mode: .constant(0))
+        try add(.pad(crop), inputs: [from], output: out)
     }
 
     /// Slice's starts, ends, axes and steps: inputs from opset 10, attributes before.

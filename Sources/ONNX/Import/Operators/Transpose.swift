@@ -12,6 +12,12 @@ extension Lowering {
             // The NHWC input made NCHW: what the engine takes anyway.
             return try alias()
         }
+        if x == affineValue && inputIsNHWC && ints("perm", default: []) == [0, 3, 1, 2] {
+            // The same, after the model's own rescaling of the input (still to be applied).
+            affineValue = try result()
+            nodeOf[affineValue!] = Graph.inputName
+            return
+        }
         if var shuffle = shuffles[x], !shuffle.transposed {
             guard ints("perm", default: []) == [0, 2, 1, 3, 4] else {
                 throw nodeFail("perm \(ints("perm", default: [])) of a [N, groups, C/groups, H, W] view: only a channel shuffle's [0, 2, 1, 3, 4] is supported")
@@ -25,8 +31,10 @@ extension Lowering {
             return try alias()
         }
         if let base = channelsLastViews[x], ints("perm", default: []) == [0, 3, 1, 2] {
-            // Back from channels last: the map itself.
+            // Back from channels last: the map itself (with the zeros of a Pad there, still
+            // to become the padding of the convolution that reads it).
             nodeOf[try result()] = base
+            if let pads = pendingPads[x] { pendingPads[try result()] = pads }
             return
         }
         // NCHW -> NHWC: a view of the map, for a Flatten (the flatten order of the whole
