@@ -178,6 +178,8 @@ final class OperatorRefusalTests: XCTestCase {
         XCTAssertTrue(product.contains("shapes [2, 3, 3] and [1, 6, 6] do not broadcast"), product)
         XCTAssertEqual(try replacingRelu("Pad", ["conv", "pads"], attributes: [Onnx_AttributeProto.string("mode", "wrap")], initializers: [Self.integers("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
                        "node 'relu' (Pad, opset 13): mode 'wrap' is not supported (constant, reflect and edge are)")
+        XCTAssertEqual(try replacingRelu("Gather", ["conv", "index"], initializers: [Self.integers("index", [0])]),
+                       "node 'relu' (Gather, opset 13): a Gather of computed values is supported only as PyTorch's as_strided view of a whole batch (a Reshape to [-1], then a Gather at the indices that restore it)")
         // Crops: a Slice of height and width, or a negative Pad, that leaves nothing; a Slice of the batch.
         XCTAssertEqual(try replacingRelu("Slice", ["conv", "starts", "ends", "axes"],
                                          initializers: [Self.integers("starts", [6]), Self.integers("ends", [9]), Self.integers("axes", [2])]),
@@ -195,16 +197,19 @@ final class OperatorRefusalTests: XCTestCase {
 /// nodes and writes shapes as Constant chains, which are evaluated at load. Between them
 /// they hold HardSwish, HardSigmoid, SiLU written as x * sigmoid(x), squeeze-and-excitation
 /// products of a map and a per-image vector, channel splits and shuffles, and ConvNeXt's
-/// LayerNorm, Linear layers and GELU (as Erf) on maps transposed to channels last.
+/// LayerNorm, Linear layers and GELU (as Erf) on maps transposed to channels last, and,
+/// through torch.export, its pooled features as an as_strided Gather (a Reshape to [-1],
+/// then indices from Range(0, N)).
 final class ZooFixtureTests: XCTestCase {
     func testBothExportersMatchOnnxruntime() throws {
         let both = ["legacy", "dynamo"]
         for (name, exporters) in [("zoo-densenet", both), ("zoo-mobilenet", both), ("zoo-mobilenetv3", both), ("zoo-efficientnet", both),
-                                  ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", ["legacy"])] {
+                                  ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", both)] {
             for exporter in exporters {
                 let file = "\(name).\(exporter)"
                 let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
                 if exporter == "legacy" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Identity" }, file) }
+                if file == "zoo-convnext.dynamo" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Range" }, "as_strided's indices") }
                 let model = try ONNXImporter.model(onnx)
                 let logits = try model.features(layer: model.graph.logitsNode.name, images: Fixture.images(count: 3, channels: 3, side: 32))
                 Fixture.assertClose(logits.values, try Fixture.reference(file)["logits"]!.flatMap { $0 }, file)

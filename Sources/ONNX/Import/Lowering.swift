@@ -26,6 +26,12 @@ struct Lowering {
     /// `ConstantFolding.batch`, the batch size).
     var constants: [String: ONNXTensor] = [:]
     static let batch = ConstantFolding.batch
+    /// Integer values that need the batch size as a number (a Range over the batch, and
+    /// what is computed from it): their nodes, evaluated for a given batch size when a
+    /// Gather needs them (`evaluate(_:batch:)`), as PyTorch's as_strided indices.
+    var batchDependent: [String: Onnx_NodeProto] = [:]
+    /// A whole batch flattened by a Reshape to [-1]: the engine node and its shape per image.
+    var batchFlattened: [String: (node: String, shape: [Int])] = [:]
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
     var inputName = ""
     var inputIsNHWC = false
@@ -294,15 +300,37 @@ struct Lowering {
             }
             return true
         }
-        guard zip(node.input, inputs).allSatisfy({ $0.0.isEmpty || $0.1 != nil }) else { return false }
+        guard zip(node.input, inputs).allSatisfy({ $0.0.isEmpty || $0.1 != nil || batchDependent[$0.0] != nil }) else { return false }
+        if node.input.contains(where: { batchDependent[$0] != nil }) {
+            batchDependent[try result()] = node
+            return true
+        }
+        if node.opType == "Range", inputs.contains(where: { $0?.integers?.contains(Self.batch) == true }) {
+            // Over the batch (0..<N): a number only once the batch size is.
+            batchDependent[try result()] = node
+            return true
+        }
+        constants[try result()] = try folding { try evaluate(node, inputs: inputs) }
+        return true
+    }
+
+    func evaluate(_ node: Onnx_NodeProto, inputs: [ONNXTensor?]) throws -> ONNXTensor {
         let folder = (onnx.path as NSString).deletingLastPathComponent
         let path = onnx.path
-        constants[try result()] = try folding {
-            try ConstantFolding.evaluate(node, inputs: inputs, opset: onnx.opset) { tensor in
-                try ONNXTensor(tensor, modelPath: path, folder: folder.isEmpty ? "." : folder)
-            }
+        return try ConstantFolding.evaluate(node, inputs: inputs, opset: onnx.opset) { tensor in
+            try ONNXTensor(tensor, modelPath: path, folder: folder.isEmpty ? "." : folder)
         }
-        return true
+    }
+
+    /// Value `name` (a constant or `batchDependent`) for a batch of `n` images.
+    func evaluate(_ name: String, batch n: Int64, depth: Int = 0) throws -> ONNXTensor {
+        if let c = constants[name] {
+            guard let values = c.integers, values.contains(Self.batch) else { return c }
+            return ONNXTensor(name: c.name, dims: c.dims, integers: values.map { $0 == Self.batch ? n : $0 })
+        }
+        guard depth < 64, let node = batchDependent[name] else { throw nodeFail("'\(name)' is computed from images, not from shapes") }
+        let inputs = try node.input.map { $0.isEmpty ? nil : try evaluate($0, batch: n, depth: depth + 1) }
+        return try folding { try evaluate(node, inputs: inputs) }
     }
 
     /// `body`'s folding failure as one line naming the node.

@@ -16,8 +16,9 @@ tensor), MobileNetV2 (width 0.25), MobileNetV3-Small (width 0.25: HardSwish, Har
 squeeze-and-excitation), EfficientNet-B0 (width and depth 0.25: SiLU, sigmoid gates),
 ShuffleNetV2 (stages of 1 block, 8-128 channels: chunk along channels, channel shuffle),
 RegNetY (depth 3, width 8: grouped convolutions, squeeze-and-excitation) and ConvNeXt (two
-stages of 8 and 16 channels: LayerNorm, Linear and GELU on channels-last maps; TorchScript
-exporter only).
+stages of 8 and 16 channels: LayerNorm, Linear and GELU on channels-last maps; through
+torch.export, its pooled features as an as_strided Gather over indices computed from the
+batch size).
 """
 import json
 import os
@@ -55,9 +56,7 @@ MODELS = {
     "regnety": regnet,
     "convnext": convnext,
 }
-# The torch.export-based exporter writes ConvNeXt's pooled features as an as_strided
-# Gather over batch-dependent indices, which cnn-inte does not lower yet.
-EXPORTERS = {"convnext": ("legacy",)}
+EXPORTERS = {}
 
 
 def images(n, c, h, w):

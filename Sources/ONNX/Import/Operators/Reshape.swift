@@ -19,6 +19,11 @@ extension Lowering {
         let from = try view ?? source(x)
         let perImage = try perImageShape(x)
         let width = Int64(perImage.reduce(1, *))
+        if shape == [-1], view == nil {
+            // The whole batch as one vector: only for a Gather that puts it back (as_strided).
+            batchFlattened[try result()] = (from, perImage)
+            return
+        }
         // A reshape that keeps the bytes and only names the same shape again (tf2onnx writes
         // a Transpose of a 1x1 map this way), or makes pooled features a 1x1 map: a view.
         if view == nil, shape.count == perImage.count + 1 || (perImage.count == 1 && shape.count == 4),
