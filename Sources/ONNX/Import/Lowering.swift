@@ -30,6 +30,9 @@ struct Lowering {
     /// what is computed from it): their nodes, evaluated for a given batch size when a
     /// Gather needs them (`evaluate(_:batch:)`), as PyTorch's as_strided indices.
     var batchDependent: [String: Onnx_NodeProto] = [:]
+    /// Pooled features seen as a sequence of one channel ([N, 1, C]), for a 1-D convolution
+    /// across them (ECA-Net's attention); and what such a convolution and activations make.
+    var sequences: Set<String> = []
     /// A whole batch flattened by a Reshape to [-1]: the engine node and its shape per image.
     var batchFlattened: [String: (node: String, shape: [Int])] = [:]
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).

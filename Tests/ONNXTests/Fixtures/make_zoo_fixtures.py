@@ -18,7 +18,8 @@ ShuffleNetV2 (stages of 1 block, 8-128 channels: chunk along channels, channel s
 RegNetY (depth 3, width 8: grouped convolutions, squeeze-and-excitation) and ConvNeXt (two
 stages of 8 and 16 channels: LayerNorm, Linear and GELU on channels-last maps; through
 torch.export, its pooled features as an as_strided Gather over indices computed from the
-batch size).
+batch size), and timm's ECA module on a small stem (a 1-D convolution across pooled
+channels, the gate Expanded to the map).
 """
 import json
 import os
@@ -46,6 +47,14 @@ def convnext():
     return ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 1)], num_classes=5)
 
 
+def eca():
+    """A stem and timm's own ECA module (a 1-D convolution across pooled channels,
+    Expand of the gate) before the head, as in timm's ECA-ResNets."""
+    from timm.layers import EcaModule
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3, stride=2, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+                               EcaModule(16, kernel_size=5), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 5))
+
+
 MODELS = {
     "densenet": lambda: torchvision.models.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
                                                     num_classes=5),
@@ -55,6 +64,7 @@ MODELS = {
     "shufflenet": lambda: torchvision.models.ShuffleNetV2([1, 1, 1], [8, 16, 32, 64, 128], num_classes=5),
     "regnety": regnet,
     "convnext": convnext,
+    "eca": eca,
 }
 EXPORTERS = {}
 

@@ -3,11 +3,12 @@ import Network
 extension Lowering {
     static let convolution = OperatorLowering(
         operators: ["Conv"],
-        summary: "Conv (2-D, groups, dilations, auto_pad; a Pad just before it becomes its padding; 1x1 on pooled features becomes a dense layer)",
+        summary: "Conv (2-D, groups, dilations, auto_pad; a Pad just before it becomes its padding; 1x1 on pooled features becomes a dense layer; 1-D across pooled features, as ECA attention, a banded one)",
         lower: { try $0.lowerConvolution() })
 
     mutating func lowerConvolution() throws {
         let w = try constant(try operand(1), what: "weights")
+        if sequences.contains(try operand(0)) { return try lowerChannelConvolution(w) }
         guard w.dims.count == 4 else { throw nodeFail("weights of shape \(w.dims): only 2-D convolutions are supported") }
         let kernel = ints("kernel_shape", default: Array(w.dims[2...]))
         _ = try lookup(try operand(0))
@@ -30,5 +31,34 @@ extension Lowering {
         try add(.convolution(conv), inputs: [try source(try operand(0))])
         weights[name + ".weight"] = w.floats
         if conv.bias { weights[name + ".bias"] = try constant(try operand(2), what: "bias").floats }
+    }
+
+    /// A 1-D convolution across pooled features seen as a sequence of one channel ([N, 1,
+    /// C], ECA-Net's channel attention): a dense layer whose C x C matrix holds the kernel
+    /// on a band, out[i] = sum over t of w[t] * in[i + t - pad].
+    mutating func lowerChannelConvolution(_ w: ONNXTensor) throws {
+        let x = try operand(0)
+        let channels = try perImageShape(x).reduce(1, *)
+        let pads = ints("pads", default: [0, 0])
+        guard w.dims.count == 3, w.dims[0] == 1, w.dims[1] == 1, int("group", default: 1) == 1,
+              ints("strides", default: [1]) == [1], ints("dilations", default: [1]) == [1],
+              string("auto_pad", default: "NOTSET") == "NOTSET", pads.count == 2, pads[0] == pads[1], 2 * pads[0] == w.dims[2] - 1 else {
+            throw nodeFail("across pooled features only a 1-D convolution of one channel, stride 1, keeping the length, is supported")
+        }
+        let kernel = w.floats!, pad = pads[0]
+        var matrix = [Float](repeating: 0, count: channels * channels)
+        for i in 0..<channels {
+            for t in 0..<kernel.count where (0..<channels).contains(i + t - pad) { matrix[i * channels + i + t - pad] = kernel[t] }
+        }
+        let hasBias = current.input.count > 2 && !current.input[2].isEmpty
+        let name = try result()
+        try add(.dense(Dense(units: channels, bias: hasBias)), inputs: [try source(x)])
+        weights[name + ".weight"] = matrix
+        if hasBias {
+            let b = try constant(try operand(2), what: "bias").floats!
+            guard b.count == 1 else { throw nodeFail("a bias of \(b.count) values for one channel") }
+            weights[name + ".bias"] = [Float](repeating: b[0], count: channels)
+        }
+        sequences.insert(name)
     }
 }

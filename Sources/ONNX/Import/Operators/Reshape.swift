@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let reshape = OperatorLowering(
         operators: ["Reshape"],
-        summary: "Reshape to [N, features], to the same shape, of pooled features to [N, C, 1, 1], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
+        summary: "Reshape to [N, features], to the same shape, of pooled features to [N, C, 1, 1] or [N, 1, C], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
         lower: { try $0.lowerReshape() })
 
     mutating func lowerReshape() throws {
@@ -19,6 +19,12 @@ extension Lowering {
         let from = try view ?? source(x)
         let perImage = try perImageShape(x)
         let width = Int64(perImage.reduce(1, *))
+        if perImage.count == 1, shape.count == 3, [Self.batch, -1, 0].contains(shape[0]), shape[1] == 1, [width, -1].contains(shape[2]) {
+            // Pooled features as a sequence of one channel, for a 1-D convolution across them.
+            nodeOf[try result()] = from
+            sequences.insert(try result())
+            return
+        }
         if shape == [-1], view == nil {
             // The whole batch as one vector: only for a Gather that puts it back (as_strided).
             batchFlattened[try result()] = (from, perImage)
