@@ -15,7 +15,9 @@ file) and a dynamic batch axis. Prints the test accuracy and the time taken, and
 onnxruntime against PyTorch on the first test batch. Then explain it with
 
     cnn-inte run --data colour --model resnet18.onnx --resize 64x64 \
-        --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --layer mean
+        --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --layer layer4
+
+(`--layer` takes a PyTorch module's name, as the README's worked example does, or a value's.)
 """
 import argparse
 import time
