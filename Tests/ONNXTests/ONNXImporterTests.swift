@@ -259,7 +259,9 @@ final class KerasImportTests: XCTestCase {
 
 /// Keras' applications as tf2onnx writes them, fed pixels 0-255 (`--input-scale 1`) as they
 /// rescale inside: the Rescaling before the NHWC input's Transpose becomes the input
-/// transform; a crop (ZeroPadding2D then Cropping2D) is a negative pad; pooled features
+/// transform; batch norms left as Mul and Add fold into the convolutions; ZeroPadding2D
+/// before a MaxPool after a ReLU is its padding; a crop (ZeroPadding2D then Cropping2D) is
+/// a negative pad; pooled features
 /// reshaped to [N, 1, 1, C] for a 1x1 classifier; and MobileNetV3Small itself, which
 /// tf2onnx leaves channels last between Transposes (batch-norm arithmetic, hard-swish,
 /// Pad, the squeeze-and-excitation's ReduceMean and gate).
@@ -276,10 +278,17 @@ final class KerasApplicationTests: XCTestCase {
                                                      images: Fixture.images(count: 3, channels: 3, side: side))
             Fixture.assertClose(output.values, try Fixture.reference(name)["logits"]!.flatMap { $0 }, name)
         }
-        let crop = try ImportedModel.load(path: try Fixture.fixture("keras-applications.onnx")).model.graph.nodes.filter {
-            if case let .pad(p) = $0.op { return p.top < 0 || p.left < 0 } else { return false }
+        // NASNet's pad and crop are the only pad nodes: the zeros before the depthwise
+        // convolution and before the MaxPool (after a ReLU) are their padding.
+        let applications = try ImportedModel.load(path: try Fixture.fixture("keras-applications.onnx")).model.graph
+        let pads = applications.nodes.compactMap { node -> Pad? in if case let .pad(p) = node.op { return p } else { return nil } }
+        XCTAssertEqual(pads, [Pad(top: 0, left: 0, bottom: 1, right: 1, mode: .constant(0)), Pad(top: -1, left: -1, bottom: 0, right: 0, mode: .constant(0))])
+        // Batch norms tf2onnx left as Mul and Add (channels first or last) are folded into
+        // the convolutions before them: no per-channel affine node is left.
+        for name in ["keras-applications", "keras-mobilenetv3"] {
+            let graph = try ImportedModel.load(path: try Fixture.fixture(name + ".onnx")).model.graph
+            XCTAssertFalse(graph.nodes.contains { if case .batchNormalization = $0.op { return true } else { return false } }, name)
         }
-        XCTAssertEqual(crop.count, 1)
     }
 }
 
@@ -298,10 +307,12 @@ final class TorchLikeImportTests: XCTestCase {
         Fixture.assertClose(try model.features(layer: "logits", images: input).values, expected["logits"]!.flatMap { $0 }, "logits")
         Fixture.assertClose(try model.features(layer: "both", images: input).values, expected["both"]!.flatMap { $0 }, "both")
         // After a Pad taken by the convolution, SAME_LOWER with stride 2, then Mul and Sub by
-        // constants as a per-channel affine node.
-        for layer in ["conv1", "conv2", "scaled", "conv"] {
-            Fixture.assertClose(try model.features(layer: layer, images: input).values, expected[layer]!.flatMap { $0 }, layer)
-        }
+        // constants folded into that convolution (its weights and bias), and the ReLU after
+        // them too: conv2, scaled and conv are no layers of their own, and the logits above
+        // hold their arithmetic.
+        Fixture.assertClose(try model.features(layer: "conv1", images: input).values, expected["conv1"]!.flatMap { $0 }, "conv1")
+        XCTAssertFalse(["conv2", "scaled", "conv"].contains(where: model.graph.names.contains))
+        XCTAssertFalse(model.graph.nodes.contains { if case .batchNormalization = $0.op { return true } else { return false } })
     }
 }
 

@@ -47,6 +47,11 @@ struct Lowering {
     var readers: [String: [Int]] = [:]
     /// SiLU written out, `x * sigmoid(x)`: the Mul's output -> x, found at the Sigmoid.
     var siluProducts: [String: String] = [:]
+    /// Hard-swish and hard-sigmoid written out (`HardActivations.swift`): the last node's
+    /// output -> the activation's input, the function, and how many nodes read that input;
+    /// and the values of the nodes between, which are skipped.
+    var hardPatterns: [String: (x: String, function: Activation, readers: Int)] = [:]
+    var skippedValues: Set<String> = []
     /// Zero padding of a Pad node, [top, left, bottom, right], waiting for the convolution
     /// or pooling reading its output to take it as its own.
     var pendingPads: [String: [Int]] = [:]
@@ -282,6 +287,9 @@ struct Lowering {
     mutating func lower(_ node: Onnx_NodeProto) throws {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
         if try fold(node) { return }
+        if let out = node.output.first, skippedValues.contains(out) { return }
+        if let out = node.output.first, let pattern = hardPatterns[out] { return try finishHardActivation(pattern) }
+        if try startHardActivation() { return }
         if try lowerOnChannelsLast() { return }
         guard let family = OperatorLowering.byOperator[node.opType] else {
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(OperatorLowering.table.flatMap(\.operators).joined(separator: ", ")), "
@@ -352,8 +360,10 @@ struct Lowering {
         return c.floats!
     }
 
-    /// `a(c) * x + b[c]` per channel (`ONNXImporter.channelAffine`).
+    /// `a(c) * x + b[c]` per channel: folded into the convolution that makes x when only
+    /// this node reads it, else a node (`ONNXImporter.channelAffine`).
     mutating func affine(_ x: String, a: (Int) -> Float, b: [Float]) throws {
+        if let index = try absorbingNode(of: x), try foldAffine(a: (0..<b.count).map(a), b: b, into: index) { return }
         let (node, values) = ONNXImporter.channelAffine(try result(), a: (0..<b.count).map(a), b: b, input: try source(x))
         try add(node.op, inputs: node.inputs)
         weights.merge(values) { _, new in new }

@@ -12,8 +12,9 @@ biases drawn from a fixed seed (biases not zero, so tf2onnx keeps their Adds).
 
 keras-applications.onnx: the patterns tf2onnx writes for Keras' applications, on [N, 16,
 16, 3] (weights from a fixed seed, batch-norm statistics not the identity): Rescaling
-before the Transpose to NCHW (MobileNetV3, EfficientNet), ZeroPadding2D and hard-swish
-left channels last (MobileNetV3), a squeeze-and-excitation gate pooled with
+before the Transpose to NCHW (MobileNetV3, EfficientNet), a depthwise convolution's batch
+norm left as Mul and Add (MobileNetV2), ZeroPadding2D before MaxPooling2D after a ReLU
+(ResNet50), a squeeze-and-excitation gate pooled with
 GlobalAveragePooling2D(keepdims=True), ZeroPadding2D then Cropping2D (NASNet), and a
 1x1 Conv2D classifier on pooled features reshaped to [N, 1, 1, C] (MobileNet).
 
@@ -59,6 +60,8 @@ def applications_like():
     x = layers.DepthwiseConv2D(3, strides=2, padding="valid", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
+    x = layers.ZeroPadding2D(padding=1)(x)
+    x = layers.MaxPooling2D(3, strides=1)(x)
     gate = layers.GlobalAveragePooling2D(keepdims=True)(x)
     gate = layers.Conv2D(4, 1, activation="relu")(gate)
     gate = hard_sigmoid(layers.Conv2D(8, 1)(gate))

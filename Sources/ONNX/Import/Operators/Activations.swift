@@ -5,7 +5,8 @@ extension Lowering {
         operators: ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSwish", "HardSigmoid", "Elu", "Softplus", "Mish", "Gelu",
                     "Erf", "Exp", "Neg"],
         summary: "Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Elu, Softplus, Mish, Gelu, Erf, Exp, Neg "
-            + "(fused into the Conv or dense layer before them where nothing else reads it; x * Sigmoid(x) as one SiLU)",
+            + "(fused into the Conv or dense layer before them where nothing else reads it; x * Sigmoid(x) as one SiLU; "
+            + "Clip(x + 3, 0, 6) / 6 as one HardSigmoid, and times x as one HardSwish)",
         lower: { try $0.lowerActivation() })
 
     mutating func lowerActivation() throws {

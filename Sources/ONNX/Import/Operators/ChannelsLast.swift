@@ -144,6 +144,15 @@ extension Lowering {
             (a, b) = (values.map { 1 / $0 }, zeros)
         default: throw nodeFail("dividing a constant by a computed value is not supported")
         }
+        if consumers[view] == 1, let last = nodes.indices.last, nodes[last].name == base,
+           !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base),
+           foldAffineWeights(a: a, b: b, into: last) {
+            // Into the convolution that makes the map (a batch norm tf2onnx left channels last).
+            rename(last, to: output)
+            for (value, node) in channelsLastViews where node == base { channelsLastViews[value] = nil }
+            channelsLastViews[output] = output
+            return
+        }
         let (node, affine) = ONNXImporter.channelAffine(output, a: a, b: b, input: base)
         try addView(node.op, input: base, output: output)
         weights.merge(affine) { _, new in new }

@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let pad = OperatorLowering(
         operators: ["Pad"],
-        summary: "Pad of height and width, channels first or last (constant, reflect, edge; negative pads crop; zeros just before a Conv or AveragePool become its padding)",
+        summary: "Pad of height and width, channels first or last (constant, reflect, edge; negative pads crop; zeros just before a Conv, an AveragePool, or a MaxPool of values after a ReLU become its padding)",
         lower: { try $0.lowerPad() })
 
     mutating func lowerPad() throws {
@@ -82,13 +82,38 @@ extension Lowering {
     /// is a pad node.
     mutating func lowerPad(mode: String, value: Float, hw: [Int]) throws {
         let x = try operand(0), out = try result()
-        let readBy = (readers[out] ?? []).map { onnx.graph.node[$0].opType }
-        if mode == "constant", value == 0, hw.allSatisfy({ $0 >= 0 }), !readBy.isEmpty, readBy.allSatisfy({ ["Conv", "AveragePool"].contains($0) }), pendingPads[x] == nil {
+        let readBy = (readers[out] ?? []).map { onnx.graph.node[$0] }
+        // Zeros around a map of no negative values (after a ReLU) change no maximum of a
+        // window that holds one of its values: a MaxPool takes them as padding too
+        // (Keras' ZeroPadding2D before MaxPooling2D, as in ResNet50).
+        func takesPadding(_ node: Onnx_NodeProto) -> Bool {
+            if ["Conv", "AveragePool"].contains(node.opType) { return true }
+            guard node.opType == "MaxPool", let kernel = node.attribute.first(where: { $0.name == "kernel_shape" })?.ints, kernel.count == 2,
+                  let made = nodeOf[x], let producer = nodes.last(where: { $0.name == made }), Self.nonNegative(producer.op) else { return false }
+            return hw[0] < kernel[0] && hw[2] < kernel[0] && hw[1] < kernel[1] && hw[3] < kernel[1]
+        }
+        if mode == "constant", value == 0, hw.allSatisfy({ $0 >= 0 }), !readBy.isEmpty, readBy.allSatisfy(takesPadding), pendingPads[x] == nil {
             nodeOf[out] = try source(x)
             pendingPads[out] = hw
             return
         }
         try add(.pad(Pad(top: hw[0], left: hw[1], bottom: hw[2], right: hw[3], mode: try padMode(mode, value: value))),
                 inputs: [try source(x)])
+    }
+
+    /// Whether an engine operation's outputs are never negative (its activation is).
+    static func nonNegative(_ op: Network.Operation) -> Bool {
+        func nonNegative(_ f: Activation) -> Bool {
+            switch f {
+            case .relu, .sigmoid, .hardSigmoid: return true
+            case let .clip(lower, _): return lower >= 0
+            default: return false
+            }
+        }
+        switch op {
+        case let .convolution(c): return nonNegative(c.activation)
+        case let .activation(f): return nonNegative(f)
+        default: return false
+        }
     }
 }
