@@ -213,6 +213,39 @@ let onnxSeeds: [[UInt8]] = try {
                         node("Reshape", ["relu", "shape"], "flat"), node("Add", ["fb", "fb"], "fb_twice"), node("Sqrt", ["fb_twice"], "fb2"), gemm2]
     model.graph.initializer += [integers("zero", [], [0]), integers("axes", [1], [0])]
     seeds.append([UInt8](try model.serializedData()))
+    // Keras- and timm-shaped: an NHWC input rescaled before its Transpose, a Pad of a map
+    // transposed to channels last, a crop (Slice of height and width), ECA's 1-D
+    // convolution across pooled channels and its Expanded gate.
+    func ints(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .ints
+        a.ints = values
+        return a
+    }
+    func with(_ n: Onnx_NodeProto, _ attributes: [Onnx_AttributeProto]) -> Onnx_NodeProto {
+        var n = n
+        n.attribute = attributes
+        return n
+    }
+    var eca = with(node("Conv", ["seq", "ew"], "gate_conv"), [ints("pads", [1, 1])])
+    eca.name = "eca"
+    model.graph.node = [node("Mul", ["image", "two"], "scaled"), with(node("Transpose", ["scaled"], "nchw"), [ints("perm", [0, 3, 1, 2])]),
+                        with(node("Conv", ["nchw", "w", "b"], "conv"), [ints("kernel_shape", [3, 3])]),
+                        with(node("Transpose", ["conv"], "nhwc"), [ints("perm", [0, 2, 3, 1])]), node("Pad", ["nhwc", "pads"], "padded"),
+                        with(node("Transpose", ["padded"], "back"), [ints("perm", [0, 3, 1, 2])]),
+                        node("Slice", ["back", "starts", "ends", "hw"], "cropped"), node("Relu", ["cropped"], "relu"),
+                        node("GlobalAveragePool", ["relu"], "pooled"), node("Reshape", ["pooled", "as_sequence"], "seq"), eca,
+                        node("Sigmoid", ["gate_conv"], "gate"), node("Reshape", ["gate", "as_map"], "gate4"),
+                        node("Expand", ["gate4", "map_shape"], "gate_map"), node("Mul", ["relu", "gate_map"], "gated"),
+                        node("Flatten", ["gated"], "flat"), gemm]
+    model.graph.initializer = [tensor("w", [2, 1, 3, 3], raw: true), tensor("b", [2], raw: false), tensor("fw", [3, 32], raw: true),
+                               tensor("fb", [3], raw: false), tensor("two", [], raw: false), tensor("ew", [1, 1, 3], raw: true),
+                               integers("pads", [8], [0, 1, 1, 0, 0, 0, 0, 0]), integers("starts", [2], [1, 1]),
+                               integers("ends", [2], [5, 5]), integers("hw", [2], [2, 3]), integers("as_sequence", [3], [-1, 1, 2]),
+                               integers("as_map", [4], [-1, 2, 1, 1]), integers("map_shape", [4], [1, 2, 4, 4])]
+    for (axis, size) in [(1, 6), (2, 6), (3, 1)] { model.graph.input[0].type.tensorType.shape.dim[axis].dimValue = Int64(size) }
+    seeds.append([UInt8](try model.serializedData()))
     return seeds
 }()
 
