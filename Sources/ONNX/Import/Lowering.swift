@@ -47,10 +47,10 @@ struct Lowering {
     var readers: [String: [Int]] = [:]
     /// SiLU written out, `x * sigmoid(x)`: the Mul's output -> x, found at the Sigmoid.
     var siluProducts: [String: String] = [:]
-    /// Hard-swish and hard-sigmoid written out (`HardActivations.swift`): the last node's
+    /// Activations written out as arithmetic (`ActivationPatterns.swift`): the last node's
     /// output -> the activation's input, the function, and how many nodes read that input;
     /// and the values of the nodes between, which are skipped.
-    var hardPatterns: [String: (x: String, function: Activation, readers: Int)] = [:]
+    var activationPatterns: [String: (x: String, function: Activation, readers: Int)] = [:]
     var skippedValues: Set<String> = []
     /// Zero padding of a Pad node, [top, left, bottom, right], waiting for the convolution
     /// or pooling reading its output to take it as its own.
@@ -288,8 +288,8 @@ struct Lowering {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw nodeFail("domain '\(node.domain)' is not ONNX's") }
         if try fold(node) { return }
         if let out = node.output.first, skippedValues.contains(out) { return }
-        if let out = node.output.first, let pattern = hardPatterns[out] { return try finishHardActivation(pattern) }
-        if try startHardActivation() { return }
+        if let out = node.output.first, let pattern = activationPatterns[out] { return try finishActivationPattern(pattern) }
+        if try startActivationPattern() { return }
         if try lowerOnChannelsLast() { return }
         guard let family = OperatorLowering.byOperator[node.opType] else {
             throw nodeFail("operator \(node.opType) is not supported yet (supported: \(OperatorLowering.table.flatMap(\.operators).joined(separator: ", ")), "

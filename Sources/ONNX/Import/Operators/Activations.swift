@@ -6,7 +6,7 @@ extension Lowering {
                     "Erf", "Exp", "Neg"],
         summary: "Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Elu, Softplus, Mish, Gelu, Erf, Exp, Neg "
             + "(fused into the Conv or dense layer before them where nothing else reads it; x * Sigmoid(x) as one SiLU; "
-            + "Clip(x + 3, 0, 6) / 6 as one HardSigmoid, and times x as one HardSwish)",
+            + "Clip(x + 3, 0, 6) / 6 as one HardSigmoid, and times x as one HardSwish; x * (1 + Erf(x / sqrt 2)) / 2 as one Gelu)",
         lower: { try $0.lowerActivation() })
 
     mutating func lowerActivation() throws {
