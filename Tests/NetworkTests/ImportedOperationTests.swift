@@ -56,7 +56,10 @@ final class ImportedOperationTests: XCTestCase {
             node("pc", .pad(Pad(top: 1, left: 2, bottom: 0, right: 3, mode: .constant(-1.5))), ["nr"]),
             node("pr", .pad(Pad(top: 2, left: 1, bottom: 3, right: 2, mode: .reflect)), ["pc"]),
             node("pe", .pad(Pad(top: 0, left: 3, bottom: 2, right: 1, mode: .edge)), ["pr"]),
-            node("mp", .pooling(Pooling(kind: .max, window: [3, 3], stride: [2, 2])), ["pe"]),
+            // Negative amounts crop (Keras' Cropping2D), also beside padding on another side.
+            node("cr", .pad(Pad(top: -2, left: -3, bottom: -1, right: 1, mode: .reflect)), ["pe"]),
+            node("cc", .pad(Pad(top: -1, left: 0, bottom: 0, right: -4, mode: .constant(0))), ["cr"]),
+            node("mp", .pooling(Pooling(kind: .max, window: [3, 3], stride: [2, 2])), ["cc"]),
             node("out", .dense(Dense(units: 3)), ["mp"]),
         ]),
     ]
@@ -110,6 +113,8 @@ final class ImportedOperationTests: XCTestCase {
         XCTAssertThrowsError(try shape(.resize(Resize(height: 0, width: 3, mode: .linear)), [[8, 5, 5]]))
         XCTAssertThrowsError(try shape(.resize(Resize(height: 100_000, width: 100_000, mode: .linear)), [[8, 5, 5]]))
         XCTAssertEqual(try shape(.pad(Pad(top: 1, left: 2, bottom: 3, right: 4, mode: .edge)), [[8, 5, 5]]), [8, 9, 11])
+        XCTAssertEqual(try shape(.pad(Pad(top: -1, left: 2, bottom: -3, right: 0, mode: .edge)), [[8, 5, 5]]), [8, 1, 7])
+        XCTAssertThrowsError(try shape(.pad(Pad(top: -2, left: 0, bottom: -3, right: 0, mode: .constant(0))), [[8, 5, 5]]))
         XCTAssertThrowsError(try shape(.pad(Pad(top: 5, left: 0, bottom: 0, right: 0, mode: .reflect)), [[8, 5, 5]]))
         XCTAssertEqual(try shape(.channelReduction(ChannelReduction(.mean)), [[8, 5, 5]]), [1, 5, 5])
     }
