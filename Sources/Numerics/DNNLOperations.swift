@@ -167,6 +167,14 @@ extension PrimitiveDescriptor {
         return try make(&op, what: "a softmax \(data.dims)")
     }
 
+    /// A channel shuffle at inference: axis 1 seen as [C / groupSize, groupSize], transposed.
+    public static func shuffleForward(data: MemoryDescriptor, groupSize: Int) throws -> PrimitiveDescriptor {
+        var op = dnnl_shuffle_desc_t()
+        var d = data.raw
+        try DNNL.check(dnnl_shuffle_forward_desc_init(&op, dnnl_forward_inference, &d, 1, dnnl_dim_t(groupSize)), "describe a shuffle")
+        return try make(&op, what: "a shuffle \(data.dims) in groups of \(groupSize)")
+    }
+
     /// Layer normalization over the last dimension at inference, with a scale and a shift.
     public static func layerNormalizationForward(data: MemoryDescriptor, epsilon: Float) throws -> PrimitiveDescriptor {
         var op = dnnl_layer_normalization_desc_t()

@@ -35,16 +35,19 @@ final class ImportedOperationTests: XCTestCase {
             node("mn", .binary(Binary(.min)), ["mx", "both"]), node("ad", .binary(Binary(.add)), ["g", "g"]),
             node("out", .dense(Dense(units: 3)), ["mn"]),
         ]),
-        ("channel windows, reductions, softmax, layer norm", [
-            node("c0", conv(11), [Graph.inputName]),
-            node("a", .channels(start: 0, end: 3), ["c0"]), node("b", .channels(start: 3, end: 11), ["c0"]),
+        ("channel windows, reductions, softmax, layer norm, shuffles", [
+            node("c0", conv(12), [Graph.inputName]),
+            node("a", .channels(start: 0, end: 3), ["c0"]), node("b", .channels(start: 3, end: 12), ["c0"]),
             node("k", .concat, ["b", "a"]), node("ln", .layerNormalization(epsilon: 1e-6), ["k"]),
             node("sm", .softmax, ["ln"]), node("mx", .channelReduction(ChannelReduction(.max)), ["sm"]),
             node("sum", .channelReduction(ChannelReduction(.sum)), ["ln"]),
             node("g", .globalAveragePooling, ["ln"]), node("gl", .layerNormalization(epsilon: 1e-5), ["g"]),
             node("gs", .softmax, ["gl"]), node("gw", .channels(start: 2, end: 7), ["gs"]),
-            node("cat", .concat, ["mx", "sum"]),
-            node("out", .dense(Dense(units: 3)), ["cat"]),
+            node("cat", .concat, ["mx", "sum"]), node("sh", .channelShuffle(groups: 2), ["ln"]), node("sh3", .channelShuffle(groups: 3), ["sh"]),
+            // 16 channels fill oneDNN's blocks (its shuffle primitive); 12 do not (plane copies).
+            node("c16", conv(16), [Graph.inputName]), node("s16", .channelShuffle(groups: 4), ["c16"]),
+            node("j", .concat, ["sh3", "s16"]),
+            node("out", .dense(Dense(units: 3)), ["j"]),
         ]),
         ("resizing and padding", [
             node("c0", conv(3), [Graph.inputName]),

@@ -32,6 +32,11 @@ extension ReferenceGraph {
                 }
                 y[(b0 * dims[1] + c) * area + i] = r
             } } }
+        case let .channelShuffle(groups):
+            let perGroup = dims[1] / groups
+            for b0 in 0..<n { for i in 0..<groups { for j in 0..<perGroup { for p in 0..<area {
+                y[(b0 * dims[1] + j * groups + i) * area + p] = x.values[(b0 * dims[1] + i * perGroup + j) * area + p]
+            } } } }
         case let .channels(start, _):
             for b0 in 0..<n { for c in 0..<dims[1] { for i in 0..<area {
                 y[(b0 * dims[1] + c) * area + i] = x.values[(b0 * x.dims[1] + start + c) * area + i]

@@ -115,6 +115,53 @@ final class SoftmaxKernel: Kernel {
     func backward() { preconditionFailure("inference only") }
 }
 
+/// ShuffleNet's channel shuffle (`channelShuffle`): a copy, where a 1x1 convolution by the
+/// permutation would cost C multiply-adds per value. On oneDNN's shuffle primitive in the
+/// layout the map comes in where it has a fast kernel (its blocked layouts need the
+/// channels to fill whole blocks: not ShuffleNetV2's 116); else plane by plane in plain
+/// NCHW, one memcpy per channel plane.
+final class ChannelShuffleKernel: Kernel {
+    private(set) var steps: [Step] = []
+    let output: DNNLMemory
+    /// For the plane copies: the plain input, and the input channel of each output channel.
+    private var plain: (source: DNNLMemory, from: [Int], channels: Int, area: Int, batch: Int)?
+
+    init(_ c: KernelContext, groups: Int) throws {
+        try inferenceOnly(c)
+        let input = c.inputs[0], shape = c.inputShapes[0]
+        // oneDNN's group size is the channels per group (output u + v (C/G) reads u G + v).
+        let perGroup = shape[0] / groups
+        var steps: [Step] = []
+        if let (pd, layout) = try? firstFast(input, candidates(input), { try .shuffleForward(data: $0, groupSize: perGroup) }), !pd.isReference {
+            let source = try Step.aligned(input, to: layout, &steps)
+            output = try DNNLMemory(pd.memory(.destination))
+            steps.append(Step(primitive: try Primitive(pd), arguments: [(.source, source), (.destination, output)]))
+        } else {
+            let source = try Step.plain(input, &steps)
+            output = try DNNLMemory(MemoryDescriptor(dims: c.outputDims))
+            var from = [Int](repeating: 0, count: shape[0])
+            for i in 0..<groups { for j in 0..<perGroup { from[j * groups + i] = i * perGroup + j } }
+            plain = (source, from, shape[0], shape[1] * shape[2], c.batch)
+        }
+        self.steps = steps
+        try c.executor.register(c.node.name, output: output)
+    }
+
+    func forward() {
+        for step in steps { step.run() }
+        guard let plain else { return }
+        let (x, y, area, channels, from) = (UnsafePointer(plain.source.floats), output.floats, plain.area, plain.channels, plain.from)
+        Parallel.forRanges(plain.batch * channels, grain: 16) { range in
+            for p in range {
+                let (image, channel) = p.quotientAndRemainder(dividingBy: channels)
+                (y + p * area).update(from: x + (image * channels + from[channel]) * area, count: area)
+            }
+        }
+    }
+
+    func backward() { preconditionFailure("inference only") }
+}
+
 /// Layer normalization over the channels at each position (`layerNormalization`), with a
 /// scale and a shift per channel. oneDNN normalizes over a tensor's last dimension, so a
 /// feature map is brought channels last and read as `[N, H, W, C]`; the output stays

@@ -244,6 +244,7 @@ extension Executor {
         case let .pad(op): return try PadKernel(c, op)
         case let .layerNormalization(epsilon): return try LayerNormalizationKernel(c, epsilon: epsilon)
         case let .channelReduction(op): return try ChannelReductionKernel(c, op)
+        case let .channelShuffle(groups): return try ChannelShuffleKernel(c, groups: groups)
         }
     }
 }

@@ -109,6 +109,9 @@ public enum Operation: Codable, Equatable, Sendable {
     case layerNormalization(epsilon: Float)
     /// A reduction over the channels at each position.
     case channelReduction(ChannelReduction)
+    /// ShuffleNet's channel shuffle in `groups` groups: output channel j * groups + i is
+    /// input channel i * (C / groups) + j.
+    case channelShuffle(groups: Int)
 
     public var kind: String {
         switch self {
@@ -129,13 +132,14 @@ public enum Operation: Codable, Equatable, Sendable {
         case .pad: return "pad"
         case .layerNormalization: return "layernorm"
         case let .channelReduction(r): return "reduce" + r.kind.rawValue
+        case .channelShuffle: return "shuffle"
         }
     }
 
     /// Whether the engine can train through it (what cnn-inte's own networks use).
     public var trainable: Bool {
         switch self {
-        case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction: return false
+        case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle: return false
         case let .activation(a): return a.trainable
         default: return true
         }

@@ -134,6 +134,10 @@ extension Graph {
         case .softmax:
             try single()
             out = x
+        case let .channelShuffle(groups):
+            try single()
+            guard x.count == 3, groups >= 1, x[0] % groups == 0 else { throw fail("shuffles the channels of a map in groups that divide them (\(x) in \(groups))") }
+            out = x
         case let .binary(b):
             guard inputs.count == 2 else { throw fail("\(b.kind.rawValue) takes two inputs, not \(inputs.count)") }
             out = try broadcast(inputs[0], inputs[1], fail: fail)

@@ -66,18 +66,13 @@ extension Lowering {
     }
 
     /// The channel shuffle made whole: output channel j * g + i is input channel
-    /// i * (C / g) + j, a 1x1 convolution by a permutation matrix.
+    /// i * (C / g) + j, the engine's channel shuffle (oneDNN's shuffle primitive).
     mutating func endShuffle(_ shuffle: (from: String, shape: [Int], groups: Int, transposed: Bool), shape: [Int64]) throws {
         let (c, h, w) = (shuffle.shape[0], shuffle.shape[1], shuffle.shape[2])
         guard shape.count == 4, [Self.batch, -1, 0].contains(shape[0]), [Int64(c), -1].contains(shape[1]),
               shape[2] == Int64(h), shape[3] == Int64(w) else {
             throw nodeFail("a channel shuffle must end in a reshape back to [N, \(c), \(h), \(w)]")
         }
-        let groups = shuffle.groups, perGroup = c / groups
-        var weight = [Float](repeating: 0, count: c * c)
-        for i in 0..<groups { for j in 0..<perGroup { weight[(j * groups + i) * c + i * perGroup + j] = 1 } }
-        let name = try result()
-        try add(.convolution(Convolution(filters: c, kernel: [1, 1], padding: .valid, bias: false)), inputs: [shuffle.from])
-        weights[name + ".weight"] = weight
+        try add(.channelShuffle(groups: shuffle.groups), inputs: [shuffle.from])
     }
 }
