@@ -105,11 +105,28 @@ public final class OutputFolder {
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         do {
-            try JSONEncoder.sorted.encode(journal).write(to: URL(fileURLWithPath: journalPath), options: .atomic)
+            try Self.writeJournal(try JSONEncoder.sorted.encode(journal), to: journalPath)
         } catch {
             throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
         }
         try Self.finish(journal, journalPath: journalPath)
+    }
+
+    /// The journal written whole under a name of our own, then renamed into place:
+    /// Foundation's atomic write would leave its own temporary file (`.dat.nosync...`) in
+    /// the output folder when the process is killed between the two, which `recover` could
+    /// not recognise; ours it removes.
+    static func writeJournal(_ data: Data, to journalPath: String) throws {
+        let partial = journalPath + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: data) else {
+            throw StagedFolder.OutputError(path: partial, problem: "cannot be written")
+        }
+        let fd = open(partial, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+        guard rename(partial, journalPath) == 0 else {
+            unlink(partial)
+            throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(String(cString: strerror(errno))))")
+        }
     }
 
     /// For readers: finishes a commit a dead process left half done in `path`, unless
@@ -200,6 +217,7 @@ public final class OutputFolder {
     static func recover(in path: String) throws {
         let fm = FileManager.default
         let journalPath = (path as NSString).appendingPathComponent(Self.journalName)
+        unlink(journalPath + ".partial")  // a journal never put in place: no move was made
         if let data = fm.contents(atPath: journalPath) {
             if let journal = try? JSONDecoder().decode(Journal.self, from: data),
                journal.moves.allSatisfy({ ($0.final as NSString).deletingLastPathComponent == path }) {

@@ -19,6 +19,7 @@ final class OutputFolderTests: XCTestCase {
         try folder(".report.partial-99992.new", files: [:])                                         // killed before the marker
         try folder(".pdf.partial-99993.new", files: [Manifest.fileName: "{\"ki"])                    // during it
         try folder(".interpretation.partial-99994.old", files: ["x": "y"])                           // aside during a commit
+        try "{\"mo".write(toFile: root + "/" + OutputFolder.journalName + ".partial", atomically: false, encoding: .utf8)  // before the journal was in place
         // Not ours: kept.
         try folder(".model.partial-99995", files: ["taxes.pdf": "mine"])                             // no marker
         try folder(".report.partial-99996.new", files: ["taxes.pdf": "mine"])                        // more than a marker
