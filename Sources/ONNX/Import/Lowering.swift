@@ -45,6 +45,8 @@ struct Lowering {
     /// How many node inputs read each value, and the nodes (indices in the file) that do.
     var consumers: [String: Int] = [:]
     var readers: [String: [Int]] = [:]
+    /// The Constant node (index in the file) making each value that one makes.
+    var constantNodes: [String: Int] = [:]
     /// SiLU written out, `x * sigmoid(x)`: the Mul's output -> x, found at the Sigmoid.
     var siluProducts: [String: String] = [:]
     /// Activations written out as arithmetic (`ActivationPatterns.swift`): the last node's
@@ -101,13 +103,14 @@ struct Lowering {
         guard inputs.count == 1, let image = inputs.first else {
             throw fail("has \(inputs.count) inputs; cnn-inte explains models of one image input")
         }
-        input = try imageShape(image)
-        inputName = image.name
-        nodeOf[image.name] = Graph.inputName
         for (index, node) in onnx.graph.node.enumerated() {
             for value in Set(node.input) where !value.isEmpty { readers[value, default: []].append(index) }
             for value in node.input where !value.isEmpty { consumers[value, default: 0] += 1 }
+            if node.opType == "Constant", let value = node.output.first { constantNodes[value] = index }
         }
+        input = try imageShape(image)
+        inputName = image.name
+        nodeOf[image.name] = Graph.inputName
         for node in onnx.graph.node {
             current = node
             guard collecting else { try lower(node); continue }
@@ -144,10 +147,8 @@ struct Lowering {
         // or, for one channel, a Reshape to [N, 1, H, W] (tf2onnx writes either).
         // Keras' Rescaling and Normalization layers may come first, as arithmetic by
         // constants of one value or one per channel (the last axis) before the Transpose.
-        let graph = onnx.graph
-        func readers(_ name: String) -> [Onnx_NodeProto] { graph.node.filter { $0.input.contains(name) } }
         func makesNCHW(_ name: String, depth: Int) -> Bool {
-            let nodes = readers(name)
+            let nodes = (readers[name] ?? []).map { onnx.graph.node[$0] }
             return !nodes.isEmpty && depth < 8 && nodes.allSatisfy { node in
                 if node.opType == "Transpose" { return node.attribute.first { $0.name == "perm" }?.ints == [0, 3, 1, 2] }
                 if node.opType == "Reshape", node.input.count == 2, d3 == 1, let shape = onnx.initializers[node.input[1]]?.integers {

@@ -86,7 +86,7 @@ extension Lowering {
     /// it just before the node that reads it, after the pattern's first node).
     func knownConstant(_ name: String) -> ONNXTensor? {
         if let c = constants[name] { return c }
-        guard let node = onnx.graph.node.first(where: { $0.opType == "Constant" && $0.output.first == name }) else { return nil }
-        return try? evaluate(node, inputs: [])
+        guard let index = constantNodes[name] else { return nil }
+        return try? evaluate(onnx.graph.node[index], inputs: [])
     }
 }

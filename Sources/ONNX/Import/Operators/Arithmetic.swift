@@ -104,7 +104,7 @@ extension Lowering {
     /// NHWC input before its Transpose): gathered into one per-channel affine map, which the
     /// model applies while it copies the pixels in (`Lowering.inputAffine`).
     mutating func lowerInputNormalisation() throws {
-        let constantFirst = current.input[0] == (affineValue ?? inputName) ? false : true
+        let constantFirst = current.input[0] != (affineValue ?? inputName)
         let c = try constant(try operand(constantFirst ? 0 : 1), what: "operand")
         let channels = input.channels
         guard c.count == 1 || c.count == channels else { throw nodeFail("a constant of \(c.count) values for \(channels) channels") }

@@ -71,9 +71,7 @@ extension Lowering {
                 try add(.globalAveragePooling, inputs: [base])
             } else {
                 let shape = try perImageShape(x)
-                nodes.append(Node(out + ".map", .pooling(Pooling(kind: .max, window: [shape[0], shape[1]], stride: [shape[0], shape[1]])),
-                                  inputs: [base]))
-                try add(.flatten, inputs: [out + ".map"])
+                try globalMax(of: base, height: shape[0], width: shape[1])
             }
         case let op where Lowering.activations.operators.contains(op):
             try activationOnChannelsLast(try activationFunction(), of: x, output: out)
@@ -122,9 +120,8 @@ extension Lowering {
             throw nodeFail("a constant of shape \(c.dims) does not broadcast over the \(channels) channels of a channels-last map")
         }
         let values = c.count == 1 ? [Float](repeating: c.floats![0], count: channels) : c.floats!
-        if op == "Add", let last = nodes.indices.last, nodes[last].name == base, consumers[view] == 1,
-           case var .convolution(conv) = nodes[last].op, !conv.bias, conv.activation == .none, conv.kernel == [1, 1],
-           !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base) {
+        if op == "Add", let last = absorbingNode(ofView: view),
+           case var .convolution(conv) = nodes[last].op, !conv.bias, conv.activation == .none, conv.kernel == [1, 1] {
             // The bias of the Linear layer the MatMul before began.
             conv.bias = true
             nodes[last].op = .convolution(conv)
@@ -144,13 +141,9 @@ extension Lowering {
             (a, b) = (values.map { 1 / $0 }, zeros)
         default: throw nodeFail("dividing a constant by a computed value is not supported")
         }
-        if consumers[view] == 1, let last = nodes.indices.last, nodes[last].name == base,
-           !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base),
-           foldAffineWeights(a: a, b: b, into: last) {
+        if let last = absorbingNode(ofView: view), foldAffineWeights(a: a, b: b, into: last) {
             // Into the convolution that makes the map (a batch norm tf2onnx left channels last).
-            rename(last, to: output)
-            for (value, node) in channelsLastViews where node == base { channelsLastViews[value] = nil }
-            channelsLastViews[output] = output
+            renameAbsorbing(last, toView: output)
             return
         }
         let (node, affine) = ONNXImporter.channelAffine(output, a: a, b: b, input: base)
@@ -161,17 +154,30 @@ extension Lowering {
     /// An activation of a view: fused into the convolution that makes its map when only it
     /// reads it, else a node of its own.
     mutating func activationOnChannelsLast(_ function: Activation, of view: String, output: String) throws {
-        let base = channelsLastViews[view]!
-        if function.fusable, consumers[view] == 1, let last = nodes.indices.last, nodes[last].name == base,
-           case var .convolution(conv) = nodes[last].op, conv.activation == .none,
-           !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base) {
+        if function.fusable, let last = absorbingNode(ofView: view), case var .convolution(conv) = nodes[last].op, conv.activation == .none {
             conv.activation = function
             nodes[last].op = .convolution(conv)
-            rename(last, to: output)
-            for (value, node) in channelsLastViews where node == base { channelsLastViews[value] = nil }
-            channelsLastViews[output] = output
+            renameAbsorbing(last, toView: output)
             return
         }
-        try addView(.activation(function), input: base, output: output)
+        try addView(.activation(function), input: channelsLastViews[view]!, output: output)
+    }
+
+    /// The last node, when it makes the map behind `view`, only the current node reads the
+    /// view and nothing else reads the map: it may take the current node in (as
+    /// `absorbingNode` for values that are no views).
+    func absorbingNode(ofView view: String) -> Int? {
+        guard let base = channelsLastViews[view], consumers[view] == 1, let last = nodes.indices.last, nodes[last].name == base,
+              !nodes.contains(where: { $0.inputs.contains(base) }), !nodeOf.values.contains(base) else { return nil }
+        return last
+    }
+
+    /// Node `index`, which took in the current node, renamed `output`: the channels-last
+    /// view of what it now makes, the views of its old map gone.
+    mutating func renameAbsorbing(_ index: Int, toView output: String) {
+        let base = nodes[index].name
+        rename(index, to: output)
+        for (value, node) in channelsLastViews where node == base { channelsLastViews[value] = nil }
+        channelsLastViews[output] = output
     }
 }

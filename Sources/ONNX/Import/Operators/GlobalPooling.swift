@@ -20,9 +20,13 @@ extension Lowering {
     mutating func lowerGlobalMax() throws {
         let shape = try perImageShape(try operand(0))
         guard shape.count == 3 else { throw nodeFail("needs a feature map") }
+        try globalMax(of: try source(try operand(0)), height: shape[1], width: shape[2])
+    }
+
+    /// The current node's output: engine node `map`'s maxima over its `height` x `width`.
+    mutating func globalMax(of map: String, height: Int, width: Int) throws {
         let out = try result()
-        nodes.append(Node(out + ".map", .pooling(Pooling(kind: .max, window: [shape[1], shape[2]], stride: [shape[1], shape[2]])),
-                          inputs: [try source(try operand(0))]))
+        nodes.append(Node(out + ".map", .pooling(Pooling(kind: .max, window: [height, width], stride: [height, width])), inputs: [map]))
         try add(.flatten, inputs: [out + ".map"])
     }
 }
