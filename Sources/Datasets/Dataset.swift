@@ -8,14 +8,24 @@ public struct Split: Sendable {
     /// The files the split came from, for messages and `data info`.
     public let imagesFile: String
     public let labelsFile: String
+    /// Where each image came from (its file in an image folder, its place in the files
+    /// of numbered images otherwise), for naming it to the user.
+    public let origin: ImageOrigin
 
-    public init(images: ImageSet, labels: [UInt8], imagesFile: String = "images", labelsFile: String = "labels") {
+    /// `origin` nil: the images are numbered in `imagesFile`, in order.
+    public init(images: ImageSet, labels: [UInt8], imagesFile: String = "images", labelsFile: String = "labels", origin: ImageOrigin? = nil) {
         precondition(images.count == labels.count, "one label per image")
+        precondition(origin == nil || origin!.count == labels.count, "an origin for every image")
         self.images = images
         self.labels = labels
         self.imagesFile = imagesFile
         self.labelsFile = labelsFile
+        self.origin = origin ?? .numbered([.init(file: (imagesFile as NSString).lastPathComponent, count: labels.count)])
     }
+
+    /// Each image's file relative to the data folder (`train/cat/0003.png`), for image
+    /// folders; nil where images are numbered inside files (IDX, CIFAR).
+    public var files: [String]? { origin.files }
 
     public var count: Int { labels.count }
 
@@ -164,7 +174,7 @@ public struct Dataset: Sendable {
                 }
             }
             return Split(images: ImageSet(count: images.count, rows: size.rows, columns: size.columns, channels: images.channels, pixels: pixels),
-                         labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile)
+                         labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile, origin: split.origin)
         }
         return Dataset(name: name, source: source, train: frame(train), test: frame(test), classNames: classNames, selection: selection,
                        format: format + ", " + framing.description, skipped: skipped, sourceFiles: sourceFiles)
@@ -187,7 +197,7 @@ public struct Dataset: Sendable {
         func convert(_ split: Split) -> Split {
             var images = split.images.converted(toChannels: wantChannels)
             if wantSize.rows != images.rows || wantSize.columns != images.columns { images = images.resized(to: wantSize) }
-            return Split(images: images, labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile)
+            return Split(images: images, labels: split.labels, imagesFile: split.imagesFile, labelsFile: split.labelsFile, origin: split.origin)
         }
         var notes: [String] = []
         if wantChannels != self.channels { notes.append("converted to \(wantChannels == 1 ? "grey" : "RGB")") }
@@ -201,14 +211,16 @@ public struct Dataset: Sendable {
     static func loadCIFAR(_ kind: CIFAR.Kind, folder: String, classesFile: String?, selection: DataSelection) throws -> Dataset {
         let files = try CIFAR.files(kind, in: folder)
         func split(_ paths: [String]) throws -> Split {
-            var pixels: [UInt8] = [], labels: [UInt8] = []
+            var pixels: [UInt8] = [], labels: [UInt8] = [], parts: [ImageOrigin.NumberedFile] = []
             for path in paths {
                 let part = try CIFAR.parse(GzipFile.read(path).bytes, kind: kind, path: path)
                 pixels += part.images.pixels
                 labels += part.labels
+                parts.append(.init(file: (path as NSString).lastPathComponent, count: part.labels.count))
             }
             let images = ImageSet(count: labels.count, rows: CIFAR.side, columns: CIFAR.side, channels: 3, pixels: pixels)
-            return Split(images: images, labels: labels, imagesFile: paths.joined(separator: ", "), labelsFile: paths.joined(separator: ", "))
+            return Split(images: images, labels: labels, imagesFile: paths.joined(separator: ", "), labelsFile: paths.joined(separator: ", "),
+                         origin: .numbered(parts))
         }
         let names = try classesFile.map(ClassNames.load) ?? CIFAR.classNames(kind, in: folder) ?? ClassNames.numbers(kind.classCount)
         let train = try split(files.train), test = try split([files.test])
@@ -217,6 +229,8 @@ public struct Dataset: Sendable {
                 throw DatasetError.badFile(path: path, problem: "label \(part.labels[bad]) at record \(bad) is out of range: \(classesFile ?? "the class list") names \(names.count) classes")
             }
         }
+        try ClassCheck.check(classNames: names, train: .init(split: train, file: files.train[0]), test: .init(split: test, file: files.test),
+                             declared: classesFile != nil, formatNamed: true)
         let namesFile = (folder as NSString).appendingPathComponent(kind.namesFile)
         let existing = FileManager.default.fileExists(atPath: namesFile) ? [namesFile] : []
         return Dataset(name: kind.rawValue, source: .folder(folder), train: train, test: test, classNames: names,
@@ -248,7 +262,8 @@ public struct Dataset: Sendable {
         }
         var names = listing.classNames
         let folderClasses = (folder as NSString).appendingPathComponent("classes.txt")
-        if let classesFile = selection.classesFile ?? (FileManager.default.fileExists(atPath: folderClasses) ? folderClasses : nil) {
+        let namesFile = selection.classesFile ?? (FileManager.default.fileExists(atPath: folderClasses) ? folderClasses : nil)
+        if let classesFile = namesFile {
             names = try ClassNames.load(classesFile)
             guard names.count == listing.classNames.count else {
                 throw DatasetError.mismatch(first: classesFile, second: folder, problem: "\(names.count) class names for \(listing.classNames.count) class folders")
@@ -260,11 +275,18 @@ public struct Dataset: Sendable {
         if let resize = selection.resize { format += ", resized to \(resize)" }
         if let framing = selection.framing { format += ", " + framing.description }
         if let channels = selection.channels { format += ", as \(channels == 1 ? "grey" : "RGB")" }
-        let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder)
-        let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder)
+        func relative(_ paths: [String]) -> [String] {
+            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+            return paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+        }
+        let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(relative(trainPart.files)))
+        let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(relative(testPart.files)))
         if train.count == 0 || test.count == 0 {
             throw DatasetError.badFolder(path: folder, problem: "no readable \(train.count == 0 ? "training" : "test") image is left")
         }
+        try ClassCheck.check(classNames: names,
+                             train: .init(split: train, file: folder, classFolders: listing.splitHere ? folder : (folder as NSString).appendingPathComponent("train")),
+                             test: .init(split: test, file: folder), declared: namesFile != nil)
         return Dataset(name: (folder as NSString).lastPathComponent, source: .folder(folder), train: train, test: test,
                        classNames: names, selection: selection, format: format, skipped: trainPart.skipped + testPart.skipped,
                        sourceFiles: [])
@@ -314,6 +336,8 @@ public struct Dataset: Sendable {
                     problem: "label \(split.labels[bad]) at index \(bad) is out of range: \(namesFile ?? "the class list") names \(names.count) classes (0...\(names.count - 1)); give every label a name")
             }
         }
+        try ClassCheck.check(classNames: names, train: .init(split: train, file: paths[1]), test: .init(split: test, file: paths[3]),
+                             declared: namesFile != nil, formatNamed: names == ClassNames.fashion)
         let isFashion = names == ClassNames.fashion
         let name = embedded ? "mnist5k" : (isFashion ? "fashion-mnist" : (folder as NSString).lastPathComponent)
         return Dataset(name: name, source: embedded ? .embedded(folder: folder) : .folder(folder),

@@ -85,7 +85,7 @@ public enum ImageFolder {
     /// 3 when any file is in colour, else 1. Files that fail are an error naming the first
     /// (in listing order), or, with `skipBad`, dropped and returned.
     public static func decode(_ entries: [Entry], size: (rows: Int, columns: Int)?, framing: ImageFraming? = nil, channels: Int?, skipBad: Bool,
-                              what: String) throws -> (images: ImageSet, labels: [UInt8], skipped: [SkippedFile], channels: Int, rows: Int, columns: Int) {
+                              what: String) throws -> (images: ImageSet, labels: [UInt8], files: [String], skipped: [SkippedFile], channels: Int, rows: Int, columns: Int) {
         // Pass 1: headers, to learn the size and channels before allocating.
         var headers = [ImageDecoder.Header?](repeating: nil, count: entries.count)
         var problems = [String?](repeating: nil, count: entries.count)
@@ -164,8 +164,9 @@ public enum ImageFolder {
         }
         let skipped = entries.indices.compactMap { i in problems[i].map { SkippedFile(path: entries[i].path, problem: $0) } }
         let labels = kept.map { UInt8(entries[good[$0]].label) }
+        let files = kept.map { entries[good[$0]].path }
         return (ImageSet(count: kept.count, rows: target.rows, columns: target.columns, channels: outChannels, pixels: pixels),
-                labels, skipped, outChannels, target.rows, target.columns)
+                labels, files, skipped, outChannels, target.rows, target.columns)
     }
 
     private static func checkProblems(_ problems: [String?], entries: [Entry], skipBad: Bool) throws {

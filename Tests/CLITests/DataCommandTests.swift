@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import XCTest
 
@@ -39,6 +40,43 @@ final class DataCommandTests: XCTestCase {
         let result = try CLIProcess.run(["data", "info", "--data", folder])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "cnn-inte: error: \(folder)/train-images-idx3-ubyte.gz: named .gz but is not gzip data\n")
+    }
+
+    /// mnist5k with one corrupt test label (200 at index 160), as the issue found it: one
+    /// line naming the file, the index and the label, exit 1, for `data info` and `run`
+    /// alike; with `--classes` naming 201 classes, the user's say-so, it loads.
+    func testCorruptLabelIsRefusedUnlessTheClassesAreDeclared() throws {
+        let folder = NSTemporaryDirectory() + "cnn-inte-labels-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let mnist = try Dataset.load(data: nil)
+        var labels = mnist.test.labels
+        labels[160] = 200
+        try GzipFile.write(IDX.encode(images: mnist.train.images), to: folder + "/train-images-idx3-ubyte.gz")
+        try GzipFile.write(IDX.encode(labels: mnist.train.labels), to: folder + "/train-labels-idx1-ubyte.gz")
+        try GzipFile.write(IDX.encode(images: mnist.test.images), to: folder + "/t10k-images-idx3-ubyte.gz")
+        try GzipFile.write(IDX.encode(labels: labels), to: folder + "/t10k-labels-idx1-ubyte.gz")
+        let expected = "cnn-inte: error: \(folder)/t10k-labels-idx1-ubyte.gz: label 200 at index 160 names class '200', which has no training images (the training labels are 0...9); if the label is right, declare every class with --classes FILE (one name per line)\n"
+        for command in [["data", "info"], ["run", "--output", folder + "/out"]] {
+            let result = try CLIProcess.run(command + ["--data", folder])
+            XCTAssertEqual(result.status, 1, command.joined(separator: " "))
+            XCTAssertEqual(result.stderr, expected)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"), "nothing written")
+        }
+        // A training label far beyond the rest.
+        var train = mnist.train.labels
+        train[7] = 60
+        try GzipFile.write(IDX.encode(labels: train), to: folder + "/train-labels-idx1-ubyte.gz")
+        try GzipFile.write(IDX.encode(labels: mnist.test.labels), to: folder + "/t10k-labels-idx1-ubyte.gz")
+        let beyond = try CLIProcess.run(["data", "info", "--data", folder])
+        XCTAssertEqual(beyond.status, 1)
+        XCTAssertEqual(beyond.stderr, "cnn-inte: error: \(folder)/train-labels-idx1-ubyte.gz: label 60 at index 7 makes 50 classes (10 ... 59) with no images at all; if the label is right, declare every class with --classes FILE (one name per line)\n")
+        // Declared: 61 names, most with no image; loaded as the user says.
+        let names = folder + "/names.txt"
+        try (0...60).map { "class \($0)" }.joined(separator: "\n").write(toFile: names, atomically: true, encoding: .utf8)
+        let declared = try CLIProcess.run(["data", "info", "--data", folder, "--classes", names])
+        XCTAssertEqual(declared.status, 0, declared.stderr)
+        XCTAssertTrue(declared.stdout.contains("61 classes"), declared.stdout)
     }
 
     func testUnknownOptionExits64() throws {

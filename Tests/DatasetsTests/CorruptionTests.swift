@@ -103,15 +103,42 @@ final class CorruptionTests: XCTestCase {
     }
 
     /// Without names, the labels say how many classes there are: three labels make three
-    /// classes (not ten digits with seven empty), labels up to 25 make 26.
+    /// classes (not ten digits with seven empty); labels 0...5 make six.
     func testUnnamedClassesFollowTheLabels() throws {
         let folder = try validFolder()
         XCTAssertEqual(try Dataset.load(folder: folder.path).classNames, ["0", "1", "2"])
-        try GzipFile.write(IDX.encode(labels: [0, 1, 25, 2, 0, 1]), to: folder.file("train-labels-idx1-ubyte.gz"))
-        XCTAssertEqual(try Dataset.load(folder: folder.path).classNames, (0...25).map(String.init))
+        try GzipFile.write(IDX.encode(labels: [0, 1, 5, 2, 3, 4]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        XCTAssertEqual(try Dataset.load(folder: folder.path).classNames, (0...5).map(String.init))
         try GzipFile.write(IDX.encode(labels: [0, 0, 0, 0, 0, 0]), to: folder.file("train-labels-idx1-ubyte.gz"))
         try GzipFile.write(IDX.encode(labels: [0, 0, 0, 0]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
         assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "every label is 0")
+    }
+
+    /// One corrupt test label (200 among 0...2) would make a 201-class problem: refused,
+    /// naming the file, the index and the label, unless the classes are declared.
+    func testTestLabelOfAClassWithNoTrainingImages() throws {
+        let folder = try validFolder()
+        try GzipFile.write(IDX.encode(labels: [0, 1, 200, 2]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz",
+                        saying: "label 200 at index 2 names class '200', which has no training images (the training labels are 0...2); if the label is right, declare every class with --classes FILE (one name per line)")
+        // A label inside the range whose class only the test split has.
+        try GzipFile.write(IDX.encode(labels: [0, 1, 0, 1, 0, 1]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        try GzipFile.write(IDX.encode(labels: [0, 1, 2, 1]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "t10k-labels-idx1-ubyte.gz", saying: "label 2 at index 2 names class '2', which has no training images (the training labels are 0...1)")
+        // Declared: the user's say-so that class 2 has no training images.
+        let names = folder.write("names.txt", Array("a\nb\nc\n".utf8))
+        XCTAssertEqual(try Dataset.load(folder: folder.path, classesFile: names).classNames, ["a", "b", "c"])
+    }
+
+    /// A training label far beyond the others makes classes with no image at all.
+    func testTrainingLabelBeyondTheOthers() throws {
+        let folder = try validFolder()
+        try GzipFile.write(IDX.encode(labels: [0, 1, 2, 0, 1, 40]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz",
+                        saying: "label 40 at index 5 makes 37 classes (3 ... 39) with no images at all; if the label is right, declare every class with --classes FILE")
+        try GzipFile.write(IDX.encode(labels: [0, 1, 3, 0, 1, 3]), to: folder.file("train-labels-idx1-ubyte.gz"))
+        try GzipFile.write(IDX.encode(labels: [0, 1, 3, 3]), to: folder.file("t10k-labels-idx1-ubyte.gz"))
+        assertLoadFails(folder, naming: "train-labels-idx1-ubyte.gz", saying: "label 3 at index 2 makes class '2' with no images at all")
     }
 
     func testGzipWithTrailingGarbage() throws {

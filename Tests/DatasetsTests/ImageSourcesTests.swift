@@ -118,6 +118,34 @@ final class ImageSourcesTests: XCTestCase {
         }
     }
 
+    /// Each image's file is kept, relative to the data folder; a class folder with no
+    /// training image is refused unless the classes are declared.
+    func testFilesKeptAndEmptyClassesRefused() throws {
+        let folder = TemporaryFolder()
+        for split in ["train", "test"] {
+            for name in ["ant", "bee"] { write(folder, "\(split)/\(name)/\(name)1.png", png([7])) }
+        }
+        let data = try Dataset.load(DataSelection(folder: folder.path, resize: ImageSize(rows: 2, columns: 2)))
+        XCTAssertEqual(data.train.files, ["train/ant/ant1.png", "train/bee/bee1.png"])
+        XCTAssertEqual(data.test.files, ["test/ant/ant1.png", "test/bee/bee1.png"])
+        XCTAssertEqual(data.test.origin.name(of: 1), "test/bee/bee1.png")
+        try FileManager.default.createDirectory(atPath: folder.file("train/cat"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Dataset.load(DataSelection(folder: folder.path))) { error in
+            XCTAssertEqual("\(error)", folder.file("train/cat") + ": class 'cat' has no training images; add some, or declare the classes with --classes FILE (one name per line)")
+        }
+        write(folder, "test/cat/cat1.png", png([7]))
+        XCTAssertThrowsError(try Dataset.load(DataSelection(folder: folder.path))) { error in
+            XCTAssertEqual("\(error)", folder.file("test/cat/cat1.png") + ": label 2 names class 'cat', which has no training images (the training labels are 0...1); if the label is right, declare every class with --classes FILE (one name per line)")
+        }
+        _ = folder.write("classes.txt", Array("ant\nbee\ncat\n".utf8))
+        XCTAssertEqual(try Dataset.load(DataSelection(folder: folder.path)).classNames, ["ant", "bee", "cat"])
+        // IDX has no file per image: the index is the index in its one file.
+        let idx = Split(images: ImageSet(count: 1, rows: 1, columns: 1, channels: 1, pixels: [0]), labels: [0], imagesFile: "/d/t10k-images-idx3-ubyte.gz")
+        XCTAssertNil(idx.files)
+        XCTAssertEqual(idx.origin, .numbered([.init(file: "t10k-images-idx3-ubyte.gz", count: 1)]))
+        XCTAssertNil(idx.origin.name(of: 0))
+    }
+
     /// CIFAR records: label byte(s), then 1,024 red, 1,024 green, 1,024 blue bytes.
     func cifarRecords(_ labels: [[UInt8]]) -> [UInt8] {
         labels.enumerated().flatMap { i, label -> [UInt8] in
@@ -129,13 +157,18 @@ final class ImageSourcesTests: XCTestCase {
         let ten = TemporaryFolder()
         _ = ten.write("data_batch_1.bin", cifarRecords([[3], [1]]))
         _ = ten.write("data_batch_2.bin", cifarRecords([[9]]))
-        _ = ten.write("test_batch.bin", cifarRecords([[0], [2]]))
+        _ = ten.write("test_batch.bin", cifarRecords([[1], [3]]))
         _ = ten.write("batches.meta.txt", Array("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n".utf8))
         let data = try Dataset.load(DataSelection(folder: ten.path))
         XCTAssertEqual(data.name, "cifar-10")
         XCTAssertEqual(data.classNames[3], "cat")
         XCTAssertEqual(data.train.labels, [3, 1, 9])
-        XCTAssertEqual(data.test.labels, [0, 2])
+        // Spread over two batches: image 2 is the first of data_batch_2.bin.
+        XCTAssertEqual(data.train.origin.name(of: 1), "data_batch_1.bin #1")
+        XCTAssertEqual(data.train.origin.name(of: 2), "data_batch_2.bin #0")
+        XCTAssertNil(data.train.origin.name(of: 3))
+        XCTAssertEqual(try JSONDecoder().decode(ImageOrigin.self, from: JSONEncoder().encode(data.train.origin)), data.train.origin)
+        XCTAssertEqual(data.test.labels, [1, 3])
         XCTAssertEqual(data.channels, 3)
         XCTAssertEqual(data.rows, 32)
         // Planes interleaved: pixel 0 of image 1 is (1, 100, 200).
@@ -145,7 +178,7 @@ final class ImageSourcesTests: XCTestCase {
 
         let hundred = TemporaryFolder()
         _ = hundred.write("train.bin", cifarRecords([[1, 42], [0, 99]]))
-        _ = hundred.write("test.bin", cifarRecords([[3, 7]]))
+        _ = hundred.write("test.bin", cifarRecords([[3, 99]]))
         let h = try Dataset.load(DataSelection(folder: hundred.path))
         XCTAssertEqual(h.name, "cifar-100")
         XCTAssertEqual(h.classCount, 100)
