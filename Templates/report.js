@@ -6,8 +6,9 @@
   if (!data) return;
   var names = data.classes, rows = data.rows, clusters = data.clusters;
   // Row fields: index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail,
-  // credibility (-1 in interpretations made before credibilities existed).
-  var I = 0, T = 1, C = 2, P = 3, M = 4, V = 5, L1 = 6, L2 = 7, IMG = 8, CR = 9;
+  // credibility (-1 in interpretations made before credibilities existed), the image's
+  // file ("" or absent where the index names it).
+  var I = 0, T = 1, C = 2, P = 3, M = 4, V = 5, L1 = 6, L2 = 7, IMG = 8, CR = 9, F = 10;
   var PAGE = 50, page = 0, current = rows;
   var form = document.getElementById("filters");
   var body = document.getElementById("rows");
@@ -35,7 +36,7 @@
   }
   function writeHash() {
     var parts = [];
-    ["truth", "cnn", "inte", "cluster", "credibility", "sort"].forEach(function (f) {
+    ["find", "truth", "cnn", "inte", "cluster", "credibility", "sort"].forEach(function (f) {
       var v = form.elements[f].value;
       if (v && !(f === "sort" && v === "index")) parts.push(f + "=" + encodeURIComponent(v));
     });
@@ -48,7 +49,10 @@
     var f = form.elements;
     var truth = f.truth.value, cnn = f.cnn.value, inte = f.inte.value, cluster = f.cluster.value;
     var disagree = f.disagree.checked, wrong = f.wrong.checked, below = f.credibility.value;
+    // An index (160 or #160) finds that instance; any other text, the files holding it.
+    var find = f.find.value.trim().toLowerCase(), number = /^#?\d+$/.test(find) ? +find.replace("#", "") : -1;
     current = rows.filter(function (r) {
+      if (find !== "" && r[I] !== number && String(r[F] || "").toLowerCase().indexOf(find) < 0) return false;
       if (truth !== "" && r[T] !== +truth) return false;
       if (cnn !== "" && r[C] !== +cnn) return false;
       if (inte !== "" && r[M] !== +inte) return false;
@@ -89,7 +93,13 @@
       cell(tr, null).appendChild(img);
       var a = document.createElement("a");
       a.href = "instances/" + r[I] + ".html"; a.textContent = "#" + r[I];
-      cell(tr, null).appendChild(a);
+      var named = cell(tr, null);
+      named.appendChild(a);
+      if (r[F]) {
+        var file = document.createElement("div");
+        file.className = "file"; file.textContent = r[F];
+        named.appendChild(file);
+      }
       cell(tr, names[r[T]]);
       cell(tr, names[r[C]] + " (" + r[P].toFixed(3) + ")");
       cell(tr, names[r[M]] + " (" + Math.round(100 * r[V]) + "%)");
@@ -139,6 +149,8 @@
   }
 
   form.addEventListener("change", function () { apply(false); });
+  form.addEventListener("input", function (e) { if (e.target.name === "find") apply(false); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
   readHash();
   var m = /(?:^#|&)page=(\d+)/.exec(location.hash);
   if (m) page = Math.max(0, +m[1] - 1);

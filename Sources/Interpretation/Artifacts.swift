@@ -6,7 +6,8 @@ import Foundation
 /// `clusters.json` (`ClustersFile`: the cluster tree with statistics, prototypes and
 /// learners) and `interpretation.safetensors` (`InterpretationStore`: centroids, bins and
 /// forests), `neighbours.csv` (`NeighboursTable`: each test instance's nearest training
-/// images in the layer) and `units.json` (`ForestInsight`: the units each forest relies on).
+/// images in the layer), `units.json` (`ForestInsight`: the units each forest relies on) and
+/// `images.json` (`ImageNames`: each image's file, or its place in its file).
 public enum Artifacts {
     public static let resultsName = "results.json"
     public static let instancesName = "instances.csv"

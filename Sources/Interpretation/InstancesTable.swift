@@ -15,16 +15,20 @@ import Foundation
 /// | `vote_C` | share of the forest's trees voting for class C |
 /// | `agrees` | 1 when CNN-INTE's prediction is the CNN's |
 /// | `credibility` | the estimated probability that CNN-INTE agrees with the CNN (absent in files written before credibilities existed) |
+/// | `file` | the test image's file relative to the data folder, for image folders only (quoted as RFC 4180 says when it holds a comma, a quote or a line break) |
 public enum InstancesTable {
-    public static func header(k1: Int, classes: Int, credibility: Bool = true) -> [String] {
+    public static func header(k1: Int, classes: Int, credibility: Bool = true, file: Bool = false) -> [String] {
         ["index", "true_label", "cnn_prediction", "cnn_probability", "level1", "level2", "runner_up"]
             + (0..<k1).map { "distance_level1_\($0)" } + ["distance_level2"]
             + (0..<classes).map { "vote_\($0)" } + ["inte_prediction", "agrees"] + (credibility ? ["credibility"] : [])
+            + (file ? ["file"] : [])
     }
 
-    public static func encode(_ records: [InstanceRecord], k1: Int, classes: Int) -> String {
+    /// `files`: each test image's file (image folders), written as the last column.
+    public static func encode(_ records: [InstanceRecord], k1: Int, classes: Int, files: [String]? = nil) -> String {
         let credibility = records.allSatisfy { $0.credibility != nil } && !records.isEmpty
-        var lines = [header(k1: k1, classes: classes, credibility: credibility).joined(separator: ",")]
+        precondition(files == nil || files!.count == records.count, "one file per instance")
+        var lines = [header(k1: k1, classes: classes, credibility: credibility, file: files != nil).joined(separator: ",")]
         lines.reserveCapacity(records.count + 1)
         for r in records {
             var fields = ["\(r.index)", "\(r.label)", "\(r.cnnPrediction)", number(r.cnnProbability),
@@ -34,6 +38,7 @@ public enum InstancesTable {
             fields += r.votes.map(number)
             fields += ["\(r.intePrediction)", r.agrees ? "1" : "0"]
             if credibility { fields.append(number(r.credibility!)) }
+            if let files { fields.append(CSVField.quoted(files[r.index])) }
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -44,13 +49,17 @@ public enum InstancesTable {
     /// indices are checked by the caller, which knows each cluster's children), and row
     /// `n` must describe test image `n`.
     public static func decode(_ text: String, path: String, k1: Int, classes: Int) throws -> [InstanceRecord] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        var lines: [[String]]
+        do { lines = try CSVField.records(text) } catch let problem as CSVField.Problem {
+            throw InterpretationError.badArtifact(path: path, problem: problem.description)
+        }
         guard !lines.isEmpty else { throw InterpretationError.badArtifact(path: path, problem: "empty file") }
-        let found = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let found = lines.removeFirst()
         var position: [String: Int] = [:]
         for (i, name) in found.enumerated() { position[name] = i }
-        // Files written before credibilities existed have no credibility column.
-        let expected = header(k1: k1, classes: classes, credibility: position["credibility"] != nil)
+        // Files written before credibilities existed have no credibility column; only
+        // image folders have a file column.
+        let expected = header(k1: k1, classes: classes, credibility: position["credibility"] != nil, file: position["file"] != nil)
         if let missing = expected.first(where: { position[$0] == nil }) {
             throw InterpretationError.badArtifact(path: path, problem: "has no column '\(missing)' (\(k1) level-1 clusters and \(classes) classes expected)")
         }
@@ -59,16 +68,15 @@ public enum InstancesTable {
         }
         let distanceColumns = (0..<k1).map { position["distance_level1_\($0)"]! }
         let voteColumns = (0..<classes).map { position["vote_\($0)"]! }
-        return try lines.enumerated().map { (n, line) in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        return try lines.enumerated().map { (n, f) in
             func bad(_ what: String) -> InterpretationError { .badArtifact(path: path, problem: "line \(n + 2): \(what)") }
             guard f.count == found.count else { throw bad("\(f.count) fields, expected \(found.count)") }
-            func field(_ name: String) -> Substring { f[position[name]!] }
+            func field(_ name: String) -> String { f[position[name]!] }
             func index(_ name: String, below bound: Int) throws -> Int {
                 guard let v = Int(field(name)), (0..<bound).contains(v) else { throw bad("\(name) '\(field(name))' is not in 0...\(bound - 1)") }
                 return v
             }
-            func real(_ text: Substring, _ name: String) throws -> Double {
+            func real(_ text: String, _ name: String) throws -> Double {
                 guard let v = Double(text), v.isFinite else { throw bad("\(name) '\(text)' is not a number") }
                 return v
             }

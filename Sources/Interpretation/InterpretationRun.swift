@@ -138,10 +138,12 @@ public enum InterpretationRun {
             }
         }
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
-        try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount).utf8), Artifacts.instancesName)
+        try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount,
+                                             files: dataset.test.files).utf8), Artifacts.instancesName)
         if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
         if let map { try write(Data(map.encode().utf8), LayerMapPoints.fileName) }
         try write(try ForestInsight.encode(units), ForestInsight.fileName)
+        try write(try JSONEncoder.sorted.encode(ImageNames(dataset)), ImageNames.fileName)
         if !configuration.compareLayers.isEmpty {
             // The other layers, each interpreted the same way in a scratch folder, only
             // their figures kept: no map, neighbours or comparator forest, which the

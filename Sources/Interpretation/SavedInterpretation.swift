@@ -22,6 +22,13 @@ public struct SavedInterpretation: Sendable {
     public var layers: [LayerFigures]? = nil
     /// Every point's place on the layer map, when the interpretation drew one.
     public var map: LayerMapPoints? = nil
+    /// Where each image came from, when the interpretation recorded it.
+    public var images: ImageNames? = nil
+
+    /// "#160 (test/cat/0003.png)", or "#160" where the index says it all.
+    public func testName(_ index: Int) -> String { Self.named(index, images?.test(index)) }
+    public func trainName(_ index: Int) -> String { Self.named(index, images?.train(index)) }
+    static func named(_ index: Int, _ name: String?) -> String { name.map { "#\(index) (\($0))" } ?? "#\(index)" }
 
     /// The nearest training images of test instance `index`; none when not recorded.
     public func nearest(to index: Int) -> [Neighbour] { index < neighbours.count ? neighbours[index] : [] }
@@ -99,7 +106,8 @@ public struct SavedInterpretation: Sendable {
             layers: try optional(LayerFigures.fileName, LayerFigures.decode),
             map: try optional(LayerMapPoints.fileName) {
                 try LayerMapPoints.decode(text($0), path: $1, trainCount: trainCount, testCount: records.count, k1: k1)
-            })
+            },
+            images: try optional(ImageNames.fileName) { try ImageNames.decode($0, path: $1, trainCount: trainCount, testCount: records.count) })
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the
@@ -130,7 +138,7 @@ public struct SavedInterpretation: Sendable {
         let r = records[index]
         return TextPath.render(r, level1: level1, level2: level2, classNames: classNames, layer: layer,
                                layerWidth: layerWidth, learner: learners[r.route.level1], neighbours: nearest(to: index),
-                               softVotes: softLabels)
+                               softVotes: softLabels, testName: testName, trainName: trainName)
     }
 }
 

@@ -9,7 +9,8 @@ public enum TextPath {
     /// distributions).
     public static func render(_ r: InstanceRecord, level1: [ClusterNode], level2: [[ClusterNode]], classNames: [String],
                               layer: String, layerWidth: Int, learner: LearnerSummary, neighbours: [Neighbour] = [],
-                              softVotes: Bool = false) -> String {
+                              softVotes: Bool = false, testName: (Int) -> String = { "#\($0)" },
+                              trainName: (Int) -> String = { "#\($0)" }) -> String {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         func percent(_ x: Double) -> String { x > 0 && x < 0.005 ? "<1%" : String(format: "%.0f%%", 100 * x) }
         func histogram(_ h: [Int]) -> String {
@@ -18,7 +19,7 @@ public enum TextPath {
                 .map { "\(name($0)) \(percent(Double(h[$0]) / Double(total)))" }.joined(separator: ", ")
         }
         func node(_ n: ClusterNode, distance: Float, what: String) -> String {
-            let prototypes = n.prototypes.isEmpty ? "" : "; prototypes " + n.prototypes.map { "#\($0)" }.joined(separator: " ")
+            let prototypes = n.prototypes.isEmpty ? "" : "; prototypes " + n.prototypes.map(trainName).joined(separator: " ")
             return "\(what) \(n.id): \(n.size.counted("training image")), distance \(String(format: "%.2f", distance)); CNN predictions \(histogram(n.predictionHistogram))\(prototypes)"
         }
         let c1 = level1[r.route.level1]
@@ -31,7 +32,7 @@ public enum TextPath {
         case .constant: decidedBy = "constant learner of cluster \(c1.id)"
         }
         var lines = [
-            "test #\(r.index)  true label: \(name(r.label))",
+            "test \(testName(r.index))  true label: \(name(r.label))",
             "  -> \(layer) (\(layerWidth.counted("unit")))",
             "  -> " + node(c1, distance: r.route.level1Distances[r.route.level1], what: "level-1 cluster"),
             "  -> " + node(c2, distance: r.route.level2Distance, what: "level-2 cluster"),
@@ -47,7 +48,7 @@ public enum TextPath {
         }
         if !neighbours.isEmpty {
             lines.append("  nearest training images in \(layer): " + neighbours.map {
-                "#\($0.trainIndex) (CNN: \(name($0.cnnPrediction)), distance \(String(format: "%.2f", $0.distance)))"
+                trainName($0.trainIndex) + " (CNN: \(name($0.cnnPrediction)), distance \(String(format: "%.2f", $0.distance)))"
             }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")

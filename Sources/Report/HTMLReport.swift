@@ -132,9 +132,10 @@ public struct HTMLReport {
     }
 
     /// `window.CNNINTE = {classes, clusters, rows}`; a row is
-    /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail, credibility (-1: none)].
+    /// [index, true, cnn, p, inte, vote share of inte, level1, level2, thumbnail, credibility (-1: none),
+    /// the image's file ("" where its index names it)].
     func dataScript() -> String {
-        var out = "// One row per test instance: index, true, CNN, CNN probability, CNN-INTE, its vote share, level-1, level-2, thumbnail.\n"
+        var out = "// One row per test instance: index, true, CNN, CNN probability, CNN-INTE, its vote share, level-1, level-2, thumbnail, credibility, file.\n"
         out += "window.CNNINTE = {\n\"classes\": [" + names.map(Escaping.javaScript).joined(separator: ",") + "],\n"
         var clusterIDs: [String] = []
         for (c, node) in saved.level1.enumerated() { clusterIDs.append(node.id); clusterIDs += saved.level2[c].map(\.id) }
@@ -142,7 +143,8 @@ public struct HTMLReport {
         out += saved.records.map { r in
             "[\(r.index),\(r.label),\(r.cnnPrediction),\(String(format: "%.4f", r.cnnProbability)),\(r.intePrediction),"
                 + "\(String(format: "%.3f", r.votes[r.intePrediction])),\(r.route.level1),\(r.route.level2),"
-                + Escaping.javaScript(picture(inputs.testImage(r.index))) + "," + String(format: "%.4f", r.credibility ?? -1) + "]"
+                + Escaping.javaScript(picture(inputs.testImage(r.index))) + "," + String(format: "%.4f", r.credibility ?? -1) + ","
+                + Escaping.javaScript(saved.images?.test(r.index) ?? "") + "]"
         }.joined(separator: ",\n")
         return out + "\n]};\n"
     }
@@ -193,6 +195,7 @@ public struct HTMLReport {
         let r = saved.records[i]
         var page = common(title: "Test image #\(i)", root: "../")
         page["index"] = i
+        if let file = saved.images?.test(i) { page["file"] = file }
         page["truth"] = names[r.label]
         page["cnn"] = names[r.cnnPrediction]
         page["inte"] = names[r.intePrediction]
@@ -209,7 +212,7 @@ public struct HTMLReport {
         let neighbours = saved.nearest(to: i)
         if !neighbours.isEmpty {
             page["neighbours"] = ["layer": saved.layer, "items": neighbours.map { n -> [String: Any] in
-                ["picture": picture(inputs.trainImage(n.trainIndex)), "index": n.trainIndex, "cnn": names[n.cnnPrediction],
+                ["picture": picture(inputs.trainImage(n.trainIndex)), "index": n.trainIndex, "name": saved.trainName(n.trainIndex), "cnn": names[n.cnnPrediction],
                  "distance": String(format: "%.2f", n.distance)]
             }]
         }
@@ -267,7 +270,7 @@ public struct HTMLReport {
             ["name": names[c], "color": Palette.classColor(c), "predicted": node.predictionHistogram[c], "truth": node.labelHistogram[c],
              "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
         }
-        page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }
+        page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "name": saved.trainName(t), "src": picture(inputs.trainImage(t))] }
         if saved.map != nil, let first = node.id.split(separator: ".").first, let c = Int(first) {
             page["map"] = ["src": ReportLayout.figures + "/map-cluster-\(c).png", "cluster": c]
         }
@@ -279,7 +282,7 @@ public struct HTMLReport {
                     ["unit": card.unit, "impurity": String(format: "%.1f%%", 100 * card.impurity),
                      "permutation": card.permutation.map(Self.agreementChange) ?? "not measured",
                      "histogram": ReportLayout.figures + "/unit-\(c)-\(card.unit).png",
-                     "images": card.topImages.map { t -> [String: Any] in ["train": t, "src": picture(inputs.trainImage(t))] }]
+                     "images": card.topImages.map { t -> [String: Any] in ["train": t, "name": saved.trainName(t), "src": picture(inputs.trainImage(t))] }]
                 },
             ] as [String: Any]
         }
@@ -287,7 +290,7 @@ public struct HTMLReport {
         let members = saved.records.filter { $0.route.level1 == parts[0] && (parts.count < 2 || $0.route.level2 == parts[1]) }
         page["testCount"] = members.count
         page["members"] = members.map { r -> [String: Any] in
-            ["index": r.index, "href": ReportLayout.instancePage(r.index), "thumb": picture(inputs.testImage(r.index)),
+            ["index": r.index, "name": saved.testName(r.index), "href": ReportLayout.instancePage(r.index), "thumb": picture(inputs.testImage(r.index)),
              "truth": names[r.label], "cnn": names[r.cnnPrediction], "inte": names[r.intePrediction],
              "status": !r.agrees ? "disagree" : (r.cnnPrediction != r.label ? "wrong" : "")]
         }

@@ -28,6 +28,8 @@ public enum InstanceDiagram {
         /// The forest was grown on soft labels (`interpret --soft-labels`): its bars are the
         /// mean of its leaves' distributions, not shares of tree votes.
         public var softVotes = false
+        /// The test image's file (`test/cat/0003.png`), shown under its index.
+        public var inputFile: String? = nil
 
         public init(record: InstanceRecord, classNames: [String], layer: String, layerWidth: Int, level1: ClusterNode,
                     level2: ClusterNode, runnerUp: ClusterNode?, learner: LearnerSummary, inputImage: String,
@@ -57,6 +59,11 @@ public enum InstanceDiagram {
     static let bold = Palette.font + " Bold"
 
     /// A heading inside an HTML-like label: one point larger than the text, in black.
+    /// A file name short enough for the input's box: its last 32 characters, marked.
+    static func fileLabel(_ file: String) -> String {
+        file.count <= 32 ? file : "…" + file.suffix(31)
+    }
+
     static func heading(_ text: String) -> String { "<FONT POINT-SIZE=\"11\" COLOR=\"#000000\">\(text)</FONT>" }
 
     public static func dot(_ input: Input) -> String {
@@ -81,6 +88,7 @@ public enum InstanceDiagram {
         lines.append("  input [label=<" + box(border: hl, fill: Palette.highlightFill, rows: [
             "<TR><TD><IMG SRC=\(attr(input.inputImage))/></TD></TR>",
             "<TR><TD>\(heading("test #\(r.index)"))</TD></TR>",
+        ] + (input.inputFile.map { ["<TR><TD>\(Escaping.dotHTML(fileLabel($0)))</TD></TR>"] } ?? []) + [
             "<TR><TD>true label: \(html(r.label))</TD></TR>",
         ]) + ">];")
         lines.append("  layer [shape=box, style=filled, color=\"\(hl)\", fillcolor=\"\(Palette.highlightFill)\", margin=\"0.12,0.06\", label="

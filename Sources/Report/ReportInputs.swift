@@ -62,6 +62,7 @@ public struct ReportInputs: Sendable {
             inputImage: try images.image(testImage(i), rows: dataset.rows, columns: dataset.columns, channels: dataset.channels),
             level1Prototypes: try prototypes(c1), level2Prototypes: try prototypes(c2))
         input.softVotes = saved.softLabels
+        input.inputFile = saved.images?.test(i)
         if saved.units.contains(where: { $0.cluster == r.route.level1 && !$0.units.isEmpty }) {
             input.forestLink = "../" + ReportLayout.clusterPage(c1.id) + "#forest"
         }

@@ -43,6 +43,35 @@ final class ColourRunTests: XCTestCase {
             if notGrey { coloured += 1 }
         }
         XCTAssertEqual(coloured, names.count, "every picture is of a colour image")
+        try checkInstancesAreNamed(data: folder + "/colour", output: folder + "/out")
+    }
+
+    /// An image folder's instances carry their files: instances.csv, explain (the text
+    /// twin), the instance page, the cluster pages and the browser's data.
+    func checkInstancesAreNamed(data: String, output: String) throws {
+        let table = try String(contentsOfFile: output + "/interpretation/instances.csv", encoding: .utf8)
+        let rows = table.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows[0].last, "file")
+        let files = rows.dropFirst().map { String($0.last!) }
+        XCTAssertEqual(files.count, 24)
+        for file in files {
+            XCTAssertTrue(file.hasPrefix("test/"), file)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/" + file), file)
+        }
+        let explain = try CLIProcess.run(["explain", "--index", "3", "--output", output])
+        XCTAssertEqual(explain.status, 0, explain.stderr)
+        XCTAssertTrue(explain.stdout.hasPrefix("test #3 (\(files[3]))  true label: "), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("prototypes #"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains(" (train/"), "prototypes and neighbours named by file: \(explain.stdout)")
+        let page = try String(contentsOfFile: output + "/report/instances/3.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("<p class=\"file\">file: <code>\(files[3])</code></p>"), page)
+        XCTAssertTrue(page.contains("test #3 (\(files[3]))"), "the text twin on the page")
+        let script = try String(contentsOfFile: output + "/report/data.js", encoding: .utf8)
+        XCTAssertTrue(script.contains(",\"\(files[3])\"]"), "the browser can find it by file")
+        let clusters = try FileManager.default.contentsOfDirectory(atPath: output + "/report/clusters")
+        let members = try clusters.map { try String(contentsOfFile: output + "/report/clusters/" + $0, encoding: .utf8) }.joined()
+        XCTAssertTrue(members.contains("title=\"#3 (\(files[3])): true "), "cluster pages name their members")
+        XCTAssertTrue(members.contains("title=\"training image #") && members.contains(" (train/"), "prototypes named by file")
     }
 }
 

@@ -115,7 +115,7 @@ final class HardeningTests: XCTestCase {
         let output = folder + "/old"
         try toyRun(output)
         for name in ["model", "interpretation", "report", "pdf"] { try FileManager.default.removeItem(atPath: "\(output)/\(name)/.cnn-inte.json") }
-        for name in ["neighbours.csv", "units.json", "map.csv"] { try FileManager.default.removeItem(atPath: output + "/interpretation/" + name) }  // 0.1.0 wrote neither
+        for name in ["neighbours.csv", "units.json", "map.csv", "images.json"] { try FileManager.default.removeItem(atPath: output + "/interpretation/" + name) }  // 0.1.0 wrote none
         let index = output + "/report/index.html"
         try (try String(contentsOfFile: index, encoding: .utf8)).replacingOccurrences(of: "Made by cnn-inte 0.2.0", with: "Made by cnn-inte 0.1.0")
             .write(toFile: index, atomically: true, encoding: .utf8)

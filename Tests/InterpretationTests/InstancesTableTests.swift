@@ -68,3 +68,24 @@ extension InstancesTableTests {
         }
     }
 }
+
+extension InstancesTableTests {
+    /// Image folders add the file as the last column, quoted as RFC 4180 says when the
+    /// name holds a comma, a quote or a line break; every row still reads.
+    func testFileColumn() throws {
+        let files = ["test/cat/a.png", "test/dog, \"big\"/b\nc.png"]
+        let text = InstancesTable.encode(records, k1: 2, classes: 3, files: files)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(lines[0].hasSuffix(",agrees,file"), String(lines[0]))
+        XCTAssertTrue(lines[1].hasSuffix(",1,1,test/cat/a.png"), String(lines[1]))
+        XCTAssertTrue(text.hasSuffix(",2,0,\"test/dog, \"\"big\"\"/b\nc.png\"\n"), text)
+        XCTAssertEqual(try InstancesTable.decode(text, path: "i.csv", k1: 2, classes: 3), records)
+        XCTAssertEqual(try CSVField.records(text).map { $0.last! }, ["file"] + files)
+        XCTAssertThrowsError(try InstancesTable.decode(text + "2,\"open", path: "i.csv", k1: 2, classes: 3)) {
+            XCTAssertEqual("\($0)", "i.csv: line 5: a quoted field is not closed")
+        }
+        XCTAssertThrowsError(try CSVField.records("a,b\"c\n")) { XCTAssertEqual("\($0)", "line 1: a quote inside an unquoted field") }
+        XCTAssertThrowsError(try CSVField.records("\"a\"b\n")) { XCTAssertEqual("\($0)", "line 1: text after a quoted field's closing quote") }
+        XCTAssertEqual(try CSVField.records("a,\"\"\r\n\nb"), [["a", ""], ["b"]])
+    }
+}

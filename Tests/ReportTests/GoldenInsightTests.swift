@@ -66,12 +66,14 @@ final class GoldenInsightTests: XCTestCase {
                   "cnn" : "emu",
                   "distance" : "2.00",
                   "index" : 9,
+                  "name" : "#9",
                   "picture" : "diagrams/img/g-9ca49c552071fbeb.png"
                 },
                 {
                   "cnn" : "dog",
                   "distance" : "2.50",
                   "index" : 7,
+                  "name" : "#7",
                   "picture" : "diagrams/img/g-564843e0ae42d483.png"
                 }
               ],
@@ -89,10 +91,12 @@ final class GoldenInsightTests: XCTestCase {
                   "histogram" : "figures/unit-1-7.png",
                   "images" : [
                     {
+                      "name" : "#7",
                       "src" : "diagrams/img/g-564843e0ae42d483.png",
                       "train" : 7
                     },
                     {
+                      "name" : "#8",
                       "src" : "diagrams/img/g-33f9325d71c29b47.png",
                       "train" : 8
                     }
@@ -105,6 +109,7 @@ final class GoldenInsightTests: XCTestCase {
                   "histogram" : "figures/unit-1-3.png",
                   "images" : [
                     {
+                      "name" : "#6",
                       "src" : "diagrams/img/g-cae95de8ebe7fa27.png",
                       "train" : 6
                     }

@@ -292,6 +292,7 @@ final class GoldenReportTests: XCTestCase {
                   "href" : "instances/1.html",
                   "index" : 1,
                   "inte" : "emu",
+                  "name" : "#1",
                   "status" : "disagree",
                   "thumb" : "diagrams/img/g-0062b2e48b9c0393.png",
                   "truth" : "emu"
@@ -301,6 +302,7 @@ final class GoldenReportTests: XCTestCase {
                   "href" : "instances/2.html",
                   "index" : 2,
                   "inte" : "dog",
+                  "name" : "#2",
                   "status" : "",
                   "thumb" : "diagrams/img/g-b5f79cdd87d3f727.png",
                   "truth" : "dog"
@@ -309,6 +311,7 @@ final class GoldenReportTests: XCTestCase {
               "nTest" : 3,
               "prototypes" : [
                 {
+                  "name" : "#2",
                   "src" : "diagrams/img/g-283bb60a312a7797.png",
                   "train" : 2
                 }
@@ -349,6 +352,7 @@ final class GoldenReportTests: XCTestCase {
                   "href" : "instances/1.html",
                   "index" : 1,
                   "inte" : "emu",
+                  "name" : "#1",
                   "status" : "disagree",
                   "thumb" : "diagrams/img/g-0062b2e48b9c0393.png",
                   "truth" : "emu"
@@ -359,6 +363,7 @@ final class GoldenReportTests: XCTestCase {
               "parentHref" : "../clusters/1.html",
               "prototypes" : [
                 {
+                  "name" : "#9",
                   "src" : "diagrams/img/g-9ca49c552071fbeb.png",
                   "train" : 9
                 }

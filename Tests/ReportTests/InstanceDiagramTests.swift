@@ -114,6 +114,17 @@ final class InstanceDiagramTests: XCTestCase {
         XCTAssertTrue(svg.contains(#"25% a&amp;b\N\G"#), svg)
     }
 
+    /// An image folder's instance shows its file under its index, escaped, and shortened
+    /// to its last 31 characters when long.
+    func testInputFileIsShownEscapedAndShortened() {
+        var input = Self.toyInput()
+        input.inputFile = "test/<cat> & co/1.png"
+        XCTAssertTrue(InstanceDiagram.dot(input).contains(
+            "test #7</FONT></TD></TR><TR><TD>test/&lt;cat&gt; &amp; co/1.png</TD></TR><TR><TD>true label: dog</TD></TR>"))
+        XCTAssertEqual(InstanceDiagram.fileLabel("a/" + String(repeating: "b", count: 40) + ".png"), "…" + String(repeating: "b", count: 27) + ".png")
+        XCTAssertFalse(InstanceDiagram.dot(Self.toyInput()).contains("<TR><TD>test/"), "IDX instances have no file row")
+    }
+
     func testEscaping() {
         XCTAssertEqual(Escaping.html(#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;")
         XCTAssertEqual(Escaping.dotQuoted(#"say "hi" \ bye"#), #""say \"hi\" \\ bye""#)
