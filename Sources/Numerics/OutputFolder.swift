@@ -17,6 +17,7 @@ import Foundation
 public final class OutputFolder {
     public let path: String
     private let lock: Int32
+    private let lockPath: String
 
     static let lockName = ".cnn-inte.lock"
     static let journalName = ".cnn-inte.commit"
@@ -35,24 +36,40 @@ public final class OutputFolder {
             }
         }
         guard access(self.path, W_OK) == 0 else { throw StagedFolder.OutputError(path: self.path, problem: "is not writable") }
-        let lockPath = (self.path as NSString).appendingPathComponent(Self.lockName)
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw StagedFolder.OutputError(path: lockPath, problem: "cannot be created (\(String(cString: strerror(errno))))")
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            close(fd)
-            throw StagedFolder.OutputError(path: self.path, problem: "is being written by another cnn-inte (process \(holder ?? "?")); wait for it to finish or choose another --output")
-        }
-        lock = fd
-        ftruncate(fd, 0)
+        lockPath = (self.path as NSString).appendingPathComponent(Self.lockName)
+        lock = try Self.takeLock(lockPath, output: self.path)
+        ftruncate(lock, 0)
         let pid = "\(getpid())\n"
-        _ = pid.withCString { Foundation.write(fd, $0, strlen($0)) }
+        _ = pid.withCString { Foundation.write(lock, $0, strlen($0)) }
+        Interruption.opened(output: self.path, lockFile: lockPath)
         try recover()
     }
 
+    /// The lock file is removed when the writer is done (nothing of ours stays in the
+    /// user's folder), so a lock taken on a file that was removed meanwhile is no lock:
+    /// taken again on the file now at `lockPath`.
+    private static func takeLock(_ lockPath: String, output: String) throws -> Int32 {
+        while true {
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw StagedFolder.OutputError(path: lockPath, problem: "cannot be created (\(String(cString: strerror(errno))))")
+            }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                close(fd)
+                throw StagedFolder.OutputError(path: output, problem: "is being written by another cnn-inte (process \(holder.map { $0.isEmpty ? "?" : $0 } ?? "?")); wait for it to finish or choose another --output")
+            }
+            var held = stat(), current = stat()
+            if fstat(fd, &held) == 0, stat(lockPath, &current) == 0, held.st_dev == current.st_dev, held.st_ino == current.st_ino {
+                return fd
+            }
+            close(fd)
+        }
+    }
+
     deinit {
+        Interruption.closed(output: path)
+        unlink(lockPath)  // while still held: see takeLock
         flock(lock, LOCK_UN)
         close(lock)
     }
@@ -104,12 +121,14 @@ public final class OutputFolder {
         for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&blocked, signal) }
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        do {
-            try Self.writeJournal(try JSONEncoder.sorted.encode(journal), to: journalPath)
-        } catch {
-            throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+        try Interruption.committing(staged.map { ($0.path, $0.finalPath) }) {
+            do {
+                try Self.writeJournal(try JSONEncoder.sorted.encode(journal), to: journalPath)
+            } catch {
+                throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            }
+            try Self.finish(journal, journalPath: journalPath)
         }
-        try Self.finish(journal, journalPath: journalPath)
     }
 
     /// The journal written whole under a name of our own, then renamed into place:

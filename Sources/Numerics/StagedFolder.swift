@@ -41,6 +41,7 @@ public struct StagedFolder {
             try fm.createDirectory(atPath: making, withIntermediateDirectories: false)
             try Manifest(kind: name, files: nil).write(into: making)
             guard rename(making, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            Interruption.staged(path, final: finalPath)
         } catch {
             try? fm.removeItem(atPath: making)
             throw OutputError(path: path, problem: "cannot be created (\(StagedFolder.reason(error)))")
@@ -60,7 +61,10 @@ public struct StagedFolder {
     }
 
     /// Removes the staging folder (after a failure).
-    public func discard() { try? FileManager.default.removeItem(atPath: path) }
+    public func discard() {
+        try? FileManager.default.removeItem(atPath: path)
+        Interruption.unstaged(path)
+    }
 
     public static func reason(_ error: Error) -> String {
         let nsError = error as NSError

@@ -34,7 +34,7 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(loaded.description, description)
         XCTAssertEqual(loaded.fingerprint, description.weightsSHA256)
         // Only the model's folder (with its manifest) and the lock.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), [".cnn-inte.lock", "model"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["model"])
         XCTAssertEqual(Manifest.read(folder + "/model")?.files, ["model.json", "model.safetensors"])
     }
 

@@ -32,5 +32,24 @@ final class OutputFolderTests: XCTestCase {
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: staged[0].path), [Manifest.fileName])
         XCTAssertFalse(fm.fileExists(atPath: staged[0].path + ".new"))
         staged[0].discard()
+        // The writer done, nothing of its own is left: the lock goes with it.
+        withExtendedLifetime(output) {}
+    }
+
+    func testLockIsRemovedWhenTheWriterIsDone() throws {
+        let root = NSTemporaryDirectory() + "cnn-inte-lock-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var first: OutputFolder? = try OutputFolder(writing: root)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/.cnn-inte.lock"))
+        XCTAssertThrowsError(try OutputFolder(writing: root)) { error in
+            XCTAssertTrue("\(error)".contains("is being written by another cnn-inte (process \(getpid()))"), "\(error)")
+        }
+        _ = first
+        first = nil
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), [])
+        // A lock taken again after it was removed is a lock.
+        let second = try OutputFolder(writing: root)
+        XCTAssertThrowsError(try OutputFolder(writing: root))
+        withExtendedLifetime(second) {}
     }
 }
