@@ -58,6 +58,12 @@ final class EngineTests: XCTestCase {
         Case(name: "GEMM convolutions, residual fused, strided and dilated",
              layers: "c0:conv(64,3),c1:conv(64,3,relu),c2:conv(64,3),s:add(c2,c0),r:relu(),c3:conv(64,3,stride=2,dilation=2,bias=no),out:dense(3)",
              inferencePath: true),
+        // At inference, 3x3 convolutions of stride 1 may run as Winograd's F(4x4, 3x3) where
+        // the CPU has that kernel (AVX-512; see testWinogradAtInference), weights filled
+        // through a plain layout from the blocked one training leaves.
+        Case(name: "3x3 convolutions on 16x16 planes, Winograd's candidates",
+             layers: "c0:conv(16,3),c1:conv(16,3,relu),c2:conv(16,3),s:add(c2,c1),out:dense(3)",
+             input: .init(channels: 3, height: 16, width: 16), inferencePath: true),
         Case(name: "convolutions and residual adds on 9x9 planes",
              layers: "c0:conv(3,3),c1:conv(3,3,relu),c2:conv(3,1),s:add(c2,c0),r:relu(),c3:conv(3,1),t:add(c3,c0),u:relu6(),c4:conv(4,3,stride=2,dilation=2),out:dense(3)",
              input: .init(channels: 2, height: 9, width: 9)),
@@ -171,6 +177,38 @@ final class EngineTests: XCTestCase {
         XCTAssertGreaterThan(zero, 20)
         let inference = try model.executor(.inference, batch: 4)
         XCTAssertTrue(inference.outputs["d"]! === inference.outputs["c0"]!, "the identity at inference")
+    }
+
+    /// Where oneDNN has Winograd's kernel (AVX-512), a 3x3 convolution of 16 filters at
+    /// inference takes it, after training steps have left the weights blocked, and its
+    /// output stays the reference's (testForwardMatchesTheReferenceInBothModes); where it
+    /// has none, the direct kernel.
+    func testWinogradAtInference() throws {
+        let c = Self.cases.first { $0.name.hasPrefix("3x3 convolutions on 16x16") }!
+        let (model, reference) = try Self.make(c, seed: 5)
+        _ = try model.kernelImplementations(batch: 50, training: true)
+        // The weights reach the inference kernel from the training layout: still the reference's.
+        // (oneDNN takes Winograd's kernel for batches of some size, not for 3 images.)
+        let x = Self.input(c, batch: 32, seed: 6)
+        let executor = try model.executor(.inference, batch: 32, keep: ["c1", "s"])
+        let implementations = executor.kernelImplementations.map { (node: $0.0, implementations: $0.1) }
+        for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
+        executor.forward()
+        let expected = try reference.evaluate(x, training: false)
+        for name in ["c1", "s", model.graph.logitsNode.name] {
+            let want = ReferenceGraph.flatten(expected[name]!, order: model.graph.flattenOrder)
+            var got = [Float](repeating: 0, count: want.count)
+            try got.withUnsafeMutableBufferPointer { try executor.read(name, into: $0.baseAddress!) }
+            let scale = max(1, want.map(abs).max()!)
+            XCTAssertLessThan(zip(got, want).map { abs(Double($0) - $1) }.max()!, 1e-4 * scale, name)
+        }
+        let c1 = try XCTUnwrap(implementations.first { $0.node == "c1" }).implementations
+        let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") == true
+        if avx512 && ProcessInfo.processInfo.environment["ONEDNN_MAX_CPU_ISA"] == nil {
+            XCTAssertTrue(c1.contains { $0.hasPrefix("jit_wino") }, "\(c1)")
+        } else {
+            XCTAssertFalse(c1.contains { $0.hasPrefix("ref") }, "\(c1)")
+        }
     }
 
     /// The fast kernels, not oneDNN's reference code, for the builtin networks on grey and

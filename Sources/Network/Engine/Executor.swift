@@ -255,23 +255,37 @@ final class WeightView {
     let parameter: Parameter
     let memory: DNNLMemory
     private let reorder: Primitive?
+    /// A first step through a plain layout, where oneDNN has no reorder straight from the
+    /// parameter's layout to the wanted one (2.6 fills Winograd's weight format only from
+    /// a plain layout, not from the blocked one training leaves).
+    private let throughPlain: (Primitive, DNNLMemory)?
     private var seen = -1
 
     init(_ parameter: Parameter, layout: MemoryDescriptor) throws {
         self.parameter = parameter
         if layout == parameter.layout {
             memory = parameter.value
-            reorder = nil
-        } else {
+            (reorder, throughPlain) = (nil, nil)
+        } else if let direct = try? Primitive(try .reorder(from: parameter.layout, to: layout)) {
             memory = try DNNLMemory(layout)
-            reorder = try Primitive(try .reorder(from: parameter.layout, to: layout))
+            (reorder, throughPlain) = (direct, nil)
+        } else {
+            let plain = MemoryDescriptor(dims: parameter.layout.dims)
+            memory = try DNNLMemory(layout)
+            throughPlain = (try Primitive(try .reorder(from: parameter.layout, to: plain)), try DNNLMemory(plain))
+            reorder = try Primitive(try .reorder(from: plain, to: layout))
         }
     }
 
     /// The weight in the wanted layout, copied again if the parameter changed.
     func current() -> DNNLMemory {
         if let reorder, seen != parameter.version {
-            reorder.execute([(.from, parameter.value), (.to, memory)])
+            if let (first, plain) = throughPlain {
+                first.execute([(.from, parameter.value), (.to, plain)])
+                reorder.execute([(.from, plain), (.to, memory)])
+            } else {
+                reorder.execute([(.from, parameter.value), (.to, memory)])
+            }
             seen = parameter.version
         }
         return memory
