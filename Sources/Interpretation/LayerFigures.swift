@@ -37,8 +37,15 @@ public struct LayerFigures: Codable, Equatable, Sendable {
         credibility_high_coverage = results.credibilityFigures?.high_coverage
         credibility_high_fidelity = results.credibilityFigures?.high_fidelity
         credibility_auroc = results.credibilityFigures?.auroc
-        // The comparator is not part of interpreting a layer (and the compared layers skip it).
-        seconds = results.timings.filter { $0.key != "global_forest_seconds" }.values.reduce(0, +)
+        seconds = Self.interpretingSeconds(results.timings)
+    }
+
+    /// The seconds of interpreting a layer, from results.json's timings: every stage's
+    /// seconds, but not the comparator's (not part of interpreting a layer; the compared
+    /// layers skip it) nor the rates beside them (`activations_images_per_s` is images a
+    /// second: summed, it made a 7-second layer take 7,700).
+    static func interpretingSeconds(_ timings: [String: Double]) -> Double {
+        timings.filter { $0.key != "global_forest_seconds" && !$0.key.hasSuffix("_per_s") }.values.reduce(0, +)
     }
 
     /// Reads `layers.json`.
