@@ -11,7 +11,7 @@ public struct DataOptions: ParsableArguments {
     public var data: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, the source's own names (class folders, CIFAR's names file, Fashion-MNIST's), else the labels' numbers.",
+        "A text file of class names, one per line in label order. Default: classes.txt in the data folder, the source's own names (class folders, CIFAR's names file, Fashion-MNIST's), else the labels' numbers. Named classes may have no images; otherwise a class without training images is refused.",
         valueName: "FILE"))
     public var classes: String?
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import XCTest
 @testable import CLI
 
@@ -59,6 +60,8 @@ final class HelpTests: XCTestCase {
                                       order. Default: classes.txt in the data folder, the
                                       source's own names (class folders, CIFAR's names
                                       file, Fashion-MNIST's), else the labels' numbers.
+                                      Named classes may have no images; otherwise a class
+                                      without training images is refused.
               --test-fraction <F>     For class folders without train/ and test/: the share
                                       of each class held out for testing (default 0.2),
                                       stratified.
@@ -122,6 +125,8 @@ final class HelpTests: XCTestCase {
                                       order. Default: classes.txt in the data folder, the
                                       source's own names (class folders, CIFAR's names
                                       file, Fashion-MNIST's), else the labels' numbers.
+                                      Named classes may have no images; otherwise a class
+                                      without training images is refused.
               --test-fraction <F>     For class folders without train/ and test/: the share
                                       of each class held out for testing (default 0.2),
                                       stratified.
@@ -146,6 +151,22 @@ final class HelpTests: XCTestCase {
               -h, --help              Show help information.
 
             """)
+    }
+
+    /// docs/CLI.md is `cnn-inte reference`'s output, and that is every command's help.
+    func testCommandReferenceIsCurrent() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/CLI.md")
+        let written = try String(contentsOf: page, encoding: .utf8)
+        let result = try CLIProcess.run(["reference"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, CLIReference.markdown())
+        XCTAssertTrue(written == result.stdout, "docs/CLI.md is stale: run `cnn-inte reference > docs/CLI.md`")
+        for command in ["run", "train", "interpret", "report", "explain", "features", "inspect", "export", "bench", "data info", "data make-colour"] {
+            XCTAssertTrue(written.contains("\n## cnn-inte \(command)\n"), command)
+        }
+        XCTAssertFalse(written.contains("--worker-job"), "hidden options stay hidden")
+        XCTAssertFalse(written.contains("## cnn-inte reference"), "the hidden command is not listed")
     }
 
     func testEverySubcommandHasHelp() throws {

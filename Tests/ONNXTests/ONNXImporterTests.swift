@@ -390,14 +390,14 @@ final class TorchImportTests: XCTestCase {
     }
 }
 
-/// The README's list of what the importer lowers is `cnn-inte inspect --operators`'s.
+/// docs/YOUR-MODEL.md's list of what the importer lowers is `cnn-inte inspect --operators`'s.
 final class SupportedListTests: XCTestCase {
-    func testReadmeListsTheOperatorTable() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
+    func testDocsListTheOperatorTable() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/YOUR-MODEL.md")
+        let text = try String(contentsOf: page, encoding: .utf8)
         let list = ONNXImporter.supported.map { "- " + $0 }.joined(separator: "\n")
-        XCTAssertTrue(text.contains("\n\n" + list + "\n\n"), "README.md's operator list differs from ONNXImporter.supported:\n" + list)
+        XCTAssertTrue(text.contains("\n\n" + list + "\n\n"), "docs/YOUR-MODEL.md's operator list differs from ONNXImporter.supported:\n" + list)
         // Every operator of the table is in exactly one family.
         let operators = OperatorLowering.table.flatMap(\.operators)
         XCTAssertEqual(Set(operators).count, operators.count)
