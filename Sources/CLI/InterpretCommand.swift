@@ -103,7 +103,7 @@ struct InterpretCommand: ParsableCommand {
         configuration.layer = explained.layer(configuration.layer)
         configuration.compareLayers = configuration.compareLayers.map(explained.layer)
         let results = try InterpretationRun.runAndSave(
-            dataset: explained.dataset, labeller: explained.model, modelSource: explained.source, modelFingerprint: explained.fingerprint,
+            dataset: explained.dataset, labeller: explained.model, model: explained.provenance,
             configuration: configuration, output: runOptions.output, progress: output.progress)
         let m = results.metrics
         print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
@@ -118,9 +118,9 @@ struct InterpretCommand: ParsableCommand {
 /// or the one cnn-inte trained into the output folder (on its own data by default).
 struct ExplainedModel {
     let model: Model
-    /// How results name it, and the SHA-256 of its file.
-    let source: String
-    let fingerprint: String
+    /// Which file it is, its SHA-256 and how results name it.
+    let provenance: ModelProvenance
+    var source: String { provenance.description }
     let dataset: Dataset
     /// The engine node of a layer the user names (an ONNX value may be folded into one).
     let layer: (String) -> String
@@ -132,14 +132,15 @@ struct ExplainedModel {
         if let imported = try modelOptions.load() {
             let dataset = try dataOptions.load()
             try imported.check(fits: dataset)
-            return ExplainedModel(model: imported.model, source: imported.source, fingerprint: imported.fingerprint,
+            return ExplainedModel(model: imported.model,
+                                  provenance: .init(kind: .imported, file: imported.path, sha256: imported.fingerprint, description: imported.source),
                                   dataset: dataset, layer: imported.node(forLayer:), note: nil)
         }
         let trained = try TrainedModel.load(folder: runOptions.modelFolder)
         let (dataset, isTrainingData) = try trained.dataset(dataOptions.selection, allowOther: allowOtherData)
         let note = isTrainingData ? nil
             : "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)"
-        return ExplainedModel(model: trained.model, source: trained.weightsPath, fingerprint: trained.fingerprint, dataset: dataset,
-                              layer: { $0 }, note: note)
+        return ExplainedModel(model: trained.model, provenance: .trained(weights: trained.weightsPath, sha256: trained.fingerprint),
+                              dataset: dataset, layer: { $0 }, note: note)
     }
 }

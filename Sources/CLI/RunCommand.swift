@@ -40,8 +40,9 @@ struct RunCommand: ParsableCommand {
             let description = try TrainingRun.write(model: model, description: trained, into: staged[0].path)
             let weights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName)
             let results = try InterpretationRun.run(
-                dataset: dataset, labeller: model, modelSource: (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
-                modelFingerprint: description.weightsSHA256, configuration: interpretation.configuration(seed: runOptions.seed),
+                dataset: dataset, labeller: model, model: .trained(weights: (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
+                                                                   sha256: description.weightsSHA256),
+                configuration: interpretation.configuration(seed: runOptions.seed),
                 into: staged[1].path, progress: progress)
             var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
             (reportConfiguration.interpretation, reportConfiguration.modelWeights) = (staged[1].path, weights)
@@ -59,13 +60,13 @@ struct RunCommand: ParsableCommand {
         let (progress, started) = (output.progress, DispatchTime.now().uptimeNanoseconds)
         _ = runOptions.apply()
         let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
-        let (labeller, source, fingerprint, dataset) = (explained.model, explained.source, explained.fingerprint, explained.dataset)
+        let (labeller, provenance, dataset) = (explained.model, explained.provenance, explained.dataset)
         var configuration = interpretation.configuration(seed: runOptions.seed)
         configuration.layer = explained.layer(configuration.layer)
         configuration.compareLayers = configuration.compareLayers.map(explained.layer)
         try InterpretationRun.validate(dataset: dataset, labeller: labeller, configuration: configuration)
         let results = try OutputFolder(writing: runOptions.output).transaction(["interpretation", "report", "pdf"]) { staged in
-            let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, modelSource: source, modelFingerprint: fingerprint,
+            let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, model: provenance,
                                                     configuration: configuration, into: staged[0].path, progress: progress)
             var reportConfiguration = report.configuration(output: runOptions.output, data: dataset.selection)
             reportConfiguration.interpretation = staged[0].path
@@ -76,7 +77,7 @@ struct RunCommand: ParsableCommand {
             return try InterpretationResults.recordStages(["report": Double(DispatchTime.now().uptimeNanoseconds - reportStart) / 1e9],
                                                           in: staged[0].path)
         }
-        print(summary(cnnAccuracy: results.metrics.cnn_test_accuracy, results, dataset: dataset, model: source,
+        print(summary(cnnAccuracy: results.metrics.cnn_test_accuracy, results, dataset: dataset, model: provenance.description,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     }
 

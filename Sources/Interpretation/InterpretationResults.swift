@@ -42,11 +42,14 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         public var model_fingerprint: String?
         /// How to load the data again (nil from 0.1.0).
         public var data_source: DataSelection?
+        /// Which network, typed: its kind, file and SHA-256 (nil before 0.5, where `model`
+        /// and `model_fingerprint` are all there is).
+        public var model_provenance: ModelProvenance? = nil
 
         enum CodingKeys: String, CodingKey {
             case layer, layer_width, k1, k2, min_cluster_size, prototypes, kmeans_restarts, trees, max_features, max_depth,
                  min_samples_leaf, splits, meta_training, boundary_closeness, augment_copies, boundary_blends, soft_labels, seed, data,
-                 data_fingerprint, model, model_fingerprint, data_source
+                 data_fingerprint, model, model_fingerprint, data_source, model_provenance
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -74,6 +77,7 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
             try c.encode(model, forKey: .model)
             try c.encodeIfPresent(model_fingerprint, forKey: .model_fingerprint)
             try c.encodeIfPresent(data_source, forKey: .data_source)
+            try c.encodeIfPresent(model_provenance, forKey: .model_provenance)
         }
     }
 

@@ -8,14 +8,14 @@ import Numerics
 /// into one folder. The `interpret` and `run` commands and the tests go through here.
 public enum InterpretationRun {
     /// Runs on `dataset` with `labeller` (the network being explained; the results name
-    /// it by `modelSource` and, when it is a file, its SHA-256 `modelFingerprint`) and
+    /// it by `model`: its kind, file and SHA-256) and
     /// writes the four artifacts into `folder` (made if missing).
     @discardableResult
-    public static func run(dataset: Dataset, labeller: ImageLabeller, modelSource: String, modelFingerprint: String? = nil,
+    public static func run(dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
                            configuration: InterpretationConfiguration, into folder: String,
                            progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+        do { try Folders.make(folder) } catch {
             throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
         let layer = configuration.layer
@@ -125,7 +125,7 @@ public enum InterpretationRun {
         var results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
-                                    dataset: dataset, modelSource: modelSource, modelFingerprint: modelFingerprint),
+                                    dataset: dataset, model: model),
             classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
         results.forestNodes = fitted.meta.learners.reduce(0) { total, learner in
             if case let .forest(forest) = learner { return total + forest.trees.reduce(0) { $0 + $1.nodeCount } }
@@ -156,7 +156,7 @@ public enum InterpretationRun {
                 (c.layer, c.compareLayers, c.neighbours, c.map, c.globalForest) = (other, [], 0, false, false)
                 let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
-                compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,
+                compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, model: model,
                                                      configuration: c, into: scratch, progress: progress)))
             }
             try write(try JSONEncoder.pretty.encode(compared), LayerFigures.fileName)
@@ -170,12 +170,12 @@ public enum InterpretationRun {
     /// Runs and saves the artifacts as `<output>/interpretation`, replaced only once the
     /// new ones are complete. Everything is checked before anything is written.
     @discardableResult
-    public static func runAndSave(dataset: Dataset, labeller: ImageLabeller, modelSource: String, modelFingerprint: String? = nil,
+    public static func runAndSave(dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
                                   configuration: InterpretationConfiguration, output: String,
                                   progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
         return try OutputFolder(writing: output).transaction([folderName]) { staged in
-            try run(dataset: dataset, labeller: labeller, modelSource: modelSource, modelFingerprint: modelFingerprint,
+            try run(dataset: dataset, labeller: labeller, model: model,
                     configuration: configuration, into: staged[0].path, progress: progress)
         }
     }
@@ -275,14 +275,14 @@ public enum InterpretationRun {
 
     /// The configuration as results.json records it.
     static func recorded(_ c: InterpretationConfiguration, k1: Int, layerWidth: Int, copies: Int, dataset: Dataset,
-                         modelSource: String, modelFingerprint: String?) -> InterpretationResults.Configuration {
+                         model: ModelProvenance) -> InterpretationResults.Configuration {
         let clustering = c.clustering
         return .init(layer: c.layer, layer_width: layerWidth, k1: k1, k2: c.k2, min_cluster_size: clustering.minClusterSize,
                      prototypes: c.prototypes, kmeans_restarts: c.kmeansRestarts, trees: c.trees,
                      max_features: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), max_depth: c.maxDepth,
                      min_samples_leaf: c.minSamplesLeaf, splits: c.splits.rawValue, meta_training: c.metaTraining.rawValue,
                      boundary_closeness: c.boundaryCloseness, augment_copies: copies, boundary_blends: c.boundaryBlends,
-                     soft_labels: c.softLabels, seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: modelSource,
-                     model_fingerprint: modelFingerprint, data_source: dataset.selection)
+                     soft_labels: c.softLabels, seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: model.description,
+                     model_fingerprint: model.sha256, data_source: dataset.selection, model_provenance: model)
     }
 }

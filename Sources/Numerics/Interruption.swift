@@ -18,6 +18,8 @@ public enum Interruption {
     nonisolated(unsafe) private static var staging: [String: String] = [:]
     /// Final folders this process put in place, in order.
     nonisolated(unsafe) private static var written: [String] = []
+    /// Helper processes started, which may write into staging folders.
+    nonisolated(unsafe) private static var children: [Int32] = []
     nonisolated(unsafe) private static var installed = false
 
     /// Installs the handling of SIGINT and SIGTERM (once; later calls do nothing). Call it
@@ -50,6 +52,14 @@ public enum Interruption {
     static func opened(output: String, lockFile: String) { locked { lockFiles[output] = lockFile } }
     static func closed(output: String) { locked { lockFiles[output] = nil } }
     static func staged(_ path: String, final: String) { locked { staging[path] = final } }
+    /// Starts a helper process that writes into a staging folder (a report worker) with
+    /// `start`, which returns its process id: started and recorded at once, so an
+    /// interruption either comes first (and nothing starts) or stops it too.
+    public static func startChild(_ start: () throws -> Int32) rethrows {
+        lock.lock()
+        defer { lock.unlock() }
+        children.append(try start())
+    }
     static func unstaged(_ path: String) { locked { staging[path] = nil } }
 
     /// Runs `body` (the renames of a commit) with interruptions held off until it ends.
@@ -76,7 +86,20 @@ public enum Interruption {
     static func stop(by signalNumber: Int32) {
         lock.lock()  // never released: the process ends here
         let outputs = Array(lockFiles.keys)
-        for path in staging.keys { removeTree(path) }
+        // The workers first: one still writing would make again the folders removed below.
+        for pid in children where kill(pid, SIGKILL) == 0 {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        // Each staging folder is first renamed aside as `.old`: the report's worker
+        // processes may still be writing into it until they see their parent gone, and
+        // can no longer reach it by its name; whatever a last write leaves there, the next
+        // run removes (OutputFolder.recover takes every `.old` folder for discarded).
+        for path in staging.keys {
+            let aside = path + ".old"
+            removeTree(aside)
+            removeTree(rename(path, aside) == 0 ? aside : path)
+        }
         for (_, file) in lockFiles { unlink(file) }
         if !outputs.isEmpty {
             let line = summary(signal: signalNumber, staged: Array(staging.values), written: written)

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Interpretation
 
 /// The static HTML report: the summary page with the instance browser, one page per test
@@ -50,7 +51,7 @@ public struct HTMLReport {
         let path = (folder as NSString).appendingPathComponent(relative)
         let folder = (path as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: folder) {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            do { try Folders.make(folder) } catch {
                 throw ReportError.write(path: folder, problem: "cannot be created (\(error.localizedDescription))")
             }
         }
@@ -90,7 +91,7 @@ public struct HTMLReport {
 
     func writeFigures() throws {
         let figures = (folder as NSString).appendingPathComponent(ReportLayout.figures)
-        do { try FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true) } catch {
+        do { try Folders.make(figures) } catch {
             throw ReportError.write(path: figures, problem: "cannot be created (\(error.localizedDescription))")
         }
         try Charts.confusionMatrix(saved.metrics.confusion_cnn_vs_truth, classNames: names, rowTitle: "true label",

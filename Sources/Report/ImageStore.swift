@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Small PNGs of the data's images (inputs, prototypes) in one folder, each named after a
 /// hash of its content: Graphviz caches images by file name for the life of the process,
@@ -17,7 +18,7 @@ public final class ImageStore {
         self.prefix = prefix
         self.scale = scale
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Folders.make(folder)
         } catch {
             throw CairoError.status(path: folder, message: "cannot be created (\(error.localizedDescription))")
         }

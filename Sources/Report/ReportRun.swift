@@ -103,9 +103,16 @@ public enum ReportRun {
 
     /// Refuses an interpretation made with another model than the weights file given.
     static func checkModel(_ saved: SavedInterpretation, configuration: Configuration) throws {
-        // An imported model is named "<file> (ONNX; input ...)": its own file is compared.
-        let source = saved.results.configuration.model
-        let weights = source.range(of: " (ONNX; ").map { String(source[..<$0.lowerBound]) } ?? configuration.modelWeightsFile
+        // An imported model's own file is compared; a trained one's is the weights the report
+        // is given (in a run, still in its staging folder). Results written before
+        // provenance was recorded name an imported model "<file> (ONNX; input ...)".
+        let recordedModel = saved.results.configuration
+        let weights: String
+        if let provenance = recordedModel.model_provenance {
+            weights = provenance.kind == .imported ? provenance.file ?? configuration.modelWeightsFile : configuration.modelWeightsFile
+        } else {
+            weights = recordedModel.model.range(of: " (ONNX; ").map { String(recordedModel.model[..<$0.lowerBound]) } ?? configuration.modelWeightsFile
+        }
         guard let recorded = saved.results.configuration.model_fingerprint,
               let bytes = FileManager.default.contents(atPath: weights) else { return }
         if SHA256.hex(bytes) != recorded {
@@ -144,7 +151,7 @@ public enum ReportRun {
                      executable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) throws -> String {
         let started = DispatchTime.now().uptimeNanoseconds
         for folder in [reportFolder, pdfFolder] {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            do { try Folders.make(folder) } catch {
                 throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
             }
         }
@@ -268,7 +275,8 @@ public enum ReportRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = workerArguments(jobFile: path)
-        do { try process.run() } catch {
+        // Recorded as it starts: Ctrl-C or SIGTERM stops it before the staging folders go.
+        do { try Interruption.startChild { try process.run(); return process.processIdentifier } } catch {
             throw ReportError.write(path: executable, problem: "cannot start a report worker (\(error.localizedDescription))")
         }
         return process

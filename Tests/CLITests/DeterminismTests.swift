@@ -21,6 +21,9 @@ final class DeterminismTests: XCTestCase {
             object["timings_seconds"] = nil
             var configuration = object["configuration"] as! [String: Any]
             configuration["model"] = nil  // names the output folder
+            var provenance = configuration["model_provenance"] as! [String: Any]
+            (provenance["file"], provenance["description"]) = (nil, nil)  // so do these
+            configuration["model_provenance"] = provenance
             object["configuration"] = configuration
             return object as NSDictionary
         }

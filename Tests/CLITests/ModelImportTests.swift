@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import XCTest
 
 /// A network trained here, exported as ONNX and explained again through --model: the same
@@ -33,6 +34,13 @@ final class ModelImportTests: XCTestCase {
         XCTAssertEqual(try instances("own"), try instances("imported"))
         let model = (other["configuration"] as? [String: Any])?["model"] as? String
         XCTAssertEqual(model, "\(folder)/toy.onnx (ONNX; input byte x 0.003921569; output logits)")
+        // The report reads which file it was, typed, not from that display string.
+        let provenance = (other["configuration"] as? [String: Any])?["model_provenance"] as? [String: Any]
+        XCTAssertEqual(provenance?["kind"] as? String, "imported")
+        XCTAssertEqual(provenance?["file"] as? String, "\(folder)/toy.onnx")
+        XCTAssertEqual(provenance?["sha256"] as? String, SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: folder + "/toy.onnx"))))
+        let ownProvenance = (own["configuration"] as? [String: Any])?["model_provenance"] as? [String: Any]
+        XCTAssertEqual(ownProvenance?["kind"] as? String, "trained")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/imported/report/index.html"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/imported/model"), "no training, no model folder")
 

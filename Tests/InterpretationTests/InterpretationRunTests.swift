@@ -29,10 +29,11 @@ final class InterpretationRunTests: XCTestCase {
 
     func testWritesArtifactsThatLoadBackWithTheirLearners() throws {
         let dataset = ToyData.dataset()
-        let results = try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "quadrant sums",
+        let results = try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "quadrant sums"),
                                                 configuration: Self.configuration, into: folder)
         XCTAssertEqual(results.format, InterpretationResults.formatTag)
         XCTAssertEqual(results.configuration.model, "quadrant sums")
+        XCTAssertEqual(results.configuration.model_provenance, ModelProvenance(kind: .labeller, file: nil, sha256: nil, description: "quadrant sums"))
         XCTAssertEqual(results.configuration.augment_copies, 1)
         XCTAssertEqual(results.configuration.max_features, 2, "sqrt of 4 features")
         XCTAssertEqual(results.metrics.n_test, 24)
@@ -59,7 +60,7 @@ final class InterpretationRunTests: XCTestCase {
 
     func testSameConfigurationSameArtifacts() throws {
         for name in ["a", "b"] {
-            try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+            try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                       configuration: Self.configuration, into: folder + "/" + name)
         }
         for file in ["instances.csv", "clusters.json", "interpretation.safetensors"] {
@@ -71,20 +72,20 @@ final class InterpretationRunTests: XCTestCase {
     func testUnknownLayerAndClassCountAreUsageErrorsAndWriteNothing() {
         var c = Self.configuration
         c.layer = "fc1"
-        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                                        configuration: c, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--layer: unknown layer 'fc1'; the model has quadrants"))
         }
         var dataset = ToyData.dataset()
         dataset = Dataset(name: dataset.name, source: dataset.source, train: dataset.train, test: dataset.test,
                           classNames: ToyData.classNames + ["centre"])
-        XCTAssertThrowsError(try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q",
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                                        configuration: Self.configuration, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("the model predicts 4 classes but the data has 5"))
         }
         c = Self.configuration
         c.trees = 0
-        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+        XCTAssertThrowsError(try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                                        configuration: c, into: folder)) {
             XCTAssertEqual($0 as? UsageError, UsageError("--trees must be at least 1 (got 0)"))
         }
@@ -112,7 +113,7 @@ final class InterpretationRunTests: XCTestCase {
     }
 
     func testResultsOfAnUnknownFormatAreRefusedNamingIt() throws {
-        try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), modelSource: "q",
+        try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                   configuration: Self.configuration, into: folder)
         let path = folder + "/results.json"
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "cnn-inte-results-2", with: "cnn-inte-results-9")

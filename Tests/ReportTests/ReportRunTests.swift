@@ -18,7 +18,7 @@ final class ReportRunTests: XCTestCase {
         interpretation.k2 = 2
         interpretation.trees = 3
         interpretation.augmentCopies = 0
-        try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), modelSource: "q", configuration: interpretation,
+        try InterpretationRun.run(dataset: dataset, labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"), configuration: interpretation,
                                   into: output + "/interpretation")
         var configuration = ReportRun.Configuration()
         configuration.output = output
