@@ -19,7 +19,7 @@ public enum Interruption {
     /// Final folders this process put in place, in order.
     nonisolated(unsafe) private static var written: [String] = []
     /// Helper processes started, which may write into staging folders.
-    nonisolated(unsafe) private static var children: [Int32] = []
+    nonisolated(unsafe) private static var children: Set<Int32> = []
     nonisolated(unsafe) private static var installed = false
 
     /// Installs the handling of SIGINT and SIGTERM (once; later calls do nothing). Call it
@@ -52,15 +52,20 @@ public enum Interruption {
     static func opened(output: String, lockFile: String) { locked { lockFiles[output] = lockFile } }
     static func closed(output: String) { locked { lockFiles[output] = nil } }
     static func staged(_ path: String, final: String) { locked { staging[path] = final } }
+    static func unstaged(_ path: String) { locked { staging[path] = nil } }
+
     /// Starts a helper process that writes into a staging folder (a report worker) with
     /// `start`, which returns its process id: started and recorded at once, so an
     /// interruption either comes first (and nothing starts) or stops it too.
     public static func startChild(_ start: () throws -> Int32) rethrows {
         lock.lock()
         defer { lock.unlock() }
-        children.append(try start())
+        children.insert(try start())
     }
-    static func unstaged(_ path: String) { locked { staging[path] = nil } }
+
+    /// A helper process that has ended and been waited for: its id may be given to another
+    /// process from now on, which an interruption must not kill.
+    public static func ended(child pid: Int32) { locked { children.remove(pid) } }
 
     /// Runs `body` (the renames of a commit) with interruptions held off until it ends.
     static func committing<T>(_ moves: [(staged: String, final: String)], _ body: () throws -> T) rethrows -> T {

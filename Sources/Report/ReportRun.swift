@@ -195,6 +195,7 @@ public enum ReportRun {
         for (w, process) in workers {
             if failure != nil { process.terminate() }
             process.waitUntilExit()
+            Interruption.ended(child: process.processIdentifier)
             if failure == nil, process.terminationStatus != 0 {
                 let message = try? String(contentsOfFile: errorFile(reportFolder: reportFolder, shard: w), encoding: .utf8)
                 failure = message.map { ReportError.workerFailed(message: $0) }
