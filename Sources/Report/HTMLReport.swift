@@ -50,10 +50,8 @@ public struct HTMLReport {
     func write(_ text: String, to relative: String) throws {
         let path = (folder as NSString).appendingPathComponent(relative)
         let folder = (path as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: folder) {
-            do { try Folders.make(folder) } catch {
-                throw ReportError.write(path: folder, problem: "cannot be created (\(error.localizedDescription))")
-            }
+        do { try Folders.make(folder) } catch {
+            throw ReportError.write(path: folder, problem: "cannot be created (\(error.localizedDescription))")
         }
         try FileWriter.write(text, to: path)
     }

@@ -58,12 +58,12 @@ public enum InstanceDiagram {
     /// in every PDF (about 0.2 of 1.9 ms, measured), so headings are set larger instead.
     static let bold = Palette.font + " Bold"
 
-    /// A heading inside an HTML-like label: one point larger than the text, in black.
     /// A file name short enough for the input's box: its last 32 characters, marked.
     static func fileLabel(_ file: String) -> String {
         file.count <= 32 ? file : "…" + file.suffix(31)
     }
 
+    /// A heading inside an HTML-like label: one point larger than the text, in black.
     static func heading(_ text: String) -> String { "<FONT POINT-SIZE=\"11\" COLOR=\"#000000\">\(text)</FONT>" }
 
     public static func dot(_ input: Input) -> String {

@@ -106,16 +106,17 @@ public enum ReportRun {
         // An imported model's own file is compared; a trained one's is the weights the report
         // is given (in a run, still in its staging folder). Results written before
         // provenance was recorded name an imported model "<file> (ONNX; input ...)".
-        let recordedModel = saved.results.configuration
-        let weights: String
-        if let provenance = recordedModel.model_provenance {
-            weights = provenance.kind == .imported ? provenance.file ?? configuration.modelWeightsFile : configuration.modelWeightsFile
+        let recorded = saved.results.configuration
+        let importedFile: String?
+        if let provenance = recorded.model_provenance {
+            importedFile = provenance.kind == .imported ? provenance.file : nil
         } else {
-            weights = recordedModel.model.range(of: " (ONNX; ").map { String(recordedModel.model[..<$0.lowerBound]) } ?? configuration.modelWeightsFile
+            importedFile = recorded.model.range(of: " (ONNX; ").map { String(recorded.model[..<$0.lowerBound]) }
         }
-        guard let recorded = saved.results.configuration.model_fingerprint,
+        let weights = importedFile ?? configuration.modelWeightsFile
+        guard let fingerprint = recorded.model_fingerprint,
               let bytes = FileManager.default.contents(atPath: weights) else { return }
-        if SHA256.hex(bytes) != recorded {
+        if SHA256.hex(bytes) != fingerprint {
             let results = (configuration.interpretationFolder as NSString).appendingPathComponent(Artifacts.resultsName)
             throw InterpretationError.mismatch(path: results, problem: "was made with another model than \(weights) (their SHA-256 differ); run 'cnn-inte interpret' again so the report does not mix two runs")
         }

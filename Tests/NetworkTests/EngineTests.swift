@@ -101,6 +101,24 @@ final class EngineTests: XCTestCase {
         return .init(dims: dims, values: (0..<dims.reduce(1, *)).map { _ in rng.nextUnit() * 2 - 1 })
     }
 
+    /// Runs `executor` forward on `input` and checks `nodes` and the logits against the
+    /// reference, within 1e-4 of each value's scale.
+    static func assertForwardMatches(_ executor: Executor, model: Model, reference: ReferenceGraph, input x: ReferenceGraph.Tensor,
+                                     mode: Executor.Mode, nodes: [String], _ what: String,
+                                     file: StaticString = #filePath, line: UInt = #line) throws {
+        for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
+        executor.forward()
+        let expected = try reference.evaluate(x, training: mode == .training)
+        for name in nodes + [model.graph.logitsNode.name] {
+            let want = ReferenceGraph.flatten(expected[name]!, order: model.graph.flattenOrder)
+            var got = [Float](repeating: 0, count: want.count)
+            try got.withUnsafeMutableBufferPointer { try executor.read(name, into: $0.baseAddress!) }
+            let scale = max(1, want.map(abs).max()!)
+            let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-4 * scale, "\(what), node \(name)", file: file, line: line)
+        }
+    }
+
     func testForwardMatchesTheReferenceInBothModes() throws {
         for c in Self.cases {
             let (model, reference) = try Self.make(c, seed: 3)
@@ -114,17 +132,8 @@ final class EngineTests: XCTestCase {
             runs.append((.training, all, model.graph.names))
             for (mode, keep, read) in runs {
                 let executor = try model.executor(mode, batch: 3, keep: keep)
-                for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
-                executor.forward()
-                let expected = try reference.evaluate(x, training: mode == .training)
-                for name in read + [model.graph.logitsNode.name] {
-                    let want = ReferenceGraph.flatten(expected[name]!, order: model.graph.flattenOrder)
-                    var got = [Float](repeating: 0, count: want.count)
-                    try got.withUnsafeMutableBufferPointer { try executor.read(name, into: $0.baseAddress!) }
-                    let scale = max(1, want.map(abs).max()!)
-                    let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
-                    XCTAssertLessThan(worst, 1e-4 * scale, "\(c.name), \(mode), node \(name), keeping \(keep.sorted())")
-                }
+                try Self.assertForwardMatches(executor, model: model, reference: reference, input: x, mode: mode, nodes: read,
+                                              "\(c.name), \(mode), keeping \(keep.sorted())")
             }
         }
     }
@@ -192,16 +201,8 @@ final class EngineTests: XCTestCase {
         let x = Self.input(c, batch: 32, seed: 6)
         let executor = try model.executor(.inference, batch: 32, keep: ["c1", "s"])
         let implementations = executor.kernelImplementations.map { (node: $0.0, implementations: $0.1) }
-        for (i, v) in x.values.enumerated() { executor.input.floats[i] = Float(v) }
-        executor.forward()
-        let expected = try reference.evaluate(x, training: false)
-        for name in ["c1", "s", model.graph.logitsNode.name] {
-            let want = ReferenceGraph.flatten(expected[name]!, order: model.graph.flattenOrder)
-            var got = [Float](repeating: 0, count: want.count)
-            try got.withUnsafeMutableBufferPointer { try executor.read(name, into: $0.baseAddress!) }
-            let scale = max(1, want.map(abs).max()!)
-            XCTAssertLessThan(zip(got, want).map { abs(Double($0) - $1) }.max()!, 1e-4 * scale, name)
-        }
+        try Self.assertForwardMatches(executor, model: model, reference: reference, input: x, mode: .inference, nodes: ["c1", "s"],
+                                      "Winograd after training")
         let c1 = try XCTUnwrap(implementations.first { $0.node == "c1" }).implementations
         let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") == true
         if avx512 && ProcessInfo.processInfo.environment["ONEDNN_MAX_CPU_ISA"] == nil {
