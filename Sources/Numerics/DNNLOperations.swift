@@ -121,13 +121,16 @@ extension PrimitiveDescriptor {
     }
 
     /// Batch normalization with a scale and a shift; `globalStatistics` uses the given mean
-    /// and variance (inference) instead of the batch's.
+    /// and variance (inference) instead of the batch's; `relu` applies a ReLU to the result
+    /// in the same pass (inference only here: training would need oneDNN's workspace).
     public static func batchNormalizationForward(_ propagation: Propagation, data: MemoryDescriptor, epsilon: Float,
-                                                 globalStatistics: Bool) throws -> PrimitiveDescriptor {
+                                                 globalStatistics: Bool, relu: Bool = false) throws -> PrimitiveDescriptor {
+        precondition(!relu || propagation == .inference, "a fused ReLU needs a workspace when training")
         var op = dnnl_batch_normalization_desc_t()
         var d = data.raw
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
         if globalStatistics { flags |= dnnl_use_global_stats.rawValue }
+        if relu { flags |= dnnl_fuse_norm_relu.rawValue }
         try DNNL.check(dnnl_batch_normalization_forward_desc_init(&op, propagation.raw, &d, epsilon, flags), "describe a batch normalization")
         return try make(&op, what: "a batch normalization \(data.dims)")
     }

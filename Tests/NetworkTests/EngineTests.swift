@@ -69,6 +69,13 @@ final class EngineTests: XCTestCase {
              input: .init(channels: 2, height: 9, width: 9)),
         Case(name: "residual add of the convolution's own input", layers: "c0:conv(4,3),c2:conv(4,3),s:add(c0,c2),r:relu(),out:dense(3)"),
         Case(name: "concat", layers: "c0:conv(2,3),c1:conv(3,1,relu),k:concat(c0,c1),out:dense(3)"),
+        // At inference a concatenation read only by a batch norm is one pass from its inputs
+        // (`ConcatNormalization`, where they fill whole channel blocks), and a batch norm read
+        // only by a ReLU applies it (`NormalizationFusion`): DenseNet's layer, with and
+        // without the ReLU, and with a batch norm read by more than its ReLU.
+        Case(name: "concat, batch norm and ReLU fused (DenseNet's layer)",
+             layers: "c0:conv(16,3),c1:conv(32,3),k:concat(c0,c1),n:bn(),r:relu(),c2:conv(16,1),k2:concat(c0,c1,c2),n2:bn(),c3:conv(16,1),n3:bn(),r3:relu(),s:add(n3,r3),out:dense(3)",
+             inferencePath: true),
         Case(name: "flatten, channels last", layers: "c0:conv(3,3),f:flatten(),out:dense(3)"),
         Case(name: "flatten, channels first", layers: "c0:conv(3,3),f:flatten(),out:dense(3)", order: .channelsFirst),
         Case(name: "dense on a map, channels first", layers: "c0:conv(3,3,relu),h:dense(4,tanh),out:dense(3)", order: .channelsFirst),

@@ -26,4 +26,10 @@ int cnninte_max_threads(void);
 /// them too. No effect on other processors.
 void cnninte_flush_denormals(void);
 
+/// `to = from * a + b` per channel, then a ReLU if `relu`: `positions` positions of
+/// `block` channels each, channel fastest (oneDNN's nChw8c / nChw16c), with `a` and `b`
+/// those `block` channels' values; for `block` 1, one channel's plane of `positions` values.
+void cnninte_channel_affine(const float *from, float *to, long positions, int block,
+                            const float *a, const float *b, int relu);
+
 #endif

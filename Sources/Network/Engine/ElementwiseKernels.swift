@@ -15,13 +15,14 @@ final class BatchNormalizationKernel: Kernel {
     var variance: DNNLMemory?
     var backwardPrimitive: (Primitive, DNNLMemory, DNNLMemory)?
 
-    init(_ c: KernelContext, _ op: BatchNormalization) throws {
+    /// `relu`: the ReLU after it computed in the same pass (inference; `NormalizationFusion`).
+    init(_ c: KernelContext, _ op: BatchNormalization, relu: Bool = false) throws {
         source = c.inputs[0]
         (scale, shift) = (c.parameter("scale"), c.parameter("shift"))
         (runningMean, runningVariance) = (c.parameter("running_mean"), c.parameter("running_var"))
         momentum = op.momentum
         let pd = try PrimitiveDescriptor.batchNormalizationForward(c.propagation, data: source.descriptor, epsilon: op.epsilon,
-                                                                   globalStatistics: !c.training)
+                                                                   globalStatistics: !c.training, relu: relu)
         forwardPrimitive = try Primitive(pd)
         output = try DNNLMemory(pd.memory(.destination))
         try c.executor.register(c.node.name, output: output)

@@ -49,7 +49,26 @@ final class Executor {
         input = try DNNLMemory(MemoryDescriptor(dims: [batch, i.channels, i.height, i.width]))
         outputs[Graph.inputName] = input
         let fusion = mode == .inference ? ResidualFusion(graph: graph, keep: keep) : nil
+        let normalizationReLU = fusion.map { NormalizationFusion.plans(graph: graph, keep: keep, absorbedElsewhere: Set($0.absorbed.keys)) } ?? [:]
+        let reluOwners = Dictionary(uniqueKeysWithValues: normalizationReLU.map { ($0.value, $0.key) })
+        let concatNormalizations = fusion.map { _ in ConcatNormalization.candidates(graph: graph, keep: keep) } ?? [:]
+        var fusedIntoConcat: Set<String> = []
         for node in graph.nodes {
+            if let normalization = concatNormalizations[node.name], try fuseConcat(node, into: normalization, relu: normalizationReLU[normalization] != nil) {
+                // The normalization's value, computed here from the concatenation's inputs.
+                fusedIntoConcat.insert(normalization)
+                continue
+            }
+            if fusedIntoConcat.contains(node.name) {
+                kernels.append((node.name, AbsorbedKernel()))
+                continue
+            }
+            if let normalization = reluOwners[node.name] {
+                // Computed by the batch normalization before it.
+                outputs[node.name] = outputs[normalization]
+                kernels.append((node.name, AbsorbedKernel()))
+                continue
+            }
             if let fusion, let addition = fusion.absorbed[node.name] {
                 // A convolution runs at its addition's place; an activation is computed there.
                 if fusion.plans[addition]?.activation == node.name {
@@ -69,7 +88,12 @@ final class Executor {
             let context = KernelContext(executor: self, node: node, inputs: node.inputs.map { outputs[$0]! },
                                         inputShapes: node.inputs.map { shapes[$0]! }, outputShape: shapes[node.name]!,
                                         diffTargets: targets)
-            let kernel = try makeKernel(context)
+            let kernel: Kernel
+            if normalizationReLU[node.name] != nil, case let .batchNormalization(op) = node.op {
+                kernel = try BatchNormalizationKernel(context, op, relu: true)
+            } else {
+                kernel = try makeKernel(context)
+            }
             guard outputs[node.name] != nil else { preconditionFailure("kernel of \(node.name) made no output") }
             kernels.append((node.name, kernel))
         }
@@ -105,6 +129,20 @@ final class Executor {
         let kernel = try ResidualConvolutionKernel(context, op, residual: residual, activation: activation, inPlace: inPlace)
         outputs[addition.name] = kernel.output
         return kernel
+    }
+
+    /// The kernel of a concatenation and the normalization reading it, at the
+    /// concatenation's place, if its inputs' layouts allow (`ConcatNormalization`).
+    private func fuseConcat(_ concat: Node, into normalizationName: String, relu: Bool) throws -> Bool {
+        let inputs = concat.inputs.map { outputs[$0]! }, inputShapes = concat.inputs.map { shapes[$0]! }
+        let layout = inputs[0].descriptor.layout4D
+        guard let normalization = graph.node(normalizationName), case let .batchNormalization(op) = normalization.op,
+              inputs.allSatisfy({ $0.descriptor.layout4D == layout }),
+              let block = ConcatNormalization.block(of: layout, channels: inputShapes.map { $0[0] }) else { return false }
+        let context = KernelContext(executor: self, node: normalization, inputs: inputs, inputShapes: inputShapes,
+                                    outputShape: shapes[normalizationName]!, diffTargets: [])
+        kernels.append((concat.name, try ConcatNormalizationKernel(context, op, block: block, relu: relu)))
+        return true
     }
 
     /// Records a node's output (and, training, makes its gradient's memory).
