@@ -65,7 +65,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "cnn-inte", dependencies: ["CLI", "Numerics"]),
+        .executableTarget(name: "cnn-inte", dependencies: ["CLI", "Numerics", "Report"]),
         // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
         .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation", "ONNX"]),
 

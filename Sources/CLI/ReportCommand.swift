@@ -46,11 +46,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Refuse unless the interpretation was made with this model file (compared by SHA-256).", valueName: "MODEL.onnx"))
     var model: String?
 
-    /// A worker process draws its share of a report; the job file says which (see `ReportRun`).
-    @Option(name: .customLong("worker-job"), help: .hidden) var workerJob: String?
-
     func run() throws {
-        if let workerJob { Foundation.exit(ReportRun.runWorker(jobFile: workerJob)) }
         var configuration = options.configuration(output: output, data: data.map { DataSelection(folder: $0) })
         configuration.requiredModel = model
         print(try ReportRun.runAndSave(configuration, progress: outputOptions.progress, workerProgress: !outputOptions.quiet))

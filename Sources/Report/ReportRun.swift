@@ -13,8 +13,8 @@ import Numerics
 /// made with another model than the one given, so a report never mixes two runs.
 ///
 /// Graphviz is not thread-safe, so the diagrams are shared out over worker processes
-/// (this executable again, run with `workerArguments`), each given its part of the job as
-/// a `WorkerJob` file: the same typed configuration, never a rebuilt command line.
+/// (`ReportWorker`: this executable again), each given its part of the job as a
+/// `ReportWorker.Job` file: the same typed configuration, never a rebuilt command line.
 public enum ReportRun {
     public struct Configuration: Codable, Equatable, Sendable {
         /// The folder holding `interpretation/` (and `model/`); the report goes beside them.
@@ -59,24 +59,6 @@ public enum ReportRun {
         }
         public var modelWeightsFile: String { modelWeights ?? (output as NSString).appendingPathComponent("model/model.safetensors") }
     }
-
-    /// One worker's share: the run's configuration (with its data resolved) and where to draw.
-    public struct WorkerJob: Codable, Equatable, Sendable {
-        public var configuration: Configuration
-        public var shard: Int
-        public var shards: Int
-        /// The parent's staging folders.
-        public var reportFolder: String
-        public var pdfFolder: String
-        /// Whether the worker prints its progress on stderr.
-        public var progress: Bool
-        /// The parent's process id: a worker whose parent is gone stops.
-        public var parent: Int32
-    }
-
-    /// The command line that runs a worker on `jobFile`; the CLI's `report` command
-    /// answers it by calling `runWorker(jobFile:)`.
-    public static func workerArguments(jobFile: String) -> [String] { ["report", "--worker-job", jobFile] }
 
     /// The saved interpretation, and the data it was made on (`dataset`, or as the
     /// configuration or the interpretation says), checked against each other and against
@@ -171,9 +153,9 @@ public enum ReportRun {
         var workers: [(Int, Process)] = []
         defer { for (_, process) in workers where process.isRunning { process.terminate() } }
         for w in 1..<max(1, jobs) {
-            let job = WorkerJob(configuration: resolved, shard: w, shards: jobs, reportFolder: reportFolder, pdfFolder: pdfFolder,
+            let job = ReportWorker.Job(configuration: resolved, shard: w, shards: jobs, reportFolder: reportFolder, pdfFolder: pdfFolder,
                                 progress: workerProgress, parent: getpid())
-            workers.append((w, try spawn(job, executable: executable)))
+            workers.append((w, try ReportWorker.spawn(job, executable: executable)))
         }
         var failure: Error?
         let diagrams = ReportProgress(progress, total: inputs.saved.records.count, reportFolder: reportFolder, workers: jobs - 1)
@@ -198,13 +180,13 @@ public enum ReportRun {
             process.waitUntilExit()
             Interruption.ended(child: process.processIdentifier)
             if failure == nil, process.terminationStatus != 0 {
-                let message = try? String(contentsOfFile: errorFile(reportFolder: reportFolder, shard: w), encoding: .utf8)
+                let message = try? String(contentsOfFile: ReportWorker.errorFile(reportFolder: reportFolder, shard: w), encoding: .utf8)
                 failure = message.map { ReportError.workerFailed(message: $0) }
                     ?? ReportError.worker(shard: w, status: process.terminationStatus)
             }
         }
         if let failure { throw failure }
-        for (w, _) in workers { try? FileManager.default.removeItem(atPath: jobFile(reportFolder: reportFolder, shard: w)) }
+        for (w, _) in workers { try? FileManager.default.removeItem(atPath: ReportWorker.jobFile(reportFolder: reportFolder, shard: w)) }
         try builder.finish(reportFolder: reportFolder, templates: templates, generator: Release.version) {
             progress.line("report: \($0)")
         }
@@ -228,60 +210,6 @@ public enum ReportRun {
             try draw(configuration, inputs: inputs, templates: templates, into: staged[0].path, pdf: staged[1].path,
                      progress: progress, workerProgress: workerProgress)
         }
-    }
-
-    /// A worker's whole life: draws its shard of the job in `jobFile`. A failure is left
-    /// as one line in the error file the parent reads, so the user sees it once. The
-    /// worker dies with its parent (Ctrl-C, SIGTERM, SIGKILL alike).
-    public static func runWorker(jobFile: String) -> Int32 {
-        guard let data = FileManager.default.contents(atPath: jobFile),
-              let job = try? JSONDecoder().decode(WorkerJob.self, from: data),
-              job.shards >= 1, (1..<job.shards).contains(job.shard) else {
-            FileHandle.standardError.write(Data("cnn-inte: error: \(jobFile): not a report worker job\n".utf8))
-            return 64
-        }
-        ParentWatch.dieWithParent(job.parent)
-        do {
-            let inputs = try inputs(job.configuration)
-            let builder = ReportBuilder(inputs: inputs, dpi: job.configuration.dpi, grouping: job.configuration.bookletsBy,
-                                        sources: sources(job.configuration, saved: inputs.saved))
-            let pages = builder.html(reportFolder: job.reportFolder, templates: try HTMLTemplates(folder: job.configuration.templates),
-                                     generator: Release.version)
-            // The count of diagrams drawn, for the main process's progress line.
-            var drawn = 0
-            try builder.shard(job.shard, of: job.shards).run(inputs, reportFolder: job.reportFolder, pdfFolder: job.pdfFolder,
-                                                             pages: pages) { done in
-                drawn = done
-                if job.progress, done % ReportProgress.every == 0 { ReportProgress.write(done, reportFolder: job.reportFolder, shard: job.shard) }
-            }
-            if job.progress { ReportProgress.write(drawn, reportFolder: job.reportFolder, shard: job.shard) }
-            return 0
-        } catch {
-            try? "\(error)".replacingOccurrences(of: "\n", with: " ")
-                .write(toFile: errorFile(reportFolder: job.reportFolder, shard: job.shard), atomically: true, encoding: .utf8)
-            return 1
-        }
-    }
-
-    static func jobFile(reportFolder: String, shard: Int) -> String {
-        (reportFolder as NSString).appendingPathComponent(".worker-\(shard).json")
-    }
-
-    static func errorFile(reportFolder: String, shard: Int) -> String {
-        (reportFolder as NSString).appendingPathComponent(".worker-\(shard).error")
-    }
-
-    static func spawn(_ job: WorkerJob, executable: String) throws -> Process {
-        let path = jobFile(reportFolder: job.reportFolder, shard: job.shard)
-        try FileWriter.write(Array(try JSONEncoder.sorted.encode(job)), to: path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = workerArguments(jobFile: path)
-        // Recorded as it starts: Ctrl-C or SIGTERM stops it before the staging folders go.
-        do { try Interruption.startChild { try process.run(); return process.processIdentifier } } catch {
-            throw ReportError.write(path: executable, problem: "cannot start a report worker (\(error.localizedDescription))")
-        }
-        return process
     }
 }
 

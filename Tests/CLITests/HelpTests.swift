@@ -165,7 +165,7 @@ final class HelpTests: XCTestCase {
         for command in ["run", "train", "interpret", "report", "explain", "features", "inspect", "export", "bench", "data info", "data make-colour"] {
             XCTAssertTrue(written.contains("\n## cnn-inte \(command)\n"), command)
         }
-        XCTAssertFalse(written.contains("--worker-job"), "hidden options stay hidden")
+        XCTAssertFalse(written.contains("--cnn-inte-report-worker"), "the report worker's argument is no option")
         XCTAssertFalse(written.contains("## cnn-inte reference"), "the hidden command is not listed")
     }
 

@@ -34,6 +34,22 @@ final class ReportRunTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(), ["interpretation", "pdf", "report"])
     }
 
+    /// The worker's command line is answered by the code that writes it; anything else is
+    /// the CLI's.
+    func testWorkerArgumentsAreReadByTheWorkerAlone() throws {
+        XCTAssertNil(ReportWorker.runIfWorker(["report", "--jobs", "2"]))
+        XCTAssertNil(ReportWorker.runIfWorker([]))
+        XCTAssertEqual(ReportWorker.arguments(jobFile: "/tmp/j.json"), [ReportWorker.flag, "/tmp/j.json"])
+        XCTAssertEqual(ReportWorker.runIfWorker([ReportWorker.flag]), 64)
+        XCTAssertEqual(ReportWorker.runIfWorker(ReportWorker.arguments(jobFile: "/nonexistent/job.json")), 64)
+        // A job file naming no worker shard of its run.
+        let file = NSTemporaryDirectory() + "cnn-inte-worker-job-" + UUID().uuidString + ".json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let job = ReportWorker.Job(configuration: .init(), shard: 0, shards: 2, reportFolder: "/tmp", pdfFolder: "/tmp", progress: false, parent: 1)
+        try JSONEncoder().encode(job).write(to: URL(fileURLWithPath: file))
+        XCTAssertEqual(ReportWorker.runIfWorker(ReportWorker.arguments(jobFile: file)), 64)
+    }
+
     func testOptionsOutOfRangeAreUsageErrors() {
         var configuration = ReportRun.Configuration()
         configuration.dpi = 5
