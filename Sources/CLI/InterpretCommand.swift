@@ -107,7 +107,7 @@ struct InterpretCommand: ParsableCommand {
             configuration: configuration, output: runOptions.output, progress: output.progress)
         let m = results.metrics
         print(String(format: "fidelity %.2f%%, CNN-INTE accuracy %.2f%%, CNN accuracy %.2f%% on %@; results in %@",
-                     100 * m.fidelity, 100 * m.inte_test_accuracy, 100 * m.cnn_test_accuracy, m.n_test.counted("test image"),
+                     100 * m.fidelity, 100 * m.inteTestAccuracy, 100 * m.cnnTestAccuracy, m.nTest.counted("test image"),
                      runOptions.interpretationFolder))
         print("stages: " + StageSummary.line(results.timings))
     }

@@ -77,12 +77,12 @@ struct RunCommand: ParsableCommand {
             return try InterpretationResults.recordStages(["report": Double(DispatchTime.now().uptimeNanoseconds - reportStart) / 1e9],
                                                           in: staged[0].path)
         }
-        print(summary(cnnAccuracy: results.metrics.cnn_test_accuracy, results, dataset: dataset, model: provenance.description,
+        print(summary(cnnAccuracy: results.metrics.cnnTestAccuracy, results, dataset: dataset, model: provenance.description,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     }
 
     func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {
-        summary(cnnAccuracy: description.metrics.test_accuracy, results, dataset: dataset, model: runOptions.modelFolder, seconds: seconds)
+        summary(cnnAccuracy: description.metrics.testAccuracy, results, dataset: dataset, model: runOptions.modelFolder, seconds: seconds)
     }
 
     func summary(cnnAccuracy: Double, _ results: InterpretationResults, dataset: Dataset, model: String, seconds: Double) -> String {
@@ -99,7 +99,7 @@ struct RunCommand: ParsableCommand {
             peak memory     %.0f MiB
             done in %.0f s
             """, 100 * cnnAccuracy, dataset.name, dataset.test.count.counted("test image"),
-                      100 * results.metrics.inte_test_accuracy, 100 * results.metrics.fidelity,
+                      100 * results.metrics.inteTestAccuracy, 100 * results.metrics.fidelity,
                       folder.appendingPathComponent("report/index.html"), folder.appendingPathComponent("pdf"),
                       model, runOptions.interpretationFolder, StageSummary.line(results.timings), Memory.peakResidentMiB(), seconds)
     }

@@ -58,12 +58,17 @@ public struct ClustersFile: Codable, Equatable, Sendable {
         public var learner: LearnerSummary?
     }
 
-    public var class_names: [String]
+    public var classNames: [String]
     public var root: ClusterNode
     public var level1: [Level1]
 
+    /// JSON keys as the files have always had them.
+    enum CodingKeys: String, CodingKey {
+        case classNames = "class_names", root, level1
+    }
+
     public init(tree: ClusterTree, learners: [ClusterLearner], classNames: [String]) {
-        class_names = classNames
+        self.classNames = classNames
         root = tree.root
         level1 = tree.level1.indices.map { Level1(node: tree.level1[$0], children: tree.level2[$0], learner: learners[$0].summary) }
     }

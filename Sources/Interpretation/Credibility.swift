@@ -16,11 +16,16 @@ public struct CredibilityModel: Codable, Equatable, Sendable {
     public var weights: [Double]
     public var signals: [String]
     /// How many calibration instances it was fitted on, and their agreement rate.
-    public var calibration_size: Int
-    public var calibration_agreement: Double
+    public var calibrationSize: Int
+    public var calibrationAgreement: Double
     /// The signals the fit kept (the others weigh 0): all of them, or the margin alone when
     /// it ranked the calibration data better out of fold (nil in files from before).
     public var selected: [String]? = nil
+
+    /// JSON keys as the files have always had them.
+    enum CodingKeys: String, CodingKey {
+        case weights, signals, calibrationSize = "calibration_size", calibrationAgreement = "calibration_agreement", selected
+    }
 
     public func credibility(_ s: CredibilitySignals) -> Double { Self.score(s.vector, weights) }
 
@@ -66,8 +71,8 @@ public struct CredibilityModel: Codable, Equatable, Sendable {
                 (chosen, w) = ([0], marginOnly(x, agrees))
             }
         }
-        var model = CredibilityModel(weights: w, signals: CredibilitySignals.names, calibration_size: signals.count,
-                                     calibration_agreement: Double(agrees.filter { $0 }.count) / Double(agrees.count))
+        var model = CredibilityModel(weights: w, signals: CredibilitySignals.names, calibrationSize: signals.count,
+                                     calibrationAgreement: Double(agrees.filter { $0 }.count) / Double(agrees.count))
         model.selected = chosen.map { CredibilitySignals.names[$0] }
         return model
     }
@@ -189,8 +194,13 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
         public var from: Double
         public var to: Double
         public var count: Int
-        public var mean_credibility: Double?
+        public var meanCredibility: Double?
         public var agreement: Double?
+
+        /// JSON keys as the files have always had them.
+        enum CodingKeys: String, CodingKey {
+            case from, to, count, meanCredibility = "mean_credibility", agreement
+        }
     }
     public struct CoveragePoint: Codable, Equatable, Sendable {
         /// Instances with credibility at least `threshold` are kept.
@@ -206,27 +216,32 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
     public var auroc: Double?
     /// Fidelity among the most credible instances, at the lowest threshold that keeps at
     /// least 95% (98%) of them, and the share actually kept (ties at the threshold stay in).
-    public var selective_fidelity_95: Double
-    public var selective_coverage_95: Double
-    public var selective_fidelity_98: Double
-    public var selective_coverage_98: Double
+    public var selectiveFidelity95: Double
+    public var selectiveCoverage95: Double
+    public var selectiveFidelity98: Double
+    public var selectiveCoverage98: Double
     public var reliability: [Bin]
-    public var coverage_curve: [CoveragePoint]
+    public var coverageCurve: [CoveragePoint]
     /// The share of instances whose credibility is high (at least 0.95), and the fidelity
     /// among them (nil when none is).
-    public var high_coverage: Double = 0
-    public var high_fidelity: Double?
+    public var highCoverage: Double = 0
+    public var highFidelity: Double?
 
-    public init(ece: Double, auroc: Double?, selective_fidelity_95: Double, selective_coverage_95: Double,
-                selective_fidelity_98: Double, selective_coverage_98: Double, reliability: [Bin], coverage_curve: [CoveragePoint]) {
+    /// JSON keys as the files have always had them.
+    enum CodingKeys: String, CodingKey {
+        case ece, auroc, selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95", selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98", reliability, coverageCurve = "coverage_curve", highCoverage = "high_coverage", highFidelity = "high_fidelity"
+    }
+
+    public init(ece: Double, auroc: Double?, selectiveFidelity95: Double, selectiveCoverage95: Double,
+                selectiveFidelity98: Double, selectiveCoverage98: Double, reliability: [Bin], coverageCurve: [CoveragePoint]) {
         self.ece = ece
         self.auroc = auroc
-        self.selective_fidelity_95 = selective_fidelity_95
-        self.selective_coverage_95 = selective_coverage_95
-        self.selective_fidelity_98 = selective_fidelity_98
-        self.selective_coverage_98 = selective_coverage_98
+        self.selectiveFidelity95 = selectiveFidelity95
+        self.selectiveCoverage95 = selectiveCoverage95
+        self.selectiveFidelity98 = selectiveFidelity98
+        self.selectiveCoverage98 = selectiveCoverage98
         self.reliability = reliability
-        self.coverage_curve = coverage_curve
+        self.coverageCurve = coverageCurve
     }
 
     public init(credibility c: [Double], agrees: [Bool]) {
@@ -241,19 +256,19 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
             let mean = members.reduce(0.0) { $0 + c[$1] } / Double(members.count)
             let agreement = Double(members.filter { agrees[$0] }.count) / Double(members.count)
             ece += Double(members.count) / n * abs(mean - agreement)
-            bins.append(Bin(from: lo, to: hi, count: members.count, mean_credibility: mean, agreement: agreement))
+            bins.append(Bin(from: lo, to: hi, count: members.count, meanCredibility: mean, agreement: agreement))
         }
         self.ece = ece
         auroc = Self.auroc(c, agrees)
-        (selective_fidelity_95, selective_coverage_95) = Self.selective(c, agrees, keep: 0.95)
-        (selective_fidelity_98, selective_coverage_98) = Self.selective(c, agrees, keep: 0.98)
+        (selectiveFidelity95, selectiveCoverage95) = Self.selective(c, agrees, keep: 0.95)
+        (selectiveFidelity98, selectiveCoverage98) = Self.selective(c, agrees, keep: 0.98)
         reliability = bins
         let high = c.indices.filter { c[$0] >= CredibilityModel.high }
-        high_coverage = Double(high.count) / n
-        high_fidelity = high.isEmpty ? nil : Double(high.filter { agrees[$0] }.count) / Double(high.count)
+        highCoverage = Double(high.count) / n
+        highFidelity = high.isEmpty ? nil : Double(high.filter { agrees[$0] }.count) / Double(high.count)
         // Every 5% of coverage, and every 1% from 90% up, where the thresholds matter.
         let shares = stride(from: 0.05, to: 0.9, by: 0.05).map { $0 } + (90...100).map { Double($0) / 100 }
-        coverage_curve = shares.map { keep in
+        coverageCurve = shares.map { keep in
             let (f, cov) = Self.selective(c, agrees, keep: keep)
             return CoveragePoint(threshold: Self.threshold(c, keep: keep), coverage: cov, fidelity: f)
         }

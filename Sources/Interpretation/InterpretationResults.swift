@@ -15,69 +15,67 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     /// (`max_features` from the layer's width, `augment_copies` after the pool cap).
     public struct Configuration: Codable, Equatable, Sendable {
         public var layer: String
-        public var layer_width: Int
+        public var layerWidth: Int
         public var k1: Int
         public var k2: Int
-        public var min_cluster_size: Int
+        public var minClusterSize: Int
         public var prototypes: Int
-        public var kmeans_restarts: Int
+        public var kmeansRestarts: Int
         public var trees: Int
-        public var max_features: Int
-        public var max_depth: Int?
-        public var min_samples_leaf: Int
+        public var maxFeatures: Int
+        public var maxDepth: Int?
+        public var minSamplesLeaf: Int
         public var splits: String
-        public var meta_training: String
-        public var boundary_closeness: Double
-        public var augment_copies: Int
-        public var boundary_blends: Int
+        public var metaTraining: String
+        public var boundaryCloseness: Double
+        public var augmentCopies: Int
+        public var boundaryBlends: Int
         /// Whether the forests were grown on the CNN's soft labels (nil before they could be).
-        public var soft_labels: Bool? = nil
+        public var softLabels: Bool? = nil
         public var seed: UInt64
         /// The data set's name and the SHA-256 of its decoded images and labels.
         public var data: String
-        public var data_fingerprint: String
+        public var dataFingerprint: String
         /// Where the model came from.
         public var model: String
         /// SHA-256 of the model's weights file (nil from 0.1.0, or for a labeller with no file).
-        public var model_fingerprint: String?
+        public var modelFingerprint: String?
         /// How to load the data again (nil from 0.1.0).
-        public var data_source: DataSelection?
+        public var dataSource: DataSelection?
         /// Which network, typed: its kind, file and SHA-256 (nil before 0.5, where `model`
         /// and `model_fingerprint` are all there is).
-        public var model_provenance: ModelProvenance? = nil
+        public var modelProvenance: ModelProvenance? = nil
 
         enum CodingKeys: String, CodingKey {
-            case layer, layer_width, k1, k2, min_cluster_size, prototypes, kmeans_restarts, trees, max_features, max_depth,
-                 min_samples_leaf, splits, meta_training, boundary_closeness, augment_copies, boundary_blends, soft_labels, seed, data,
-                 data_fingerprint, model, model_fingerprint, data_source, model_provenance
+            case layer, layerWidth = "layer_width", k1, k2, minClusterSize = "min_cluster_size", prototypes, kmeansRestarts = "kmeans_restarts", trees, maxFeatures = "max_features", maxDepth = "max_depth", minSamplesLeaf = "min_samples_leaf", splits, metaTraining = "meta_training", boundaryCloseness = "boundary_closeness", augmentCopies = "augment_copies", boundaryBlends = "boundary_blends", softLabels = "soft_labels", seed, data, dataFingerprint = "data_fingerprint", model, modelFingerprint = "model_fingerprint", dataSource = "data_source", modelProvenance = "model_provenance"
         }
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(layer, forKey: .layer)
-            try c.encode(layer_width, forKey: .layer_width)
+            try c.encode(layerWidth, forKey: .layerWidth)
             try c.encode(k1, forKey: .k1)
             try c.encode(k2, forKey: .k2)
-            try c.encode(min_cluster_size, forKey: .min_cluster_size)
+            try c.encode(minClusterSize, forKey: .minClusterSize)
             try c.encode(prototypes, forKey: .prototypes)
-            try c.encode(kmeans_restarts, forKey: .kmeans_restarts)
+            try c.encode(kmeansRestarts, forKey: .kmeansRestarts)
             try c.encode(trees, forKey: .trees)
-            try c.encode(max_features, forKey: .max_features)
-            try c.encode(max_depth, forKey: .max_depth)  // null when unlimited, as before
-            try c.encode(min_samples_leaf, forKey: .min_samples_leaf)
+            try c.encode(maxFeatures, forKey: .maxFeatures)
+            try c.encode(maxDepth, forKey: .maxDepth)  // null when unlimited, as before
+            try c.encode(minSamplesLeaf, forKey: .minSamplesLeaf)
             try c.encode(splits, forKey: .splits)
-            try c.encode(meta_training, forKey: .meta_training)
-            try c.encode(boundary_closeness, forKey: .boundary_closeness)
-            try c.encode(augment_copies, forKey: .augment_copies)
-            try c.encode(boundary_blends, forKey: .boundary_blends)
-            try c.encodeIfPresent(soft_labels, forKey: .soft_labels)
+            try c.encode(metaTraining, forKey: .metaTraining)
+            try c.encode(boundaryCloseness, forKey: .boundaryCloseness)
+            try c.encode(augmentCopies, forKey: .augmentCopies)
+            try c.encode(boundaryBlends, forKey: .boundaryBlends)
+            try c.encodeIfPresent(softLabels, forKey: .softLabels)
             try c.encode(seed, forKey: .seed)
             try c.encode(data, forKey: .data)
-            try c.encode(data_fingerprint, forKey: .data_fingerprint)
+            try c.encode(dataFingerprint, forKey: .dataFingerprint)
             try c.encode(model, forKey: .model)
-            try c.encodeIfPresent(model_fingerprint, forKey: .model_fingerprint)
-            try c.encodeIfPresent(data_source, forKey: .data_source)
-            try c.encodeIfPresent(model_provenance, forKey: .model_provenance)
+            try c.encodeIfPresent(modelFingerprint, forKey: .modelFingerprint)
+            try c.encodeIfPresent(dataSource, forKey: .dataSource)
+            try c.encodeIfPresent(modelProvenance, forKey: .modelProvenance)
         }
     }
 
@@ -117,10 +115,8 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, global_forest, configuration, class_names, timings_seconds
-        case credibility, credibility_ece, credibility_auroc, selective_fidelity_95, selective_coverage_95,
-             selective_fidelity_98, selective_coverage_98, credibility_reliability, credibility_coverage_curve,
-             credibility_high_coverage, credibility_high_fidelity, forest_nodes
+        case format, globalForest = "global_forest", configuration, classNames = "class_names", timingsSeconds = "timings_seconds"
+        case credibility, credibilityEce = "credibility_ece", credibilityAuroc = "credibility_auroc", selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95", selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98", credibilityReliability = "credibility_reliability", credibilityCoverageCurve = "credibility_coverage_curve", credibilityHighCoverage = "credibility_high_coverage", credibilityHighFidelity = "credibility_high_fidelity", forestNodes = "forest_nodes"
     }
 
     // The metrics sit at the top level of the file, beside the other keys.
@@ -128,48 +124,48 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decodeIfPresent(String.self, forKey: .format)
         metrics = try InterpretationMetrics(from: decoder)
-        globalForest = try c.decodeIfPresent(GlobalForest.self, forKey: .global_forest)
+        globalForest = try c.decodeIfPresent(GlobalForest.self, forKey: .globalForest)
         configuration = try c.decode(Configuration.self, forKey: .configuration)
-        classNames = try c.decode([String].self, forKey: .class_names)
-        timings = try c.decode([String: Double].self, forKey: .timings_seconds)
+        classNames = try c.decode([String].self, forKey: .classNames)
+        timings = try c.decode([String: Double].self, forKey: .timingsSeconds)
         credibility = try c.decodeIfPresent(CredibilityModel.self, forKey: .credibility)
-        if let ece = try c.decodeIfPresent(Double.self, forKey: .credibility_ece) {
+        if let ece = try c.decodeIfPresent(Double.self, forKey: .credibilityEce) {
             credibilityFigures = CredibilityFigures(
-                ece: ece, auroc: try c.decodeIfPresent(Double.self, forKey: .credibility_auroc),
-                selective_fidelity_95: try c.decode(Double.self, forKey: .selective_fidelity_95),
-                selective_coverage_95: try c.decode(Double.self, forKey: .selective_coverage_95),
-                selective_fidelity_98: try c.decode(Double.self, forKey: .selective_fidelity_98),
-                selective_coverage_98: try c.decode(Double.self, forKey: .selective_coverage_98),
-                reliability: try c.decode([CredibilityFigures.Bin].self, forKey: .credibility_reliability),
-                coverage_curve: try c.decode([CredibilityFigures.CoveragePoint].self, forKey: .credibility_coverage_curve))
-            credibilityFigures?.high_coverage = try c.decodeIfPresent(Double.self, forKey: .credibility_high_coverage) ?? 0
-            credibilityFigures?.high_fidelity = try c.decodeIfPresent(Double.self, forKey: .credibility_high_fidelity)
+                ece: ece, auroc: try c.decodeIfPresent(Double.self, forKey: .credibilityAuroc),
+                selectiveFidelity95: try c.decode(Double.self, forKey: .selectiveFidelity95),
+                selectiveCoverage95: try c.decode(Double.self, forKey: .selectiveCoverage95),
+                selectiveFidelity98: try c.decode(Double.self, forKey: .selectiveFidelity98),
+                selectiveCoverage98: try c.decode(Double.self, forKey: .selectiveCoverage98),
+                reliability: try c.decode([CredibilityFigures.Bin].self, forKey: .credibilityReliability),
+                coverageCurve: try c.decode([CredibilityFigures.CoveragePoint].self, forKey: .credibilityCoverageCurve))
+            credibilityFigures?.highCoverage = try c.decodeIfPresent(Double.self, forKey: .credibilityHighCoverage) ?? 0
+            credibilityFigures?.highFidelity = try c.decodeIfPresent(Double.self, forKey: .credibilityHighFidelity)
         }
-        forestNodes = try c.decodeIfPresent(Int.self, forKey: .forest_nodes)
+        forestNodes = try c.decodeIfPresent(Int.self, forKey: .forestNodes)
     }
 
     public func encode(to encoder: Encoder) throws {
         try metrics.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(format, forKey: .format)
-        try c.encode(globalForest, forKey: .global_forest)  // null when the comparator did not run
+        try c.encode(globalForest, forKey: .globalForest)  // null when the comparator did not run
         try c.encode(configuration, forKey: .configuration)
-        try c.encode(classNames, forKey: .class_names)
-        try c.encode(timings, forKey: .timings_seconds)
+        try c.encode(classNames, forKey: .classNames)
+        try c.encode(timings, forKey: .timingsSeconds)
         try c.encodeIfPresent(credibility, forKey: .credibility)
         if let f = credibilityFigures {
-            try c.encode(f.ece, forKey: .credibility_ece)
-            try c.encode(f.auroc, forKey: .credibility_auroc)  // null when all agree
-            try c.encode(f.selective_fidelity_95, forKey: .selective_fidelity_95)
-            try c.encode(f.selective_coverage_95, forKey: .selective_coverage_95)
-            try c.encode(f.selective_fidelity_98, forKey: .selective_fidelity_98)
-            try c.encode(f.selective_coverage_98, forKey: .selective_coverage_98)
-            try c.encode(f.reliability, forKey: .credibility_reliability)
-            try c.encode(f.coverage_curve, forKey: .credibility_coverage_curve)
-            try c.encode(f.high_coverage, forKey: .credibility_high_coverage)
-            try c.encode(f.high_fidelity, forKey: .credibility_high_fidelity)
+            try c.encode(f.ece, forKey: .credibilityEce)
+            try c.encode(f.auroc, forKey: .credibilityAuroc)  // null when all agree
+            try c.encode(f.selectiveFidelity95, forKey: .selectiveFidelity95)
+            try c.encode(f.selectiveCoverage95, forKey: .selectiveCoverage95)
+            try c.encode(f.selectiveFidelity98, forKey: .selectiveFidelity98)
+            try c.encode(f.selectiveCoverage98, forKey: .selectiveCoverage98)
+            try c.encode(f.reliability, forKey: .credibilityReliability)
+            try c.encode(f.coverageCurve, forKey: .credibilityCoverageCurve)
+            try c.encode(f.highCoverage, forKey: .credibilityHighCoverage)
+            try c.encode(f.highFidelity, forKey: .credibilityHighFidelity)
         }
-        try c.encodeIfPresent(forestNodes, forKey: .forest_nodes)
+        try c.encodeIfPresent(forestNodes, forKey: .forestNodes)
     }
 
     /// Adds stages timed outside the interpretation (`run`'s training and report) to the
@@ -198,9 +194,9 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         }
         let classes = results.classNames.count
         let m = results.metrics
-        guard classes >= 2, m.confusion_cnn_vs_truth.count == classes, m.confusion_inte_vs_cnn.count == classes,
-              (m.confusion_cnn_vs_truth + m.confusion_inte_vs_cnn).allSatisfy({ $0.count == classes }),
-              m.fidelity_per_class.count == classes, results.configuration.layer_width >= 1,
+        guard classes >= 2, m.confusionCnnVsTruth.count == classes, m.confusionInteVsCnn.count == classes,
+              (m.confusionCnnVsTruth + m.confusionInteVsCnn).allSatisfy({ $0.count == classes }),
+              m.fidelityPerClass.count == classes, results.configuration.layerWidth >= 1,
               results.configuration.k1 >= 1, results.configuration.trees >= 1 else {
             throw InterpretationError.badArtifact(path: path, problem: "its figures do not fit its \(classes) classes")
         }

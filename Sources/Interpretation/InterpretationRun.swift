@@ -277,12 +277,12 @@ public enum InterpretationRun {
     static func recorded(_ c: InterpretationConfiguration, k1: Int, layerWidth: Int, copies: Int, dataset: Dataset,
                          model: ModelProvenance) -> InterpretationResults.Configuration {
         let clustering = c.clustering
-        return .init(layer: c.layer, layer_width: layerWidth, k1: k1, k2: c.k2, min_cluster_size: clustering.minClusterSize,
-                     prototypes: c.prototypes, kmeans_restarts: c.kmeansRestarts, trees: c.trees,
-                     max_features: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), max_depth: c.maxDepth,
-                     min_samples_leaf: c.minSamplesLeaf, splits: c.splits.rawValue, meta_training: c.metaTraining.rawValue,
-                     boundary_closeness: c.boundaryCloseness, augment_copies: copies, boundary_blends: c.boundaryBlends,
-                     soft_labels: c.softLabels, seed: c.seed, data: dataset.name, data_fingerprint: dataset.fingerprint, model: model.description,
-                     model_fingerprint: model.sha256, data_source: dataset.selection, model_provenance: model)
+        return .init(layer: c.layer, layerWidth: layerWidth, k1: k1, k2: c.k2, minClusterSize: clustering.minClusterSize,
+                     prototypes: c.prototypes, kmeansRestarts: c.kmeansRestarts, trees: c.trees,
+                     maxFeatures: c.maxFeatures ?? Int(Double(layerWidth).squareRoot()), maxDepth: c.maxDepth,
+                     minSamplesLeaf: c.minSamplesLeaf, splits: c.splits.rawValue, metaTraining: c.metaTraining.rawValue,
+                     boundaryCloseness: c.boundaryCloseness, augmentCopies: copies, boundaryBlends: c.boundaryBlends,
+                     softLabels: c.softLabels, seed: c.seed, data: dataset.name, dataFingerprint: dataset.fingerprint, model: model.description,
+                     modelFingerprint: model.sha256, dataSource: dataset.selection, modelProvenance: model)
     }
 }

@@ -8,35 +8,40 @@ public struct LayerFigures: Codable, Equatable, Sendable {
     public var layer: String
     public var width: Int
     public var fidelity: Double
-    public var cnn_accuracy: Double
-    public var inte_accuracy: Double
+    public var cnnAccuracy: Double
+    public var inteAccuracy: Double
     /// CNN accuracy minus CNN-INTE accuracy, in points.
-    public var accuracy_gap_points: Double
-    public var purity_level1_test: Double
-    public var purity_level2_test: Double
-    public var forest_nodes: Int?
+    public var accuracyGapPoints: Double
+    public var purityLevel1Test: Double
+    public var purityLevel2Test: Double
+    public var forestNodes: Int?
     /// Share of test instances whose explanation's credibility is high (>= 0.95), and the
     /// fidelity among them.
-    public var credibility_high_coverage: Double?
-    public var credibility_high_fidelity: Double?
-    public var credibility_auroc: Double?
+    public var credibilityHighCoverage: Double?
+    public var credibilityHighFidelity: Double?
+    public var credibilityAuroc: Double?
     /// Seconds the layer's interpretation took, stage by stage summed.
     public var seconds: Double
+
+    /// JSON keys as the files have always had them.
+    enum CodingKeys: String, CodingKey {
+        case layer, width, fidelity, cnnAccuracy = "cnn_accuracy", inteAccuracy = "inte_accuracy", accuracyGapPoints = "accuracy_gap_points", purityLevel1Test = "purity_level1_test", purityLevel2Test = "purity_level2_test", forestNodes = "forest_nodes", credibilityHighCoverage = "credibility_high_coverage", credibilityHighFidelity = "credibility_high_fidelity", credibilityAuroc = "credibility_auroc", seconds
+    }
 
     public init(_ results: InterpretationResults) {
         let m = results.metrics
         layer = results.configuration.layer
-        width = results.configuration.layer_width
+        width = results.configuration.layerWidth
         fidelity = m.fidelity
-        cnn_accuracy = m.cnn_test_accuracy
-        inte_accuracy = m.inte_test_accuracy
-        accuracy_gap_points = 100 * (m.cnn_test_accuracy - m.inte_test_accuracy)
-        purity_level1_test = m.purity_level1_test
-        purity_level2_test = m.purity_level2_test
-        forest_nodes = results.forestNodes
-        credibility_high_coverage = results.credibilityFigures?.high_coverage
-        credibility_high_fidelity = results.credibilityFigures?.high_fidelity
-        credibility_auroc = results.credibilityFigures?.auroc
+        cnnAccuracy = m.cnnTestAccuracy
+        inteAccuracy = m.inteTestAccuracy
+        accuracyGapPoints = 100 * (m.cnnTestAccuracy - m.inteTestAccuracy)
+        purityLevel1Test = m.purityLevel1Test
+        purityLevel2Test = m.purityLevel2Test
+        forestNodes = results.forestNodes
+        credibilityHighCoverage = results.credibilityFigures?.highCoverage
+        credibilityHighFidelity = results.credibilityFigures?.highFidelity
+        credibilityAuroc = results.credibilityFigures?.auroc
         seconds = Self.interpretingSeconds(results.timings)
     }
 

@@ -35,13 +35,13 @@ public struct SavedInterpretation: Sendable {
 
     public var classNames: [String] { results.classNames }
     /// Whether the forests were grown on soft labels (their votes are mean leaf distributions).
-    public var softLabels: Bool { results.configuration.soft_labels == true }
+    public var softLabels: Bool { results.configuration.softLabels == true }
     public var layer: String { results.configuration.layer }
-    public var layerWidth: Int { results.configuration.layer_width }
+    public var layerWidth: Int { results.configuration.layerWidth }
     public var metrics: InterpretationMetrics { results.metrics }
     /// The data set the interpretation was made on: its name and content fingerprint.
     public var dataName: String { results.configuration.data }
-    public var dataFingerprint: String { results.configuration.data_fingerprint }
+    public var dataFingerprint: String { results.configuration.dataFingerprint }
     public var seed: UInt64 { results.configuration.seed }
 
     public static func load(folder: String) throws -> SavedInterpretation {
@@ -58,7 +58,7 @@ public struct SavedInterpretation: Sendable {
             throw InterpretationError.badArtifact(path: clustersPath, problem: "not a clusters.json written by cnn-inte")
         }
         func mismatch(_ problem: String) -> InterpretationError { .mismatch(path: clustersPath, problem: problem) }
-        guard clusters.class_names == results.classNames else { throw mismatch("its class names differ from results.json's") }
+        guard clusters.classNames == results.classNames else { throw mismatch("its class names differ from results.json's") }
         guard clusters.level1.count == results.configuration.k1 else {
             throw mismatch("has \(clusters.level1.count) level-1 clusters; results.json says k1 = \(results.configuration.k1)")
         }
@@ -88,8 +88,8 @@ public struct SavedInterpretation: Sendable {
         for r in records where r.route.level2 >= clusters.level1[r.route.level1].children.count {
             throw InterpretationError.mismatch(path: instancesPath, problem: "instance \(r.index) routes to level-2 cluster \(r.route.level1).\(r.route.level2), which clusters.json does not have")
         }
-        guard records.count == results.metrics.n_test else {
-            throw InterpretationError.mismatch(path: instancesPath, problem: "has \(records.count) instances; results.json says \(results.metrics.n_test)")
+        guard records.count == results.metrics.nTest else {
+            throw InterpretationError.mismatch(path: instancesPath, problem: "has \(records.count) instances; results.json says \(results.metrics.nTest)")
         }
         // The artifacts later versions added, each read and checked when present.
         func optional<T>(_ name: String, _ decode: (Data, String) throws -> T) throws -> T? {
@@ -151,7 +151,7 @@ extension SavedInterpretation {
             throw UsageError("--model: \(path): no such file")
         }
         let results = (folder as NSString).appendingPathComponent(Artifacts.resultsName)
-        guard let recorded = self.results.configuration.model_fingerprint else {
+        guard let recorded = self.results.configuration.modelFingerprint else {
             throw InterpretationError.mismatch(path: results, problem: "does not record its model's SHA-256 (written before 0.2), so it cannot be checked against \(path)")
         }
         guard recorded == SHA256.hex(bytes) else {

@@ -17,10 +17,15 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     }
 
     public struct Metrics: Codable, Equatable, Sendable {
-        public var test_accuracy: Double
-        public var test_loss: Double?
+        public var testAccuracy: Double
+        public var testLoss: Double?
         public var confusion: [[Int]]
         public var history: [EpochRecord]
+
+        /// JSON keys as the files have always had them.
+        enum CodingKeys: String, CodingKey {
+            case testAccuracy = "test_accuracy", testLoss = "test_loss", confusion, history
+        }
     }
 
     public var format = ModelStore.formatTag

@@ -78,7 +78,7 @@ public enum TrainingRun {
             data: .init(name: dataset.name, folder: dataset.source.folder, fingerprint: dataset.fingerprint,
                         trainImages: dataset.train.count, testImages: dataset.test.count, classNames: dataset.classNames,
                         selection: dataset.selection),
-            metrics: .init(test_accuracy: evaluation.accuracy, test_loss: nil, confusion: evaluation.confusion, history: history),
+            metrics: .init(testAccuracy: evaluation.accuracy, testLoss: nil, confusion: evaluation.confusion, history: history),
             trainingSeconds: seconds, peakResidentMiB: Memory.peakResidentMiB(), engine: "\(DNNL.version) \(DNNL.isa)")
         return (model, description)
     }
@@ -114,9 +114,9 @@ public enum TrainingRun {
 
     /// The one-line summary `train` prints.
     public static func summary(_ d: ModelDescription, folder: String, parameters: Int) -> String {
-        let correct = Int((d.metrics.test_accuracy * Double(d.data.testImages)).rounded())
+        let correct = Int((d.metrics.testAccuracy * Double(d.data.testImages)).rounded())
         return String(format: "test accuracy %.2f%% (%d/%d) after %@, %.0f s; %@; model in %@",
-                      100 * d.metrics.test_accuracy, correct, d.data.testImages, d.training.epochs.counted("epoch"),
+                      100 * d.metrics.testAccuracy, correct, d.data.testImages, d.training.epochs.counted("epoch"),
                       d.trainingSeconds, parameters.counted("parameter"), folder)
     }
 

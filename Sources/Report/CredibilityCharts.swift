@@ -50,7 +50,7 @@ public enum CredibilityCharts {
         canvas.line([map(0, 0), map(1, 1)], color: RGB(hex: Palette.muted), dash: [4, 3])
         let total = Double(max(1, figures.reliability.reduce(0) { $0 + $1.count }))
         let points = figures.reliability.compactMap { b -> (Double, Double, Int)? in
-            guard let m = b.mean_credibility, let a = b.agreement else { return nil }
+            guard let m = b.meanCredibility, let a = b.agreement else { return nil }
             return (m, a, b.count)
         }
         canvas.line(points.map { map($0.0, $0.1) }, color: RGB(hex: Palette.highlight), lineWidth: 1.5)
@@ -65,15 +65,15 @@ public enum CredibilityCharts {
     /// kept (x), from all of them down to the most credible half.
     public static func coverage(_ figures: CredibilityFigures, fidelity: Double, path: String) throws {
         let canvas = CairoPNG(width: Int(left + plot + right), height: Int(top + plot + bottom))
-        let curve = figures.coverage_curve.filter { $0.coverage >= 0.5 }.sorted { $0.coverage < $1.coverage }
+        let curve = figures.coverageCurve.filter { $0.coverage >= 0.5 }.sorted { $0.coverage < $1.coverage }
         let (yFrom, decimals) = axisFrom(min(fidelity, curve.map(\.fidelity).min() ?? fidelity))
         let map = frame(canvas, title: "Fidelity of the most credible", xTitle: "share of test instances kept",
                         yTitle: "fidelity among them", xFrom: 0.5, yFrom: yFrom, yDecimals: decimals)
         let points = curve.map { map($0.coverage, $0.fidelity) }
         canvas.line(points, color: RGB(hex: Palette.highlight), lineWidth: 2)
         // Labels below and left of their points, the second one lower still.
-        for (share, f, c, below) in [(0.95, figures.selective_fidelity_95, figures.selective_coverage_95, 14.0),
-                                     (0.98, figures.selective_fidelity_98, figures.selective_coverage_98, 28.0)] {
+        for (share, f, c, below) in [(0.95, figures.selectiveFidelity95, figures.selectiveCoverage95, 14.0),
+                                     (0.98, figures.selectiveFidelity98, figures.selectiveCoverage98, 28.0)] {
             let p = map(c, f)
             canvas.disc(x: p.x, y: p.y, radius: 3.5, color: RGB(hex: Palette.agree))
             let label = String(format: "%.0f%% kept: %.2f%%", 100 * share, 100 * f)

@@ -92,9 +92,9 @@ public struct HTMLReport {
         do { try Folders.make(figures) } catch {
             throw ReportError.write(path: figures, problem: "cannot be created (\(error.localizedDescription))")
         }
-        try Charts.confusionMatrix(saved.metrics.confusion_cnn_vs_truth, classNames: names, rowTitle: "true label",
+        try Charts.confusionMatrix(saved.metrics.confusionCnnVsTruth, classNames: names, rowTitle: "true label",
                                    columnTitle: "CNN prediction", path: (figures as NSString).appendingPathComponent("confusion-cnn-vs-truth.png"))
-        try Charts.confusionMatrix(saved.metrics.confusion_inte_vs_cnn, classNames: names, rowTitle: "CNN prediction",
+        try Charts.confusionMatrix(saved.metrics.confusionInteVsCnn, classNames: names, rowTitle: "CNN prediction",
                                    columnTitle: "CNN-INTE prediction", path: (figures as NSString).appendingPathComponent("confusion-inte-vs-cnn.png"))
         // The unit cards' histograms and pictures (the cluster pages show them).
         if saved.units.contains(where: { !$0.units.isEmpty }) {
@@ -155,18 +155,18 @@ public struct HTMLReport {
         page["layerWidth"] = saved.layerWidth
         page["k1"] = k1
         page["k2"] = k2
-        page["cnnAccuracy"] = Self.percent(m.cnn_test_accuracy)
-        page["inteAccuracy"] = Self.percent(m.inte_test_accuracy)
+        page["cnnAccuracy"] = Self.percent(m.cnnTestAccuracy)
+        page["inteAccuracy"] = Self.percent(m.inteTestAccuracy)
         page["fidelity"] = Self.percent(m.fidelity)
         page["disagreements"] = records.filter { !$0.agrees }.count
         page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
         if let layers = saved.layers { page["layersCompared"] = layers.map(\.layer).joined(separator: ", ") }
         if saved.map != nil { page["map"] = ["points": saved.map!.trainLevel1.count + saved.records.count] }
         if let f = saved.results.credibilityFigures, let model = saved.results.credibility {
-            page["credibility"] = ["calibrationSize": model.calibration_size, "ece": String(format: "%.3f", f.ece),
+            page["credibility"] = ["calibrationSize": model.calibrationSize, "ece": String(format: "%.3f", f.ece),
                                    "auroc": f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
-                                   "fidelity95": Self.percent(f.selective_fidelity_95), "coverage95": Self.percent(f.selective_coverage_95),
-                                   "fidelity98": Self.percent(f.selective_fidelity_98), "coverage98": Self.percent(f.selective_coverage_98)]
+                                   "fidelity95": Self.percent(f.selectiveFidelity95), "coverage95": Self.percent(f.selectiveCoverage95),
+                                   "fidelity98": Self.percent(f.selectiveFidelity98), "coverage98": Self.percent(f.selectiveCoverage98)]
         }
         page["trainCount"] = saved.level1.reduce(0) { $0 + $1.size }
         page["bookletGrouping"] = grouping == .inte ? "CNN-INTE prediction" : "true label"
@@ -177,7 +177,7 @@ public struct HTMLReport {
             return ["name": names[c], "color": Palette.classColor(c), "count": n,
                     "cnnAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.cnnPrediction == c }.count) / Double(n)),
                     "inteAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.intePrediction == c }.count) / Double(n)),
-                    "fidelity": Self.percent(c < m.fidelity_per_class.count ? m.fidelity_per_class[c] : nil),
+                    "fidelity": Self.percent(c < m.fidelityPerClass.count ? m.fidelityPerClass[c] : nil),
                     "booklet": "../pdf/" + file, "bookletName": file]
         }
         page["clusters"] = saved.level1.map { chip($0, root: "") }
@@ -237,13 +237,13 @@ public struct HTMLReport {
         var page = common(title: "cnn-inte report: layers compared", root: "")
         page["count"] = layers.count
         page["primary"] = saved.layer
-        page["cnnAccuracy"] = Self.percent(layers.first?.cnn_accuracy)
+        page["cnnAccuracy"] = Self.percent(layers.first?.cnnAccuracy)
         page["layers"] = layers.map { l -> [String: Any] in
             ["name": l.layer, "primary": l.layer == saved.layer, "width": l.width, "fidelity": Self.percent(l.fidelity),
-             "inteAccuracy": Self.percent(l.inte_accuracy), "gap": String(format: "%.2f points", l.accuracy_gap_points),
-             "purity1": Self.percent(l.purity_level1_test), "purity2": Self.percent(l.purity_level2_test),
-             "nodes": l.forest_nodes.map { "\($0)" } ?? "n/a", "high": Self.percent(l.credibility_high_coverage),
-             "highFidelity": Self.percent(l.credibility_high_fidelity), "auroc": l.credibility_auroc.map { String(format: "%.3f", $0) } ?? "n/a",
+             "inteAccuracy": Self.percent(l.inteAccuracy), "gap": String(format: "%.2f points", l.accuracyGapPoints),
+             "purity1": Self.percent(l.purityLevel1Test), "purity2": Self.percent(l.purityLevel2Test),
+             "nodes": l.forestNodes.map { "\($0)" } ?? "n/a", "high": Self.percent(l.credibilityHighCoverage),
+             "highFidelity": Self.percent(l.credibilityHighFidelity), "auroc": l.credibilityAuroc.map { String(format: "%.3f", $0) } ?? "n/a",
              "seconds": String(format: "%.1f", l.seconds)]
         }
         return page

@@ -37,7 +37,7 @@ public enum LayerCharts {
         let height = Int(top + rowHeight * Double(layers.count) + 40)
         let canvas = CairoPNG(width: Int(labelWidth + plotWidth + 30), height: height)
         canvas.fill(rectX: 0, y: 0, width: canvas.width, height: canvas.height, color: .white)
-        let values: [Double] = layers.flatMap { l -> [Double] in [l.fidelity, l.credibility_high_coverage ?? 0] }
+        let values: [Double] = layers.flatMap { l -> [Double] in [l.fidelity, l.credibilityHighCoverage ?? 0] }
         let from = max(0, ((values.min() ?? 0) * 20).rounded(.down) / 20)
         func x(_ v: Double) -> Double { labelWidth + plotWidth * (v - from) / max(1e-9, 1 - from) }
         let fidelityColour = RGB(hex: Palette.highlight), coverageColour = RGB(hex: Palette.agree)
@@ -50,7 +50,7 @@ public enum LayerCharts {
             var name = l.layer
             while canvas.textWidth(name, size: 10) > labelWidth - 10 && name.count > 4 { name = String(name.dropLast(2)) + "…" }
             canvas.text(name, x: labelWidth - 8 - canvas.textWidth(name, size: 10), y: y + 17, size: 10)
-            for (k, (value, colour)) in [(l.fidelity, fidelityColour), (l.credibility_high_coverage ?? 0, coverageColour)].enumerated() {
+            for (k, (value, colour)) in [(l.fidelity, fidelityColour), (l.credibilityHighCoverage ?? 0, coverageColour)].enumerated() {
                 let barY = y + 4 + Double(k) * 13
                 canvas.fill(rectX: labelWidth, y: barY, width: max(1, x(value) - labelWidth), height: 11, color: colour)
                 let label = String(format: "%.2f%%", 100 * value)

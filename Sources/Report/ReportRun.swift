@@ -75,7 +75,7 @@ public enum ReportRun {
         if let dataset {
             data = dataset
         } else {
-            guard let selection = configuration.data ?? saved.results.configuration.data_source else {
+            guard let selection = configuration.data ?? saved.results.configuration.dataSource else {
                 throw UsageError("\((folder as NSString).appendingPathComponent(Artifacts.resultsName)) does not say which data it was made on (written by 0.1.0); pass --data")
             }
             data = try selection.load()
@@ -90,13 +90,13 @@ public enum ReportRun {
         // provenance was recorded name an imported model "<file> (ONNX; input ...)".
         let recorded = saved.results.configuration
         let importedFile: String?
-        if let provenance = recorded.model_provenance {
+        if let provenance = recorded.modelProvenance {
             importedFile = provenance.kind == .imported ? provenance.file : nil
         } else {
             importedFile = recorded.model.range(of: " (ONNX; ").map { String(recorded.model[..<$0.lowerBound]) }
         }
         let weights = importedFile ?? configuration.modelWeightsFile
-        guard let fingerprint = recorded.model_fingerprint,
+        guard let fingerprint = recorded.modelFingerprint,
               let bytes = FileManager.default.contents(atPath: weights) else { return }
         if SHA256.hex(bytes) != fingerprint {
             let results = (configuration.interpretationFolder as NSString).appendingPathComponent(Artifacts.resultsName)
@@ -109,7 +109,7 @@ public enum ReportRun {
     static func sources(_ configuration: Configuration, saved: SavedInterpretation) -> [String: String] {
         let file = (configuration.interpretationFolder as NSString).appendingPathComponent(InterpretationStore.fileName)
         var sources = ["interpretation": FileManager.default.contents(atPath: file).map { SHA256.hex($0) } ?? "unknown"]
-        if let model = saved.results.configuration.model_fingerprint { sources["model"] = model }
+        if let model = saved.results.configuration.modelFingerprint { sources["model"] = model }
         return sources
     }
 

@@ -177,7 +177,7 @@ final class HelpTests: XCTestCase {
         }
     }
 
-    func testReportHelpHidesWorkerOptions() {
+    func testReportHelp() {
         XCTAssertEqual(CNNInte.helpMessage(for: ReportCommand.self, columns: 80), """
             OVERVIEW: Draw every test instance and write the HTML report and PDF booklets
             from saved artifacts.

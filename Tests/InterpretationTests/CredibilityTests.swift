@@ -16,14 +16,14 @@ final class CredibilityTests: XCTestCase {
         // 3 won, 2 tied (half each), 1 lost -> 4 / 6.
         XCTAssertEqual(try XCTUnwrap(f.auroc), 4.0 / 6.0, accuracy: 1e-12)
         // Keeping 95% or 98% of 5 keeps all 5 (threshold 0.2).
-        XCTAssertEqual(f.selective_fidelity_95, 0.6, accuracy: 1e-12)
-        XCTAssertEqual(f.selective_coverage_95, 1)
+        XCTAssertEqual(f.selectiveFidelity95, 0.6, accuracy: 1e-12)
+        XCTAssertEqual(f.selectiveCoverage95, 1)
         // Keeping half: the 3rd most credible is 0.9, and ties at it stay in.
         let half = CredibilityFigures.selective(c, agrees, keep: 0.5)
         XCTAssertEqual(half.fidelity, 2.0 / 3.0, accuracy: 1e-12)
         XCTAssertEqual(half.coverage, 0.6, accuracy: 1e-12)
         XCTAssertNil(CredibilityFigures(credibility: [0.5, 0.7], agrees: [true, true]).auroc)
-        XCTAssertEqual(f.coverage_curve.last?.coverage, 1)
+        XCTAssertEqual(f.coverageCurve.last?.coverage, 1)
     }
 
     func testLogisticFitRecoversAKnownModel() throws {
@@ -33,7 +33,7 @@ final class CredibilityTests: XCTestCase {
         let model = CredibilityModel.fit(signals, agrees: agrees)
         let expected = [4.0, 0, -2, 0, 0, 0.5]
         for (w, e) in zip(model.weights, expected) { XCTAssertEqual(w, e, accuracy: 0.25, "\(model.weights)") }
-        XCTAssertEqual(model.calibration_size, 20_000)
+        XCTAssertEqual(model.calibrationSize, 20_000)
         // Closeness carries information, so the fit is more than the margin; the noise
         // signals fitted a hair the wrong way are dropped (weight 0, within the tolerance).
         let selected = try XCTUnwrap(model.selected)

@@ -33,10 +33,10 @@ final class InterpretationRunTests: XCTestCase {
                                                 configuration: Self.configuration, into: folder)
         XCTAssertEqual(results.format, InterpretationResults.formatTag)
         XCTAssertEqual(results.configuration.model, "quadrant sums")
-        XCTAssertEqual(results.configuration.model_provenance, ModelProvenance(kind: .labeller, file: nil, sha256: nil, description: "quadrant sums"))
-        XCTAssertEqual(results.configuration.augment_copies, 1)
-        XCTAssertEqual(results.configuration.max_features, 2, "sqrt of 4 features")
-        XCTAssertEqual(results.metrics.n_test, 24)
+        XCTAssertEqual(results.configuration.modelProvenance, ModelProvenance(kind: .labeller, file: nil, sha256: nil, description: "quadrant sums"))
+        XCTAssertEqual(results.configuration.augmentCopies, 1)
+        XCTAssertEqual(results.configuration.maxFeatures, 2, "sqrt of 4 features")
+        XCTAssertEqual(results.metrics.nTest, 24)
         let saved = try SavedInterpretation.load(folder: folder)
         XCTAssertEqual(saved.results, results)
         XCTAssertEqual(saved.records.count, 24)
@@ -54,7 +54,7 @@ final class InterpretationRunTests: XCTestCase {
         XCTAssertTrue(saved.records.allSatisfy { ($0.credibility ?? -1) >= 0 && $0.credibility! <= 1 })
         let figures = try XCTUnwrap(results.credibilityFigures)
         XCTAssertEqual(figures.reliability.reduce(0) { $0 + $1.count }, 24)
-        XCTAssertEqual(try XCTUnwrap(results.credibility).calibration_size, ToyData.dataset().train.count)
+        XCTAssertEqual(try XCTUnwrap(results.credibility).calibrationSize, ToyData.dataset().train.count)
         XCTAssertTrue(saved.text(for: 0).contains("  credibility: "), saved.text(for: 0))
     }
 

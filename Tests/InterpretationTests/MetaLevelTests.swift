@@ -28,16 +28,16 @@ final class MetaLevelTests: XCTestCase {
                                level2Centroids: [Matrix(rows: 1, columns: 1, values: [0]), Matrix(rows: 1, columns: 1, values: [1])],
                                trainLevel1: [], trainLevel2: [])
         let m = InterpretationMetrics(records: records, tree: tree, classes: 2)
-        XCTAssertEqual(m.n_test, 4)
+        XCTAssertEqual(m.nTest, 4)
         XCTAssertEqual(m.fidelity, 0.75)
-        XCTAssertEqual(m.cnn_test_accuracy, 0.75)
-        XCTAssertEqual(m.inte_test_accuracy, 0.5)
-        XCTAssertEqual(m.fidelity_per_class, [1.0, 0.5])  // CNN class 0: records 0, 2; class 1: records 1, 3
-        XCTAssertEqual(m.purity_level1_train, 0.8)  // (5 + 3) / 10
+        XCTAssertEqual(m.cnnTestAccuracy, 0.75)
+        XCTAssertEqual(m.inteTestAccuracy, 0.5)
+        XCTAssertEqual(m.fidelityPerClass, [1.0, 0.5])  // CNN class 0: records 0, 2; class 1: records 1, 3
+        XCTAssertEqual(m.purityLevel1Train, 0.8)  // (5 + 3) / 10
         // Records 1 (CNN 1 in cluster 0, majority 0) and 2 (CNN 0 in cluster 1, majority 1) miss.
-        XCTAssertEqual(m.purity_level1_test, 0.5)
-        XCTAssertEqual(m.confusion_cnn_vs_truth, [[1, 0], [1, 2]])
-        XCTAssertEqual(m.confusion_inte_vs_cnn, [[2, 0], [1, 1]])
+        XCTAssertEqual(m.purityLevel1Test, 0.5)
+        XCTAssertEqual(m.confusionCnnVsTruth, [[1, 0], [1, 2]])
+        XCTAssertEqual(m.confusionInteVsCnn, [[2, 0], [1, 1]])
     }
 
     func testEndToEndOnBlobsRoutesToNearestAndAgreesWithTheLabeller() throws {

@@ -28,7 +28,7 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(description.architectureCompact, Self.layers)
         XCTAssertEqual(description.data.fingerprint, dataset.fingerprint)
         XCTAssertEqual(description.metrics.history.count, 3)
-        XCTAssertGreaterThan(description.metrics.test_accuracy, 0.9)
+        XCTAssertGreaterThan(description.metrics.testAccuracy, 0.9)
         let loaded = try TrainedModel.load(folder: folder + "/model")
         XCTAssertEqual(try loaded.model.probabilities(images: dataset.test.images), try model.probabilities(images: dataset.test.images))
         XCTAssertEqual(loaded.description, description)

@@ -137,7 +137,7 @@ final class GoldenInsightTests: XCTestCase {
         results.forestNodes = 40
         let other = LayerFigures(results)
         results.configuration.layer = "conv2"
-        results.configuration.layer_width = 64
+        results.configuration.layerWidth = 64
         let page = HandMadeInsight.html.layersPage([other, LayerFigures(results)])
         XCTAssertEqual(json(page["layers"]), #"""
             [

@@ -47,9 +47,9 @@ enum HandMade {
                                level2Centroids: [Matrix(rows: 1, columns: 1, values: [0]), centroids],
                                trainLevel1: [], trainLevel2: [])
         let configuration = InterpretationResults.Configuration(
-            layer: "fc1", layer_width: 16, k1: 2, k2: 2, min_cluster_size: 10, prototypes: 2, kmeans_restarts: 1, trees: 10,
-            max_features: 4, max_depth: nil, min_samples_leaf: 1, splits: "binned", meta_training: "soft-boundaries",
-            boundary_closeness: 0.8, augment_copies: 5, boundary_blends: 0, seed: 1, data: "toy", data_fingerprint: "",
+            layer: "fc1", layerWidth: 16, k1: 2, k2: 2, minClusterSize: 10, prototypes: 2, kmeansRestarts: 1, trees: 10,
+            maxFeatures: 4, maxDepth: nil, minSamplesLeaf: 1, splits: "binned", metaTraining: "soft-boundaries",
+            boundaryCloseness: 0.8, augmentCopies: 5, boundaryBlends: 0, seed: 1, data: "toy", dataFingerprint: "",
             model: "model.safetensors")
         let results = InterpretationResults(metrics: InterpretationMetrics(records: records, tree: tree, classes: 3),
                                             globalForest: .init(fidelity: 1, accuracy: 2.0 / 3), configuration: configuration,
