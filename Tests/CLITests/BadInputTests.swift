@@ -179,25 +179,26 @@ final class BadInputTests: XCTestCase {
     func testUnusableOutputPaths() throws {
         let file = folder + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-        var cases = [
+        let cases = [
             Case(name: "output is a file", arguments: ["train", "--data", data, "--output", file, "--epochs", "1"], status: 1,
                  message: file + ": is a file"),
             Case(name: "output not writable", arguments: ["train", "--data", data, "--output", "/proc/cnn-inte-out", "--epochs", "1"], status: 1,
                  message: "/proc"),
         ]
-        // Running out of disk, on a small tmpfs when this machine lets us mount one.
+        XCTAssertEqual(try check(cases), 2)
+    }
+
+    /// Running out of disk, on a 1 MB tmpfs: needs root (or a machine that lets us mount
+    /// one); skipped, and said so, elsewhere.
+    func testDiskFullLeavesNothingHalfWritten() throws {
         let tiny = folder + "/tiny"
         try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: true)
-        if mountTmpfs(at: tiny, size: "1m") {
-            defer { unmount(tiny) }
-            try FileManager.default.copyItem(atPath: out + "/interpretation", toPath: tiny + "/interpretation")
-            cases.append(Case(name: "disk full", arguments: ["report", "--data", data, "--quiet", "--output", tiny], status: 1,
-                              message: "space"))
-            XCTAssertEqual(try check(cases, watched: [out, tiny]), 3)
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny).sorted(), ["interpretation"])
-        } else {
-            XCTAssertEqual(try check(cases), 2)
-        }
+        guard mountTmpfs(at: tiny, size: "1m") else { throw XCTSkip("cannot mount a tmpfs here (not root?): the disk-full case did not run") }
+        defer { unmount(tiny) }
+        try FileManager.default.copyItem(atPath: out + "/interpretation", toPath: tiny + "/interpretation")
+        let full = Case(name: "disk full", arguments: ["report", "--data", data, "--quiet", "--output", tiny], status: 1, message: "space")
+        XCTAssertEqual(try check([full], watched: [out, tiny]), 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny).sorted(), ["interpretation"])
     }
 
     func mountTmpfs(at path: String, size: String) -> Bool {

@@ -342,7 +342,8 @@ final class OpsetImportTests: XCTestCase {
             XCTAssertEqual(imported.output, .probabilities, name)
             let expected = try Fixture.reference(name)
             Fixture.assertClose(try imported.model.probabilities(images: input).values, expected["probabilities"]!.flatMap { $0 }, "\(name) probabilities")
-            for layer in ["logits", "head_flat", "avg"] {
+            // The Softmax's own value is probabilities, not the logits it is computed from.
+            for layer in ["logits", "head_flat", "avg", "probabilities"] {
                 let values = try imported.model.features(layer: imported.node(forLayer: layer), images: input).values
                 Fixture.assertClose(values, expected[layer]!.flatMap { $0 }, "\(name) \(layer)")
             }

@@ -274,8 +274,9 @@ extension Executor {
         case .concat: return try ConcatKernel(c)
         case .flatten: return try FlattenKernel(c)
         case .softmax:
-            // The last node's softmax is the model's probabilities, computed from the logits.
-            return c.node.name == graph.nodes.last?.name ? try PassThroughKernel(c) : try SoftmaxKernel(c)
+            // The last node's softmax is the model's probabilities, computed from the logits
+            // outside the engine; asked for by name (`features --layer`), it is computed here.
+            return c.node.name == graph.nodes.last?.name && !keep.contains(c.node.name) ? try PassThroughKernel(c) : try SoftmaxKernel(c)
         case let .binary(op): return try BinaryKernel(c, op)
         case let .channels(start, end): return try ChannelWindowKernel(c, start: start, end: end)
         case let .resize(op): return try ResizeKernel(c, op)
