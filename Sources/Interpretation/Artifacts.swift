@@ -5,9 +5,9 @@ import Foundation
 /// model, stage timings), `instances.csv` (`InstancesTable`: one row per test instance),
 /// `clusters.json` (`ClustersFile`: the cluster tree with statistics, prototypes and
 /// learners) and `interpretation.safetensors` (`InterpretationStore`: centroids, bins and
-/// forests), `neighbours.csv` (`NeighboursTable`: each test instance's nearest training
-/// images in the layer), `units.json` (`ForestInsight`: the units each forest relies on) and
-/// `images.json` (`ImageNames`: each image's file, or its place in its file).
+/// forests) and `images.json` (`ImageNames`: each image's file, or its place in its file);
+/// then each registered analysis's file (`Analyses.registered`: `units.json`,
+/// `neighbours.csv`, `map.csv`), and `layers.json` with `--layers`.
 public enum Artifacts {
     public static let resultsName = "results.json"
     public static let instancesName = "instances.csv"

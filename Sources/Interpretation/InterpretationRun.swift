@@ -18,6 +18,12 @@ public enum InterpretationRun {
         do { try Folders.make(folder) } catch {
             throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
         }
+        func write(_ data: Data, _ name: String) throws {
+            let path = (folder as NSString).appendingPathComponent(name)
+            do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            }
+        }
         let layer = configuration.layer
         var seconds: [String: Double] = [:]
         progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
@@ -64,46 +70,14 @@ public enum InterpretationRun {
         }
         let (credibility, heldOut, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
                                                                         seed: configuration.augmentationSeed.derived(0xCA1), progress: progress)
-        progress.line("interpret: the units each forest relies on")
-        let unitsStart = DispatchTime.now().uptimeNanoseconds
-        let units = ForestInsight.cards(fitted, trainFeatures: trainFeatures, trainPredictions: trainPredictions, classes: dataset.classCount,
-                                        heldOut: heldOut, seed: SplitMix64(seed: configuration.seed).derived(0x0417).state)
-        let unitsSeconds = Double(DispatchTime.now().uptimeNanoseconds - unitsStart) / 1e9
         var records = decided
         for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
             records[i].credibility = credibility.credibility(s)
         }
-        var neighbours: [[Neighbour]] = []
-        var neighboursSeconds = 0.0
-        if configuration.neighbours > 0 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let meter = ProgressMeter(progress, stage: "interpret: the \(configuration.neighbours) nearest training images of each test image",
-                                      total: testFeatures.rows, unit: "images")
-            let found = NearestNeighbours.search(testFeatures, in: trainFeatures, k: configuration.neighbours, progress: meter)
-            meter.finish()
-            neighbours = (0..<testFeatures.rows).map { i in
-                (0..<found.k).map { r in
-                    let t = Int(found.indices[i * found.k + r])
-                    return Neighbour(trainIndex: t, distance: found.distances[i * found.k + r], cnnPrediction: trainPredictions[t])
-                }
-            }
-            neighboursSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
-        var map: LayerMapPoints?
-        var mapSeconds = 0.0
-        if configuration.map {
-            let start = DispatchTime.now().uptimeNanoseconds
-            var c = LayerMap.Configuration()
-            c.seed = SplitMix64(seed: configuration.seed).derived(0x3A9).state
-            let points = trainFeatures.rows + testFeatures.rows
-            let meter = ProgressMeter(progress, stage: "interpret: the map of the layer (\(points) points: neighbours, then layout)",
-                                      total: 2 * points, unit: "steps")
-            let xy = LayerMap.embed(trainFeatures.appendingRows(of: testFeatures), configuration: c, progress: meter)
-            meter.finish()
-            map = LayerMapPoints(train: Array(xy[..<(2 * trainFeatures.rows)]), test: Array(xy[(2 * trainFeatures.rows)...]),
-                                 trainLevel1: fitted.tree.trainLevel1, testLevel1: records.map(\.route.level1))
-            mapSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
+        let context = AnalysisContext(dataset: dataset, configuration: configuration, fitted: fitted, trainFeatures: trainFeatures,
+                                      testFeatures: testFeatures, trainPredictions: trainPredictions, records: records,
+                                      heldOut: heldOut, progress: progress)
+        seconds.merge(try Analyses.run(context, write: write)) { _, new in new }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
@@ -119,9 +93,6 @@ public enum InterpretationRun {
                        "forests": timings.forestSeconds, "decisions": timings.predictSeconds]) { _, new in new }
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
-        seconds["units"] = unitsSeconds
-        if configuration.map { seconds["map"] = mapSeconds }
-        if configuration.neighbours > 0 { seconds["neighbours"] = neighboursSeconds }
         var results = InterpretationResults(
             metrics: metrics, globalForest: comparator?.figures,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
@@ -131,18 +102,9 @@ public enum InterpretationRun {
             if case let .forest(forest) = learner { return total + forest.trees.reduce(0) { $0 + $1.nodeCount } }
             return total
         }
-        func write(_ data: Data, _ name: String) throws {
-            let path = (folder as NSString).appendingPathComponent(name)
-            do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
-            }
-        }
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount,
                                              files: dataset.test.files).utf8), Artifacts.instancesName)
-        if !neighbours.isEmpty { try write(Data(NeighboursTable.encode(neighbours).utf8), NeighboursTable.fileName) }
-        if let map { try write(Data(map.encode().utf8), LayerMapPoints.fileName) }
-        try write(try ForestInsight.encode(units), ForestInsight.fileName)
         try write(try JSONEncoder.sorted.encode(ImageNames(dataset)), ImageNames.fileName)
         if !configuration.compareLayers.isEmpty {
             // The other layers, each interpreted the same way in a scratch folder, only

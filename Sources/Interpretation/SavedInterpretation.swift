@@ -13,17 +13,32 @@ public struct SavedInterpretation: Sendable {
     public var level2: [[ClusterNode]]
     /// What decides each level-1 cluster's instances.
     public var learners: [LearnerSummary]
-    /// The nearest training images of each test instance, when the interpretation found
-    /// them (`nearest(to:)` reads them safely).
-    public var neighbours: [[Neighbour]] = []
-    /// What each level-1 forest looks at (empty when the interpretation predates it).
-    public var units: [ClusterUnits] = []
     /// The layers compared by `interpret --layers`, when it was given.
     public var layers: [LayerFigures]? = nil
-    /// Every point's place on the layer map, when the interpretation drew one.
-    public var map: LayerMapPoints? = nil
     /// Where each image came from, when the interpretation recorded it.
     public var images: ImageNames? = nil
+    /// The registered analyses (`Analyses`) the interpretation saved, by file name.
+    public var analyses: [String: any InterpretationAnalysis] = [:]
+
+    /// Analysis `A`, when saved.
+    public func analysis<A: InterpretationAnalysis>(_ kind: A.Type) -> A? { analyses[A.fileName] as? A }
+
+    /// The nearest training images of each test instance, when the interpretation found
+    /// them (`nearest(to:)` reads them safely).
+    public var neighbours: [[Neighbour]] {
+        get { analysis(NearestTrainingImages.self)?.rows ?? [] }
+        set { analyses[NearestTrainingImages.fileName] = NearestTrainingImages(rows: newValue) }
+    }
+    /// What each level-1 forest looks at (empty when the interpretation predates it).
+    public var units: [ClusterUnits] {
+        get { analysis(UnitCards.self)?.clusters ?? [] }
+        set { analyses[UnitCards.fileName] = UnitCards(clusters: newValue) }
+    }
+    /// Every point's place on the layer map, when the interpretation drew one.
+    public var map: LayerMapPoints? {
+        get { analysis(LayerMapPoints.self) }
+        set { analyses[LayerMapPoints.fileName] = newValue }
+    }
 
     /// "#160 (test/cat/0003.png)", or "#160" where the index says it all.
     public func testName(_ index: Int) -> String { Self.named(index, images?.test(index)) }
@@ -96,18 +111,12 @@ public struct SavedInterpretation: Sendable {
             try FileManager.default.contents(atPath: path(name)).map { try decode($0, path(name)) }
         }
         let (trainCount, k1) = (clusters.root.size, clusters.level1.count)
-        func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
+        let shape = SavedShape(trainCount: trainCount, testCount: records.count, k1: k1, classes: classes)
         return SavedInterpretation(
             results: results, records: records, level1: clusters.level1.map(\.node), level2: clusters.level1.map(\.children), learners: learners,
-            neighbours: try optional(NeighboursTable.fileName) {
-                try NeighboursTable.decode(text($0), path: $1, instances: records.count, trainCount: trainCount, classes: classes)
-            } ?? [],
-            units: try optional(ForestInsight.fileName) { try ForestInsight.decode($0, path: $1, clusters: k1, trainCount: trainCount, classes: classes) } ?? [],
             layers: try optional(LayerFigures.fileName, LayerFigures.decode),
-            map: try optional(LayerMapPoints.fileName) {
-                try LayerMapPoints.decode(text($0), path: $1, trainCount: trainCount, testCount: records.count, k1: k1)
-            },
-            images: try optional(ImageNames.fileName) { try ImageNames.decode($0, path: $1, trainCount: trainCount, testCount: records.count) })
+            images: try optional(ImageNames.fileName) { try ImageNames.decode($0, path: $1, trainCount: trainCount, testCount: records.count) },
+            analyses: try Analyses.load(folder: folder, shape: shape))
     }
 
     /// Files written by cnn-inte 0.1.0 did not record the learners in clusters.json; the

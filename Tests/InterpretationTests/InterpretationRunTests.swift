@@ -58,6 +58,35 @@ final class InterpretationRunTests: XCTestCase {
         XCTAssertTrue(saved.text(for: 0).contains("  credibility: "), saved.text(for: 0))
     }
 
+    /// Every registered analysis the configuration wants is written, timed, read back equal
+    /// to what a second reading gives, and refused by name when its file is damaged; one
+    /// the configuration does not want is neither written nor timed.
+    func testRegisteredAnalysesRoundTripAndAreCheckedWhenRead() throws {
+        var configuration = Self.configuration
+        configuration.map = false
+        let results = try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
+                                                configuration: configuration, into: folder)
+        XCTAssertEqual(Set(Analyses.registered.map { $0.fileName }).count, Analyses.registered.count, "one file each")
+        XCTAssertEqual(Set(Analyses.registered.map { $0.timingKey }).count, Analyses.registered.count, "one timing key each")
+        let saved = try SavedInterpretation.load(folder: folder)
+        for analysis in Analyses.registered {
+            let path = folder + "/" + analysis.fileName
+            let wanted = analysis.isWanted(by: configuration)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: path), wanted, analysis.fileName)
+            XCTAssertEqual(results.timings[analysis.timingKey] != nil, wanted, analysis.fileName)
+            XCTAssertEqual(saved.analyses[analysis.fileName] != nil, wanted, analysis.fileName)
+        }
+        XCTAssertNil(saved.map)
+        XCTAssertEqual(saved.neighbours.count, 24)
+        XCTAssertEqual(saved.units.count, saved.level1.count)
+        for name in [NearestTrainingImages.fileName, UnitCards.fileName] {
+            let original = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            try Data("not what it should be\n".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+            XCTAssertThrowsError(try SavedInterpretation.load(folder: folder), name) { XCTAssertTrue("\($0)".contains(name), "\($0)") }
+            try original.write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+    }
+
     func testSameConfigurationSameArtifacts() throws {
         for name in ["a", "b"] {
             try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),

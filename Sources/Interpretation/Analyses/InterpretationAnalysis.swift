@@ -1,0 +1,80 @@
+import Datasets
+import Foundation
+import Numerics
+
+/// An optional analysis of an interpretation, as a plug-in: computed from what the core
+/// interpretation made (`AnalysisContext`), written as one file of the interpretation
+/// folder, read back and checked by `SavedInterpretation`, timed under its own key.
+///
+/// Adding one: a type conforming to this in its own file under `Analyses/`, a line in
+/// `Analyses.registered`, its test; its report page is the report's (`HTMLReport`).
+public protocol InterpretationAnalysis: Sendable {
+    /// Its file in the interpretation folder.
+    static var fileName: String { get }
+    /// The key of its seconds in `results.json`'s `timings_seconds`.
+    static var timingKey: String { get }
+    /// Whether a run with this configuration computes it.
+    static func isWanted(by configuration: InterpretationConfiguration) -> Bool
+    /// Computes it, reporting progress on `context.progress`.
+    static func compute(_ context: AnalysisContext) throws -> Self
+    /// The file's bytes.
+    func encoded() throws -> Data
+    /// Reads the file `encoded` wrote and checks it fits the interpretation (`shape`),
+    /// throwing `InterpretationError` naming `path` otherwise.
+    static func decode(_ data: Data, path: String, shape: SavedShape) throws -> Self
+}
+
+/// What an analysis is computed from: the interpretation as fitted and decided.
+public struct AnalysisContext {
+    public let dataset: Dataset
+    public let configuration: InterpretationConfiguration
+    public let fitted: InterpretationModel
+    /// The layer's activations of the training and test images, and the CNN's predictions
+    /// of the training images.
+    public let trainFeatures: Matrix
+    public let testFeatures: Matrix
+    public let trainPredictions: [Int]
+    /// The test instances as decided, with their credibility.
+    public let records: [InstanceRecord]
+    /// Per level-1 cluster, calibration images routed to it that no forest trained on,
+    /// with the CNN's labels (`InterpretationRun.calibrate`).
+    public let heldOut: [(features: Matrix, labels: [Int])]
+    public let progress: ProgressSink
+}
+
+/// What a saved analysis must fit: the interpretation's sizes.
+public struct SavedShape: Sendable {
+    public let trainCount: Int
+    public let testCount: Int
+    public let k1: Int
+    public let classes: Int
+}
+
+/// The analyses a run computes, in this order, and the saved interpretation reads.
+public enum Analyses {
+    public static let registered: [any InterpretationAnalysis.Type] = [UnitCards.self, NearestTrainingImages.self, LayerMapPoints.self]
+
+    /// Computes the analyses `context.configuration` asks for and writes each into
+    /// `folder` (through `write`); returns their seconds by timing key.
+    static func run(_ context: AnalysisContext, write: (Data, String) throws -> Void) throws -> [String: Double] {
+        var seconds: [String: Double] = [:]
+        for analysis in registered where analysis.isWanted(by: context.configuration) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let value = try analysis.compute(context)
+            seconds[analysis.timingKey] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            try write(try value.encoded(), analysis.fileName)
+        }
+        return seconds
+    }
+
+    /// The analyses saved in `folder`, each read and checked, by file name.
+    static func load(folder: String, shape: SavedShape) throws -> [String: any InterpretationAnalysis] {
+        var found: [String: any InterpretationAnalysis] = [:]
+        for analysis in registered {
+            let path = (folder as NSString).appendingPathComponent(analysis.fileName)
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            found[analysis.fileName] = try analysis.decode(data, path: path, shape: shape)
+        }
+        return found
+    }
+}
