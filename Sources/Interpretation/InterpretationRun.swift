@@ -98,35 +98,46 @@ public enum InterpretationRun {
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
                                     dataset: dataset, model: model),
             classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
-        results.forestNodes = fitted.meta.learners.reduce(0) { total, learner in
-            if case let .forest(forest) = learner { return total + forest.trees.reduce(0) { $0 + $1.nodeCount } }
-            return total
-        }
+        results.forestNodes = forestNodes(fitted)
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount,
                                              files: dataset.test.files).utf8), Artifacts.instancesName)
         try write(try JSONEncoder.sorted.encode(ImageNames(dataset)), ImageNames.fileName)
         if !configuration.compareLayers.isEmpty {
-            // The other layers, each interpreted the same way in a scratch folder, only
-            // their figures kept: no map, neighbours or comparator forest, which the
-            // comparison does not show (the comparator alone took 14 s a layer on
-            // Fashion-MNIST).
-            var compared = [LayerFigures(results)]
-            for other in configuration.compareLayers where other != layer {
-                progress.line("interpret: layer \(other), for the comparison of layers")
-                var c = configuration
-                (c.layer, c.compareLayers, c.neighbours, c.map, c.globalForest) = (other, [], 0, false, false)
-                let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
-                defer { try? FileManager.default.removeItem(atPath: scratch) }
-                compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, model: model,
-                                                     configuration: c, into: scratch, progress: progress)))
-            }
-            try write(try JSONEncoder.pretty.encode(compared), LayerFigures.fileName)
+            try write(try JSONEncoder.pretty.encode(try compareLayers(with: results, dataset: dataset, labeller: labeller, model: model,
+                                                                      configuration: configuration, scratchIn: folder, progress: progress)),
+                      LayerFigures.fileName)
         }
         try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
         return results
+    }
+
+    /// The layer comparison (`--layers`): this layer's figures, then each other layer's,
+    /// interpreted the same way in a scratch folder, only their figures kept: no map,
+    /// neighbours or comparator forest, which the comparison does not show (the comparator
+    /// alone took 14 s a layer on Fashion-MNIST).
+    static func compareLayers(with results: InterpretationResults, dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
+                              configuration: InterpretationConfiguration, scratchIn folder: String, progress: ProgressSink) throws -> [LayerFigures] {
+        var compared = [LayerFigures(results)]
+        for other in configuration.compareLayers where other != configuration.layer {
+            progress.line("interpret: layer \(other), for the comparison of layers")
+            var c = configuration
+            (c.layer, c.compareLayers, c.neighbours, c.map, c.globalForest) = (other, [], 0, false, false)
+            let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, model: model, configuration: c, into: scratch, progress: progress)))
+        }
+        return compared
+    }
+
+    /// Nodes in all the level-1 forests' trees.
+    static func forestNodes(_ fitted: InterpretationModel) -> Int {
+        fitted.meta.learners.reduce(0) { total, learner in
+            if case let .forest(forest) = learner { return total + forest.trees.reduce(0) { $0 + $1.nodeCount } }
+            return total
+        }
     }
 
     /// Runs and saves the artifacts as `<output>/interpretation`, replaced only once the
