@@ -32,10 +32,10 @@ public struct HTMLReport {
 
     static func percent(_ x: Double?) -> String { x.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a" }
 
-    /// Fields every page's layout uses; `root` leads back to the report's folder.
-    func common(title: String, root: String) -> [String: Any] {
-        ["title": title, "root": root, "dataName": saved.dataName.isEmpty ? "data" : saved.dataName, "layer": saved.layer,
-         "nTest": saved.records.count, "generator": generator, "madeFrom": madeFrom]
+    /// What every page's layout shows; `root` leads back to the report's folder.
+    func frame(title: String, root: String) -> PageFrame {
+        PageFrame(title: title, root: root, dataName: saved.dataName.isEmpty ? "data" : saved.dataName, layer: saved.layer,
+                  nTest: saved.records.count, generator: generator, madeFrom: madeFrom)
     }
 
     /// "interpretation 1a2b3c4d5e6f of model 0f9e8d7c6b5a": short SHA-256s of what the
@@ -67,16 +67,16 @@ public struct HTMLReport {
         try writeFigures()
         // Instance pages are written by the shards, beside the diagrams (in parallel).
         try write(dataScript(), to: "data.js")
-        try write(templates.render("index", indexPage(k1: k1, k2: k2)), to: "index.html")
+        try write(templates.render(indexPage(k1: k1, k2: k2)), to: "index.html")
         if let layers = saved.layers, templates.has("layers") {
             try LayerCharts.comparison(layers, path: (folder as NSString).appendingPathComponent(ReportLayout.figures + "/layers.png"))
-            try write(templates.render("layers", layersPage(layers)), to: "layers.html")
+            try write(templates.render(layersPage(layers)), to: "layers.html")
         }
         progress("HTML: summary and browser written")
         for (c, node) in saved.level1.enumerated() {
-            try write(templates.render("cluster", clusterPage(node, parent: nil, children: saved.level2[c])), to: ReportLayout.clusterPage(node.id))
+            try write(templates.render(clusterPage(node, parent: nil, children: saved.level2[c])), to: ReportLayout.clusterPage(node.id))
             for child in saved.level2[c] {
-                try write(templates.render("cluster", clusterPage(child, parent: node, children: [])), to: ReportLayout.clusterPage(child.id))
+                try write(templates.render(clusterPage(child, parent: node, children: [])), to: ReportLayout.clusterPage(child.id))
             }
         }
         progress("HTML: \(saved.level1.count + saved.level2.reduce(0) { $0 + $1.count }) cluster pages written")
@@ -84,7 +84,7 @@ public struct HTMLReport {
 
     /// The page of test instance `i`; the shards write these beside its diagrams.
     public func writeInstancePage(_ i: Int) throws {
-        try write(templates.render("instance", instancePage(i)), to: ReportLayout.instancePage(i))
+        try write(templates.render(instancePage(i)), to: ReportLayout.instancePage(i))
     }
 
     func writeFigures() throws {
@@ -148,82 +148,68 @@ public struct HTMLReport {
         return out + "\n]};\n"
     }
 
-    func indexPage(k1: Int, k2: Int) -> [String: Any] {
+    func indexPage(k1: Int, k2: Int) -> Page<IndexPage> {
         let m = saved.metrics
-        var page = common(title: "cnn-inte report: \(saved.dataName)", root: "")
         let records = saved.records
-        page["layerWidth"] = saved.layerWidth
-        page["k1"] = k1
-        page["k2"] = k2
-        page["cnnAccuracy"] = Self.percent(m.cnnTestAccuracy)
-        page["inteAccuracy"] = Self.percent(m.inteTestAccuracy)
-        page["fidelity"] = Self.percent(m.fidelity)
-        page["disagreements"] = records.filter { !$0.agrees }.count
-        page["cnnErrors"] = records.filter { $0.cnnPrediction != $0.label }.count
-        if let layers = saved.layers { page["layersCompared"] = layers.map(\.layer).joined(separator: ", ") }
-        if saved.map != nil { page["map"] = ["points": saved.map!.trainLevel1.count + saved.records.count] }
+        var credibility: IndexPage.CredibilitySummary?
         if let f = saved.results.credibilityFigures, let model = saved.results.credibility {
-            page["credibility"] = ["calibrationSize": model.calibrationSize, "ece": String(format: "%.3f", f.ece),
-                                   "auroc": f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
-                                   "fidelity95": Self.percent(f.selectiveFidelity95), "coverage95": Self.percent(f.selectiveCoverage95),
-                                   "fidelity98": Self.percent(f.selectiveFidelity98), "coverage98": Self.percent(f.selectiveCoverage98)]
+            credibility = .init(calibrationSize: model.calibrationSize, ece: String(format: "%.3f", f.ece),
+                                auroc: f.auroc.map { String(format: "%.3f", $0) } ?? "n/a (every instance agrees)",
+                                fidelity95: Self.percent(f.selectiveFidelity95), coverage95: Self.percent(f.selectiveCoverage95),
+                                fidelity98: Self.percent(f.selectiveFidelity98), coverage98: Self.percent(f.selectiveCoverage98))
         }
-        page["trainCount"] = saved.level1.reduce(0) { $0 + $1.size }
-        page["bookletGrouping"] = grouping == .inte ? "CNN-INTE prediction" : "true label"
-        page["classes"] = names.indices.map { c -> [String: Any] in
+        let classes = names.indices.map { c -> IndexPage.ClassRow in
             let mine = records.filter { $0.label == c }
             let n = mine.count
             let file = ReportLayout.booklet(classIndex: c, classNames: names)
-            return ["name": names[c], "color": Palette.classColor(c), "count": n,
-                    "cnnAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.cnnPrediction == c }.count) / Double(n)),
-                    "inteAccuracy": Self.percent(n == 0 ? nil : Double(mine.filter { $0.intePrediction == c }.count) / Double(n)),
-                    "fidelity": Self.percent(c < m.fidelityPerClass.count ? m.fidelityPerClass[c] : nil),
-                    "booklet": "../pdf/" + file, "bookletName": file]
+            return .init(name: names[c], color: Palette.classColor(c), count: n,
+                         cnnAccuracy: Self.percent(n == 0 ? nil : Double(mine.filter { $0.cnnPrediction == c }.count) / Double(n)),
+                         inteAccuracy: Self.percent(n == 0 ? nil : Double(mine.filter { $0.intePrediction == c }.count) / Double(n)),
+                         fidelity: Self.percent(c < m.fidelityPerClass.count ? m.fidelityPerClass[c] : nil),
+                         booklet: "../pdf/" + file, bookletName: file)
         }
-        page["clusters"] = saved.level1.map { chip($0, root: "") }
-        if let treeNote { page["treeNote"] = treeNote }
-        return page
+        let body = IndexPage(
+            layerWidth: saved.layerWidth, k1: k1, k2: k2, cnnAccuracy: Self.percent(m.cnnTestAccuracy),
+            inteAccuracy: Self.percent(m.inteTestAccuracy), fidelity: Self.percent(m.fidelity),
+            disagreements: records.filter { !$0.agrees }.count, cnnErrors: records.filter { $0.cnnPrediction != $0.label }.count,
+            layersCompared: saved.layers.map { $0.map(\.layer).joined(separator: ", ") },
+            map: saved.map.map { .init(points: $0.trainLevel1.count + records.count) }, credibility: credibility,
+            trainCount: saved.level1.reduce(0) { $0 + $1.size }, bookletGrouping: grouping == .inte ? "CNN-INTE prediction" : "true label",
+            classes: classes, clusters: saved.level1.map { chip($0, root: "") }, treeNote: treeNote)
+        return Page(frame: frame(title: "cnn-inte report: \(saved.dataName)", root: ""), body: body)
     }
 
-    func chip(_ node: ClusterNode, root: String) -> [String: Any] {
-        ["id": node.id, "size": node.size, "majority": names[node.majority], "color": Palette.classColor(node.majority),
-         "href": root + ReportLayout.clusterPage(node.id)]
+    func chip(_ node: ClusterNode, root: String) -> ClusterChip {
+        ClusterChip(id: node.id, size: node.size, majority: names[node.majority], color: Palette.classColor(node.majority),
+                    href: root + ReportLayout.clusterPage(node.id))
     }
 
-    func instancePage(_ i: Int) -> [String: Any] {
+    func trainingPicture(_ t: Int) -> TrainingPicture { TrainingPicture(train: t, name: saved.trainName(t), src: picture(inputs.trainImage(t))) }
+
+    func instancePage(_ i: Int) -> Page<InstancePage> {
         let r = saved.records[i]
-        var page = common(title: "Test image #\(i)", root: "../")
-        page["index"] = i
-        if let file = saved.images?.test(i) { page["file"] = file }
-        page["truth"] = names[r.label]
-        page["cnn"] = names[r.cnnPrediction]
-        page["inte"] = names[r.intePrediction]
-        page["probability"] = String(format: "%.3f", r.cnnProbability)
-        page["agrees"] = r.agrees
-        page["cnnRight"] = r.cnnPrediction == r.label
-        if let c = r.credibility {
-            page["credibility"] = ["value": String(format: "%.0f%%", 100 * c), "words": CredibilityModel.words(c), "low": c < CredibilityModel.low]
-        }
-        for ext in ["png", "svg", "pdf", "dot", "txt"] { page[ext] = ReportLayout.diagram(i, ext) }
-        if let spot = mapChart?.share(ofTest: i) {
-            page["map"] = ["left": String(format: "%.2f", 100 * spot.x), "top": String(format: "%.2f", 100 * spot.y)]
-        }
         let neighbours = saved.nearest(to: i)
-        if !neighbours.isEmpty {
-            page["neighbours"] = ["layer": saved.layer, "items": neighbours.map { n -> [String: Any] in
-                ["picture": picture(inputs.trainImage(n.trainIndex)), "index": n.trainIndex, "name": saved.trainName(n.trainIndex), "cnn": names[n.cnnPrediction],
-                 "distance": String(format: "%.2f", n.distance)]
-            }]
-        }
-        page["text"] = saved.text(for: i)
         let c1 = saved.level1[r.route.level1], c2 = saved.level2[r.route.level1][r.route.level2]
-        page["level1"] = c1.id
-        page["level2"] = c2.id
-        page["level1Page"] = ReportLayout.clusterPage(c1.id)
-        page["level2Page"] = ReportLayout.clusterPage(c2.id)
-        if i > 0 { page["previous"] = "\(i - 1).html"; page["previousIndex"] = i - 1 }
-        if i + 1 < saved.records.count { page["next"] = "\(i + 1).html"; page["nextIndex"] = i + 1 }
-        return page
+        let (hasPrevious, hasNext) = (i > 0, i + 1 < saved.records.count)
+        let body = InstancePage(
+            index: i, file: saved.images?.test(i), truth: names[r.label], cnn: names[r.cnnPrediction], inte: names[r.intePrediction],
+            probability: String(format: "%.3f", r.cnnProbability), agrees: r.agrees, cnnRight: r.cnnPrediction == r.label,
+            credibility: r.credibility.map { .init(value: String(format: "%.0f%%", 100 * $0), words: CredibilityModel.words($0), low: $0 < CredibilityModel.low) },
+            png: ReportLayout.diagram(i, "png"), svg: ReportLayout.diagram(i, "svg"), pdf: ReportLayout.diagram(i, "pdf"),
+            dot: ReportLayout.diagram(i, "dot"), txt: ReportLayout.diagram(i, "txt"),
+            map: mapChart.map { chart in
+                let spot = chart.share(ofTest: i)
+                return .init(left: String(format: "%.2f", 100 * spot.x), top: String(format: "%.2f", 100 * spot.y))
+            },
+            neighbours: neighbours.isEmpty ? nil : .init(layer: saved.layer, items: neighbours.map { n in
+                .init(picture: picture(inputs.trainImage(n.trainIndex)), index: n.trainIndex, name: saved.trainName(n.trainIndex),
+                      cnn: names[n.cnnPrediction], distance: String(format: "%.2f", n.distance))
+            }),
+            text: saved.text(for: i), level1: c1.id, level2: c2.id,
+            level1Page: ReportLayout.clusterPage(c1.id), level2Page: ReportLayout.clusterPage(c2.id),
+            previous: hasPrevious ? "\(i - 1).html" : nil, previousIndex: hasPrevious ? i - 1 : nil,
+            next: hasNext ? "\(i + 1).html" : nil, nextIndex: hasNext ? i + 1 : nil)
+        return Page(frame: frame(title: "Test image #\(i)", root: "../"), body: body)
     }
 
     /// A permutation importance in words: the change in agreement when the unit is shuffled.
@@ -233,66 +219,54 @@ public struct HTMLReport {
         return String(format: "agreement %+.1f points", -points)
     }
 
-    func layersPage(_ layers: [LayerFigures]) -> [String: Any] {
-        var page = common(title: "cnn-inte report: layers compared", root: "")
-        page["count"] = layers.count
-        page["primary"] = saved.layer
-        page["cnnAccuracy"] = Self.percent(layers.first?.cnnAccuracy)
-        page["layers"] = layers.map { l -> [String: Any] in
-            ["name": l.layer, "primary": l.layer == saved.layer, "width": l.width, "fidelity": Self.percent(l.fidelity),
-             "inteAccuracy": Self.percent(l.inteAccuracy), "gap": String(format: "%.2f points", l.accuracyGapPoints),
-             "purity1": Self.percent(l.purityLevel1Test), "purity2": Self.percent(l.purityLevel2Test),
-             "nodes": l.forestNodes.map { "\($0)" } ?? "n/a", "high": Self.percent(l.credibilityHighCoverage),
-             "highFidelity": Self.percent(l.credibilityHighFidelity), "auroc": l.credibilityAuroc.map { String(format: "%.3f", $0) } ?? "n/a",
-             "seconds": String(format: "%.1f", l.seconds)]
+    func layersPage(_ layers: [LayerFigures]) -> Page<LayersPage> {
+        let rows = layers.map { l in
+            LayersPage.Row(name: l.layer, primary: l.layer == saved.layer, width: l.width, fidelity: Self.percent(l.fidelity),
+                           inteAccuracy: Self.percent(l.inteAccuracy), gap: String(format: "%.2f points", l.accuracyGapPoints),
+                           purity1: Self.percent(l.purityLevel1Test), purity2: Self.percent(l.purityLevel2Test),
+                           nodes: l.forestNodes.map { "\($0)" } ?? "n/a", high: Self.percent(l.credibilityHighCoverage),
+                           highFidelity: Self.percent(l.credibilityHighFidelity), auroc: l.credibilityAuroc.map { String(format: "%.3f", $0) } ?? "n/a",
+                           seconds: String(format: "%.1f", l.seconds))
         }
-        return page
+        return Page(frame: frame(title: "cnn-inte report: layers compared", root: ""),
+                    body: LayersPage(count: layers.count, primary: saved.layer, cnnAccuracy: Self.percent(layers.first?.cnnAccuracy), layers: rows))
     }
 
-    func clusterPage(_ node: ClusterNode, parent: ClusterNode?, children: [ClusterNode]) -> [String: Any] {
+    func clusterPage(_ node: ClusterNode, parent: ClusterNode?, children: [ClusterNode]) -> Page<ClusterPage> {
         let levelName = node.level == 1 ? "Level-1 cluster" : "Level-2 cluster"
-        var page = common(title: "\(levelName) \(node.id)", root: "../")
-        page["levelName"] = levelName
-        page["id"] = node.id
-        page["size"] = node.size
-        page["purity"] = Self.percent(node.purity)
-        page["majority"] = names[node.majority]
-        page["meanDistance"] = String(format: "%.2f", node.meanDistance)
-        if let parent {
-            page["parent"] = parent.id
-            page["parentHref"] = "../" + ReportLayout.clusterPage(parent.id)
-        }
-        page["hasChildren"] = !children.isEmpty
-        page["children"] = children.map { chip($0, root: "../") }
         let top = max(1, node.predictionHistogram.max() ?? 1)
-        page["composition"] = names.indices.filter { node.predictionHistogram[$0] > 0 || node.labelHistogram[$0] > 0 }.map { c -> [String: Any] in
-            ["name": names[c], "color": Palette.classColor(c), "predicted": node.predictionHistogram[c], "truth": node.labelHistogram[c],
-             "width": String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top))]
+        let composition = names.indices.filter { node.predictionHistogram[$0] > 0 || node.labelHistogram[$0] > 0 }.map { c in
+            ClusterPage.Composition(name: names[c], color: Palette.classColor(c), predicted: node.predictionHistogram[c], truth: node.labelHistogram[c],
+                                    width: String(format: "%.1f", 100 * Double(node.predictionHistogram[c]) / Double(top)))
         }
-        page["prototypes"] = node.prototypes.map { t -> [String: Any] in ["train": t, "name": saved.trainName(t), "src": picture(inputs.trainImage(t))] }
+        var map: ClusterPage.MapPicture?
         if saved.map != nil, let first = node.id.split(separator: ".").first, let c = Int(first) {
-            page["map"] = ["src": ReportLayout.figures + "/map-cluster-\(c).png", "cluster": c]
-        }
-        if node.level == 1, let c = saved.level1.firstIndex(where: { $0.id == node.id }),
-           let entry = saved.units.first(where: { $0.cluster == c }), !entry.units.isEmpty {
-            page["forest"] = [
-                "heldOut": entry.heldOut, "layer": saved.layer,
-                "cards": entry.units.map { card -> [String: Any] in
-                    ["unit": card.unit, "impurity": String(format: "%.1f%%", 100 * card.impurity),
-                     "permutation": card.permutation.map(Self.agreementChange) ?? "not measured",
-                     "histogram": ReportLayout.figures + "/unit-\(c)-\(card.unit).png",
-                     "images": card.topImages.map { t -> [String: Any] in ["train": t, "name": saved.trainName(t), "src": picture(inputs.trainImage(t))] }]
-                },
-            ] as [String: Any]
+            map = .init(src: ReportLayout.figures + "/map-cluster-\(c).png", cluster: c)
         }
         let parts = node.id.split(separator: ".").compactMap { Int($0) }
         let members = saved.records.filter { $0.route.level1 == parts[0] && (parts.count < 2 || $0.route.level2 == parts[1]) }
-        page["testCount"] = members.count
-        page["members"] = members.map { r -> [String: Any] in
-            ["index": r.index, "name": saved.testName(r.index), "href": ReportLayout.instancePage(r.index), "thumb": picture(inputs.testImage(r.index)),
-             "truth": names[r.label], "cnn": names[r.cnnPrediction], "inte": names[r.intePrediction],
-             "status": !r.agrees ? "disagree" : (r.cnnPrediction != r.label ? "wrong" : "")]
-        }
-        return page
+        let body = ClusterPage(
+            levelName: levelName, id: node.id, size: node.size, purity: Self.percent(node.purity), majority: names[node.majority],
+            meanDistance: String(format: "%.2f", node.meanDistance), parent: parent?.id,
+            parentHref: parent.map { "../" + ReportLayout.clusterPage($0.id) }, hasChildren: !children.isEmpty,
+            children: children.map { chip($0, root: "../") }, composition: composition, prototypes: node.prototypes.map(trainingPicture),
+            map: map, forest: forestCards(node), testCount: members.count,
+            members: members.map { r in
+                .init(index: r.index, name: saved.testName(r.index), href: ReportLayout.instancePage(r.index), thumb: picture(inputs.testImage(r.index)),
+                      truth: names[r.label], cnn: names[r.cnnPrediction], inte: names[r.intePrediction],
+                      status: !r.agrees ? "disagree" : (r.cnnPrediction != r.label ? "wrong" : ""))
+            })
+        return Page(frame: frame(title: "\(levelName) \(node.id)", root: "../"), body: body)
+    }
+
+    /// The unit cards of a level-1 cluster's forest, when the interpretation made them.
+    func forestCards(_ node: ClusterNode) -> ClusterPage.Forest? {
+        guard node.level == 1, let c = saved.level1.firstIndex(where: { $0.id == node.id }),
+              let entry = saved.units.first(where: { $0.cluster == c }), !entry.units.isEmpty else { return nil }
+        return .init(heldOut: entry.heldOut, layer: saved.layer, cards: entry.units.map { card in
+            .init(unit: card.unit, impurity: String(format: "%.1f%%", 100 * card.impurity),
+                  permutation: card.permutation.map(Self.agreementChange) ?? "not measured",
+                  histogram: ReportLayout.figures + "/unit-\(c)-\(card.unit).png", images: card.topImages.map(trainingPicture))
+        })
     }
 }

@@ -108,8 +108,9 @@ public struct HTMLTemplates {
     /// Whether page `name` was found (a later page may be missing from an old copy).
     public func has(_ name: String) -> Bool { library.getTemplate(named: name) != nil }
 
-    public func render(_ page: String, _ object: [String: Any]) -> String {
-        library.render(object, withTemplate: page) ?? ""
+    /// A page through its template (`PageContext.template`).
+    func render<Body: PageContext>(_ page: Page<Body>) -> String {
+        library.render(page, withTemplate: Body.template) ?? ""
     }
 }
 

@@ -30,10 +30,11 @@ enum HandMadeInsight {
 }
 
 final class GoldenInsightTests: XCTestCase {
-    func json(_ object: Any?) -> String {
-        guard let object else { return "nil" }
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
-                      as: UTF8.self)
+    func json<T: Encodable>(_ value: T?) -> String {
+        guard let value else { return "nil" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     func testTextTwinWithCredibilityAndNeighbours() {
@@ -46,20 +47,20 @@ final class GoldenInsightTests: XCTestCase {
 
     func testInstancePageParts() {
         let page = HandMadeInsight.html.instancePage(1)
-        XCTAssertEqual(json(page["credibility"]), #"""
+        XCTAssertEqual(json(page.body.credibility), #"""
             {
               "low" : true,
               "value" : "42%",
               "words" : "low: a shaky explanation"
             }
             """#)
-        XCTAssertEqual(json(page["map"]), #"""
+        XCTAssertEqual(json(page.body.map), #"""
             {
               "left" : "97.33",
               "top" : "76.30"
             }
             """#)
-        XCTAssertEqual(json(page["neighbours"]), #"""
+        XCTAssertEqual(json(page.body.neighbours), #"""
             {
               "items" : [
                 {
@@ -84,7 +85,7 @@ final class GoldenInsightTests: XCTestCase {
 
     func testClusterPageParts() {
         let page = HandMadeInsight.html.clusterPage(HandMade.level1[1], parent: nil, children: HandMade.level2[1])
-        XCTAssertEqual(json(page["forest"]), #"""
+        XCTAssertEqual(json(page.body.forest), #"""
             {
               "cards" : [
                 {
@@ -123,13 +124,13 @@ final class GoldenInsightTests: XCTestCase {
               "layer" : "fc1"
             }
             """#)
-        XCTAssertEqual(json(page["map"]), #"""
+        XCTAssertEqual(json(page.body.map), #"""
             {
               "cluster" : 1,
               "src" : "figures/map-cluster-1.png"
             }
             """#)
-        XCTAssertEqual(json(HandMadeInsight.html.clusterPage(HandMade.level1[0], parent: nil, children: HandMade.level2[0])["forest"]), "nil")
+        XCTAssertEqual(json(HandMadeInsight.html.clusterPage(HandMade.level1[0], parent: nil, children: HandMade.level2[0]).body.forest), "nil")
     }
 
     func testLayersPage() {
@@ -139,7 +140,7 @@ final class GoldenInsightTests: XCTestCase {
         results.configuration.layer = "conv2"
         results.configuration.layerWidth = 64
         let page = HandMadeInsight.html.layersPage([other, LayerFigures(results)])
-        XCTAssertEqual(json(page["layers"]), #"""
+        XCTAssertEqual(json(page.body.layers), #"""
             [
               {
                 "auroc" : "n/a",

@@ -72,9 +72,10 @@ enum HandMade {
 }
 
 final class GoldenReportTests: XCTestCase {
-    func json(_ object: Any) -> String {
-        String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
-               as: UTF8.self)
+    func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     var html: HTMLReport { HTMLReport(inputs: HandMade.inputs, templates: try! HTMLTemplates(), folder: "/r", grouping: .inte) }
@@ -224,9 +225,9 @@ final class GoldenReportTests: XCTestCase {
               "level2" : "1.1",
               "level2Page" : "clusters/1.1.html",
               "madeFrom" : "",
+              "nTest" : 3,
               "next" : "2.html",
               "nextIndex" : 2,
-              "nTest" : 3,
               "pdf" : "diagrams/1.pdf",
               "png" : "diagrams/1.png",
               "previous" : "0.html",
