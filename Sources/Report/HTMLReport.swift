@@ -68,10 +68,7 @@ public struct HTMLReport {
         // Instance pages are written by the shards, beside the diagrams (in parallel).
         try write(dataScript(), to: "data.js")
         try write(templates.render(indexPage(k1: k1, k2: k2)), to: "index.html")
-        if let layers = saved.layers, templates.has("layers") {
-            try LayerCharts.comparison(layers, path: (folder as NSString).appendingPathComponent(ReportLayout.figures + "/layers.png"))
-            try write(templates.render(layersPage(layers)), to: "layers.html")
-        }
+        try ReportPages.writeAll(self, figures: (folder as NSString).appendingPathComponent(ReportLayout.figures))
         progress("HTML: summary and browser written")
         for (c, node) in saved.level1.enumerated() {
             try write(templates.render(clusterPage(node, parent: nil, children: saved.level2[c])), to: ReportLayout.clusterPage(node.id))
@@ -172,7 +169,7 @@ public struct HTMLReport {
             layerWidth: saved.layerWidth, k1: k1, k2: k2, cnnAccuracy: Self.percent(m.cnnTestAccuracy),
             inteAccuracy: Self.percent(m.inteTestAccuracy), fidelity: Self.percent(m.fidelity),
             disagreements: records.filter { !$0.agrees }.count, cnnErrors: records.filter { $0.cnnPrediction != $0.label }.count,
-            layersCompared: saved.layers.map { $0.map(\.layer).joined(separator: ", ") },
+            layersCompared: saved.layers.map { $0.map(\.layer).joined(separator: ", ") }, pages: ReportPages.links(self),
             map: saved.map.map { .init(points: $0.trainLevel1.count + records.count) }, credibility: credibility,
             trainCount: saved.level1.reduce(0) { $0 + $1.size }, bookletGrouping: grouping == .inte ? "CNN-INTE prediction" : "true label",
             classes: classes, clusters: saved.level1.map { chip($0, root: "") }, treeNote: treeNote)

@@ -13,7 +13,7 @@ public struct HTMLTemplates {
     public static let assets = ["style.css", "report.js"]
     /// Pages added after users may have copied the templates: taken from the built-in
     /// ones when a `--templates` folder lacks them.
-    public static let laterPages = ["layers"]
+    public static let laterPages = ["layers", "classes"]
 
     public let folder: String
     let library: MustacheLibrary

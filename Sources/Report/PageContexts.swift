@@ -82,7 +82,10 @@ struct IndexPage: PageContext {
     var cnnAccuracy: String, inteAccuracy: String, fidelity: String
     var disagreements: Int
     var cnnErrors: Int
+    /// The layers compared, for templates copied before `pages` (0.5).
     var layersCompared: String?
+    /// The optional pages this report has (`ReportPages`).
+    var pages: [PageLink]
     var map: MapSummary?
     var credibility: CredibilitySummary?
     var trainCount: Int

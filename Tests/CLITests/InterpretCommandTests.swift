@@ -34,7 +34,8 @@ final class InterpretCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.hasPrefix("fidelity "), result.stdout)
         let artifacts = folder + "/out/interpretation"
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts).sorted(),
-                       [".cnn-inte.json", "clusters.json", "images.json", "instances.csv", "interpretation.safetensors", "map.csv", "neighbours.csv", "results.json", "units.json"])
+                       [".cnn-inte.json", "classes.json", "clusters.json", "images.json", "instances.csv", "interpretation.safetensors", "map.csv",
+                        "neighbours.csv", "results.json", "units.json"])
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: artifacts + "/results.json"))) as! [String: Any]
         for key in ["cnn_test_accuracy", "inte_test_accuracy", "fidelity", "n_test", "global_forest", "configuration", "timings_seconds"] {
             XCTAssertNotNil(results[key], key)

@@ -79,7 +79,7 @@ final class InterpretationRunTests: XCTestCase {
         XCTAssertNil(saved.map)
         XCTAssertEqual(saved.neighbours.count, 24)
         XCTAssertEqual(saved.units.count, saved.level1.count)
-        for name in [NearestTrainingImages.fileName, UnitCards.fileName] {
+        for name in [NearestTrainingImages.fileName, UnitCards.fileName, ClassSummary.fileName] {
             let original = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
             try Data("not what it should be\n".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
             XCTAssertThrowsError(try SavedInterpretation.load(folder: folder), name) { XCTAssertTrue("\($0)".contains(name), "\($0)") }

@@ -27,6 +27,7 @@ final class GoldenHTMLTests: XCTestCase {
             for i in 0..<3 { add("instance-\(i).html", html.instancePage(i)) }
             add("cluster-1.html", html.clusterPage(HandMade.level1[1], parent: nil, children: HandMade.level2[1]))
             if let layers = html.saved.layers { add("layers.html", html.layersPage(layers)) }
+            if let classes = ClassesReportPage.page(html) { add("classes.html", classes) }
             add("cluster-1.1.html", html.clusterPage(HandMade.level2[1][1], parent: HandMade.level1[1], children: []))
         }
         return pages
@@ -39,6 +40,8 @@ final class GoldenHTMLTests: XCTestCase {
         saved.results.credibilityFigures = CredibilityFigures(credibility: saved.records.map { $0.credibility! }, agrees: saved.records.map(\.agrees))
         saved.layers = [LayerFigures(saved.results), LayerFigures(saved.results)]
         saved.layers![1].layer = "conv2"
+        // The class summary, as a run computes it from the records (an empty class too).
+        saved.analyses[ClassSummary.fileName] = ClassSummary.summarise(saved.records, classes: 3)
         // Image files with characters HTML must escape.
         saved.images = ImageNames(train: .files((0..<10).map { "train/a&b/\($0).png" }),
                                   test: .files(["test/cat/<0>.png", "test/emu/\"1\".png", "test/dog/2's.png"]))
@@ -86,7 +89,7 @@ final class GoldenHTMLTests: XCTestCase {
         for page in try Self.pages() { collect(try JSONSerialization.jsonObject(with: JSONEncoder().encode(page.context))) }
         let folder = try HTMLTemplates().folder
         let tag = try NSRegularExpression(pattern: #"\{\{\{?\s*[#^/&]?\s*([A-Za-z0-9_.]+)\s*\}?\}\}"#)
-        for page in ["index", "instance", "cluster", "layers", "layout-head", "layout-foot"] {
+        for page in ["index", "instance", "cluster", "layers", "classes", "layout-head", "layout-foot"] {
             let text = try String(contentsOfFile: folder + "/" + page + ".mustache", encoding: .utf8)
             let names = tag.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { (text as NSString).substring(with: $0.range(at: 1)) }
             XCTAssertFalse(names.isEmpty, page)

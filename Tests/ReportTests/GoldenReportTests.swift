@@ -201,6 +201,9 @@ final class GoldenReportTests: XCTestCase {
               "layerWidth" : 16,
               "madeFrom" : "",
               "nTest" : 3,
+              "pages" : [
+
+              ],
               "root" : "",
               "title" : "cnn-inte report: toy",
               "trainCount" : 10

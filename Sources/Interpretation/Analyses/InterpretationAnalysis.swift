@@ -52,7 +52,8 @@ public struct SavedShape: Sendable {
 
 /// The analyses a run computes, in this order, and the saved interpretation reads.
 public enum Analyses {
-    public static let registered: [any InterpretationAnalysis.Type] = [UnitCards.self, NearestTrainingImages.self, LayerMapPoints.self]
+    public static let registered: [any InterpretationAnalysis.Type] = [UnitCards.self, NearestTrainingImages.self, LayerMapPoints.self,
+                                                                      ClassSummary.self]
 
     /// Computes the analyses `context.configuration` asks for and writes each into
     /// `folder` (through `write`); returns their seconds by timing key.
