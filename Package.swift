@@ -4,7 +4,8 @@
 //
 // Data flows one way: Datasets -> Network -> Interpretation -> Report, the CLI on top and
 // Numerics (matrices, parallel loops on OpenMP's threads, the PRNG, oneDNN and its GEMM,
-// safetensors, output folders) under all of them. No module imports one to its right: Interpretation labels images
+// safetensors, SHA-256, resource lookup) under all of them, and OutputFolders (staging,
+// manifests, journal, lock, interruption) under every stage that writes. No module imports one to its right: Interpretation labels images
 // through the `ImageLabeller` protocol (Datasets), which the CNN implements.
 // C libraries come in as system-library targets (module.modulemap + shim.h); each has a
 // small Swift wrapper in the module that uses it, so no other code touches raw C pointers.
@@ -15,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cnn-inte", targets: ["cnn-inte"]),
-        .library(name: "CNNInte", targets: ["Numerics", "Datasets", "Network", "Interpretation", "Report", "ONNX"]),
+        .library(name: "CNNInte", targets: ["Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,9 @@ let package = Package(
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // Shared numerics under every stage.
         .target(name: "Numerics", dependencies: ["CDNNL", "CSupport"]),
+        // The output folder's machinery, used by every stage that writes: staging folders,
+        // manifests, the journal and lock, parent watching and clean interruption.
+        .target(name: "OutputFolders", dependencies: ["Numerics", "CSupport"]),
 
         // Pipeline stages.
         .target(
@@ -45,8 +49,8 @@ let package = Package(
             dependencies: ["Numerics", "CZlib", "CImageCodecs"],
             resources: [.copy("Resources/mnist5k")]
         ),
-        .target(name: "Network", dependencies: ["Numerics", "Datasets"]),
-        .target(name: "Interpretation", dependencies: ["Numerics", "Datasets"]),
+        .target(name: "Network", dependencies: ["Numerics", "OutputFolders", "Datasets"]),
+        .target(name: "Interpretation", dependencies: ["Numerics", "OutputFolders", "Datasets"]),
         // Reading ONNX models (the user's own network); beside Network, which it will lower onto.
         .target(name: "ONNX", dependencies: ["Numerics", "Datasets", "Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
@@ -54,25 +58,26 @@ let package = Package(
         // symbolic link Sources/Report/Templates.
         .target(
             name: "Report",
-            dependencies: ["CGraphviz", "CCairo", "CZlib", "Numerics", "Datasets", "Interpretation",
+            dependencies: ["CGraphviz", "CCairo", "CZlib", "Numerics", "OutputFolders", "Datasets", "Interpretation",
                            .product(name: "Mustache", package: "swift-mustache")],
             resources: [.process("Templates")]
         ),
         .target(
             name: "CLI",
             dependencies: [
-                "Numerics", "Datasets", "Network", "Interpretation", "Report", "ONNX",
+                "Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "cnn-inte", dependencies: ["CLI", "Numerics", "Report"]),
+        .executableTarget(name: "cnn-inte", dependencies: ["CLI", "OutputFolders", "Report"]),
         // The mutation fuzzer of the file readers (run by hand, not in CI; see README).
         .executableTarget(name: "cnn-inte-fuzz", dependencies: ["Numerics", "Datasets", "Network", "Interpretation", "ONNX"]),
 
         // A toy data set and a labeller that needs no training, shared by the tests.
         .target(name: "TestSupport", dependencies: ["Datasets", "Numerics"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OutputFoldersTests", dependencies: ["OutputFolders", "Numerics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Numerics", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics", "Datasets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "Numerics", "Datasets", "TestSupport"],

@@ -28,7 +28,7 @@ struct ExportCommand: ParsableCommand {
             guard rename(partial, onnx) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
-            throw StagedFolder.OutputError(path: onnx, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            throw FileError(path: onnx, problem: "cannot be written (\(FileError.reason(error)))")
         }
         print("\(trained.model.graph.nodes.count.counted("node")), \(trained.model.parameterCount) parameters written to \(onnx) (ONNX opset 13)")
     }

@@ -5,6 +5,7 @@ import Numerics
 import Interpretation
 import Network
 import Numerics
+import OutputFolders
 import Report
 
 /// `cnn-inte run`: the main job. Trains the CNN, interprets its hidden layer, draws the

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The mnist5k sample shipped inside the package (SwiftPM resource bundle
 /// `cnn-inte_Datasets.resources`), so the tool runs with no download and no flags.
@@ -12,32 +13,7 @@ public enum EmbeddedData {
 
     /// Folders searched, in order: beside the executable, the main bundle's resources,
     /// and the build folders SwiftPM uses for tests.
-    static func candidates() -> [String] { candidates(bundleName: bundleName, folderName: folderName) }
-
-    /// The folders a resource bundle may sit in, found once: Foundation's `Bundle.allBundles`
-    /// leaks the array it builds on every call after the first (LeakSanitizer, in the
-    /// report process, which looks for two template sets).
-    static let roots: [String] = {
-        var roots: [String] = []
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path {
-            roots.append(exe)
-        }
-        roots.append(Bundle.main.bundleURL.path)
-        if let resources = Bundle.main.resourceURL?.path { roots.append(resources) }
-        // Tests run from an .xctest bundle inside the build folder.
-        for bundle in Bundle.allBundles { roots.append(bundle.bundleURL.deletingLastPathComponent().path) }
-        return roots
-    }()
-
-    /// Where SwiftPM's resource bundle `bundleName` may hold `folderName`: beside the
-    /// executable, in the main bundle, or beside a test bundle. Shared with the report's templates.
-    public static func candidates(bundleName: String, folderName: String) -> [String] {
-        var seen = Set<String>()
-        return roots.compactMap { root in
-            let path = ((root as NSString).appendingPathComponent(bundleName) as NSString).appendingPathComponent(folderName)
-            return seen.insert(path).inserted ? path : nil
-        }
-    }
+    static func candidates() -> [String] { Resources.candidates(bundleName: bundleName, folderName: folderName) }
 
     /// The folder holding the four mnist5k IDX files, SHA256SUMS and SOURCE.md.
     public static func folder() throws -> String {

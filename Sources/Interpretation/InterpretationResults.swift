@@ -175,7 +175,7 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         var results = try load(path: path)
         results.timings.merge(stages) { _, new in new }
         do { try JSONEncoder.pretty.encode(results).write(to: URL(fileURLWithPath: path)) } catch {
-            throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
         }
         return results
     }

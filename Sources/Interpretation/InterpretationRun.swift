@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 
 /// The interpretation stage as one call: the labeller's activations of one layer on a
 /// data set, the two-level clustering, the forests fitted on CNN-labelled meta-level
@@ -16,12 +17,12 @@ public enum InterpretationRun {
                            progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
         do { try Folders.make(folder) } catch {
-            throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
+            throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
         }
         func write(_ data: Data, _ name: String) throws {
             let path = (folder as NSString).appendingPathComponent(name)
             do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+                throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
             }
         }
         let layer = configuration.layer

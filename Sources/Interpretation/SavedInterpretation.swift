@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 
 /// The artifacts `explain` and the report read, without refitting anything: the results,
 /// the cluster tree with each cluster's learner, and one record per test instance. Every

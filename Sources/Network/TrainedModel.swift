@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 
 /// A model as `train` saved it: the network, its description, and what identifies it.
 public struct TrainedModel {

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 
 /// The training stage as one call: a network built from a typed configuration, trained on
 /// a data set, evaluated on its test split and saved with its description. The `train`
@@ -106,7 +107,7 @@ public enum TrainingRun {
         for (name, bytes) in [(ModelStore.weightsName, Data(weights)), (ModelStore.descriptionName, try JSONEncoder.pretty.encode(description))] {
             let path = (folder as NSString).appendingPathComponent(name)
             do { try bytes.write(to: URL(fileURLWithPath: path)) } catch {
-                throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+                throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
             }
         }
         return description

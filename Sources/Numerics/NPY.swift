@@ -43,7 +43,7 @@ public enum NPY {
         do {
             try Data(encode(matrix)).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw StagedFolder.OutputError(path: path, problem: "cannot be written (\(StagedFolder.reason(error)))")
+            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import Interpretation
+import OutputFolders
 
 /// The static HTML report: the summary page with the instance browser, one page per test
 /// instance and one per cluster. Every link is relative and every byte is local (no CDN,

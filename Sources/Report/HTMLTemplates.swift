@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Mustache
+import Numerics
 
 /// The report's templates (`Templates/` at the top of the repository, shipped as a
 /// resource): Mustache pages plus the stylesheet and script copied as they are. A user can
@@ -24,7 +25,7 @@ public struct HTMLTemplates {
         if let folder {
             chosen = folder
         } else {
-            let searched = EmbeddedData.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
+            let searched = Resources.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
             guard let found = searched.first(where: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("index.mustache")) }) else {
                 throw ReportError.templates(path: searched.first ?? Self.folderName, problem: "the report templates are missing (looked in \(searched.joined(separator: ", "))); pass --templates DIR")
             }
@@ -42,7 +43,7 @@ public struct HTMLTemplates {
             texts[name] = text
         }
         for name in Self.pages { try register(name, from: (chosen as NSString).appendingPathComponent(name + ".mustache")) }
-        let builtIn = EmbeddedData.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
+        let builtIn = Resources.candidates(bundleName: Self.bundleName, folderName: Self.folderName)
         for name in Self.laterPages {
             if let path = ([chosen] + builtIn).map({ ($0 as NSString).appendingPathComponent(name + ".mustache") })
                 .first(where: { FileManager.default.fileExists(atPath: $0) }) {

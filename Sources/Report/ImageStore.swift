@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import OutputFolders
 
 /// Small PNGs of the data's images (inputs, prototypes) in one folder, each named after a
 /// hash of its content: Graphviz caches images by file name for the life of the process,

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Interpretation
 import Numerics
+import OutputFolders
 
 /// The report stage as one call: every test instance drawn (PNG, SVG, PDF, DOT, text),
 /// the cluster tree, the HTML report and the PDF booklets, from a saved interpretation,
@@ -135,7 +136,7 @@ public enum ReportRun {
         let started = DispatchTime.now().uptimeNanoseconds
         for folder in [reportFolder, pdfFolder] {
             do { try Folders.make(folder) } catch {
-                throw StagedFolder.OutputError(path: folder, problem: "cannot be created (\(StagedFolder.reason(error)))")
+                throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
             }
         }
         let sources = sources(configuration, saved: inputs.saved)

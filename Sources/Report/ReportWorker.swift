@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Interpretation
 import Numerics
+import OutputFolders
 
 /// The report's worker processes, both ends: how `ReportRun` starts one (this executable
 /// again, with `arguments(jobFile:)`) and how the executable answers (`runIfWorker`, called

@@ -1,5 +1,6 @@
 import CLI
 import Numerics
+import OutputFolders
 import Report
 import Foundation
 

@@ -1,6 +1,7 @@
 import Datasets
 import Numerics
 import Foundation
+import OutputFolders
 import TestSupport
 import XCTest
 
@@ -115,7 +116,10 @@ final class HardeningTests: XCTestCase {
         let output = folder + "/old"
         try toyRun(output)
         for name in ["model", "interpretation", "report", "pdf"] { try FileManager.default.removeItem(atPath: "\(output)/\(name)/.cnn-inte.json") }
-        for name in ["neighbours.csv", "units.json", "map.csv", "images.json"] { try FileManager.default.removeItem(atPath: output + "/interpretation/" + name) }  // 0.1.0 wrote none
+        for name in ["neighbours.csv", "units.json", "map.csv", "images.json", "classes.json"] {  // 0.1.0 wrote none
+            try FileManager.default.removeItem(atPath: output + "/interpretation/" + name)
+        }
+        try FileManager.default.removeItem(atPath: output + "/report/classes.html")
         let index = output + "/report/index.html"
         try (try String(contentsOfFile: index, encoding: .utf8)).replacingOccurrences(of: "Made by cnn-inte 0.2.0", with: "Made by cnn-inte 0.1.0")
             .write(toFile: index, atomically: true, encoding: .utf8)

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
-@testable import Numerics
+import Numerics
+@testable import OutputFolders
 import XCTest
 
 /// Ctrl-C (SIGINT) and SIGTERM in the middle of a run: one line saying what was kept, the

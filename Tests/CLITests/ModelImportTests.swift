@@ -1,5 +1,6 @@
 import Foundation
 import Datasets
+import Numerics
 import XCTest
 
 /// A network trained here, exported as ONNX and explained again through --model: the same

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 import XCTest
 
 /// Runs that overlap or die: two runs into one folder at once, and runs killed at

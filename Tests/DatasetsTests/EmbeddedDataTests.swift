@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import XCTest
 @testable import Datasets
 

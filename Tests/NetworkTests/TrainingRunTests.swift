@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Numerics
+import OutputFolders
 import TestSupport
 import XCTest
 @testable import Network

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// What Ctrl-C (SIGINT) or SIGTERM does to a run that writes an output folder: it removes
 /// the run's own staging folders and the folder's lock, prints one line saying what was

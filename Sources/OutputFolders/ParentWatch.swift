@@ -1,5 +1,6 @@
 import CSupport
 import Foundation
+import Numerics
 
 /// Helper processes (the report's workers) end with the process that started them.
 public enum ParentWatch {

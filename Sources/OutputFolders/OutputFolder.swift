@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The folder given with `--output`, as cnn-inte writes it. Three promises:
 ///
@@ -29,13 +30,13 @@ public final class OutputFolder {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: self.path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw StagedFolder.OutputError(path: self.path, problem: "is a file; --output takes a folder") }
+            guard isDir.boolValue else { throw FileError(path: self.path, problem: "is a file; --output takes a folder") }
         } else {
             do { try fm.createDirectory(atPath: self.path, withIntermediateDirectories: true) } catch {
-                throw StagedFolder.OutputError(path: self.path, problem: "cannot be created (\(StagedFolder.reason(error)))")
+                throw FileError(path: self.path, problem: "cannot be created (\(FileError.reason(error)))")
             }
         }
-        guard access(self.path, W_OK) == 0 else { throw StagedFolder.OutputError(path: self.path, problem: "is not writable") }
+        guard access(self.path, W_OK) == 0 else { throw FileError(path: self.path, problem: "is not writable") }
         lockPath = (self.path as NSString).appendingPathComponent(Self.lockName)
         lock = try Self.takeLock(lockPath, output: self.path)
         ftruncate(lock, 0)
@@ -52,12 +53,12 @@ public final class OutputFolder {
         while true {
             let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw StagedFolder.OutputError(path: lockPath, problem: "cannot be created (\(String(cString: strerror(errno))))")
+                throw FileError(path: lockPath, problem: "cannot be created (\(String(cString: strerror(errno))))")
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
                 close(fd)
-                throw StagedFolder.OutputError(path: output, problem: "is being written by another cnn-inte (process \(holder.map { $0.isEmpty ? "?" : $0 } ?? "?")); wait for it to finish or choose another --output")
+                throw FileError(path: output, problem: "is being written by another cnn-inte (process \(holder.map { $0.isEmpty ? "?" : $0 } ?? "?")); wait for it to finish or choose another --output")
             }
             var held = stat(), current = stat()
             if fstat(fd, &held) == 0, stat(lockPath, &current) == 0, held.st_dev == current.st_dev, held.st_ino == current.st_ino {
@@ -109,7 +110,7 @@ public final class OutputFolder {
             var manifest = Manifest.read(folder.path) ?? Manifest(kind: folder.name, files: nil)
             manifest.files = Manifest.listing(folder.path)
             do { try manifest.write(into: folder.path) } catch {
-                throw StagedFolder.OutputError(path: folder.finalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+                throw FileError(path: folder.finalPath, problem: "cannot be written (\(FileError.reason(error)))")
             }
         }
         let journal = Journal(moves: staged.map { .init(staged: $0.path, final: $0.finalPath) })
@@ -125,7 +126,7 @@ public final class OutputFolder {
             do {
                 try Self.writeJournal(try JSONEncoder.sorted.encode(journal), to: journalPath)
             } catch {
-                throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(StagedFolder.reason(error)))")
+                throw FileError(path: journalPath, problem: "cannot be written (\(FileError.reason(error)))")
             }
             try Self.finish(journal, journalPath: journalPath)
         }
@@ -138,13 +139,13 @@ public final class OutputFolder {
     static func writeJournal(_ data: Data, to journalPath: String) throws {
         let partial = journalPath + ".partial"
         guard FileManager.default.createFile(atPath: partial, contents: data) else {
-            throw StagedFolder.OutputError(path: partial, problem: "cannot be written")
+            throw FileError(path: partial, problem: "cannot be written")
         }
         let fd = open(partial, O_RDONLY | O_CLOEXEC)
         if fd >= 0 { fsync(fd); close(fd) }
         guard rename(partial, journalPath) == 0 else {
             unlink(partial)
-            throw StagedFolder.OutputError(path: journalPath, problem: "cannot be written (\(String(cString: strerror(errno))))")
+            throw FileError(path: journalPath, problem: "cannot be written (\(String(cString: strerror(errno))))")
         }
     }
 
@@ -186,16 +187,16 @@ public final class OutputFolder {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: final, isDirectory: &isDir) else { return }
         guard isDir.boolValue else {
-            throw StagedFolder.OutputError(path: final, problem: "is a file, not a folder cnn-inte wrote; cnn-inte will not replace it (move it away or choose another --output)")
+            throw FileError(path: final, problem: "is a file, not a folder cnn-inte wrote; cnn-inte will not replace it (move it away or choose another --output)")
         }
         guard let manifest = Manifest.read(final) else {
             if LegacyFolders.isOurs(final, kind: name) { return }
-            throw StagedFolder.OutputError(path: final, problem: "exists and was not written by cnn-inte; cnn-inte will not replace it (move it away or choose another --output)")
+            throw FileError(path: final, problem: "exists and was not written by cnn-inte; cnn-inte will not replace it (move it away or choose another --output)")
         }
         let listed = Set(manifest.files ?? [])
         let extra = Manifest.listing(final).filter { !listed.contains($0) }
         if let first = extra.first {
-            throw StagedFolder.OutputError(path: final, problem: "holds \(extra.count.counted("file")) cnn-inte did not write (\(first)\(extra.count > 1 ? ", ..." : "")); cnn-inte will not replace it (move \(extra.count == 1 ? "it" : "them") away or choose another --output)")
+            throw FileError(path: final, problem: "holds \(extra.count.counted("file")) cnn-inte did not write (\(first)\(extra.count > 1 ? ", ..." : "")); cnn-inte will not replace it (move \(extra.count == 1 ? "it" : "them") away or choose another --output)")
         }
     }
 
@@ -218,11 +219,11 @@ public final class OutputFolder {
             if fm.fileExists(atPath: move.final) {
                 try? fm.removeItem(atPath: old)
                 guard rename(move.final, old) == 0 else {
-                    throw StagedFolder.OutputError(path: move.final, problem: "cannot be replaced (\(String(cString: strerror(errno))))")
+                    throw FileError(path: move.final, problem: "cannot be replaced (\(String(cString: strerror(errno))))")
                 }
             }
             guard rename(move.staged, move.final) == 0 else {
-                throw StagedFolder.OutputError(path: move.final, problem: "cannot be moved into place (\(String(cString: strerror(errno))))")
+                throw FileError(path: move.final, problem: "cannot be moved into place (\(String(cString: strerror(errno))))")
             }
         }
         unlink(journalPath)

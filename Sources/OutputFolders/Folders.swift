@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 public enum Folders {
     public struct Gone: Error, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Numerics
+import Numerics
+@testable import OutputFolders
 
 /// What opening an output folder cleans, and what it never touches.
 final class OutputFolderTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// One result folder (`model`, `interpretation`, `report`, `pdf`) built under a temporary
 /// name beside its final place, `.<name>.partial-<pid>`, and put in place by
@@ -6,16 +7,6 @@ import Foundation
 /// half a result. A marker file (`Manifest`) says from the start that cnn-inte made it,
 /// so a later run may remove it if this one dies.
 public struct StagedFolder {
-    public struct OutputError: Error, CustomStringConvertible, Equatable {
-        public let path: String
-        public let problem: String
-        public var description: String { "\(path): \(problem)" }
-        public init(path: String, problem: String) {
-            self.path = path
-            self.problem = problem
-        }
-    }
-
     /// The folder's name in the output folder ("model", "report", ...).
     public let name: String
     public let finalPath: String
@@ -44,7 +35,7 @@ public struct StagedFolder {
             Interruption.staged(path, final: finalPath)
         } catch {
             try? fm.removeItem(atPath: making)
-            throw OutputError(path: path, problem: "cannot be created (\(StagedFolder.reason(error)))")
+            throw FileError(path: path, problem: "cannot be created (\(FileError.reason(error)))")
         }
     }
 
@@ -55,8 +46,8 @@ public struct StagedFolder {
         do {
             try data.write(to: URL(fileURLWithPath: file(name)))
         } catch {
-            throw OutputError(path: (finalPath as NSString).appendingPathComponent(name),
-                              problem: "cannot be written (\(StagedFolder.reason(error)))")
+            throw FileError(path: (finalPath as NSString).appendingPathComponent(name),
+                            problem: "cannot be written (\(FileError.reason(error)))")
         }
     }
 
@@ -64,17 +55,6 @@ public struct StagedFolder {
     public func discard() {
         try? FileManager.default.removeItem(atPath: path)
         Interruption.unstaged(path)
-    }
-
-    public static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
-        if nsError.code == NSFileWriteOutOfSpaceError { return "no space left on device" }
-        if nsError.code == NSFileWriteNoPermissionError { return "permission denied" }
-        return nsError.localizedDescription
     }
 }
 
