@@ -1,15 +1,31 @@
 import Foundation
 
-/// The files of `<output>/interpretation/`, written all at once (staged, then renamed):
-/// `results.json` (`InterpretationResults`: every figure, the configuration, the data and
-/// model, stage timings), `instances.csv` (`InstancesTable`: one row per test instance),
-/// `clusters.json` (`ClustersFile`: the cluster tree with statistics, prototypes and
-/// learners) and `interpretation.safetensors` (`InterpretationStore`: centroids, bins and
-/// forests) and `images.json` (`ImageNames`: each image's file, or its place in its file);
-/// then each registered analysis's file (`Analyses.registered`: `units.json`,
-/// `neighbours.csv`, `map.csv`), and `layers.json` with `--layers`.
+/// The files of `<output>/interpretation/`, named here and nowhere else, written all at once
+/// (staged, then renamed). Every interpretation has the core files; the analyses'
+/// (`Analyses.registered`, each type's `fileName` is one of these) and the layer comparison's
+/// are there when the run made them.
 public enum Artifacts {
+    /// `InterpretationResults`: every figure, the configuration, the data and model, timings.
     public static let resultsName = "results.json"
+    /// `InstancesTable`: one row per test instance.
     public static let instancesName = "instances.csv"
+    /// `ClustersFile`: the cluster tree with statistics, prototypes and learners.
     public static let clustersName = "clusters.json"
+    /// `InterpretationStore`: centroids, bins and forests.
+    public static let storeName = "interpretation.safetensors"
+    /// `ImageNames`: each image's file, or its place in its file.
+    public static let imagesName = "images.json"
+    /// `LayerFigures`, with `--layers`: the layers compared.
+    public static let layersName = "layers.json"
+    /// The analyses': `UnitCards` (the units each forest relies on), `NearestTrainingImages`,
+    /// `LayerMapPoints` (the layer map) and `ClassSummary` (per predicted class).
+    public static let unitsName = "units.json"
+    public static let neighboursName = "neighbours.csv"
+    public static let mapName = "map.csv"
+    public static let classesName = "classes.json"
+
+    /// Every file an interpretation folder may hold.
+    public static var all: [String] {
+        [resultsName, instancesName, clustersName, storeName, imagesName, layersName] + Analyses.registered.map { $0.fileName }
+    }
 }

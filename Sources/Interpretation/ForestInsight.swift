@@ -33,7 +33,7 @@ public struct ClusterUnits: Codable, Equatable, Sendable {
 
 /// `units.json`: what each level-1 forest looks at (docs/METHOD.md, section 6).
 public enum ForestInsight {
-    public static let fileName = "units.json"
+    public static let fileName = Artifacts.unitsName
     /// Units shown per forest, candidates (by impurity) whose permutation importance is
     /// measured, images per card and histogram bins.
     public static let shown = 5, candidates = 10, images = 5, bins = 12

@@ -6,7 +6,7 @@ import Foundation
 /// index without reloading the data. Absent in interpretations written before 0.5: then
 /// images are named by their index only.
 public struct ImageNames: Codable, Equatable, Sendable {
-    public static let fileName = "images.json"
+    public static let fileName = Artifacts.imagesName
 
     public var train: ImageOrigin
     public var test: ImageOrigin

@@ -20,7 +20,7 @@ import Numerics
 /// The metadata holds the cluster statistics (`clusters`: JSON of the tree's nodes) and
 /// the meta-level configuration (`meta`: JSON), plus `format`, `classes` and `features`.
 public enum InterpretationStore {
-    public static let fileName = "interpretation.safetensors"
+    public static let fileName = Artifacts.storeName
     public static let formatTag = "cnn-inte-interpretation-1"
 
     struct Nodes: Codable {

@@ -3,7 +3,7 @@ import Foundation
 /// One layer's line in `layers.json`, the comparison `interpret --layers` writes: how well
 /// CNN-INTE explains the network at that layer, with the same settings at every layer.
 public struct LayerFigures: Codable, Equatable, Sendable {
-    public static let fileName = "layers.json"
+    public static let fileName = Artifacts.layersName
 
     public var layer: String
     public var width: Int

@@ -4,7 +4,7 @@ import Foundation
 /// each: `split` (train or test), `index` in that split, `x`, `y`, and `level1`, the
 /// level-1 cluster it belongs (training) or is routed (test) to.
 public struct LayerMapPoints: Equatable, Sendable {
-    public static let fileName = "map.csv"
+    public static let fileName = Artifacts.mapName
     static let header = "split,index,x,y,level1"
 
     /// `[x0, y0, x1, y1, ...]` of the training and of the test points.

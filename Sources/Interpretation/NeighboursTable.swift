@@ -28,7 +28,7 @@ public struct Neighbour: Codable, Equatable, Sendable {
 /// | `distance` | Euclidean distance of their activations |
 /// | `cnn_prediction` | the CNN's prediction for the training image (a class index) |
 public enum NeighboursTable {
-    public static let fileName = "neighbours.csv"
+    public static let fileName = Artifacts.neighboursName
     static let header = "index,rank,train_index,distance,cnn_prediction"
 
     public static func encode(_ neighbours: [[Neighbour]]) -> String {

@@ -67,6 +67,9 @@ final class InterpretationRunTests: XCTestCase {
         let results = try InterpretationRun.run(dataset: ToyData.dataset(), labeller: QuadrantLabeller(), model: ModelProvenance(labeller: "q"),
                                                 configuration: configuration, into: folder)
         XCTAssertEqual(Set(Analyses.registered.map { $0.fileName }).count, Analyses.registered.count, "one file each")
+        // Every file the run wrote is one Artifacts names, each name once.
+        XCTAssertEqual(Set(Artifacts.all).count, Artifacts.all.count)
+        XCTAssertTrue(Set(try FileManager.default.contentsOfDirectory(atPath: folder)).isSubset(of: Artifacts.all))
         XCTAssertEqual(Set(Analyses.registered.map { $0.timingKey }).count, Analyses.registered.count, "one timing key each")
         let saved = try SavedInterpretation.load(folder: folder)
         for analysis in Analyses.registered {

@@ -35,7 +35,7 @@ public struct ClassSummary: InterpretationAnalysis, Codable, Equatable {
 
     public var classes: [Entry]
 
-    public static let fileName = "classes.json"
+    public static let fileName = Artifacts.classesName
     public static let timingKey = "classes"
 
     public static func isWanted(by configuration: InterpretationConfiguration) -> Bool { true }
