@@ -101,28 +101,10 @@ public enum ImageFolder {
         }
         try checkProblems(problems, entries: entries, skipBad: skipBad)
         let good = entries.indices.filter { problems[$0] == nil }
-        guard let first = good.first.map({ headers[$0]! }) else {
+        guard !good.isEmpty else {
             throw DatasetError.badFolder(path: what, problem: "holds no image that can be read")
         }
-        var framedSize: ImageSize?
-        if let framing {
-            // Each image framed on its own: every one must come out the same size.
-            let sizes = good.map { (index: $0, size: framing.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns)) }
-            if let bad = sizes.first(where: { $0.size == nil }) {
-                throw DatasetError.badFile(path: entries[bad.index].path,
-                                           problem: framing.problem(rows: headers[bad.index]!.rows, columns: headers[bad.index]!.columns))
-            }
-            if let other = sizes.first(where: { $0.size != sizes[0].size }) {
-                throw DatasetError.mismatch(first: entries[sizes[0].index].path, second: entries[other.index].path,
-                                            problem: "images of \(sizes[0].size!) and \(other.size!) after \(framing.description); bring them to one size with --center-crop HxW")
-            }
-            framedSize = sizes[0].size
-        }
-        let target: (rows: Int, columns: Int) = framedSize.map { ($0.rows, $0.columns) } ?? size ?? (first.rows, first.columns)
-        if size == nil, framing == nil, let other = good.first(where: { headers[$0]!.rows != first.rows || headers[$0]!.columns != first.columns }) {
-            throw DatasetError.mismatch(first: entries[good[0]].path, second: entries[other].path,
-                                        problem: "images of \(first.rows)x\(first.columns) and \(headers[other]!.rows)x\(headers[other]!.columns); bring them to one size with --resize HxW")
-        }
+        let target = try targetSize(entries, good: good, headers: headers, size: size, framing: framing)
         let outChannels = channels ?? (good.contains { !headers[$0]!.isGrey } ? 3 : 1)
         // Pass 2: decode, convert, resize into place.
         let per = target.rows * target.columns * outChannels
@@ -167,6 +149,32 @@ public enum ImageFolder {
         let files = kept.map { entries[good[$0]].path }
         return (ImageSet(count: kept.count, rows: target.rows, columns: target.columns, channels: outChannels, pixels: pixels),
                 labels, files, skipped, outChannels, target.rows, target.columns)
+    }
+
+    /// The size every image is brought to: the framing's (each image framed on its own must
+    /// come out the same), else `size`, else the first image's, which all must then have.
+    static func targetSize(_ entries: [Entry], good: [Int], headers: [ImageDecoder.Header?], size: (rows: Int, columns: Int)?,
+                           framing: ImageFraming?) throws -> (rows: Int, columns: Int) {
+        let first = headers[good[0]]!
+        var framedSize: ImageSize?
+        if let framing {
+            // Each image framed on its own: every one must come out the same size.
+            let sizes = good.map { (index: $0, size: framing.size(rows: headers[$0]!.rows, columns: headers[$0]!.columns)) }
+            if let bad = sizes.first(where: { $0.size == nil }) {
+                throw DatasetError.badFile(path: entries[bad.index].path,
+                                           problem: framing.problem(rows: headers[bad.index]!.rows, columns: headers[bad.index]!.columns))
+            }
+            if let other = sizes.first(where: { $0.size != sizes[0].size }) {
+                throw DatasetError.mismatch(first: entries[sizes[0].index].path, second: entries[other.index].path,
+                                            problem: "images of \(sizes[0].size!) and \(other.size!) after \(framing.description); bring them to one size with --center-crop HxW")
+            }
+            framedSize = sizes[0].size
+        }
+        if size == nil, framing == nil, let other = good.first(where: { headers[$0]!.rows != first.rows || headers[$0]!.columns != first.columns }) {
+            throw DatasetError.mismatch(first: entries[good[0]].path, second: entries[other].path,
+                                        problem: "images of \(first.rows)x\(first.columns) and \(headers[other]!.rows)x\(headers[other]!.columns); bring them to one size with --resize HxW")
+        }
+        return framedSize.map { ($0.rows, $0.columns) } ?? size ?? (first.rows, first.columns)
     }
 
     private static func checkProblems(_ problems: [String?], entries: [Entry], skipBad: Bool) throws {

@@ -19,35 +19,18 @@ public enum InterpretationRun {
         do { try Folders.make(folder) } catch {
             throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
         }
-        func write(_ data: Data, _ name: String) throws {
-            let path = (folder as NSString).appendingPathComponent(name)
-            do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-                throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
-            }
-        }
+        func write(_ data: Data, _ name: String) throws { try writeArtifact(data, named: name, in: folder) }
         let layer = configuration.layer
         var seconds: [String: Double] = [:]
-        progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
-        let (trainFeatures, trainProbabilities) = try activations(of: dataset.train.images, "the training images", labeller: labeller,
-                                                                  layer: layer, progress: progress, seconds: &seconds["activations_train"])
-        let (testFeatures, testProbabilities) = try activations(of: dataset.test.images, "the test images", labeller: labeller,
-                                                                layer: layer, progress: progress, seconds: &seconds["activations_test"])
-        let activationSeconds = seconds["activations_train"]! + seconds["activations_test"]!
-        seconds["activations_images_per_s"] = Double(dataset.train.count + dataset.test.count) / max(activationSeconds, 1e-9)
-        let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
-        var inputs = Interpreter.Inputs(
-            trainFeatures: trainFeatures, trainPredictions: trainPredictions, trainLabels: dataset.train.labels.map(Int.init),
-            testFeatures: testFeatures, testPredictions: testPredictions,
-            testProbabilities: testPredictions.enumerated().map { Double(testProbabilities.values[$0.offset * testProbabilities.columns + $0.element]) },
-            testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
-        if configuration.softLabels { inputs.trainSoft = SoftLabels(probabilities: trainProbabilities) }
+        let (inputs, trainProbabilities) = try interpreterInputs(dataset: dataset, labeller: labeller, configuration: configuration,
+                                                                progress: progress, seconds: &seconds)
+        let (trainFeatures, testFeatures, trainPredictions) = (inputs.trainFeatures, inputs.testFeatures, inputs.trainPredictions)
         func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
         let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
         if copies < configuration.augmentCopies {
             progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
         }
-        let meta = configuration.meta
-        let (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: meta, extraPool: { tree, add in
+        let (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: configuration.meta, extraPool: { tree, add in
             if copies > 0 {
                 let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
                                           total: copies * dataset.train.count, unit: "images")
@@ -84,14 +67,9 @@ public enum InterpretationRun {
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
         if configuration.globalForest {
             progress.line("interpret: global forest comparator on all \(trainFeatures.rows) training activations")
-            comparator = try Interpreter.globalForest(inputs, forest: meta.forest)
+            comparator = try Interpreter.globalForest(inputs, forest: configuration.meta.forest)
         }
-        // The pool's time without the activations of its copies and blends, timed apart.
-        let binning = max(0, timings.binningSeconds - (seconds["augmented_copies"] ?? 0) - (seconds["boundary_blends"] ?? 0))
-        progress.line(String(format: "interpret: clustering %.2f s, pool and binning %.2f s, forests %.2f s, decisions %.2f s",
-                             timings.clusteringSeconds, binning, timings.forestSeconds, timings.predictSeconds))
-        seconds.merge(["clustering": timings.clusteringSeconds, "pool_and_binning": binning,
-                       "forests": timings.forestSeconds, "decisions": timings.predictSeconds]) { _, new in new }
+        record(timings, into: &seconds, progress: progress)
         if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
         seconds["credibility"] = calibrationSeconds
         var results = InterpretationResults(
@@ -101,8 +79,8 @@ public enum InterpretationRun {
             classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
         results.forestNodes = forestNodes(fitted)
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
-        try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount,
-                                             files: dataset.test.files).utf8), Artifacts.instancesName)
+        try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount, files: dataset.test.files).utf8),
+                  Artifacts.instancesName)
         try write(try JSONEncoder.sorted.encode(ImageNames(dataset)), ImageNames.fileName)
         if !configuration.compareLayers.isEmpty {
             try write(try JSONEncoder.pretty.encode(try compareLayers(with: results, dataset: dataset, labeller: labeller, model: model,
@@ -113,6 +91,47 @@ public enum InterpretationRun {
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
         return results
+    }
+
+    /// What the interpreter is given: the layer's activations of the training and test
+    /// images and the CNN's predictions (soft labels too, when asked), timed into `seconds`;
+    /// and the training images' probabilities.
+    static func interpreterInputs(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration,
+                                  progress: ProgressSink, seconds: inout [String: Double]) throws -> (Interpreter.Inputs, Matrix) {
+        let layer = configuration.layer
+        progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
+        let (trainFeatures, trainProbabilities) = try activations(of: dataset.train.images, "the training images", labeller: labeller,
+                                                                  layer: layer, progress: progress, seconds: &seconds["activations_train"])
+        let (testFeatures, testProbabilities) = try activations(of: dataset.test.images, "the test images", labeller: labeller,
+                                                                layer: layer, progress: progress, seconds: &seconds["activations_test"])
+        let activationSeconds = seconds["activations_train"]! + seconds["activations_test"]!
+        seconds["activations_images_per_s"] = Double(dataset.train.count + dataset.test.count) / max(activationSeconds, 1e-9)
+        let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
+        var inputs = Interpreter.Inputs(
+            trainFeatures: trainFeatures, trainPredictions: trainPredictions, trainLabels: dataset.train.labels.map(Int.init),
+            testFeatures: testFeatures, testPredictions: testPredictions,
+            testProbabilities: testPredictions.enumerated().map { Double(testProbabilities.values[$0.offset * testProbabilities.columns + $0.element]) },
+            testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
+        if configuration.softLabels { inputs.trainSoft = SoftLabels(probabilities: trainProbabilities) }
+        return (inputs, trainProbabilities)
+    }
+
+    /// The interpreter's stage timings into `seconds` (the pool's without the activations of
+    /// its copies and blends, timed apart), and as one line of progress.
+    static func record(_ timings: Interpreter.Timings, into seconds: inout [String: Double], progress: ProgressSink) {
+        let binning = max(0, timings.binningSeconds - (seconds["augmented_copies"] ?? 0) - (seconds["boundary_blends"] ?? 0))
+        progress.line(String(format: "interpret: clustering %.2f s, pool and binning %.2f s, forests %.2f s, decisions %.2f s",
+                             timings.clusteringSeconds, binning, timings.forestSeconds, timings.predictSeconds))
+        seconds.merge(["clustering": timings.clusteringSeconds, "pool_and_binning": binning,
+                       "forests": timings.forestSeconds, "decisions": timings.predictSeconds]) { _, new in new }
+    }
+
+    /// Writes one file of the interpretation folder, naming it on failure.
+    static func writeArtifact(_ data: Data, named name: String, in folder: String) throws {
+        let path = (folder as NSString).appendingPathComponent(name)
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
+        }
     }
 
     /// The layer comparison (`--layers`): this layer's figures, then each other layer's,

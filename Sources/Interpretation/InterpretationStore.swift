@@ -91,14 +91,8 @@ public enum InterpretationStore {
         guard (2...65_536).contains(classes), (1...(1 << 24)).contains(d) else {
             throw fail("metadata declares \(classes) classes and \(d) features")
         }
-        func floats(_ name: String) throws -> SafeTensors.Entry {
-            guard let e = t[name], e.dtype == .f32 else { throw fail("tensor '\(name)' missing or not F32") }
-            return e
-        }
-        func ints(_ name: String) throws -> [Int32] {
-            guard let e = t[name], e.dtype == .i32 else { throw fail("tensor '\(name)' missing or not I32") }
-            return e.integers
-        }
+        let reader = TensorReader(tensors: t, path: path)
+        let (floats, ints) = (reader.floats, reader.ints)
         let nodes: Nodes, meta: MetaConfiguration
         do {
             nodes = try JSONDecoder().decode(Nodes.self, from: Data(nodesText.utf8))
@@ -134,41 +128,7 @@ public enum InterpretationStore {
                 learners.append(.constant(Int(k)))
                 continue
             }
-            let treeOffsets = try ints("forest.\(c).tree_offsets")
-            let feature = try ints("forest.\(c).feature"), left = try ints("forest.\(c).left"), right = try ints("forest.\(c).right")
-            let majority = try ints("forest.\(c).majority"), samples = try ints("forest.\(c).samples")
-            let bins = try ints("forest.\(c).threshold_bin"), threshold = try floats("forest.\(c).threshold").values
-            let importances = try floats("forest.\(c).importances").values
-            let n = feature.count
-            // Soft-label forests: both arrays, one entry per node, or neither.
-            let soft = t["forest.\(c).second"] == nil && t["forest.\(c).share"] == nil
-                ? nil : (second: try ints("forest.\(c).second"), share: try ints("forest.\(c).share"))
-            if let soft {
-                guard soft.second.count == n, soft.share.count == n,
-                      soft.second.allSatisfy({ (0..<Int32(classes)).contains($0) }),
-                      soft.share.allSatisfy({ (0...SoftLabels.unit).contains($0) }) else { throw fail("forest \(c): soft-label arrays inconsistent") }
-            }
-            guard importances.count == d else { throw fail("forest \(c): \(importances.count) importances for \(d) features") }
-            guard [left.count, right.count, majority.count, samples.count, bins.count, threshold.count].allSatisfy({ $0 == n }),
-                  treeOffsets.count >= 2, treeOffsets.first == 0, Int(treeOffsets.last!) == n,
-                  zip(treeOffsets, treeOffsets.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("forest \(c): node arrays inconsistent") }
-            var trees: [DecisionTree] = []
-            for ti in 0..<(treeOffsets.count - 1) {
-                let r = Int(treeOffsets[ti])..<Int(treeOffsets[ti + 1])
-                let size = Int32(r.count)
-                for i in r {
-                    let isLeaf = feature[i] < 0
-                    guard feature[i] < Int32(d), (0..<Int32(classes)).contains(majority[i]),
-                          isLeaf || ((0..<size).contains(left[i]) && (0..<size).contains(right[i]) && left[i] > Int32(i - r.lowerBound) && right[i] > Int32(i - r.lowerBound))
-                    else { throw fail("forest \(c), tree \(ti): node \(i - r.lowerBound) is malformed") }
-                }
-                trees.append(DecisionTree(feature: Array(feature[r]), threshold: Array(threshold[r]),
-                                          thresholdBin: bins[r].map { UInt8(clamping: $0) }, left: Array(left[r]),
-                                          right: Array(right[r]), majority: Array(majority[r]), samples: Array(samples[r]),
-                                          second: soft.map { Array($0.second[r]) } ?? [],
-                                          share: soft.map { $0.share[r].map { UInt8($0) } } ?? []))
-            }
-            learners.append(.forest(RandomForest(classes: classes, features: d, trees: trees, importances: importances.map(Double.init))))
+            learners.append(.forest(try decodeForest(c, reader: reader, classes: classes, features: d)))
         }
         let trainLevel1 = try ints("tree.train_level1").map(Int.init), trainLevel2 = try ints("tree.train_level2").map(Int.init)
         guard trainLevel1.count == trainLevel2.count,
@@ -178,5 +138,63 @@ public enum InterpretationStore {
         let tree = ClusterTree(root: nodes.root, level1: nodes.level1, level2: nodes.level2, level1Centroids: level1,
                                level2Centroids: level2, trainLevel1: trainLevel1, trainLevel2: trainLevel2)
         return (InterpretationModel(tree: tree, binner: binner, meta: MetaLearner(learners: learners, configuration: meta)), classes)
+    }
+
+    /// Level-1 cluster `c`'s forest, every node checked against the file's sizes.
+    static func decodeForest(_ c: Int, reader: TensorReader, classes: Int, features d: Int) throws -> RandomForest {
+        let (floats, ints, t, fail) = (reader.floats, reader.ints, reader.tensors, reader.fail)
+        let treeOffsets = try ints("forest.\(c).tree_offsets")
+        let feature = try ints("forest.\(c).feature"), left = try ints("forest.\(c).left"), right = try ints("forest.\(c).right")
+        let majority = try ints("forest.\(c).majority"), samples = try ints("forest.\(c).samples")
+        let bins = try ints("forest.\(c).threshold_bin"), threshold = try floats("forest.\(c).threshold").values
+        let importances = try floats("forest.\(c).importances").values
+        let n = feature.count
+        // Soft-label forests: both arrays, one entry per node, or neither.
+        let soft = t["forest.\(c).second"] == nil && t["forest.\(c).share"] == nil
+            ? nil : (second: try ints("forest.\(c).second"), share: try ints("forest.\(c).share"))
+        if let soft {
+            guard soft.second.count == n, soft.share.count == n,
+                  soft.second.allSatisfy({ (0..<Int32(classes)).contains($0) }),
+                  soft.share.allSatisfy({ (0...SoftLabels.unit).contains($0) }) else { throw fail("forest \(c): soft-label arrays inconsistent") }
+        }
+        guard importances.count == d else { throw fail("forest \(c): \(importances.count) importances for \(d) features") }
+        guard [left.count, right.count, majority.count, samples.count, bins.count, threshold.count].allSatisfy({ $0 == n }),
+              treeOffsets.count >= 2, treeOffsets.first == 0, Int(treeOffsets.last!) == n,
+              zip(treeOffsets, treeOffsets.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("forest \(c): node arrays inconsistent") }
+        var trees: [DecisionTree] = []
+        for ti in 0..<(treeOffsets.count - 1) {
+            let r = Int(treeOffsets[ti])..<Int(treeOffsets[ti + 1])
+            let size = Int32(r.count)
+            for i in r {
+                let isLeaf = feature[i] < 0
+                guard feature[i] < Int32(d), (0..<Int32(classes)).contains(majority[i]),
+                      isLeaf || ((0..<size).contains(left[i]) && (0..<size).contains(right[i]) && left[i] > Int32(i - r.lowerBound) && right[i] > Int32(i - r.lowerBound))
+                else { throw fail("forest \(c), tree \(ti): node \(i - r.lowerBound) is malformed") }
+            }
+            trees.append(DecisionTree(feature: Array(feature[r]), threshold: Array(threshold[r]),
+                                      thresholdBin: bins[r].map { UInt8(clamping: $0) }, left: Array(left[r]),
+                                      right: Array(right[r]), majority: Array(majority[r]), samples: Array(samples[r]),
+                                      second: soft.map { Array($0.second[r]) } ?? [],
+                                      share: soft.map { $0.share[r].map { UInt8($0) } } ?? []))
+        }
+        return RandomForest(classes: classes, features: d, trees: trees, importances: importances.map(Double.init))
+    }
+}
+
+/// Typed reads of an interpretation file's tensors, a failure naming the file.
+struct TensorReader {
+    let tensors: [String: SafeTensors.Entry]
+    let path: String
+
+    func fail(_ problem: String) -> InterpretationError { .badArtifact(path: path, problem: problem) }
+
+    func floats(_ name: String) throws -> SafeTensors.Entry {
+        guard let e = tensors[name], e.dtype == .f32 else { throw fail("tensor '\(name)' missing or not F32") }
+        return e
+    }
+
+    func ints(_ name: String) throws -> [Int32] {
+        guard let e = tensors[name], e.dtype == .i32 else { throw fail("tensor '\(name)' missing or not I32") }
+        return e.integers
     }
 }

@@ -30,15 +30,9 @@ public enum LayerMap {
 
     static let a: Float = 1.577, b: Float = 0.8951
 
-    /// Two coordinates per row of `data`, `[x0, y0, x1, y1, ...]`.
-    /// `progress`, if given, counts 2 x rows steps: the neighbours of each point, then the
-    /// descent's epochs.
-    public static func embed(_ data: Matrix, configuration c: Configuration = Configuration(), progress: ProgressMeter? = nil) -> [Float] {
+    /// `data`'s rows through a random `p x columns` projection of N(0, 1/p) entries.
+    static func project(_ data: Matrix, to p: Int, rng: inout SplitMix64) -> [Float] {
         let n = data.rows
-        guard n > 2 else { return [Float](repeating: 0, count: 2 * n) }
-        var rng = SplitMix64(seed: c.seed)
-        // 1. Random projection (entries N(0, 1/p)).
-        let p = min(c.projection, data.columns)
         let scale = 1 / Float(p).squareRoot()
         let r = Matrix(rows: p, columns: data.columns, values: (0..<(p * data.columns)).map { _ in Float(rng.nextGaussian()) * scale })
         var projected = [Float](repeating: 0, count: n * p)
@@ -50,11 +44,14 @@ public enum LayerMap {
                 }
             }
         }
-        let low = Matrix(rows: n, columns: p, values: projected)
-        // 2. Nearest neighbours, each point's own row left out.
-        let k = min(c.neighbours, n - 1)
-        let found = NearestNeighbours.search(low, in: low, k: k, excluding: Array(0..<n), progress: progress)
-        // 3. Fuzzy weights, symmetrised.
+        return projected
+    }
+
+    /// UMAP's fuzzy graph of the `points` points' neighbours `found`: each directed weight
+    /// `exp(-(d - rho) / sigma)` with sigma making the weights sum to log2(k), then each pair
+    /// joined as `w + w' - w w'`. The edges `i < j` in order, with their weights.
+    static func fuzzyEdges(_ found: NearestNeighbours.Result, points n: Int) -> (heads: [Int32], tails: [Int32], weights: [Float]) {
+        let k = found.k
         var directed = [Float](repeating: 0, count: n * k)
         let target = log2(Float(k))
         for i in 0..<n {
@@ -78,7 +75,25 @@ public enum LayerMap {
             }
         }
         let keys = weights.keys.sorted()
-        let heads = keys.map { Int32($0 / n) }, tails = keys.map { Int32($0 % n) }, w = keys.map { weights[$0]! }
+        return (keys.map { Int32($0 / n) }, keys.map { Int32($0 % n) }, keys.map { weights[$0]! })
+    }
+
+    /// Two coordinates per row of `data`, `[x0, y0, x1, y1, ...]`.
+    /// `progress`, if given, counts 2 x rows steps: the neighbours of each point, then the
+    /// descent's epochs.
+    public static func embed(_ data: Matrix, configuration c: Configuration = Configuration(), progress: ProgressMeter? = nil) -> [Float] {
+        let n = data.rows
+        guard n > 2 else { return [Float](repeating: 0, count: 2 * n) }
+        var rng = SplitMix64(seed: c.seed)
+        // 1. Random projection (entries N(0, 1/p)).
+        let p = min(c.projection, data.columns)
+        let projected = project(data, to: p, rng: &rng)
+        let low = Matrix(rows: n, columns: p, values: projected)
+        // 2. Nearest neighbours, each point's own row left out.
+        let k = min(c.neighbours, n - 1)
+        let found = NearestNeighbours.search(low, in: low, k: k, excluding: Array(0..<n), progress: progress)
+        // 3. Fuzzy weights, symmetrised.
+        let (heads, tails, w) = fuzzyEdges(found, points: n)
         // 4. Start: the projection's first two axes, scaled into [-10, 10].
         var y = [Float](repeating: 0, count: 2 * n)
         for axis in 0..<2 {

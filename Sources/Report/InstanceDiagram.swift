@@ -66,6 +66,22 @@ public enum InstanceDiagram {
     /// A heading inside an HTML-like label: one point larger than the text, in black.
     static func heading(_ text: String) -> String { "<FONT POINT-SIZE=\"11\" COLOR=\"#000000\">\(text)</FONT>" }
 
+    /// The node of the forest's votes (or the constant learner), linking to what the forest
+    /// looks at when the report has that page.
+    static func learnerNode(_ input: Input, name html: (Int) -> String) -> String {
+        var rows: [String]
+        if case let .forest(trees) = input.learner {
+            rows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
+                    "<TR><TD>\(trees.counted("tree")) · \(input.softVotes ? "mean leaf distributions (soft labels)" : "vote shares")</TD></TR>"]
+        } else {
+            rows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
+                    "<TR><TD>its training data all got one prediction</TD></TR>"]
+        }
+        rows += bars(shares: input.record.votes, name: html)
+        let link = input.forestLink.map { ", href=" + Escaping.dotQuoted($0) + ", tooltip=\"what this forest looks at\"" } ?? ""
+        return "  learner [label=<" + box(border: Palette.highlight, fill: Palette.highlightFill, rows: rows) + ">" + link + "];"
+    }
+
     public static func dot(_ input: Input) -> String {
         let r = input.record
         func name(_ c: Int) -> String { c < input.classNames.count && c >= 0 ? input.classNames[c] : "\(c)" }
@@ -100,18 +116,7 @@ public enum InstanceDiagram {
                                                     distance: r.route.level2Distance,
                                                     prototypes: input.level2Prototypes, name: html) + ">];")
 
-        // The forest's votes (or the constant learner).
-        var learnerRows: [String]
-        if case let .forest(trees) = input.learner {
-            learnerRows = ["<TR><TD>\(heading("random forest of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>\(trees.counted("tree")) · \(input.softVotes ? "mean leaf distributions (soft labels)" : "vote shares")</TD></TR>"]
-        } else {
-            learnerRows = ["<TR><TD>\(heading("constant learner of cluster \(Escaping.dotHTML(input.level1.id))"))</TD></TR>",
-                           "<TR><TD>its training data all got one prediction</TD></TR>"]
-        }
-        learnerRows += bars(shares: r.votes, name: html)
-        let link = input.forestLink.map { ", href=" + Escaping.dotQuoted($0) + ", tooltip=\"what this forest looks at\"" } ?? ""
-        lines.append("  learner [label=<" + box(border: hl, fill: Palette.highlightFill, rows: learnerRows) + ">" + link + "];")
+        lines.append(learnerNode(input, name: html))
 
         // The decision, with the CNN and the truth beside it.
         let decisionColor = agrees ? hl : Palette.alarm

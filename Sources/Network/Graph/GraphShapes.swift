@@ -85,25 +85,10 @@ extension Graph {
         switch node.op {
         case let .convolution(c):
             try single()
-            let (channels, h, w) = try spatial()
-            guard c.filters >= 1, c.filters <= 65_536, c.kernel.count == 2, c.kernel.allSatisfy({ (1...1_024).contains($0) }) else {
-                throw fail("needs 1-65536 filters and a kernel of 1-1024 a side")
-            }
-            guard c.stride.count == 2, c.stride.allSatisfy({ (1...1_024).contains($0) }), c.dilation.count == 2,
-                  c.dilation.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("strides and dilations must be 1-1024") }
-            guard c.groups >= 1, channels % c.groups == 0, c.filters % c.groups == 0 else {
-                throw fail("\(c.groups) groups do not divide its \(channels) input channels and \(c.filters) filters")
-            }
-            let extent = zip(c.kernel, c.dilation).map { ($0 - 1) * $1 + 1 }
-            let (size, _) = try Graph.window(input: [h, w], extent: extent, stride: c.stride, padding: c.padding, ceil: false, fail: fail)
-            out = [c.filters] + size
+            out = try convolutionShape(c, input: try spatial(), fail: fail)
         case let .pooling(p):
             try single()
-            let (channels, h, w) = try spatial()
-            guard p.window.count == 2, p.window.allSatisfy({ (1...1_024).contains($0) }), p.stride.count == 2,
-                  p.stride.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("needs a window and a stride of 1-1024 a side") }
-            let (size, _) = try Graph.window(input: [h, w], extent: p.window, stride: p.stride, padding: p.padding, ceil: p.ceil, fail: fail)
-            out = [channels] + size
+            out = try poolingShape(p, input: try spatial(), fail: fail)
         case .globalAveragePooling:
             try single()
             out = [try spatial().c]
@@ -154,16 +139,7 @@ extension Graph {
             out = [c, r.height, r.width]
         case let .pad(p):
             try single()
-            let (c, h, w) = try spatial()
-            // Negative padding crops (rows and columns left out), as ONNX's Pad allows.
-            guard [p.top, p.left, p.bottom, p.right].allSatisfy({ (-1_024...1_024).contains($0) }) else { throw fail("padding must be -1024-1024") }
-            guard max(0, -p.top) + max(0, -p.bottom) < h, max(0, -p.left) + max(0, -p.right) < w else {
-                throw fail("cropping must leave some of the \(h)x\(w) map")
-            }
-            if case .reflect = p.mode, max(p.top, p.bottom) >= h || max(p.left, p.right) >= w {
-                throw fail("reflection padding must be smaller than the \(h)x\(w) map")
-            }
-            out = [c, h + p.top + p.bottom, w + p.left + p.right]
+            out = try padShape(p, input: try spatial(), fail: fail)
         case let .layerNormalization(epsilon):
             try single()
             guard epsilon >= 0, epsilon.isFinite else { throw fail("epsilon must be finite and not negative") }
@@ -174,6 +150,40 @@ extension Graph {
         }
         guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
         return out
+    }
+
+    static func convolutionShape(_ c: Convolution, input: (c: Int, h: Int, w: Int), fail: (String) -> GraphError) throws -> [Int] {
+        guard c.filters >= 1, c.filters <= 65_536, c.kernel.count == 2, c.kernel.allSatisfy({ (1...1_024).contains($0) }) else {
+            throw fail("needs 1-65536 filters and a kernel of 1-1024 a side")
+        }
+        guard c.stride.count == 2, c.stride.allSatisfy({ (1...1_024).contains($0) }), c.dilation.count == 2,
+              c.dilation.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("strides and dilations must be 1-1024") }
+        guard c.groups >= 1, input.c % c.groups == 0, c.filters % c.groups == 0 else {
+            throw fail("\(c.groups) groups do not divide its \(input.c) input channels and \(c.filters) filters")
+        }
+        let extent = zip(c.kernel, c.dilation).map { ($0 - 1) * $1 + 1 }
+        let (size, _) = try Graph.window(input: [input.h, input.w], extent: extent, stride: c.stride, padding: c.padding, ceil: false, fail: fail)
+        return [c.filters] + size
+    }
+
+    static func poolingShape(_ p: Pooling, input: (c: Int, h: Int, w: Int), fail: (String) -> GraphError) throws -> [Int] {
+        guard p.window.count == 2, p.window.allSatisfy({ (1...1_024).contains($0) }), p.stride.count == 2,
+              p.stride.allSatisfy({ (1...1_024).contains($0) }) else { throw fail("needs a window and a stride of 1-1024 a side") }
+        let (size, _) = try Graph.window(input: [input.h, input.w], extent: p.window, stride: p.stride, padding: p.padding, ceil: p.ceil, fail: fail)
+        return [input.c] + size
+    }
+
+    /// Negative padding crops (rows and columns left out), as ONNX's Pad allows.
+    static func padShape(_ p: Pad, input: (c: Int, h: Int, w: Int), fail: (String) -> GraphError) throws -> [Int] {
+        let (c, h, w) = input
+        guard [p.top, p.left, p.bottom, p.right].allSatisfy({ (-1_024...1_024).contains($0) }) else { throw fail("padding must be -1024-1024") }
+        guard max(0, -p.top) + max(0, -p.bottom) < h, max(0, -p.left) + max(0, -p.right) < w else {
+            throw fail("cropping must leave some of the \(h)x\(w) map")
+        }
+        if case .reflect = p.mode, max(p.top, p.bottom) >= h || max(p.left, p.right) >= w {
+            throw fail("reflection padding must be smaller than the \(h)x\(w) map")
+        }
+        return [c, h + p.top + p.bottom, w + p.left + p.right]
     }
 
     /// NumPy's broadcast of two per-sample shapes, a vector beside a feature map taken as
