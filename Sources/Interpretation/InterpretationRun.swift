@@ -58,10 +58,10 @@ public enum InterpretationRun {
         for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
             records[i].credibility = credibility.credibility(s)
         }
-        let context = AnalysisContext(dataset: dataset, configuration: configuration, fitted: fitted, trainFeatures: trainFeatures,
-                                      testFeatures: testFeatures, trainPredictions: trainPredictions, records: records,
-                                      heldOut: heldOut, progress: progress)
-        seconds.merge(try Analyses.run(context, write: write)) { _, new in new }
+        var context = AnalysisContext(dataset: dataset, labeller: labeller, model: model, folder: folder, configuration: configuration,
+                                      fitted: fitted, trainFeatures: trainFeatures, testFeatures: testFeatures,
+                                      trainPredictions: trainPredictions, records: records, heldOut: heldOut, progress: progress)
+        seconds.merge(try Analyses.run(.beforeResults, context, write: write)) { _, new in new }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
@@ -82,11 +82,8 @@ public enum InterpretationRun {
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount, files: dataset.test.files).utf8),
                   Artifacts.instancesName)
         try write(try JSONEncoder.sorted.encode(ImageNames(dataset)), ImageNames.fileName)
-        if !configuration.compareLayers.isEmpty {
-            try write(try JSONEncoder.pretty.encode(try compareLayers(with: results, dataset: dataset, labeller: labeller, model: model,
-                                                                      configuration: configuration, scratchIn: folder, progress: progress)),
-                      LayerFigures.fileName)
-        }
+        context.results = results
+        _ = try Analyses.run(.afterResults, context, write: write)
         try write(try ClustersFile(tree: fitted.tree, learners: fitted.meta.learners, classNames: dataset.classNames).encoded(),
                   Artifacts.clustersName)
         try write(Data(try InterpretationStore.encode(fitted, classes: dataset.classCount)), InterpretationStore.fileName)
@@ -132,24 +129,6 @@ public enum InterpretationRun {
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
             throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
         }
-    }
-
-    /// The layer comparison (`--layers`): this layer's figures, then each other layer's,
-    /// interpreted the same way in a scratch folder, only their figures kept: no map,
-    /// neighbours or comparator forest, which the comparison does not show (the comparator
-    /// alone took 14 s a layer on Fashion-MNIST).
-    static func compareLayers(with results: InterpretationResults, dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
-                              configuration: InterpretationConfiguration, scratchIn folder: String, progress: ProgressSink) throws -> [LayerFigures] {
-        var compared = [LayerFigures(results)]
-        for other in configuration.compareLayers where other != configuration.layer {
-            progress.line("interpret: layer \(other), for the comparison of layers")
-            var c = configuration
-            (c.layer, c.compareLayers, c.neighbours, c.map, c.globalForest) = (other, [], 0, false, false)
-            let scratch = (folder as NSString).appendingPathComponent(".layer-scratch")
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            compared.append(LayerFigures(try run(dataset: dataset, labeller: labeller, model: model, configuration: c, into: scratch, progress: progress)))
-        }
-        return compared
     }
 
     /// Nodes in all the level-1 forests' trees.

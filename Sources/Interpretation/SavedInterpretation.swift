@@ -14,8 +14,6 @@ public struct SavedInterpretation: Sendable {
     public var level2: [[ClusterNode]]
     /// What decides each level-1 cluster's instances.
     public var learners: [LearnerSummary]
-    /// The layers compared by `interpret --layers`, when it was given.
-    public var layers: [LayerFigures]? = nil
     /// Where each image came from, when the interpretation recorded it.
     public var images: ImageNames? = nil
     /// The registered analyses (`Analyses`) the interpretation saved, by file name.
@@ -34,6 +32,11 @@ public struct SavedInterpretation: Sendable {
     public var units: [ClusterUnits] {
         get { analysis(UnitCards.self)?.clusters ?? [] }
         set { analyses[UnitCards.fileName] = UnitCards(clusters: newValue) }
+    }
+    /// The layers compared by `interpret --layers`, when it was given.
+    public var layers: [LayerFigures]? {
+        get { analysis(LayerComparison.self)?.layers }
+        set { analyses[LayerComparison.fileName] = newValue.map(LayerComparison.init) }
     }
     /// Every point's place on the layer map, when the interpretation drew one.
     public var map: LayerMapPoints? {
@@ -115,7 +118,6 @@ public struct SavedInterpretation: Sendable {
         let shape = SavedShape(trainCount: trainCount, testCount: records.count, k1: k1, classes: classes)
         return SavedInterpretation(
             results: results, records: records, level1: clusters.level1.map(\.node), level2: clusters.level1.map(\.children), learners: learners,
-            layers: try optional(LayerFigures.fileName, LayerFigures.decode),
             images: try optional(ImageNames.fileName) { try ImageNames.decode($0, path: $1, trainCount: trainCount, testCount: records.count) },
             analyses: try Analyses.load(folder: folder, shape: shape))
     }

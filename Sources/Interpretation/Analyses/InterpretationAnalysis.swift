@@ -13,6 +13,8 @@ public protocol InterpretationAnalysis: Sendable {
     static var fileName: String { get }
     /// The key of its seconds in `results.json`'s `timings_seconds`.
     static var timingKey: String { get }
+    /// When it runs (default: before the results are written, its seconds among theirs).
+    static var phase: AnalysisPhase { get }
     /// Whether a run with this configuration computes it.
     static func isWanted(by configuration: InterpretationConfiguration) -> Bool
     /// Computes it, reporting progress on `context.progress`.
@@ -24,9 +26,23 @@ public protocol InterpretationAnalysis: Sendable {
     static func decode(_ data: Data, path: String, shape: SavedShape) throws -> Self
 }
 
+extension InterpretationAnalysis {
+    public static var phase: AnalysisPhase { .beforeResults }
+}
+
+/// When an analysis runs: on the decided interpretation, before its results are written
+/// (its seconds among the stage timings); or after, from those results (the comparison
+/// of layers, which interprets the other layers the same way).
+public enum AnalysisPhase: Sendable { case beforeResults, afterResults }
+
 /// What an analysis is computed from: the interpretation as fitted and decided.
 public struct AnalysisContext {
     public let dataset: Dataset
+    /// The network explained, and what it is (for analyses that interpret again).
+    public let labeller: ImageLabeller
+    public let model: ModelProvenance
+    /// The folder being written.
+    public let folder: String
     public let configuration: InterpretationConfiguration
     public let fitted: InterpretationModel
     /// The layer's activations of the training and test images, and the CNN's predictions
@@ -40,6 +56,8 @@ public struct AnalysisContext {
     /// with the CNN's labels (`InterpretationRun.calibrate`).
     public let heldOut: [(features: Matrix, labels: [Int])]
     public let progress: ProgressSink
+    /// The results written, for the analyses run after them (nil before).
+    public var results: InterpretationResults? = nil
 }
 
 /// What a saved analysis must fit: the interpretation's sizes.
@@ -53,13 +71,13 @@ public struct SavedShape: Sendable {
 /// The analyses a run computes, in this order, and the saved interpretation reads.
 public enum Analyses {
     public static let registered: [any InterpretationAnalysis.Type] = [UnitCards.self, NearestTrainingImages.self, LayerMapPoints.self,
-                                                                      ClassSummary.self]
+                                                                      ClassSummary.self, LayerComparison.self]
 
-    /// Computes the analyses `context.configuration` asks for and writes each into
-    /// `folder` (through `write`); returns their seconds by timing key.
-    static func run(_ context: AnalysisContext, write: (Data, String) throws -> Void) throws -> [String: Double] {
+    /// Computes the analyses of `phase` that `context.configuration` asks for and writes
+    /// each into the folder (through `write`); returns their seconds by timing key.
+    static func run(_ phase: AnalysisPhase, _ context: AnalysisContext, write: (Data, String) throws -> Void) throws -> [String: Double] {
         var seconds: [String: Double] = [:]
-        for analysis in registered where analysis.isWanted(by: context.configuration) {
+        for analysis in registered where analysis.phase == phase && analysis.isWanted(by: context.configuration) {
             let start = DispatchTime.now().uptimeNanoseconds
             let value = try analysis.compute(context)
             seconds[analysis.timingKey] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
