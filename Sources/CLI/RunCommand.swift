@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
             let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainingStart) / 1e9
             let description = try TrainingRun.write(model: model, description: trained, into: staged[0].path)
             let weights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName)
-            let results = try InterpretationRun.run(
+            _ = try InterpretationRun.run(
                 dataset: dataset, labeller: model, model: .trained(weights: (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName),
                                                                    sha256: description.weightsSHA256),
                 configuration: interpretation.configuration(seed: runOptions.seed),

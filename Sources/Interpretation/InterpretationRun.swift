@@ -22,7 +22,7 @@ public enum InterpretationRun {
         func write(_ data: Data, _ name: String) throws { try writeArtifact(data, named: name, in: folder) }
         let layer = configuration.layer
         var seconds: [String: Double] = [:]
-        let (inputs, trainProbabilities) = try interpreterInputs(dataset: dataset, labeller: labeller, configuration: configuration,
+        let inputs = try interpreterInputs(dataset: dataset, labeller: labeller, configuration: configuration,
                                                                 progress: progress, seconds: &seconds)
         let (trainFeatures, testFeatures, trainPredictions) = (inputs.trainFeatures, inputs.testFeatures, inputs.trainPredictions)
         func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
@@ -64,20 +64,17 @@ public enum InterpretationRun {
         seconds.merge(try Analyses.run(.beforeResults, context, write: write)) { _, new in new }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
-        var comparator: (figures: InterpretationResults.GlobalForest, fitSeconds: Double)?
-        if configuration.globalForest {
-            progress.line("interpret: global forest comparator on all \(trainFeatures.rows) training activations")
-            comparator = try Interpreter.globalForest(inputs, forest: configuration.meta.forest)
-        }
+        let (figures, figureSeconds) = try Analyses.figures(context)
         record(timings, into: &seconds, progress: progress)
-        if let comparator { seconds["global_forest_seconds"] = comparator.fitSeconds }
+        seconds.merge(figureSeconds) { _, new in new }
         seconds["credibility"] = calibrationSeconds
         var results = InterpretationResults(
-            metrics: metrics, globalForest: comparator?.figures,
+            metrics: metrics, globalForest: nil,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
                                     dataset: dataset, model: model),
             classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
         results.forestNodes = forestNodes(fitted)
+        for figure in figures { figure.record(in: &results) }
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount, files: dataset.test.files).utf8),
                   Artifacts.instancesName)
@@ -91,10 +88,9 @@ public enum InterpretationRun {
     }
 
     /// What the interpreter is given: the layer's activations of the training and test
-    /// images and the CNN's predictions (soft labels too, when asked), timed into `seconds`;
-    /// and the training images' probabilities.
+    /// images and the CNN's predictions (soft labels too, when asked), timed into `seconds`.
     static func interpreterInputs(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration,
-                                  progress: ProgressSink, seconds: inout [String: Double]) throws -> (Interpreter.Inputs, Matrix) {
+                                  progress: ProgressSink, seconds: inout [String: Double]) throws -> Interpreter.Inputs {
         let layer = configuration.layer
         progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
         let (trainFeatures, trainProbabilities) = try activations(of: dataset.train.images, "the training images", labeller: labeller,
@@ -110,7 +106,7 @@ public enum InterpretationRun {
             testProbabilities: testPredictions.enumerated().map { Double(testProbabilities.values[$0.offset * testProbabilities.columns + $0.element]) },
             testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
         if configuration.softLabels { inputs.trainSoft = SoftLabels(probabilities: trainProbabilities) }
-        return (inputs, trainProbabilities)
+        return inputs
     }
 
     /// The interpreter's stage timings into `seconds` (the pool's without the activations of

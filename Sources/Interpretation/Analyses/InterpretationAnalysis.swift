@@ -30,6 +30,18 @@ extension InterpretationAnalysis {
     public static var phase: AnalysisPhase { .beforeResults }
 }
 
+/// An analysis whose figures go into `results.json` rather than a file of their own (the
+/// global-forest comparator): computed from the same context, before the results, and
+/// recorded in them.
+public protocol ResultsFigure: Sendable {
+    /// The key of its seconds in `results.json`'s `timings_seconds`.
+    static var timingKey: String { get }
+    static func isWanted(by configuration: InterpretationConfiguration) -> Bool
+    static func compute(_ context: AnalysisContext) throws -> Self
+    /// Puts its figures into the results.
+    func record(in results: inout InterpretationResults)
+}
+
 /// When an analysis runs: on the decided interpretation, before its results are written
 /// (its seconds among the stage timings); or after, from those results (the comparison
 /// of layers, which interprets the other layers the same way).
@@ -84,6 +96,20 @@ public enum Analyses {
             try write(try value.encoded(), analysis.fileName)
         }
         return seconds
+    }
+
+    /// The figures recorded in the results, in this order.
+    public static let figures: [any ResultsFigure.Type] = [GlobalComparator.self]
+
+    /// Computes the figures `context.configuration` asks for; returns them and their seconds.
+    static func figures(_ context: AnalysisContext) throws -> ([any ResultsFigure], [String: Double]) {
+        var (found, seconds): ([any ResultsFigure], [String: Double]) = ([], [:])
+        for figure in figures where figure.isWanted(by: context.configuration) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            found.append(try figure.compute(context))
+            seconds[figure.timingKey] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return (found, seconds)
     }
 
     /// The analyses saved in `folder`, each read and checked, by file name.
