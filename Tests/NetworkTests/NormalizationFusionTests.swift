@@ -62,6 +62,21 @@ final class NormalizationFusionTests: XCTestCase {
         XCTAssertEqual(kinds["n2"], "AbsorbedKernel")
         XCTAssertEqual(kinds["n3"], "BatchNormalizationKernel")
         XCTAssertEqual(kinds["r3"], "ActivationKernel")
+        // The fused pass gives the unfused one's logits (every node kept: nothing fused).
+        var rng = SplitMix64(seed: 3)
+        let unfused = try model.executor(.inference, batch: 2, keep: Set(model.graph.names))
+        XCTAssertFalse(unfused.kernels.contains { $0.1 is ConcatNormalizationKernel || $0.1 is AbsorbedKernel })
+        for i in 0..<(2 * 3 * 6 * 6) {
+            let v = Float(rng.nextUnit() * 2 - 1)
+            executor.input.floats[i] = v
+            unfused.input.floats[i] = v
+        }
+        executor.forward()
+        unfused.forward()
+        var (fused, plain) = ([Float](repeating: 0, count: 6), [Float](repeating: 0, count: 6))
+        try fused.withUnsafeMutableBufferPointer { try executor.read("out", into: $0.baseAddress!) }
+        try plain.withUnsafeMutableBufferPointer { try unfused.read("out", into: $0.baseAddress!) }
+        for (a, b) in zip(fused, plain) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
         // Training runs every node on its own.
         let training = try model.executor(.training, batch: 2, keep: [])
         XCTAssertFalse(training.kernels.contains { $0.1 is ConcatNormalizationKernel || $0.1 is AbsorbedKernel })
