@@ -12,9 +12,10 @@ public struct HTMLTemplates {
     public static let folderName = "."
     public static let pages = ["layout-head", "layout-foot", "index", "instance", "cluster"]
     public static let assets = ["style.css", "report.js"]
-    /// Pages added after users may have copied the templates: taken from the built-in
-    /// ones when a `--templates` folder lacks them.
-    public static let laterPages = ["layers", "classes"]
+    /// Pages added after users may have copied the templates, the optional pages'
+    /// (`ReportPages.registered`): taken from the built-in ones when a `--templates` folder
+    /// lacks them.
+    static var laterPages: [String] { ReportPages.templates }
 
     public let folder: String
     let library: MustacheLibrary

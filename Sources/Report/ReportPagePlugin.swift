@@ -7,8 +7,8 @@ import Interpretation
 /// plug-ins.
 ///
 /// Adding one: a type conforming to this in its own file, its context (`PageContext`) and
-/// template (`Templates/<name>.mustache`, listed in `HTMLTemplates.laterPages`), a line in
-/// `ReportPages.registered`, and its golden page (`GoldenHTMLTests`).
+/// template (`Templates/<name>.mustache`), a line in `ReportPages.registered`, and its golden
+/// page (`GoldenHTMLTests`).
 protocol ReportPagePlugin {
     associatedtype Body: PageContext
     /// The page's file in the report folder.
@@ -34,6 +34,12 @@ struct PageLink: Encodable, Equatable {
 
 enum ReportPages {
     static let registered: [any ReportPagePlugin.Type] = [LayersReportPage.self, ClassesReportPage.self]
+
+    /// The registered pages' templates.
+    static var templates: [String] {
+        func template<P: ReportPagePlugin>(_ plugin: P.Type) -> String { P.Body.template }
+        return registered.map { template($0) }
+    }
 
     /// The registered pages this report has: their links, in order.
     static func links(_ report: HTMLReport) -> [PageLink] {
