@@ -169,9 +169,21 @@ final class HelpTests: XCTestCase {
         XCTAssertFalse(written.contains("## cnn-inte reference"), "the hidden command is not listed")
     }
 
+    /// Every command the tool lists, nested ones too, read from the command tree itself so a
+    /// new command is covered without being named here.
     func testEverySubcommandHasHelp() throws {
-        for name in ["run", "train", "interpret", "report", "explain", "features", "bench", "data"] {
-            let result = try CLIProcess.run([name, "--help"])
+        func paths(_ command: ParsableCommand.Type, _ prefix: [String]) -> [[String]] {
+            command.configuration.subcommands.filter { $0.configuration.shouldDisplay }.flatMap { sub -> [[String]] in
+                let path = prefix + [sub._commandName]
+                return [path] + paths(sub, path)
+            }
+        }
+        let all = paths(CNNInte.self, [])
+        XCTAssertTrue(Set(["run", "train", "interpret", "report", "explain", "features", "inspect", "export", "bench", "data",
+                           "data info", "data make-colour"]).isSubset(of: Set(all.map { $0.joined(separator: " ") })), "\(all)")
+        for path in all {
+            let name = path.joined(separator: " ")
+            let result = try CLIProcess.run(path + ["--help"])
             XCTAssertEqual(result.status, 0, name)
             XCTAssertTrue(result.stdout.contains("USAGE: cnn-inte \(name)"), "\(name): \(result.stdout)")
         }
