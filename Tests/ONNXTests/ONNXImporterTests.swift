@@ -202,12 +202,14 @@ final class OperatorRefusalTests: XCTestCase {
 /// LayerNorm, Linear layers and GELU (as Erf) on maps transposed to channels last, and,
 /// through torch.export, its pooled features as an as_strided Gather (a Reshape to [-1],
 /// then indices from Range(0, N)); timm's ECA module (a 1-D convolution across pooled
-/// channels, the gate Expanded to the map).
+/// channels, the gate Expanded to the map); AlexNet's AdaptiveAvgPool2d((6, 6)) of a 2x2 map
+/// (torch.export's Transpose, GatherND, Transpose, ReduceMean).
 final class ZooFixtureTests: XCTestCase {
     func testBothExportersMatchOnnxruntime() throws {
         let both = ["legacy", "dynamo"]
         for (name, exporters) in [("zoo-densenet", both), ("zoo-mobilenet", both), ("zoo-mobilenetv3", both), ("zoo-efficientnet", both),
-                                  ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", both), ("zoo-eca", both)] {
+                                  ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", both), ("zoo-eca", both),
+                                  ("zoo-adaptive", ["dynamo"])] {
             for exporter in exporters {
                 let file = "\(name).\(exporter)"
                 let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
@@ -227,9 +229,32 @@ final class ZooFixtureTests: XCTestCase {
                     XCTAssertFalse(functions.contains(.erf), file)
                     XCTAssertTrue(functions.contains(.gelu(approximate: false)), file)
                 }
+                if name == "zoo-adaptive" {
+                    // AdaptiveAvgPool2d((6, 6)) of a 2x2 map: Transpose, GatherND, Transpose, ReduceMean, lowered to a resize.
+                    XCTAssertTrue(onnx.graph.node.contains { $0.opType == "GatherND" })
+                    XCTAssertEqual(model.graph.nodes.filter { if case .resize = $0.op { return true } else { return false } }.count, 1)
+                }
                 let logits = try model.features(layer: model.graph.logitsNode.name, images: Fixture.images(count: 3, channels: 3, side: 32))
                 Fixture.assertClose(logits.values, try Fixture.reference(file)["logits"]!.flatMap { $0 }, file)
             }
+        }
+    }
+
+    /// A GatherND at other indices than adaptive pooling's windows is refused, naming them.
+    func testOtherGathersAreRefused() throws {
+        var proto = try ONNXModel.load(path: try Fixture.fixture("zoo-adaptive.dynamo.onnx")).proto
+        let gather = try XCTUnwrap(proto.graph.node.first { $0.opType == "GatherND" })
+        let k = try XCTUnwrap(proto.graph.initializer.firstIndex { $0.name == gather.input[1] })
+        if proto.graph.initializer[k].int64Data.isEmpty {
+            proto.graph.initializer[k].rawData[0] = 1  // the first window's row: 1 instead of 0
+        } else {
+            proto.graph.initializer[k].int64Data[0] = 1
+        }
+        let path = NSTemporaryDirectory() + "cnn-inte-gather-\(UUID().uuidString).onnx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ImportedModel.load(path: path)) {
+            XCTAssertTrue("\($0)".contains("gathers pixels other than adaptive pooling's windows from a 2x2 map"), "\($0)")
         }
     }
 }

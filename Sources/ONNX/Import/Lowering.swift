@@ -35,6 +35,8 @@ struct Lowering {
     var sequences: Set<String> = []
     /// A whole batch flattened by a Reshape to [-1]: the engine node and its shape per image.
     var batchFlattened: [String: (node: String, shape: [Int])] = [:]
+    /// PyTorch's adaptive average pooling to a larger map, in progress (`AdaptiveWindows`).
+    var adaptiveWindows: [String: AdaptiveWindows] = [:]
     /// The graph input's name, and whether it is NHWC (TensorFlow's, through tf2onnx).
     var inputName = ""
     var inputIsNHWC = false

@@ -11,7 +11,8 @@ struct OperatorLowering {
     static let table: [OperatorLowering] = [
         Lowering.convolution, Lowering.pooling, Lowering.globalPooling, Lowering.reduce, Lowering.activations, Lowering.batchNormalization, Lowering.layerNormalization,
         Lowering.dense, Lowering.arithmetic, Lowering.concat, Lowering.split, Lowering.pad, Lowering.resize, Lowering.reshape,
-        Lowering.flatten, Lowering.transpose, Lowering.squeeze, Lowering.expand, Lowering.gather, Lowering.softmax, Lowering.passthrough,
+        Lowering.flatten, Lowering.transpose, Lowering.squeeze, Lowering.expand, Lowering.gather, Lowering.adaptivePooling, Lowering.softmax,
+        Lowering.passthrough,
     ]
 
     /// The family of each operator.

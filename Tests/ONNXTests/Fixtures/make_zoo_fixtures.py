@@ -19,8 +19,15 @@ RegNetY (depth 3, width 8: grouped convolutions, squeeze-and-excitation) and Con
 stages of 8 and 16 channels: LayerNorm, Linear and GELU on channels-last maps; through
 torch.export, its pooled features as an as_strided Gather over indices computed from the
 batch size), and timm's ECA module on a small stem (a 1-D convolution across pooled
-channels, the gate Expanded to the map).
+channels, the gate Expanded to the map); and AlexNet's AdaptiveAvgPool2d((6, 6)) after a
+2x2 map (torch.export only: a Transpose, GatherND, Transpose and ReduceMean, as AlexNet
+below 224 px is written).
+
+    /tmp/torchenv/bin/python Tests/ONNXTests/Fixtures/make_zoo_fixtures.py [NAME ...]
+
+makes only the models named, when some are.
 """
+import sys
 import json
 import os
 
@@ -55,6 +62,14 @@ def eca():
                                EcaModule(16, kernel_size=5), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 5))
 
 
+def adaptive():
+    """A map brought to 2x2 before AlexNet's AdaptiveAvgPool2d((6, 6)): each output cell's
+    window one input pixel."""
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Conv2d(8, 8, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.AdaptiveAvgPool2d((6, 6)), torch.nn.Flatten(), torch.nn.Linear(8 * 36, 5))
+
+
 MODELS = {
     "densenet": lambda: torchvision.models.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
                                                     num_classes=5),
@@ -65,8 +80,9 @@ MODELS = {
     "regnety": regnet,
     "convnext": convnext,
     "eca": eca,
+    "adaptive": adaptive,
 }
-EXPORTERS = {}
+EXPORTERS = {"adaptive": ("dynamo",)}
 
 
 def images(n, c, h, w):
@@ -76,6 +92,8 @@ def images(n, c, h, w):
 
 
 for name, make in MODELS.items():
+    if len(sys.argv) > 1 and name not in sys.argv[1:]:
+        continue
     torch.manual_seed(3)
     model = make().eval()
     x = images(3, 3, 32, 32)

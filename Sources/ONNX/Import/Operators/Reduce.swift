@@ -7,6 +7,7 @@ extension Lowering {
         lower: { try $0.lowerReduce() })
 
     mutating func lowerReduce() throws {
+        if try lowerAdaptiveMean(try operand(0)) { return }
         let axes = Set(try reduceAxes())
         let shape = try perImageShape(try operand(0))
         if shape.count == 3, axes == [2, 3] || axes == [-2, -1] {

@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let transpose = OperatorLowering(
         operators: ["Transpose"],
-        summary: "Transpose of an NHWC input to NCHW, of a map to channels last and back, or as a channel shuffle's middle step",
+        summary: "Transpose of an NHWC input to NCHW, of a map to channels last and back, as a channel shuffle's middle step, or around an adaptive pooling's GatherND",
         lower: { try $0.lowerTranspose() })
 
     mutating func lowerTranspose() throws {
@@ -26,6 +26,7 @@ extension Lowering {
             shuffles[try result()] = shuffle
             return
         }
+        if try lowerAdaptiveTranspose(x) { return }
         if [[0, 2, 3, 1], [0, 3, 1, 2]].contains(ints("perm", default: [])), try perImageShape(x).count == 1 {
             // Pooled features ([C, 1, 1] to [1, 1, C] or back): the same values.
             return try alias()
