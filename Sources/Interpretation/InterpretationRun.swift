@@ -59,8 +59,7 @@ public enum InterpretationRun {
             records[i].credibility = credibility.credibility(s)
         }
         var context = AnalysisContext(dataset: dataset, labeller: labeller, model: model, folder: folder, configuration: configuration,
-                                      fitted: fitted, trainFeatures: trainFeatures, testFeatures: testFeatures,
-                                      trainPredictions: trainPredictions, records: records, heldOut: heldOut, progress: progress)
+                                      inputs: inputs, fitted: fitted, records: records, heldOut: heldOut, progress: progress)
         seconds.merge(try Analyses.run(.beforeResults, context, write: write)) { _, new in new }
         let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)

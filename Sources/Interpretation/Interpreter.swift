@@ -69,26 +69,22 @@ public enum Interpreter {
         public var binningSeconds = 0.0
         public var forestSeconds = 0.0
         public var predictSeconds = 0.0
-        public var globalForestSeconds = 0.0
     }
 
     /// The comparator of docs/METHOD.md, section 5: one forest on all training activations,
     /// labelled by the CNN, deciding every test instance alone.
-    public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws
-        -> (figures: InterpretationResults.GlobalForest, fitSeconds: Double) {
-        let start = DispatchTime.now().uptimeNanoseconds
+    public static func globalForest(_ inputs: Inputs, forest: RandomForest.Configuration) throws -> InterpretationResults.GlobalForest {
         let binner = Binner.fit(inputs.trainFeatures, seed: forest.seed)
         let binned = binner.transform(inputs.trainFeatures)
         let fitted = try RandomForest.fit(data: binned, binner: binner, labels: inputs.trainPredictions.map { UInt8($0) },
                                           rows: (0..<inputs.trainFeatures.rows).map(Int32.init), classes: inputs.classes,
                                           configuration: forest,
                                           values: forest.tree.exactSplits ? inputs.trainFeatures.columnMajorValues() : nil)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let predicted = fitted.predict(inputs.testFeatures)
         let agree = zip(predicted, inputs.testPredictions).filter { $0 == $1 }.count
         let right = zip(predicted, inputs.testLabels).filter { $0 == $1 }.count
         let n = Double(max(1, predicted.count))
-        return (.init(fidelity: Double(agree) / n, accuracy: Double(right) / n), seconds)
+        return .init(fidelity: Double(agree) / n, accuracy: Double(right) / n)
     }
 
     public static func fit(_ inputs: Inputs, clustering: ClusterTree.Configuration, meta: MetaConfiguration,

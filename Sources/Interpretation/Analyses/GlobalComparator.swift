@@ -13,13 +13,7 @@ public struct GlobalComparator: ResultsFigure, Equatable {
 
     public static func compute(_ context: AnalysisContext) throws -> GlobalComparator {
         context.progress.line("interpret: global forest comparator on all \(context.trainFeatures.rows) training activations")
-        let records = context.records
-        let inputs = Interpreter.Inputs(
-            trainFeatures: context.trainFeatures, trainPredictions: context.trainPredictions,
-            trainLabels: context.dataset.train.labels.map(Int.init), testFeatures: context.testFeatures,
-            testPredictions: records.map(\.cnnPrediction), testProbabilities: records.map(\.cnnProbability),
-            testLabels: records.map(\.label), classes: context.dataset.classCount)
-        return GlobalComparator(figures: try Interpreter.globalForest(inputs, forest: context.configuration.meta.forest).figures)
+        return GlobalComparator(figures: try Interpreter.globalForest(context.inputs, forest: context.configuration.meta.forest))
     }
 
     public func record(in results: inout InterpretationResults) { results.globalForest = figures }

@@ -56,12 +56,13 @@ public struct AnalysisContext {
     /// The folder being written.
     public let folder: String
     public let configuration: InterpretationConfiguration
+    /// What the interpreter was given: the layer's activations of the training and test
+    /// images, the CNN's predictions and the labels.
+    public let inputs: Interpreter.Inputs
     public let fitted: InterpretationModel
-    /// The layer's activations of the training and test images, and the CNN's predictions
-    /// of the training images.
-    public let trainFeatures: Matrix
-    public let testFeatures: Matrix
-    public let trainPredictions: [Int]
+    public var trainFeatures: Matrix { inputs.trainFeatures }
+    public var testFeatures: Matrix { inputs.testFeatures }
+    public var trainPredictions: [Int] { inputs.trainPredictions }
     /// The test instances as decided, with their credibility.
     public let records: [InstanceRecord]
     /// Per level-1 cluster, calibration images routed to it that no forest trained on,
