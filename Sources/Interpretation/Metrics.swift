@@ -21,7 +21,16 @@ public struct InterpretationMetrics: Codable, Equatable, Sendable {
 
     /// JSON keys as the files have always had them.
     enum CodingKeys: String, CodingKey {
-        case nTest = "n_test", cnnTestAccuracy = "cnn_test_accuracy", inteTestAccuracy = "inte_test_accuracy", fidelity, fidelityPerClass = "fidelity_per_class", purityLevel1Train = "purity_level1_train", purityLevel2Train = "purity_level2_train", purityLevel1Test = "purity_level1_test", purityLevel2Test = "purity_level2_test", confusionCnnVsTruth = "confusion_cnn_vs_truth", confusionInteVsCnn = "confusion_inte_vs_cnn"
+        case nTest = "n_test", cnnTestAccuracy = "cnn_test_accuracy", inteTestAccuracy = "inte_test_accuracy",
+             fidelity, fidelityPerClass = "fidelity_per_class", purityLevel1Train = "purity_level1_train",
+             purityLevel2Train = "purity_level2_train", purityLevel1Test = "purity_level1_test",
+             purityLevel2Test = "purity_level2_test", confusionCnnVsTruth = "confusion_cnn_vs_truth",
+             confusionInteVsCnn = "confusion_inte_vs_cnn"
+    }
+
+    /// The share of `records` where CNN-INTE agrees with the CNN; nil when there are none.
+    public static func fidelity(of records: [InstanceRecord]) -> Double? {
+        records.isEmpty ? nil : Double(records.filter(\.agrees).count) / Double(records.count)
     }
 
     public init(records: [InstanceRecord], tree: ClusterTree, classes: Int) {
@@ -31,10 +40,7 @@ public struct InterpretationMetrics: Codable, Equatable, Sendable {
         cnnTestAccuracy = share(records.filter { $0.cnnPrediction == $0.label }.count, n)
         inteTestAccuracy = share(records.filter { $0.intePrediction == $0.label }.count, n)
         fidelity = share(records.filter(\.agrees).count, n)
-        fidelityPerClass = (0..<classes).map { c in
-            let mine = records.filter { $0.cnnPrediction == c }
-            return mine.isEmpty ? nil : share(mine.filter(\.agrees).count, mine.count)
-        }
+        fidelityPerClass = (0..<classes).map { c in Self.fidelity(of: records.filter { $0.cnnPrediction == c }) }
         let l1Size = tree.level1.reduce(0) { $0 + $1.size }
         purityLevel1Train = share(tree.level1.reduce(0) { $0 + $1.predictionHistogram[$1.majority] }, l1Size)
         let l2 = tree.level2.flatMap { $0 }

@@ -54,7 +54,7 @@ public struct ClassSummary: InterpretationAnalysis, Codable, Equatable {
             let mine = records.filter { $0.cnnPrediction == c }
             let credible = mine.filter { $0.credibility != nil }
             return Entry(predicted: c, testImages: mine.count,
-                         fidelity: mine.isEmpty ? nil : Double(mine.filter(\.agrees).count) / Double(mine.count),
+                         fidelity: InterpretationMetrics.fidelity(of: mine),
                          meanCredibility: credible.isEmpty ? nil : credible.reduce(0) { $0 + $1.credibility! } / Double(credible.count),
                          clusters: counted(mine.map(\.route.level1)), instead: counted(mine.filter { !$0.agrees }.map(\.intePrediction)),
                          leastCredible: credible.min { $0.credibility! < $1.credibility! || ($0.credibility! == $1.credibility! && $0.index < $1.index) }?.index)
