@@ -229,7 +229,9 @@ public struct CredibilityFigures: Codable, Equatable, Sendable {
 
     /// JSON keys as the files have always had them.
     enum CodingKeys: String, CodingKey {
-        case ece, auroc, selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95", selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98", reliability, coverageCurve = "coverage_curve", highCoverage = "high_coverage", highFidelity = "high_fidelity"
+        case ece, auroc, selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95",
+             selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98", reliability,
+             coverageCurve = "coverage_curve", highCoverage = "high_coverage", highFidelity = "high_fidelity"
     }
 
     public init(ece: Double, auroc: Double?, selectiveFidelity95: Double, selectiveCoverage95: Double,

@@ -47,7 +47,13 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
         public var modelProvenance: ModelProvenance? = nil
 
         enum CodingKeys: String, CodingKey {
-            case layer, layerWidth = "layer_width", k1, k2, minClusterSize = "min_cluster_size", prototypes, kmeansRestarts = "kmeans_restarts", trees, maxFeatures = "max_features", maxDepth = "max_depth", minSamplesLeaf = "min_samples_leaf", splits, metaTraining = "meta_training", boundaryCloseness = "boundary_closeness", augmentCopies = "augment_copies", boundaryBlends = "boundary_blends", softLabels = "soft_labels", seed, data, dataFingerprint = "data_fingerprint", model, modelFingerprint = "model_fingerprint", dataSource = "data_source", modelProvenance = "model_provenance"
+            case layer, layerWidth = "layer_width", k1, k2, minClusterSize = "min_cluster_size", prototypes,
+                 kmeansRestarts = "kmeans_restarts", trees, maxFeatures = "max_features", maxDepth = "max_depth",
+                 minSamplesLeaf = "min_samples_leaf", splits, metaTraining = "meta_training",
+                 boundaryCloseness = "boundary_closeness", augmentCopies = "augment_copies",
+                 boundaryBlends = "boundary_blends", softLabels = "soft_labels", seed, data,
+                 dataFingerprint = "data_fingerprint", model, modelFingerprint = "model_fingerprint",
+                 dataSource = "data_source", modelProvenance = "model_provenance"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -115,8 +121,15 @@ public struct InterpretationResults: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, globalForest = "global_forest", configuration, classNames = "class_names", timingsSeconds = "timings_seconds"
-        case credibility, credibilityEce = "credibility_ece", credibilityAuroc = "credibility_auroc", selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95", selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98", credibilityReliability = "credibility_reliability", credibilityCoverageCurve = "credibility_coverage_curve", credibilityHighCoverage = "credibility_high_coverage", credibilityHighFidelity = "credibility_high_fidelity", forestNodes = "forest_nodes"
+        case format, globalForest = "global_forest", configuration, classNames = "class_names",
+             timingsSeconds = "timings_seconds"
+        case credibility, credibilityEce = "credibility_ece", credibilityAuroc = "credibility_auroc",
+             selectiveFidelity95 = "selective_fidelity_95", selectiveCoverage95 = "selective_coverage_95",
+             selectiveFidelity98 = "selective_fidelity_98", selectiveCoverage98 = "selective_coverage_98",
+             credibilityReliability = "credibility_reliability",
+             credibilityCoverageCurve = "credibility_coverage_curve",
+             credibilityHighCoverage = "credibility_high_coverage",
+             credibilityHighFidelity = "credibility_high_fidelity", forestNodes = "forest_nodes"
     }
 
     // The metrics sit at the top level of the file, beside the other keys.

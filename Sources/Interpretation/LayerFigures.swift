@@ -25,7 +25,11 @@ public struct LayerFigures: Codable, Equatable, Sendable {
 
     /// JSON keys as the files have always had them.
     enum CodingKeys: String, CodingKey {
-        case layer, width, fidelity, cnnAccuracy = "cnn_accuracy", inteAccuracy = "inte_accuracy", accuracyGapPoints = "accuracy_gap_points", purityLevel1Test = "purity_level1_test", purityLevel2Test = "purity_level2_test", forestNodes = "forest_nodes", credibilityHighCoverage = "credibility_high_coverage", credibilityHighFidelity = "credibility_high_fidelity", credibilityAuroc = "credibility_auroc", seconds
+        case layer, width, fidelity, cnnAccuracy = "cnn_accuracy", inteAccuracy = "inte_accuracy",
+             accuracyGapPoints = "accuracy_gap_points", purityLevel1Test = "purity_level1_test",
+             purityLevel2Test = "purity_level2_test", forestNodes = "forest_nodes",
+             credibilityHighCoverage = "credibility_high_coverage",
+             credibilityHighFidelity = "credibility_high_fidelity", credibilityAuroc = "credibility_auroc", seconds
     }
 
     public init(_ results: InterpretationResults) {
