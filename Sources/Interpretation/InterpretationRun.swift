@@ -52,27 +52,23 @@ public enum InterpretationRun {
         if fitted.tree.level1.count < configuration.k1 {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
-        let (credibility, heldOut, calibrationSeconds) = try calibrate(fitted, dataset: dataset, labeller: labeller, layer: layer,
-                                                                        seed: configuration.augmentationSeed.derived(0xCA1), progress: progress)
-        var records = decided
-        for (i, s) in CredibilitySignals.of(records, features: testFeatures, model: fitted, classes: dataset.classCount).enumerated() {
-            records[i].credibility = credibility.credibility(s)
-        }
         var context = AnalysisContext(dataset: dataset, labeller: labeller, model: model, folder: folder, configuration: configuration,
-                                      inputs: inputs, fitted: fitted, records: records, heldOut: heldOut, progress: progress)
+                                      inputs: inputs, fitted: fitted, records: decided, progress: progress)
+        let (stages, stageSeconds) = try Analyses.decide(&context)
+        let records = context.records
+        seconds.merge(stageSeconds) { _, new in new }
         seconds.merge(try Analyses.run(.beforeResults, context, write: write)) { _, new in new }
-        let credibilityFigures = CredibilityFigures(credibility: records.map { $0.credibility! }, agrees: records.map(\.agrees))
         let metrics = InterpretationMetrics(records: records, tree: fitted.tree, classes: dataset.classCount)
         let (figures, figureSeconds) = try Analyses.figures(context)
         record(timings, into: &seconds, progress: progress)
         seconds.merge(figureSeconds) { _, new in new }
-        seconds["credibility"] = calibrationSeconds
         var results = InterpretationResults(
             metrics: metrics, globalForest: nil,
             configuration: recorded(configuration, k1: fitted.tree.level1.count, layerWidth: trainFeatures.columns, copies: copies,
                                     dataset: dataset, model: model),
-            classNames: dataset.classNames, timings: seconds, credibility: credibility, credibilityFigures: credibilityFigures)
+            classNames: dataset.classNames, timings: seconds)
         results.forestNodes = forestNodes(fitted)
+        for stage in stages { stage.record(in: &results) }
         for figure in figures { figure.record(in: &results) }
         try write(try JSONEncoder.pretty.encode(results), Artifacts.resultsName)
         try write(Data(InstancesTable.encode(records, k1: fitted.tree.level1.count, classes: dataset.classCount, files: dataset.test.files).utf8),

@@ -80,6 +80,8 @@ final class InterpretationRunTests: XCTestCase {
             XCTAssertEqual(results.timings[analysis.timingKey] != nil, wanted && analysis.phase == .beforeResults, analysis.fileName)
             XCTAssertEqual(saved.analyses[analysis.fileName] != nil, wanted, analysis.fileName)
         }
+        // The decision stages (the credibility) always run, and are timed.
+        for stage in Analyses.decisionStages { XCTAssertNotNil(results.timings[stage.timingKey], stage.timingKey) }
         XCTAssertNil(saved.map)
         XCTAssertEqual(saved.neighbours.count, 24)
         XCTAssertEqual(saved.units.count, saved.level1.count)

@@ -42,6 +42,20 @@ public protocol ResultsFigure: Sendable {
     func record(in results: inout InterpretationResults)
 }
 
+/// A stage run on the decided test instances before the analyses (the credibility): it
+/// may give each instance something, hand the analyses after it data of its own, and put
+/// figures in the results. Computed from the context as decided (`records` without what
+/// the stages give them), then applied to it, in `Analyses.decisionStages`' order.
+public protocol DecisionStage: Sendable {
+    /// The key of its seconds in `results.json`'s `timings_seconds`.
+    static var timingKey: String { get }
+    static func compute(_ context: AnalysisContext) throws -> Self
+    /// Gives the records, and the analyses after it, what it computed.
+    func apply(to context: inout AnalysisContext)
+    /// Puts its figures into the results.
+    func record(in results: inout InterpretationResults)
+}
+
 /// When an analysis runs: on the decided interpretation, before its results are written
 /// (its seconds among the stage timings); or after, from those results (the comparison
 /// of layers, which interprets the other layers the same way).
@@ -63,11 +77,12 @@ public struct AnalysisContext {
     public var trainFeatures: Matrix { inputs.trainFeatures }
     public var testFeatures: Matrix { inputs.testFeatures }
     public var trainPredictions: [Int] { inputs.trainPredictions }
-    /// The test instances as decided, with their credibility.
-    public let records: [InstanceRecord]
+    /// The test instances as decided, with what the decision stages gave them (their
+    /// credibility).
+    public internal(set) var records: [InstanceRecord]
     /// Per level-1 cluster, calibration images routed to it that no forest trained on,
-    /// with the CNN's labels (`InterpretationRun.calibrate`).
-    public let heldOut: [(features: Matrix, labels: [Int])]
+    /// with the CNN's labels (`CredibilityCalibration`; empty before it).
+    public internal(set) var heldOut: [(features: Matrix, labels: [Int])] = []
     public let progress: ProgressSink
     /// The results written, for the analyses run after them (nil before).
     public var results: InterpretationResults? = nil
@@ -97,6 +112,22 @@ public enum Analyses {
             try write(try value.encoded(), analysis.fileName)
         }
         return seconds
+    }
+
+    /// The stages run on the decided instances before the analyses, in this order.
+    public static let decisionStages: [any DecisionStage.Type] = [CredibilityCalibration.self]
+
+    /// Computes the decision stages, applying each to `context`; returns them and their seconds.
+    static func decide(_ context: inout AnalysisContext) throws -> ([any DecisionStage], [String: Double]) {
+        var (found, seconds): ([any DecisionStage], [String: Double]) = ([], [:])
+        for stage in decisionStages {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let value = try stage.compute(context)
+            seconds[stage.timingKey] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            value.apply(to: &context)
+            found.append(value)
+        }
+        return (found, seconds)
     }
 
     /// The figures recorded in the results, in this order.
