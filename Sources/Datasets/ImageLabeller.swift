@@ -14,6 +14,26 @@ public protocol ImageLabeller: AnyObject {
     /// probabilities (one row per image), in one pass, advancing `progress` by the images
     /// done. Throws when the images do not fit the labeller's input or the layer is unknown.
     func featuresAndProbabilities(layer: String, images: ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix)
+
+    /// The same for a share of a pass over `passImages` images that starts at a multiple
+    /// of `inferenceBatch` in it: computed in the batches the whole pass takes, so that the
+    /// share's activations are, bit for bit, the whole pass's (a cluster's shards split
+    /// passes this way).
+    func featuresAndProbabilities(layer: String, images: ImageSet, shareOfPassOver passImages: Int,
+                                  progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix)
+
+    /// Images one inference batch takes; shares of a pass start at multiples of it.
+    var inferenceBatch: Int { get }
+}
+
+extension ImageLabeller {
+    /// A labeller whose results do not depend on its batches: a share is computed alone.
+    public func featuresAndProbabilities(layer: String, images: ImageSet, shareOfPassOver passImages: Int,
+                                         progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+        try featuresAndProbabilities(layer: layer, images: images, progress: progress)
+    }
+
+    public var inferenceBatch: Int { 1 }
 }
 
 extension ImageLabeller {

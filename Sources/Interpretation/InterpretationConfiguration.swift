@@ -98,5 +98,5 @@ public struct InterpretationConfiguration: Codable, Equatable, Sendable {
     }
 
     /// The seed of the CNN-labelled augmentation.
-    var augmentationSeed: SplitMix64 { SplitMix64(seed: seed).derived(0xA6) }
+    public var augmentationSeed: SplitMix64 { SplitMix64(seed: seed).derived(0xA6) }
 }

@@ -10,10 +10,13 @@ import OutputFolders
 public enum InterpretationRun {
     /// Runs on `dataset` with `labeller` (the network being explained; the results name
     /// it by `model`: its kind, file and SHA-256) and
-    /// writes the four artifacts into `folder` (made if missing).
+    /// writes the four artifacts into `folder` (made if missing). `activations`, when
+    /// given, supplies the layer's passes over fixed images (a cluster's shards); the
+    /// labeller computes the others.
     @discardableResult
     public static func run(dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
                            configuration: InterpretationConfiguration, into folder: String,
+                           activations source: ActivationSource? = nil,
                            progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
         do { try Folders.make(folder) } catch {
@@ -22,8 +25,9 @@ public enum InterpretationRun {
         func write(_ data: Data, _ name: String) throws { try writeArtifact(data, named: name, in: folder) }
         let layer = configuration.layer
         var seconds: [String: Double] = [:]
-        let inputs = try interpreterInputs(dataset: dataset, labeller: labeller, configuration: configuration,
-                                                                progress: progress, seconds: &seconds)
+        let source = source ?? LiveActivations(labeller: labeller, layer: layer)
+        let inputs = try interpreterInputs(dataset: dataset, source: source, configuration: configuration,
+                                           progress: progress, seconds: &seconds)
         let (trainFeatures, testFeatures, trainPredictions) = (inputs.trainFeatures, inputs.testFeatures, inputs.trainPredictions)
         func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
         let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
@@ -35,7 +39,7 @@ public enum InterpretationRun {
                 let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
                                           total: copies * dataset.train.count, unit: "images")
                 try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
-                                       labeller: labeller, layer: layer, progress: meter) { features, probabilities in
+                                       source: source, pass: ActivationPass.augmented, progress: meter) { features, probabilities in
                     add(features, probabilities.argmaxRows(), soft(probabilities))
                 }
                 seconds["augmented_copies"] = meter.finish()
@@ -53,7 +57,7 @@ public enum InterpretationRun {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
         var context = AnalysisContext(dataset: dataset, labeller: labeller, model: model, folder: folder, configuration: configuration,
-                                      inputs: inputs, fitted: fitted, records: decided, progress: progress)
+                                      inputs: inputs, fitted: fitted, records: decided, activations: source, progress: progress)
         let (stages, stageSeconds) = try Analyses.decide(&context)
         let records = context.records
         seconds.merge(stageSeconds) { _, new in new }
@@ -84,14 +88,16 @@ public enum InterpretationRun {
 
     /// What the interpreter is given: the layer's activations of the training and test
     /// images and the CNN's predictions (soft labels too, when asked), timed into `seconds`.
-    static func interpreterInputs(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration,
+    static func interpreterInputs(dataset: Dataset, source: ActivationSource, configuration: InterpretationConfiguration,
                                   progress: ProgressSink, seconds: inout [String: Double]) throws -> Interpreter.Inputs {
-        let layer = configuration.layer
-        progress.line("interpret: layer \(layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
-        let (trainFeatures, trainProbabilities) = try activations(of: dataset.train.images, "the training images", labeller: labeller,
-                                                                  layer: layer, progress: progress, seconds: &seconds["activations_train"])
-        let (testFeatures, testProbabilities) = try activations(of: dataset.test.images, "the test images", labeller: labeller,
-                                                                layer: layer, progress: progress, seconds: &seconds["activations_test"])
+        progress.line("interpret: layer \(configuration.layer) of \(dataset.train.count) training and \(dataset.test.count) test images")
+        func pass(_ pass: ActivationPass, _ images: ImageSet, _ what: String, _ key: String) throws -> (Matrix, Matrix) {
+            let meter = ProgressMeter(progress, stage: "interpret: activations of \(what)", total: images.count, unit: "images")
+            defer { seconds[key] = meter.finish() }
+            return try source.activations(pass, images: { images }, progress: meter)
+        }
+        let (trainFeatures, trainProbabilities) = try pass(.train, dataset.train.images, "the training images", "activations_train")
+        let (testFeatures, testProbabilities) = try pass(.test, dataset.test.images, "the test images", "activations_test")
         let activationSeconds = seconds["activations_train"]! + seconds["activations_test"]!
         seconds["activations_images_per_s"] = Double(dataset.train.count + dataset.test.count) / max(activationSeconds, 1e-9)
         let trainPredictions = trainProbabilities.argmaxRows(), testPredictions = testProbabilities.argmaxRows()
@@ -164,19 +170,31 @@ public enum InterpretationRun {
     }
 
     /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
-    /// binned 2,000 source images at a time so only the pool's bins are ever held whole.
-    static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, labeller: ImageLabeller, layer: String,
-                                   progress: ProgressMeter? = nil, add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
-        let chunk = 2_000
-        let pixels = images.pixelsPerImage
-        for start in stride(from: 0, to: images.count, by: chunk) {
-            let end = min(start + chunk, images.count)
-            let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
-                                   pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
-            let augmented = Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
-            let (features, probabilities) = try labeller.featuresAndProbabilities(layer: layer, images: augmented, progress: progress)
+    /// binned `ActivationPass.chunkSize` source images at a time (the passes `pass(chunk)`)
+    /// so only the pool's bins are ever held whole.
+    static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, source: ActivationSource,
+                                   pass: (_ chunk: Int) -> ActivationPass, progress: ProgressMeter? = nil,
+                                   add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
+        for chunk in 0..<chunks(of: images.count) {
+            let (features, probabilities) = try source.activations(pass(chunk), images: {
+                augmentedChunk(chunk, of: images, copies: copies, seed: seed)
+            }, progress: progress)
             add(features, probabilities)
         }
+    }
+
+    /// Chunks of `ActivationPass.chunkSize` source images in `count`.
+    public static func chunks(of count: Int) -> Int { (count + ActivationPass.chunkSize - 1) / ActivationPass.chunkSize }
+
+    /// The augmented copies of chunk `chunk` of `images`: `copies` of each source image,
+    /// from a seed derived from the chunk's first image (the images of an `.augmented` or
+    /// `.calibration` pass).
+    public static func augmentedChunk(_ chunk: Int, of images: ImageSet, copies: Int, seed: SplitMix64) -> ImageSet {
+        let start = chunk * ActivationPass.chunkSize, end = min(start + ActivationPass.chunkSize, images.count)
+        let pixels = images.pixelsPerImage
+        let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
+                               pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
+        return Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
     }
 
     /// The labeller's activations of `layer` and probabilities on `images`, with an

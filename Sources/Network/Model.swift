@@ -163,10 +163,11 @@ public final class Model {
     public static let inferenceMemory = 1 << 29
 
     /// The activations of layer `name` and, when `wanted`, the softmax probabilities, in
-    /// one forward pass, in batches of `batchSize` (default `inferenceBatch`).
-    func forwardPass(layer name: String, images: ImageSet, batchSize: Int? = nil, probabilities wanted: Bool,
-                     progress: ProgressMeter? = nil) throws -> (features: Matrix, probabilities: Matrix) {
-        let batchSize = batchSize ?? inferenceBatch
+    /// one forward pass, in batches of `batchSize` (default `inferenceBatch`). `passImages`:
+    /// the images are a share of a pass over that many, computed in that pass's batches.
+    func forwardPass(layer name: String, images: ImageSet, batchSize: Int? = nil, passImages: Int? = nil,
+                     probabilities wanted: Bool, progress: ProgressMeter? = nil) throws -> (features: Matrix, probabilities: Matrix) {
+        let batchSize = min(batchSize ?? inferenceBatch, passImages ?? images.count)
         try checkInput(images)
         guard let shape = try graph.shapes()[name], name != Graph.inputName else {
             throw UsageError("--layer: unknown layer '\(name)'; the model has \(layerNames.joined(separator: ", "))")
@@ -178,7 +179,7 @@ public final class Model {
         // One executor for every batch: a last, partial batch runs in it too (its other
         // rows hold the previous batch's images and are not read), so a model holds the
         // feature maps of one batch size only.
-        let executor = try self.executor(.inference, batch: max(1, min(batchSize, images.count)), keep: [name])
+        let executor = try self.executor(.inference, batch: max(1, batchSize), keep: [name])
         var start = 0
         while start < images.count {
             let end = min(start + executor.batch, images.count)
@@ -219,5 +220,10 @@ extension Model {
 extension Model: ImageLabeller {
     public func featuresAndProbabilities(layer: String, images: ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
         try forwardPass(layer: layer, images: images, probabilities: true, progress: progress)
+    }
+
+    public func featuresAndProbabilities(layer: String, images: ImageSet, shareOfPassOver passImages: Int,
+                                         progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+        try forwardPass(layer: layer, images: images, passImages: passImages, probabilities: true, progress: progress)
     }
 }

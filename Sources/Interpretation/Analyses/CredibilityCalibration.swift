@@ -24,8 +24,8 @@ public struct CredibilityCalibration: DecisionStage {
 
     public static func compute(_ context: AnalysisContext) throws -> CredibilityCalibration {
         let c = context.configuration
-        var stage = try calibrate(context.fitted, dataset: context.dataset, labeller: context.labeller, layer: c.layer,
-                                  seed: c.augmentationSeed.derived(0xCA1), progress: context.progress)
+        var stage = try calibrate(context.fitted, dataset: context.dataset, source: context.activations,
+                                  seed: seed(c), progress: context.progress)
         let signals = CredibilitySignals.of(context.records, features: context.testFeatures, model: context.fitted,
                                             classes: context.dataset.classCount)
         stage.credibilities = signals.map(stage.model.credibility)
@@ -42,20 +42,27 @@ public struct CredibilityCalibration: DecisionStage {
         (results.credibility, results.credibilityFigures) = (model, figures)
     }
 
+    /// The seed of the calibration's copies, from the interpretation's settings.
+    public static func seed(_ configuration: InterpretationConfiguration) -> SplitMix64 { configuration.augmentationSeed.derived(0xCA1) }
+
+    /// The training images whose fresh copy calibrates: all, or `calibrationCap` of them
+    /// chosen by `seed`, in their order.
+    public static func calibrationImages(_ images: ImageSet, seed: SplitMix64) -> ImageSet {
+        guard images.count > calibrationCap else { return images }
+        var rng = seed.derived(1)
+        var order = Array(0..<images.count)
+        for i in 0..<calibrationCap { order.swapAt(i, i + rng.nextInt(below: order.count - i)) }
+        return images.images(at: order.prefix(calibrationCap).sorted())
+    }
+
     /// Fits the credibility on one fresh CNN-labelled augmented copy of each training image
     /// (of at most `calibrationCap`, chosen by `seed`): data the forests never trained on,
     /// decided by them like a test image, with the CNN's agreement known. Also keeps up to
     /// `heldOutPerCluster` of those images routed to each level-1 cluster, with the CNN's
     /// labels, for `ForestInsight`.
-    static func calibrate(_ fitted: InterpretationModel, dataset: Dataset, labeller: ImageLabeller, layer: String,
+    static func calibrate(_ fitted: InterpretationModel, dataset: Dataset, source: ActivationSource,
                           seed: SplitMix64, progress: ProgressSink = .silent) throws -> CredibilityCalibration {
-        var images = dataset.train.images
-        if images.count > calibrationCap {
-            var rng = seed.derived(1)
-            var order = Array(0..<images.count)
-            for i in 0..<calibrationCap { order.swapAt(i, i + rng.nextInt(below: order.count - i)) }
-            images = images.images(at: order.prefix(calibrationCap).sorted())
-        }
+        let images = calibrationImages(dataset.train.images, seed: seed)
         var signals: [CredibilitySignals] = [], agrees: [Bool] = []
         let clusters = fitted.tree.level1.count
         var heldValues = [[Float]](repeating: [], count: clusters), heldLabels = [[Int]](repeating: [], count: clusters)
@@ -63,7 +70,7 @@ public struct CredibilityCalibration: DecisionStage {
         let meter = ProgressMeter(progress, stage: "interpret: credibility, calibrated on a fresh CNN-labelled augmented copy of each training image",
                                   total: images.count, unit: "images")
         defer { meter.finish() }
-        try InterpretationRun.addAugmentedCopies(of: images, copies: 1, seed: seed, labeller: labeller, layer: layer,
+        try InterpretationRun.addAugmentedCopies(of: images, copies: 1, seed: seed, source: source, pass: ActivationPass.calibration,
                                                  progress: meter) { features, probabilities in
             let predictions = probabilities.argmaxRows()
             let decided = Interpreter.decide(fitted, features: features, cnnPredictions: predictions,

@@ -83,6 +83,8 @@ public struct AnalysisContext {
     /// Per level-1 cluster, calibration images routed to it that no forest trained on,
     /// with the CNN's labels (`CredibilityCalibration`; empty before it).
     public internal(set) var heldOut: [(features: Matrix, labels: [Int])] = []
+    /// Where the layer's passes over fixed images come from (`ActivationSource`).
+    public let activations: ActivationSource
     public let progress: ProgressSink
     /// The results written, for the analyses run after them (nil before).
     public var results: InterpretationResults? = nil
