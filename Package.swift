@@ -16,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cnn-inte", targets: ["cnn-inte"]),
-        .library(name: "CNNInte", targets: ["Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX"]),
+        .library(name: "CNNInte", targets: ["Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX", "Sharding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -62,10 +62,13 @@ let package = Package(
                            .product(name: "Mustache", package: "swift-mustache")],
             resources: [.process("Templates")]
         ),
+        // Past one machine: a run split into shards, run as Slurm job arrays or Kubernetes
+        // Indexed Jobs over a shared folder.
+        .target(name: "Sharding", dependencies: ["CSupport", "Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "ONNX", "Report"]),
         .target(
             name: "CLI",
             dependencies: [
-                "Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX",
+                "Numerics", "OutputFolders", "Datasets", "Network", "Interpretation", "Report", "ONNX", "Sharding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +87,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Network", "Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ShardingTests", dependencies: ["Sharding", "Interpretation", "Network", "Datasets", "Numerics", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "cnn-inte", "TestSupport", "ONNX"]),
     ]
 )

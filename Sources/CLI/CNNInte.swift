@@ -17,7 +17,7 @@ public struct CNNInte: ParsableCommand {
         subcommands: [
             RunCommand.self, TrainCommand.self, InterpretCommand.self, ReportCommand.self,
             ExplainCommand.self, FeaturesCommand.self, BenchCommand.self, DataCommand.self, InspectCommand.self, ExportCommand.self,
-            ReferenceCommand.self,
+            ReferenceCommand.self, ShardCommand.self, StatusCommand.self,
         ]
     )
 

@@ -5,6 +5,7 @@ import Interpretation
 import Network
 import Numerics
 import ONNX
+import Sharding
 
 /// Options of the interpretation stage; shared by `interpret` and `run`.
 struct InterpretationOptions: ParsableArguments {
@@ -94,6 +95,7 @@ struct InterpretCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var options: InterpretationOptions
     @OptionGroup var runOptions: RunOptions
+    @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -102,6 +104,14 @@ struct InterpretCommand: ParsableCommand {
         var configuration = options.configuration(seed: runOptions.seed)
         configuration.layer = explained.layer(configuration.layer)
         configuration.compareLayers = configuration.compareLayers.map(explained.layer)
+        if cluster.sharded {
+            try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
+            let request = ShardedRun.Request(job: .interpret, output: runOptions.output, dataset: explained.dataset,
+                                             model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
+                                             report: nil, threads: runOptions.threads, shards: cluster.shards,
+                                             batch: explained.model.inferenceBatch)
+            return try ClusterLaunch.launch(request, options: cluster, modelSHA256: explained.provenance.sha256)
+        }
         let results = try InterpretationRun.runAndSave(
             dataset: explained.dataset, labeller: explained.model, model: explained.provenance,
             configuration: configuration, output: runOptions.output, progress: output.progress)
@@ -142,5 +152,14 @@ struct ExplainedModel {
             : "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)"
         return ExplainedModel(model: trained.model, provenance: .trained(weights: trained.weightsPath, sha256: trained.fingerprint),
                               dataset: dataset, layer: { $0 }, note: note)
+    }
+
+    /// How a sharded run's jobs load this model again.
+    func spec(_ modelOptions: ModelOptions, _ runOptions: RunOptions) -> ModelSpec {
+        if let file = modelOptions.model {
+            return .imported(file: URL(fileURLWithPath: file).standardizedFileURL.path, preprocessing: modelOptions.preprocessing,
+                             output: modelOptions.output ?? .auto)
+        }
+        return .trained(folder: runOptions.modelFolder, weights: provenance.file ?? runOptions.modelFolder)
     }
 }

@@ -7,6 +7,7 @@ import Network
 import Numerics
 import OutputFolders
 import Report
+import Sharding
 
 /// `cnn-inte run`: the main job. Trains the CNN, interprets its hidden layer, draws the
 /// report and ends with a short summary on stdout.
@@ -20,11 +21,13 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var interpretation: InterpretationOptions
     @OptionGroup var report: ReportOptions
     @OptionGroup var runOptions: RunOptions
+    @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
 
     /// Everything is staged and put in place together at the end: an interrupted run
     /// leaves the previous model, interpretation and report as they were.
     func run() throws {
+        if cluster.sharded { return try runSharded() }
         if modelOptions.model != nil { return try runImported() }
         let (threads, progress, started) = (runOptions.apply(), output.progress, DispatchTime.now().uptimeNanoseconds)
         let dataset = try dataOptions.load()
@@ -80,6 +83,39 @@ struct RunCommand: ParsableCommand {
         }
         print(summary(cnnAccuracy: results.metrics.cnnTestAccuracy, results, dataset: dataset, model: provenance.description,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+    }
+
+    /// With --slurm or --plan: the same run as jobs over shards (`ClusterLaunch`).
+    func runSharded() throws {
+        let threads = runOptions.apply()
+        var request: ShardedRun.Request
+        var modelSHA256: String?
+        if modelOptions.model != nil {
+            let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
+            var configuration = interpretation.configuration(seed: runOptions.seed)
+            configuration.layer = explained.layer(configuration.layer)
+            configuration.compareLayers = configuration.compareLayers.map(explained.layer)
+            try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
+            request = ShardedRun.Request(job: .run, output: runOptions.output, dataset: explained.dataset,
+                                         model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
+                                         report: report.configuration(output: runOptions.output, data: explained.dataset.selection),
+                                         threads: runOptions.threads, shards: cluster.shards, batch: explained.model.inferenceBatch)
+            modelSHA256 = explained.provenance.sha256
+        } else {
+            let dataset = try dataOptions.load()
+            let training = training.configuration(seed: runOptions.seed, threads: threads)
+            try training.validate()
+            let untrained = try Model(graph: training.resolvedGraph(for: dataset), seed: 0)
+            let configuration = interpretation.configuration(seed: runOptions.seed)
+            try InterpretationRun.validate(dataset: dataset, labeller: untrained, configuration: configuration)
+            let weights = (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName)
+            request = ShardedRun.Request(job: .run, output: runOptions.output, dataset: dataset,
+                                         model: .trained(folder: ShardStages.trainedFolder(ShardFolder(output: runOptions.output)), weights: weights),
+                                         training: training, interpretation: configuration,
+                                         report: report.configuration(output: runOptions.output, data: dataset.selection),
+                                         threads: runOptions.threads, shards: cluster.shards, batch: untrained.inferenceBatch)
+        }
+        try ClusterLaunch.launch(request, options: cluster, modelSHA256: modelSHA256)
     }
 
     func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {

@@ -32,4 +32,8 @@ void cnninte_flush_denormals(void);
 void cnninte_channel_affine(const float *from, float *to, long positions, int block,
                             const float *a, const float *b, int relu);
 
+/// The running program's GNU build ID (the linker's hash of the binary) into `out`, at
+/// most `capacity` bytes; returns its length, 0 when the binary has none.
+int cnninte_build_id(unsigned char *out, int capacity);
+
 #endif

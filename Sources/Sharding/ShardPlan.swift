@@ -1,0 +1,96 @@
+import Datasets
+import Foundation
+import Interpretation
+import Network
+import Numerics
+import OutputFolders
+import ONNX
+import Report
+
+/// The network a sharded run explains, as its shards load it.
+public enum ModelSpec: Codable, Equatable, Sendable {
+    /// The user's ONNX file (`--model`) and how its input is prepared.
+    case imported(file: String, preprocessing: InputPreprocessing, output: ModelOutput)
+    /// A model cnn-inte trained: read from `folder`, recorded in the results as
+    /// `weights` (where it ends up: `<output>/model/model.safetensors`).
+    case trained(folder: String, weights: String)
+}
+
+/// Everything a sharded run's jobs need, written once by the launcher to
+/// `<output>/shards/plan.json`: each job is then `cnn-inte shard STAGE --output DIR`
+/// with its index, and reads its settings here, typed.
+public struct ShardPlan: Codable, Equatable, Sendable {
+    /// What the run makes: `run` (with or without training) or `interpret`.
+    public enum Job: String, Codable, Sendable { case run, interpret }
+
+    public var job: Job
+    /// `--output` as given, and the folder relative paths are taken from.
+    public var output: String
+    public var workingDirectory: String
+    public var data: DataSelection
+    public var model: ModelSpec
+    /// Set when the run trains its network (the `train` stage).
+    public var training: TrainingRun.Configuration?
+    public var interpretation: InterpretationConfiguration
+    /// The report drawn at the end (`run`); nil: none (`interpret`).
+    public var report: ReportRun.Configuration?
+    /// `--threads`; nil: the cores the scheduler gives each task.
+    public var threads: Int?
+    /// The program every job runs, and its build (`ShardedRun.program`; a job refuses
+    /// another build).
+    public var program: String
+    public var programID: String
+    /// The activation stage's shards (`ActivationLayout`).
+    public var activations: [[ActivationPiece]]
+
+    /// The stages in order, with their shard counts.
+    public var stages: [(name: String, shards: Int)] {
+        var stages: [(String, Int)] = []
+        if training != nil { stages.append((Stage.train, 1)) }
+        stages.append((Stage.activations, activations.count))
+        stages.append((Stage.interpret, 1))
+        if report != nil { stages.append((Stage.report, 1)) }
+        return stages
+    }
+
+    /// SHA-256 of the plan's settings: a shard done under another fingerprint is redone.
+    public var fingerprint: String {
+        var copy = self
+        copy.workingDirectory = ""  // where it was submitted from does not change a result
+        return SHA256.hex((try? JSONEncoder.sorted.encode(copy)) ?? Data())
+    }
+
+    public func write(to folder: ShardFolder) throws {
+        try FileWriting.atomically(try JSONEncoder.pretty.encode(self), to: folder.planPath)
+    }
+
+    public static func read(_ folder: ShardFolder) throws -> ShardPlan {
+        guard let data = FileManager.default.contents(atPath: folder.planPath) else {
+            throw FileError(path: folder.planPath, problem: "is missing: submit the run with --slurm (or --plan) first")
+        }
+        do { return try JSONDecoder().decode(ShardPlan.self, from: data) } catch {
+            throw FileError(path: folder.planPath, problem: "is not a shard plan of this version (\(error)); submit the run again")
+        }
+    }
+}
+
+/// The stages' names, as the `shard` command and the job scripts name them.
+public enum Stage {
+    public static let train = "train"
+    public static let activations = ActivationShards.stage
+    public static let interpret = "interpret"
+    public static let report = "report"
+    public static let all = [train, activations, interpret, report]
+}
+
+/// Writes a file whole or not at all.
+enum FileWriting {
+    static func atomically(_ data: Data, to path: String) throws {
+        do {
+            try Folders.make((path as NSString).deletingLastPathComponent)
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
+        }
+    }
+}

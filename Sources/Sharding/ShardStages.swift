@@ -1,0 +1,155 @@
+import Datasets
+import Foundation
+import Interpretation
+import Network
+import Numerics
+import ONNX
+import OutputFolders
+import Report
+
+/// The data and network a plan's jobs read, loaded once per job.
+public struct PlanInputs {
+    public let dataset: Dataset
+    public let labeller: Model
+    public let provenance: ModelProvenance
+    /// The shard key of the stages that read both (`ShardKey`).
+    public let key: ShardKey
+}
+
+/// Runs one shard of one stage of a plan (`cnn-inte shard STAGE`). Each writes only its
+/// own folder under `<output>/shards` (`ShardFolder.produce`), except the last stage, which
+/// puts the results in place through `OutputFolder` like a one-process run: all at once,
+/// nothing of the user's touched, one writer at a time.
+public enum ShardStages {
+    /// Runs `stage`'s shard `index`; returns false when it was already done.
+    @discardableResult
+    public static func run(_ stage: String, index: Int, plan: ShardPlan, folder: ShardFolder,
+                           progress: ProgressSink = .silent) throws -> Bool {
+        switch stage {
+        case Stage.train: return try train(plan, folder: folder, progress: progress)
+        case Stage.activations:
+            let inputs = try load(plan, folder: folder)
+            return try folder.produce(stage, index, key: inputs.key) { out in
+                let pieces = plan.activations[index]
+                let meter = ProgressMeter(progress, stage: "shard \(stage) \(index): activations of \(plan.interpretation.layer)",
+                                          total: pieces.reduce(0) { $0 + $1.count }, unit: "images")
+                defer { meter.finish() }
+                try ActivationShards.compute(pieces, dataset: inputs.dataset, labeller: inputs.labeller,
+                                             configuration: plan.interpretation, into: out, progress: meter)
+            }
+        case Stage.interpret: return try interpret(plan, folder: folder, progress: progress)
+        case Stage.report: return try report(plan, folder: folder, progress: progress)
+        default: throw UsageError("shard: unknown stage '\(stage)'; the stages are \(Stage.all.joined(separator: ", "))")
+        }
+    }
+
+    /// The shard key of the training stage: the plan and the data.
+    static func trainKey(_ plan: ShardPlan, dataset: Dataset) -> ShardKey {
+        ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint])
+    }
+
+    /// The trained model's folder in the training shard.
+    public static func trainedFolder(_ folder: ShardFolder) -> String {
+        (folder.shard(Stage.train, 0) as NSString).appendingPathComponent("model")
+    }
+
+    static func train(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        guard let training = plan.training else { throw UsageError("shard train: this run brings its model; it has no train stage") }
+        let dataset = try plan.data.load()
+        return try folder.produce(Stage.train, 0, key: trainKey(plan, dataset: dataset)) { out in
+            let (model, description) = try TrainingRun.run(dataset: dataset, configuration: training, progress: progress)
+            let modelFolder = (out as NSString).appendingPathComponent("model")
+            try Folders.make(modelFolder)
+            _ = try TrainingRun.write(model: model, description: description, into: modelFolder)
+        }
+    }
+
+    /// The plan's data and network; for a trained network, the training shard must be done.
+    public static func load(_ plan: ShardPlan, folder: ShardFolder) throws -> PlanInputs {
+        let dataset = try plan.data.load()
+        switch plan.model {
+        case let .imported(file, preprocessing, output):
+            let imported = try ImportedModel.load(path: file, preprocessing: preprocessing, output: output)
+            try imported.check(fits: dataset)
+            return PlanInputs(dataset: dataset, labeller: imported.model,
+                              provenance: .init(kind: .imported, file: imported.path, sha256: imported.fingerprint, description: imported.source),
+                              key: ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": imported.fingerprint]))
+        case let .trained(modelFolder, weights):
+            if plan.training != nil, !folder.isDone(Stage.train, 0, key: trainKey(plan, dataset: dataset)) {
+                throw ShardError.notDone(stage: Stage.train, shards: [0], folder: folder.root)
+            }
+            let trained = try TrainedModel.load(folder: modelFolder)
+            return PlanInputs(dataset: dataset, labeller: trained.model, provenance: .trained(weights: weights, sha256: trained.fingerprint),
+                              key: ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": trained.fingerprint]))
+        }
+    }
+
+    /// Throws naming the shards of `stage` not done with `key`.
+    static func requireDone(_ stage: String, shards: Int, key: ShardKey, folder: ShardFolder) throws {
+        let missing = (0..<shards).filter { !folder.isDone(stage, $0, key: key) }
+        if !missing.isEmpty { throw ShardError.notDone(stage: stage, shards: missing, folder: folder.root) }
+    }
+
+    /// The interpretation from the activation shards: into its own shard when a report
+    /// follows, else put in place as `<output>/interpretation`.
+    static func interpret(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        let inputs = try load(plan, folder: folder)
+        try requireDone(Stage.activations, shards: plan.activations.count, key: inputs.key, folder: folder)
+        let source = ShardedActivations(folder: folder, layout: plan.activations,
+                                        fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
+        func interpret(into out: String) throws {
+            try InterpretationRun.run(dataset: inputs.dataset, labeller: inputs.labeller, model: inputs.provenance,
+                                      configuration: plan.interpretation, into: out, activations: source, progress: progress)
+        }
+        guard plan.report == nil else {
+            return try folder.produce(Stage.interpret, 0, key: inputs.key) { out in
+                try interpret(into: (out as NSString).appendingPathComponent(InterpretationRun.folderName))
+            }
+        }
+        if folder.isDone(Stage.interpret, 0, key: inputs.key) { return false }
+        try OutputFolder(writing: plan.output).transaction([InterpretationRun.folderName]) { staged in
+            try interpret(into: staged[0].path)
+        }
+        return try folder.produce(Stage.interpret, 0, key: inputs.key) { _ in }  // the run's done record
+    }
+
+    /// The report, drawn from the interpretation shard, and everything put in place at once.
+    static func report(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        guard var configuration = plan.report else { throw UsageError("shard report: this run draws no report") }
+        let inputs = try load(plan, folder: folder)
+        try requireDone(Stage.interpret, shards: 1, key: inputs.key, folder: folder)
+        if folder.isDone(Stage.report, 0, key: inputs.key) { return false }
+        let trains = plan.training != nil
+        let names = (trains ? ["model"] : []) + [InterpretationRun.folderName, "report", "pdf"]
+        try OutputFolder(writing: plan.output).transaction(names) { staged in
+            var (next, stages) = (0, [String: Double]())
+            if trains {
+                try copyContents(of: trainedFolder(folder), into: staged[0].path)
+                stages["training"] = folder.record(Stage.train, 0)?.seconds
+                next = 1
+            }
+            let interpretation = staged[next].path
+            try copyContents(of: (folder.shard(Stage.interpret, 0) as NSString).appendingPathComponent(InterpretationRun.folderName),
+                             into: interpretation)
+            configuration.interpretation = interpretation
+            if trains { configuration.modelWeights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            try ReportRun.run(configuration, dataset: inputs.dataset, into: staged[next + 1].path, pdf: staged[next + 2].path,
+                              progress: progress, workerProgress: false)
+            stages["report"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            _ = try InterpretationResults.recordStages(stages, in: interpretation)
+        }
+        return try folder.produce(Stage.report, 0, key: inputs.key) { _ in }  // the run's done record
+    }
+
+    /// Copies every file of `source` into the existing folder `destination`.
+    static func copyContents(of source: String, into destination: String) throws {
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: source).sorted() {
+            let to = (destination as NSString).appendingPathComponent(name)
+            do { try fm.copyItem(atPath: (source as NSString).appendingPathComponent(name), toPath: to) } catch {
+                throw FileError(path: to, problem: "cannot be written (\(FileError.reason(error)))")
+            }
+        }
+    }
+}
