@@ -93,7 +93,8 @@ public struct SlurmLauncher {
     /// Whether any of `jobs` is still queued or running.
     public func anyQueued(_ jobs: [String]) throws -> Bool {
         guard !jobs.isEmpty else { return false }
-        let output = try Self.command(squeue, ["-h", "-o", "%i", "-j", jobs.joined(separator: ",")], allowFailure: true)
+        let output = try Self.command(squeue, ["-h", "-o", "%i", "-t", "PENDING,RUNNING,SUSPENDED,COMPLETING,CONFIGURING,REQUEUED,RESIZING",
+                                                  "-j", jobs.joined(separator: ",")], allowFailure: true)
         return !output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 

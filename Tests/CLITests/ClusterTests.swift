@@ -1,0 +1,168 @@
+import Foundation
+import XCTest
+
+/// A run split into shards gives the one-process run's results: run stage by stage as a
+/// Kubernetes Indexed Job would (`JOB_COMPLETION_INDEX`), and on a real Slurm cluster
+/// (`--slurm --wait`), including a cancelled array task finished by submitting again.
+final class ClusterTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "cnn-inte-cluster-" + UUID().uuidString
+        try writeToyDataFolder(folder + "/data", train: 240, test: 24)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// The toy run of `DeterminismTests`, with a pool large enough for several shards.
+    var runArguments: [String] {
+        ["run", "--data", folder + "/data", "--architecture", toyLayers, "--epochs", "2", "--batch-size", "10", "--learning-rate", "0.01",
+         "--layer", "fc", "--k1", "2", "--k2", "2", "--trees", "5", "--augment-copies", "2", "--seed", "11", "--threads", "2",
+         "--jobs", "2", "--quiet"]
+    }
+
+    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CLIResult {
+        var env = ProcessInfo.processInfo.environment
+        for name in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] { env[name] = nil }
+        env.merge(environment ?? [:]) { _, new in new }
+        return try CLIProcess.run(arguments, environment: env)
+    }
+
+    /// The files a sharded run must give byte for byte, and results.json but for timings.
+    func assertSameResults(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        var compared = ["model/model.safetensors", "interpretation/instances.csv", "interpretation/clusters.json",
+                        "interpretation/interpretation.safetensors", "interpretation/units.json", "interpretation/neighbours.csv",
+                        "report/data.js", "report/diagrams/tree.dot"]
+        compared += (0..<24).flatMap { ["report/diagrams/\($0).dot", "report/diagrams/\($0).txt", "report/diagrams/\($0).svg"] }
+        for path in compared {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(a)/\(path)"), FileManager.default.contents(atPath: "\(b)/\(path)"),
+                           path, file: file, line: line)
+        }
+        func results(_ folder: String) throws -> NSDictionary {
+            let url = URL(fileURLWithPath: "\(folder)/interpretation/results.json")
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+            object["timings_seconds"] = nil
+            var configuration = object["configuration"] as! [String: Any]
+            configuration["model"] = nil  // names the output folder
+            var provenance = configuration["model_provenance"] as! [String: Any]
+            (provenance["file"], provenance["description"]) = (nil, nil)
+            configuration["model_provenance"] = provenance
+            object["configuration"] = configuration
+            return object as NSDictionary
+        }
+        XCTAssertEqual(try results(a), try results(b), file: file, line: line)
+    }
+
+    /// The plan's stages and their shard counts.
+    func stages(_ output: String) throws -> [(String, Int)] {
+        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/shards/plan.json"))) as! [String: Any]
+        let activations = (plan["activations"] as! [Any]).count
+        return [("train", 1), ("activations", activations), ("interpret", 1), ("report", 1)]
+    }
+
+    func testShardsRunOneAfterAnotherAsIndexedJobsGiveTheOneProcessRun() throws {
+        let one = try run(runArguments + ["--output", folder + "/one"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let sharded = folder + "/sharded"
+        let planned = try run(runArguments + ["--plan", "slurm", "--shards", "4", "--output", sharded])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, interpret 1/1, report 1/1"), planned.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/jobs/activations.sbatch"))
+        // A stage before the one it needs is refused, naming what is missing.
+        let early = try run(["shard", "interpret", "--output", sharded])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.stderr.contains("stage train has 1 shard not done (0)"), early.stderr)
+        for (stage, shards) in try stages(sharded) {
+            for index in 0..<shards {
+                let result = try run(["shard", stage, "--output", sharded, "--quiet"], environment: ["JOB_COMPLETION_INDEX": "\(index)"])
+                XCTAssertEqual(result.status, 0, "\(stage) \(index): \(result.stderr)")
+            }
+        }
+        try assertSameResults(folder + "/one", sharded)
+        let status = try run(["status", "--output", sharded])
+        XCTAssertEqual(status.stdout.split(separator: "\n").first, "train        1/1 done, 0 running, 0 failed, 0 to do")
+        // Again: every shard is done, nothing is redone.
+        let again = try run(["shard", "activations", "--output", sharded, "--index", "2"])
+        XCTAssertEqual(again.stdout, "shard activations 2: already done\n")
+    }
+
+    /// Whether a Slurm cluster answers here; CI starts one (.ci/start-slurm) and must not skip.
+    func requireSlurm() throws {
+        let sinfo = Process()
+        sinfo.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sinfo.arguments = ["sinfo", "-h", "-o", "%t"]
+        let out = Pipe()
+        (sinfo.standardOutput, sinfo.standardError) = (out, FileHandle.nullDevice)
+        var up = false
+        if (try? sinfo.run()) != nil {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            sinfo.waitUntilExit()
+            up = sinfo.terminationStatus == 0 && ["idle", "mix", "alloc"].contains { text.contains($0) }
+        }
+        if up { return }
+        if ProcessInfo.processInfo.environment["CNN_INTE_REQUIRE_SLURM"] == "1" {
+            XCTFail("CNN_INTE_REQUIRE_SLURM=1 but no Slurm cluster answers sinfo (.ci/start-slurm starts one)")
+        }
+        throw XCTSkip("needs a Slurm cluster (sbatch, sinfo): sudo bash .ci/start-slurm starts a one-node one")
+    }
+
+    func testSlurmRunEqualsTheOneProcessRunAndACancelledShardIsFinishedBySubmittingAgain() throws {
+        try requireSlurm()
+        let one = try run(runArguments + ["--output", folder + "/one"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let slurm = try run(runArguments + ["--slurm", "--wait", "--shards", "4", "--output", folder + "/slurm"])
+        XCTAssertEqual(slurm.status, 0, slurm.stderr)
+        XCTAssertTrue(slurm.stdout.contains("submitted activations: job "), slurm.stdout)
+        try assertSameResults(folder + "/one", folder + "/slurm")
+
+        // A second run (another seed) whose activation task 2 is cancelled: the run stops.
+        let second = runArguments.map { $0 == "11" ? "12" : $0 } + ["--slurm", "--shards", "4", "--output", folder + "/second"]
+        let submitted = try run(second)
+        XCTAssertEqual(submitted.status, 0, submitted.stderr)
+        let line = try XCTUnwrap(submitted.stdout.split(separator: "\n").first { $0.hasPrefix("submitted activations: job ") })
+        let job = String(line.dropFirst("submitted activations: job ".count).prefix { $0.isNumber })
+        let cancel = Process()
+        cancel.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cancel.arguments = ["scancel", "\(job)_2"]
+        try cancel.run()
+        cancel.waitUntilExit()
+        XCTAssertEqual(cancel.terminationStatus, 0)
+        // Wait for what is left of it to leave the queue.
+        while queued(job) { usleep(500_000) }
+        let stopped = try run(["status", "--output", folder + "/second"]).stdout
+        XCTAssertTrue(stopped.contains("activations  3/4 done"), stopped)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/second/report"))
+        let records = try doneRecords(folder + "/second")
+        // Submitting the same command again runs shard 2 and what follows, nothing else.
+        let again = try run(second + ["--wait"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stdout.contains("submitted train"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("submitted activations: job ") && again.stdout.contains("(1 shard)"), again.stdout)
+        for (path, bytes) in records { XCTAssertEqual(FileManager.default.contents(atPath: path), bytes, "\(path) was redone") }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/second/report/index.html"))
+        let done = try run(second)
+        XCTAssertTrue(done.stdout.hasPrefix("nothing to do"), done.stdout)
+    }
+
+    /// Whether Slurm still has any job pending or running (the run's, on a test cluster).
+    func queued(_ job: String) -> Bool {
+        let squeue = Process()
+        squeue.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        squeue.arguments = ["squeue", "-h", "-o", "%i", "-t", "PENDING,RUNNING,COMPLETING,CONFIGURING"]
+        let out = Pipe()
+        (squeue.standardOutput, squeue.standardError) = (out, FileHandle.nullDevice)
+        guard (try? squeue.run()) != nil else { return false }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        squeue.waitUntilExit()
+        return !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// Every done record of a run's shards, by path.
+    func doneRecords(_ output: String) throws -> [String: Data] {
+        var records: [String: Data] = [:]
+        for path in FileManager.default.enumerator(atPath: output + "/shards")?.compactMap({ $0 as? String }) ?? [] where path.hasSuffix("done.json") {
+            records[output + "/shards/" + path] = FileManager.default.contents(atPath: output + "/shards/" + path)
+        }
+        return records
+    }
+}

@@ -1,0 +1,44 @@
+import Interpretation
+import Sharding
+import XCTest
+
+final class ActivationLayoutTests: XCTestCase {
+    func testPassesOfAnInterpretation() {
+        let passes = ActivationLayout.passes(trainImages: 4_500, testImages: 1_000, copies: 3, calibrationImages: 4_500)
+        XCTAssertEqual(passes.map(\.0), [.train, .test, .augmented(chunk: 0), .augmented(chunk: 1), .augmented(chunk: 2),
+                                         .calibration(chunk: 0), .calibration(chunk: 1), .calibration(chunk: 2)])
+        XCTAssertEqual(passes.map(\.1), [4_500, 1_000, 6_000, 6_000, 1_500, 2_000, 2_000, 500])
+        XCTAssertEqual(ActivationLayout.passes(trainImages: 10, testImages: 5, copies: 0, calibrationImages: 10).map(\.0),
+                       [.train, .test, .calibration(chunk: 0)])
+    }
+
+    /// Every image of every pass in exactly one piece, pieces in order, starting at
+    /// multiples of the batch, no more shards than asked, none empty, sizes near even.
+    func testPiecesCoverEveryPassOnceAlignedToTheBatch() {
+        let passes: [(ActivationPass, Int)] = [(.train, 4_500), (.test, 1_000), (.augmented(chunk: 0), 6_000), (.calibration(chunk: 0), 77)]
+        for (shards, batch) in [(1, 100), (3, 100), (7, 64), (40, 100), (1_000, 100), (5, 1)] {
+            let layout = ActivationLayout.plan(passes, batch: batch, shards: shards)
+            XCTAssertLessThanOrEqual(layout.count, shards)
+            XCTAssertFalse(layout.contains { $0.isEmpty })
+            for (pass, images) in passes {
+                let pieces = layout.joined().filter { $0.pass == pass }
+                var next = 0
+                for piece in pieces {
+                    XCTAssertEqual(piece.start, next, "\(pass) \(shards) \(batch)")
+                    XCTAssertEqual(piece.start % min(batch, images), 0)
+                    XCTAssertEqual(piece.passImages, images)
+                    next += piece.count
+                }
+                XCTAssertEqual(next, images, "\(pass) \(shards) \(batch)")
+            }
+            let sizes = layout.map { $0.reduce(0) { $0 + $1.count } }
+            if shards == 3 { XCTAssertLessThan(sizes.max()! - sizes.min()!, 11_577 / 3, "\(sizes)") }
+        }
+    }
+
+    func testDefaultShardsFollowTheData() {
+        XCTAssertEqual(ActivationLayout.plan([(.train, 29_000)], batch: 100).count, 3)
+        XCTAssertEqual(ActivationLayout.plan([(.train, 500)], batch: 100).count, 1)
+        XCTAssertTrue(ActivationLayout.plan([], batch: 100).isEmpty)
+    }
+}

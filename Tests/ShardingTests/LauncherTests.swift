@@ -1,0 +1,107 @@
+import Datasets
+import Foundation
+import Interpretation
+@testable import Sharding
+import XCTest
+
+/// What the launchers write, as exact strings.
+final class LauncherTests: XCTestCase {
+    func plan(threads: Int? = 2, report: Bool = true) -> ShardPlan {
+        ShardPlan(job: .interpret, output: "runs/a b", workingDirectory: "/home/me/work", data: DataSelection(), 
+                  model: .imported(file: "/m/r.onnx", preprocessing: .init(), output: .auto), training: nil,
+                  interpretation: InterpretationConfiguration(), report: report ? .init() : nil, threads: threads,
+                  program: "/opt/cnn-inte/bin/cnn-inte", programID: "build-id:ab",
+                  activations: ActivationLayout.plan([(.train, 1_000)], batch: 100, shards: 3))
+    }
+
+    func testStagesInOrder() {
+        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "report"])
+        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1])
+        XCTAssertEqual(plan(report: false).stages.map(\.name), ["activations", "interpret"])
+    }
+
+    func testTheSlurmScriptRunsTheShardFromTheRunsFolder() {
+        let folder = ShardFolder(output: "/home/me/work/runs/a b")
+        XCTAssertEqual(SlurmLauncher.script(stage: "activations", plan: plan(), folder: folder), """
+            #!/bin/bash
+            #SBATCH --cpus-per-task=2
+            # Written by cnn-inte; cnn-inte status --output 'runs/a b' shows the run.
+            cd /home/me/work || exit 1
+            exec /opt/cnn-inte/bin/cnn-inte shard activations --output 'runs/a b' --quiet
+
+            """)
+        XCTAssertEqual(SlurmLauncher.arguments(stage: "activations", sharded: true, folder: folder),
+                       ["--job-name=cnn-inte-activations", "--output=/home/me/work/runs/a b/shards/logs/activations-%5a.log"])
+        XCTAssertEqual(SlurmLauncher.arguments(stage: "report", sharded: false, folder: folder).last,
+                       "--output=/home/me/work/runs/a b/shards/logs/report-00000.log")
+        XCTAssertFalse(SlurmLauncher.script(stage: "report", plan: plan(threads: nil), folder: folder).contains("cpus-per-task"))
+    }
+
+    func testArrayRangesAndShellQuoting() {
+        XCTAssertEqual(SlurmLauncher.ranges([0, 1, 2, 3, 5, 7, 8]), "0-3,5,7-8")
+        XCTAssertEqual(SlurmLauncher.ranges([4]), "4")
+        XCTAssertEqual(Shell.quote("/a/b-c_1.x"), "/a/b-c_1.x")
+        XCTAssertEqual(Shell.quote("it's $HOME"), "'it'\\''s $HOME'")
+        XCTAssertEqual(Shell.quote(""), "''")
+    }
+
+    func testAKubernetesIndexedJobPerStage() {
+        XCTAssertEqual(KubernetesPlan.manifest(stage: "activations", shards: 3, plan: plan(), image: "reg/cnn-inte:1", volumeClaim: "shared"), """
+            # cnn-inte stage activations: 3 shards; apply after the stage before it completed.
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: cnn-inte-activations
+            spec:
+              completionMode: Indexed
+              completions: 3
+              parallelism: 3
+              backoffLimit: 6
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: cnn-inte
+                    image: "reg/cnn-inte:1"
+                    command: ["cnn-inte", "shard", "activations", "--output", "/home/me/work/runs/a b", "--quiet"]
+                    resources:
+                      requests:
+                        cpu: "2"
+                    volumeMounts:
+                    - name: shared
+                      mountPath: "/home/me/work/runs/a b"
+                  volumes:
+                  - name: shared
+                    persistentVolumeClaim:
+                      claimName: "shared"
+
+            """)
+        XCTAssertEqual(KubernetesPlan.yaml("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"")
+    }
+
+    func testTheFingerprintIgnoresWhereTheRunWasSubmittedFrom() {
+        var moved = plan()
+        moved.workingDirectory = "/elsewhere"
+        XCTAssertEqual(moved.fingerprint, plan().fingerprint)
+        var other = plan()
+        other.interpretation.seed = 99
+        XCTAssertNotEqual(other.fingerprint, plan().fingerprint)
+    }
+
+    func testStatusCountsEachStage() throws {
+        let output = NSTemporaryDirectory() + "cnn-inte-status-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let folder = ShardFolder(output: output)
+        let plan = plan()
+        let key = ShardKey(plan: plan.fingerprint, inputs: [:])
+        try folder.produce("activations", 0, key: key) { _ in }
+        try folder.produce("activations", 1, key: ShardKey(plan: "old", inputs: [:])) { _ in }  // another plan's: to do
+        struct Failed: Error {}
+        _ = try? folder.produce("activations", 2, key: key) { _ in throw Failed() }
+        let status = ShardStatus.of(plan, folder: folder)
+        XCTAssertEqual(ShardStatus.lines(status), ["activations  1/3 done, 0 running, 1 failed, 1 to do",
+                                                   "interpret    0/1 done, 0 running, 0 failed, 1 to do",
+                                                   "report       0/1 done, 0 running, 0 failed, 1 to do"])
+        XCTAssertEqual(status[0].failed.map(\.index), [2])
+    }
+}
