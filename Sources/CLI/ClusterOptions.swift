@@ -52,7 +52,7 @@ struct ClusterOptions: ParsableArguments {
 
 /// Launches a sharded run from a command's resolved settings.
 enum ClusterLaunch {
-    static func launch(_ request: ShardedRun.Request, options: ClusterOptions, modelSHA256: String?) throws {
+    static func launch(_ request: ShardedRun.Request, options: ClusterOptions, modelSHA256: String?, progress: ProgressSink) throws {
         let folder = ShardFolder(output: request.output)
         // One launcher at a time, and the folder's checks; released before any job needs it.
         var (plan, pending): (ShardPlan, [String: [Int]])
@@ -79,14 +79,27 @@ enum ClusterLaunch {
             if submitted.isEmpty { print("nothing to do: every shard of \(folder.root) is done"); return }
             for s in submitted { print("submitted \(s.stage): job \(s.jobID) (\(s.shards.count.counted("shard")))") }
             print("follow it with: cnn-inte status --output \(Shell.quote(request.output))   (logs in \(folder.logs))")
-            if options.wait { try wait(submitted, launcher: launcher, plan: plan, folder: folder) }
+            if options.wait { try wait(submitted, launcher: launcher, plan: plan, folder: folder, progress: progress) }
         }
     }
 
-    /// Blocks until every submitted job left the queue; throws what stopped the run.
-    static func wait(_ submitted: [Submission], launcher: SlurmLauncher, plan: ShardPlan, folder: ShardFolder) throws {
-        while try launcher.anyQueued(submitted.map(\.jobID)) { usleep(1_000_000) }
+    /// Blocks until every submitted job left the queue, saying on `progress` how many
+    /// shards of each stage are done whenever that changes; throws what stopped the run.
+    static func wait(_ submitted: [Submission], launcher: SlurmLauncher, plan: ShardPlan, folder: ShardFolder,
+                     progress: ProgressSink) throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var said = ""
+        while try launcher.anyQueued(submitted.map(\.jobID)) {
+            let line = ShardStatus.of(plan, folder: folder).map { "\($0.stage) \($0.done)/\($0.shards)" }.joined(separator: ", ")
+            if line != said {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                progress.line(String(format: "slurm: %@ done (%.0f s)", line, seconds))
+                said = line
+            }
+            usleep(1_000_000)
+        }
         if let failure = ShardedRun.outcome(plan, folder: folder, submitted: submitted) { throw failure }
-        print("done: results in \(plan.output)")
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        print(String(format: "done: results in %@ (%.0f s after submission)", plan.output, seconds))
     }
 }

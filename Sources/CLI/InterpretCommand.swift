@@ -110,7 +110,7 @@ struct InterpretCommand: ParsableCommand {
                                              model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
                                              report: nil, threads: runOptions.threads, shards: cluster.shards,
                                              batch: explained.model.inferenceBatch)
-            return try ClusterLaunch.launch(request, options: cluster, modelSHA256: explained.provenance.sha256)
+            return try ClusterLaunch.launch(request, options: cluster, modelSHA256: explained.provenance.sha256, progress: output.progress)
         }
         let results = try InterpretationRun.runAndSave(
             dataset: explained.dataset, labeller: explained.model, model: explained.provenance,

@@ -115,7 +115,7 @@ struct RunCommand: ParsableCommand {
                                          report: report.configuration(output: runOptions.output, data: dataset.selection),
                                          threads: runOptions.threads, shards: cluster.shards, batch: untrained.inferenceBatch)
         }
-        try ClusterLaunch.launch(request, options: cluster, modelSHA256: modelSHA256)
+        try ClusterLaunch.launch(request, options: cluster, modelSHA256: modelSHA256, progress: output.progress)
     }
 
     func summary(_ description: ModelDescription, _ results: InterpretationResults, dataset: Dataset, seconds: Double) -> String {

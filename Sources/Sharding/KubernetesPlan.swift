@@ -10,7 +10,7 @@ public enum KubernetesPlan {
     /// The manifest of `stage`.
     public static func manifest(stage: String, shards: Int, plan: ShardPlan, image: String, volumeClaim: String) -> String {
         let output = URL(fileURLWithPath: plan.output, relativeTo: URL(fileURLWithPath: plan.workingDirectory + "/")).standardizedFileURL.path
-        let command = ["cnn-inte", "shard", stage, "--output", output, "--quiet"].map(yaml).joined(separator: ", ")
+        let command = ["cnn-inte", "shard", stage, "--output", output].map(yaml).joined(separator: ", ")
         var lines = ["# cnn-inte stage \(stage): \(shards) shard\(shards == 1 ? "" : "s"); apply after the stage before it completed.",
                      "apiVersion: batch/v1", "kind: Job", "metadata:", "  name: cnn-inte-\(stage)", "spec:",
                      "  completionMode: Indexed", "  completions: \(shards)", "  parallelism: \(shards)", "  backoffLimit: \(2 * shards)",

@@ -100,6 +100,7 @@ public enum ShardStages {
         func interpret(into out: String) throws {
             try InterpretationRun.run(dataset: inputs.dataset, labeller: inputs.labeller, model: inputs.provenance,
                                       configuration: plan.interpretation, into: out, activations: source, progress: progress)
+            _ = try InterpretationResults.recordStages(activationTimings(plan, folder: folder), in: out)
         }
         guard plan.report == nil else {
             return try folder.produce(Stage.interpret, 0, key: inputs.key) { out in
@@ -140,6 +141,16 @@ public enum ShardStages {
             _ = try InterpretationResults.recordStages(stages, in: interpretation)
         }
         return try folder.produce(Stage.report, 0, key: inputs.key) { _ in }  // the run's done record
+    }
+
+    /// The activation stage's figures for results.json: its shards, their seconds in all
+    /// (each shard's computing, not its loading) and the images per second they made,
+    /// which replaces the in-process figure (here, reading the shards' files).
+    static func activationTimings(_ plan: ShardPlan, folder: ShardFolder) -> [String: Double] {
+        let seconds = (0..<plan.activations.count).compactMap { folder.record(Stage.activations, $0)?.seconds }.reduce(0, +)
+        let images = plan.activations.joined().reduce(0) { $0 + $1.count }
+        return ["activation_shards": Double(plan.activations.count), "activation_shards_seconds": seconds,
+                "activations_images_per_s": Double(images) / max(seconds, 1e-9)]
     }
 
     /// Copies every file of `source` into the existing folder `destination`.

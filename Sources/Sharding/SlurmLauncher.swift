@@ -32,7 +32,7 @@ public struct SlurmLauncher {
         if let threads = plan.threads { lines.append("#SBATCH --cpus-per-task=\(threads)") }
         lines.append("# Written by cnn-inte; cnn-inte status --output \(Shell.quote(plan.output)) shows the run.")
         lines.append("cd \(Shell.quote(plan.workingDirectory)) || exit 1")
-        lines.append("exec \(Shell.quote(plan.program)) shard \(stage) --output \(Shell.quote(plan.output)) --quiet")
+        lines.append("exec \(Shell.quote(plan.program)) shard \(stage) --output \(Shell.quote(plan.output))")
         return lines.joined(separator: "\n") + "\n"
     }
 

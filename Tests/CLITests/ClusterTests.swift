@@ -86,6 +86,35 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(again.stdout, "shard activations 2: already done\n")
     }
 
+    func testClusterOptionsAreCheckedBeforeAnythingIsWritten() throws {
+        let output = folder + "/out"
+        for (arguments, message) in [(["--shards", "0", "--slurm"], "--shards must be at least 1 (got 0)"),
+                                     (["--wait"], "--wait and --sbatch go with --slurm"),
+                                     (["--shards", "3"], "--shards goes with --slurm or --plan"),
+                                     (["--slurm", "--plan", "slurm"], "--slurm submits and --plan only writes the plan"),
+                                     (["--plan", "kubernetes"], "--plan kubernetes needs --image"),
+                                     (["--plan", "nomad"], "--plan")] {
+            let result = try run(runArguments + arguments + ["--output", output])
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message) && result.stderr.split(separator: "\n").count == 1, result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        let stage = try run(["shard", "forests", "--output", output])
+        XCTAssertEqual(stage.status, 64)
+        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are train, activations, interpret, report"), stage.stderr)
+        let status = try run(["status", "--output", output])
+        XCTAssertEqual(status.status, 1)
+        XCTAssertTrue(status.stderr.contains("/out/shards/plan.json: is missing"), status.stderr)
+        // A folder named shards that is the user's is never written into.
+        try FileManager.default.createDirectory(atPath: output + "/shards", withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: output + "/shards/notes.txt"))
+        let refused = try run(runArguments + ["--plan", "slurm", "--output", output])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("/out/shards: exists and was not written by cnn-inte"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(), ["shards"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output + "/shards"), ["notes.txt"])
+    }
+
     /// Whether a Slurm cluster answers here; CI starts one (.ci/start-slurm) and must not skip.
     func requireSlurm() throws {
         let sinfo = Process()

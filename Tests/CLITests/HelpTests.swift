@@ -38,6 +38,11 @@ final class HelpTests: XCTestCase {
                                       nodes, and whether cnn-inte runs it (exit 1 if not).
               export                  Write the trained network as an ONNX model (for
                                       onnxruntime, Netron, other explainers).
+              shard                   Run one shard of a run planned with --slurm or --plan
+                                      (what each job runs).
+              status                  Show each stage of a run submitted with --slurm (or
+                                      planned with --plan): shards done, running, failed,
+                                      to do.
 
               See 'cnn-inte help <subcommand>' for detailed help.
             """)

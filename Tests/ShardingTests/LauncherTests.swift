@@ -27,7 +27,7 @@ final class LauncherTests: XCTestCase {
             #SBATCH --cpus-per-task=2
             # Written by cnn-inte; cnn-inte status --output 'runs/a b' shows the run.
             cd /home/me/work || exit 1
-            exec /opt/cnn-inte/bin/cnn-inte shard activations --output 'runs/a b' --quiet
+            exec /opt/cnn-inte/bin/cnn-inte shard activations --output 'runs/a b'
 
             """)
         XCTAssertEqual(SlurmLauncher.arguments(stage: "activations", sharded: true, folder: folder),
@@ -63,7 +63,7 @@ final class LauncherTests: XCTestCase {
                   containers:
                   - name: cnn-inte
                     image: "reg/cnn-inte:1"
-                    command: ["cnn-inte", "shard", "activations", "--output", "/home/me/work/runs/a b", "--quiet"]
+                    command: ["cnn-inte", "shard", "activations", "--output", "/home/me/work/runs/a b"]
                     resources:
                       requests:
                         cpu: "2"
@@ -103,5 +103,26 @@ final class LauncherTests: XCTestCase {
                                                    "interpret    0/1 done, 0 running, 0 failed, 1 to do",
                                                    "report       0/1 done, 0 running, 0 failed, 1 to do"])
         XCTAssertEqual(status[0].failed.map(\.index), [2])
+    }
+
+    /// After the jobs: the first failed shard by stage order with its log, else the first
+    /// that never finished, else nothing when the last stage is done.
+    func testTheOutcomeNamesTheStageShardAndLog() throws {
+        let output = NSTemporaryDirectory() + "cnn-inte-outcome-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let folder = ShardFolder(output: output)
+        let plan = plan()
+        let key = ShardKey(plan: plan.fingerprint, inputs: [:])
+        let submitted = [Submission(stage: "activations", jobID: "7", shards: [0, 1, 2]), Submission(stage: "interpret", jobID: "8", shards: [0]),
+                         Submission(stage: "report", jobID: "9", shards: [0])]
+        try folder.produce("activations", 0, key: key) { _ in }
+        XCTAssertEqual(ShardedRun.outcome(plan, folder: folder, submitted: submitted)?.description,
+                       "stage activations, shard 1 failed: did not finish (cancelled, out of time or killed) (log: \(output)/shards/logs/activations-00001.log)")
+        struct Full: Error, CustomStringConvertible { var description: String { "disk full" } }
+        _ = try? folder.produce("activations", 2, key: key) { _ in throw Full() }
+        XCTAssertEqual(ShardedRun.outcome(plan, folder: folder, submitted: submitted)?.description,
+                       "stage activations, shard 2 failed: disk full (log: \(output)/shards/logs/activations-00002.log)")
+        try folder.produce("report", 0, key: key) { _ in }
+        XCTAssertNil(ShardedRun.outcome(plan, folder: folder, submitted: submitted))
     }
 }
