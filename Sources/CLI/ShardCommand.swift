@@ -9,7 +9,7 @@ struct ShardCommand: ParsableCommand {
         commandName: "shard",
         abstract: "Run one shard of a run planned with --slurm or --plan (what each job runs).",
         discussion: """
-            The stages, in order: \(Stage.all.joined(separator: ", ")) (train only when the run trains its network, report only for 'run').
+            The stages, in order: \(Stage.all.joined(separator: ", ")) (train only when the run trains its network; diagrams and report only for 'run').
             The index is --index, else SLURM_ARRAY_TASK_ID (Slurm job arrays), else JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
             A shard already done with the same settings and inputs is skipped; one from other settings is redone.
             """)

@@ -16,8 +16,8 @@ public enum KubernetesPlan {
                      "  completionMode: Indexed", "  completions: \(shards)", "  parallelism: \(shards)", "  backoffLimit: \(2 * shards)",
                      "  template:", "    spec:", "      restartPolicy: Never", "      containers:", "      - name: cnn-inte",
                      "        image: \(yaml(image))", "        command: [\(command)]"]
-        if let threads = plan.threads {
-            lines += ["        resources:", "          requests:", "            cpu: \"\(threads)\""]
+        if let cores = Stage.cores(stage, plan: plan) {
+            lines += ["        resources:", "          requests:", "            cpu: \"\(cores)\""]
         }
         lines += ["        volumeMounts:", "        - name: shared", "          mountPath: \(yaml(output))",
                   "      volumes:", "      - name: shared", "        persistentVolumeClaim:", "          claimName: \(yaml(volumeClaim))"]

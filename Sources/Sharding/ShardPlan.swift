@@ -42,6 +42,8 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     public var programID: String
     /// The activation stage's shards (`ActivationLayout`).
     public var activations: [[ActivationPiece]]
+    /// The report's diagram shards: booklet classes c with c mod count == shard.
+    public var diagramShards: Int = 1
 
     /// The stages in order, with their shard counts.
     public var stages: [(name: String, shards: Int)] {
@@ -49,7 +51,7 @@ public struct ShardPlan: Codable, Equatable, Sendable {
         if training != nil { stages.append((Stage.train, 1)) }
         stages.append((Stage.activations, activations.count))
         stages.append((Stage.interpret, 1))
-        if report != nil { stages.append((Stage.report, 1)) }
+        if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.report, 1)] }
         return stages
     }
 
@@ -79,8 +81,16 @@ public enum Stage {
     public static let train = "train"
     public static let activations = ActivationShards.stage
     public static let interpret = "interpret"
+    public static let diagrams = "diagrams"
     public static let report = "report"
-    public static let all = [train, activations, interpret, report]
+    public static let all = [train, activations, interpret, diagrams, report]
+
+    /// The cores a job of `stage` asks the scheduler for: `--threads` for the stages that
+    /// compute in parallel; one for the report's, which draw with Graphviz on one thread
+    /// (so a node runs as many diagram shards at once as it has cores).
+    public static func cores(_ stage: String, plan: ShardPlan) -> Int? {
+        stage == diagrams || stage == report ? 1 : plan.threads
+    }
 }
 
 /// Writes a file whole or not at all.

@@ -57,7 +57,19 @@ public enum ShardedRun {
         return ShardPlan(job: request.job, output: request.output, workingDirectory: FileManager.default.currentDirectoryPath,
                          data: selection, model: request.model, training: request.training, interpretation: c,
                          report: request.report, threads: request.threads, program: path, programID: id,
-                         activations: ActivationLayout.plan(passes, batch: request.batch, shards: request.shards))
+                         activations: ActivationLayout.plan(passes, batch: request.batch, shards: request.shards),
+                         diagramShards: diagramShards(classes: request.dataset.classCount, testImages: request.dataset.test.count,
+                                                      shards: request.shards))
+    }
+
+    /// Test instances a diagram shard draws when no --shards is given (about a minute of
+    /// drawing at 96 dpi on one core; docs/CLUSTER.md).
+    public static let instancesPerDiagramShard = 1_000
+
+    /// The report's diagram shards: one or more booklet classes each, so at most the number
+    /// of classes; `shards`, else about `instancesPerDiagramShard` test instances each.
+    static func diagramShards(classes: Int, testImages: Int, shards: Int?) -> Int {
+        max(1, min(classes, shards ?? (testImages + instancesPerDiagramShard - 1) / instancesPerDiagramShard))
     }
 
     /// The shards of each stage still to do. A stage after one with work to do is redone

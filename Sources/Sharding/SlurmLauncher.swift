@@ -29,7 +29,7 @@ public struct SlurmLauncher {
     /// of a `#SBATCH` line can go wrong.
     public static func script(stage: String, plan: ShardPlan, folder: ShardFolder) -> String {
         var lines = ["#!/bin/bash"]
-        if let threads = plan.threads { lines.append("#SBATCH --cpus-per-task=\(threads)") }
+        if let cores = Stage.cores(stage, plan: plan) { lines.append("#SBATCH --cpus-per-task=\(cores)") }
         lines.append("# Written by cnn-inte; cnn-inte status --output \(Shell.quote(plan.output)) shows the run.")
         lines.append("cd \(Shell.quote(plan.workingDirectory)) || exit 1")
         lines.append("exec \(Shell.quote(plan.program)) shard \(stage) --output \(Shell.quote(plan.output))")

@@ -57,7 +57,7 @@ final class ClusterTests: XCTestCase {
     func stages(_ output: String) throws -> [(String, Int)] {
         let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/shards/plan.json"))) as! [String: Any]
         let activations = (plan["activations"] as! [Any]).count
-        return [("train", 1), ("activations", activations), ("interpret", 1), ("report", 1)]
+        return [("train", 1), ("activations", activations), ("interpret", 1), ("diagrams", plan["diagramShards"] as! Int), ("report", 1)]
     }
 
     func testShardsRunOneAfterAnotherAsIndexedJobsGiveTheOneProcessRun() throws {
@@ -66,7 +66,7 @@ final class ClusterTests: XCTestCase {
         let sharded = folder + "/sharded"
         let planned = try run(runArguments + ["--plan", "slurm", "--shards", "4", "--output", sharded])
         XCTAssertEqual(planned.status, 0, planned.stderr)
-        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, interpret 1/1, report 1/1"), planned.stdout)
+        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/jobs/activations.sbatch"))
         // A stage before the one it needs is refused, naming what is missing.
         let early = try run(["shard", "interpret", "--output", sharded])
@@ -101,7 +101,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         let stage = try run(["shard", "forests", "--output", output])
         XCTAssertEqual(stage.status, 64)
-        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are train, activations, interpret, report"), stage.stderr)
+        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are train, activations, interpret, diagrams, report"), stage.stderr)
         let status = try run(["status", "--output", output])
         XCTAssertEqual(status.status, 1)
         XCTAssertTrue(status.stderr.contains("/out/shards/plan.json: is missing"), status.stderr)

@@ -15,8 +15,8 @@ final class LauncherTests: XCTestCase {
     }
 
     func testStagesInOrder() {
-        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "report"])
-        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1])
+        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "diagrams", "report"])
+        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1, 1])
         XCTAssertEqual(plan(report: false).stages.map(\.name), ["activations", "interpret"])
     }
 
@@ -34,7 +34,9 @@ final class LauncherTests: XCTestCase {
                        ["--job-name=cnn-inte-activations", "--output=/home/me/work/runs/a b/shards/logs/activations-%5a.log"])
         XCTAssertEqual(SlurmLauncher.arguments(stage: "report", sharded: false, folder: folder).last,
                        "--output=/home/me/work/runs/a b/shards/logs/report-00000.log")
-        XCTAssertFalse(SlurmLauncher.script(stage: "report", plan: plan(threads: nil), folder: folder).contains("cpus-per-task"))
+        XCTAssertFalse(SlurmLauncher.script(stage: "interpret", plan: plan(threads: nil), folder: folder).contains("cpus-per-task"))
+        // Drawing is one thread: a diagram shard asks for one core whatever --threads says.
+        XCTAssertTrue(SlurmLauncher.script(stage: "diagrams", plan: plan(), folder: folder).contains("#SBATCH --cpus-per-task=1\n"))
     }
 
     func testArrayRangesAndShellQuoting() {
@@ -101,6 +103,7 @@ final class LauncherTests: XCTestCase {
         let status = ShardStatus.of(plan, folder: folder)
         XCTAssertEqual(ShardStatus.lines(status), ["activations  1/3 done, 0 running, 1 failed, 1 to do",
                                                    "interpret    0/1 done, 0 running, 0 failed, 1 to do",
+                                                   "diagrams     0/1 done, 0 running, 0 failed, 1 to do",
                                                    "report       0/1 done, 0 running, 0 failed, 1 to do"])
         XCTAssertEqual(status[0].failed.map(\.index), [2])
     }
@@ -114,7 +117,7 @@ final class LauncherTests: XCTestCase {
         let plan = plan()
         let key = ShardKey(plan: plan.fingerprint, inputs: [:])
         let submitted = [Submission(stage: "activations", jobID: "7", shards: [0, 1, 2]), Submission(stage: "interpret", jobID: "8", shards: [0]),
-                         Submission(stage: "report", jobID: "9", shards: [0])]
+                         Submission(stage: "diagrams", jobID: "9", shards: [0]), Submission(stage: "report", jobID: "10", shards: [0])]
         try folder.produce("activations", 0, key: key) { _ in }
         XCTAssertEqual(ShardedRun.outcome(plan, folder: folder, submitted: submitted)?.description,
                        "stage activations, shard 1 failed: did not finish (cancelled, out of time or killed) (log: \(output)/shards/logs/activations-00001.log)")
