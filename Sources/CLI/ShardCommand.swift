@@ -29,6 +29,12 @@ struct ShardCommand: ParsableCommand {
         let folder = ShardFolder(output: output)
         let plan = try ShardPlan.read(folder)
         try ShardedRun.checkProgram(plan)
+        // The plan's relative paths (data, model, --output) are the submitting shell's: a
+        // pod, which starts elsewhere, takes them from there too when that folder exists.
+        if plan.workingDirectory != FileManager.default.currentDirectoryPath,
+           FileManager.default.fileExists(atPath: plan.workingDirectory) {
+            FileManager.default.changeCurrentDirectoryPath(plan.workingDirectory)
+        }
         guard let shards = plan.stages.first(where: { $0.name == stage })?.shards else {
             throw UsageError("shard \(stage): this run has no \(stage) stage; its stages are \(plan.stages.map(\.name).joined(separator: ", "))")
         }

@@ -40,6 +40,17 @@ public class CairoCanvas {
         self.cr = cairo_create(surface)
         self.width = width
         self.height = height
+        // Text drawn with every font option set: left to their defaults, Cairo takes them
+        // from the font as fontconfig and Pango (Graphviz's) last set it up, so the same
+        // chart came out with other pixels in a process that had drawn instance diagrams
+        // first than in one that had not (a sharded report's last job).
+        let options = cairo_font_options_create()
+        cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
+        cairo_font_options_set_subpixel_order(options, CAIRO_SUBPIXEL_ORDER_RGB)
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_SLIGHT)
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_set_font_options(cr, options)
+        cairo_font_options_destroy(options)
     }
 
     deinit {
