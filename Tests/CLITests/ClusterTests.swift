@@ -45,19 +45,7 @@ final class ClusterTests: XCTestCase {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(a)/\(path)"), FileManager.default.contents(atPath: "\(b)/\(path)"),
                            path, file: file, line: line)
         }
-        func results(_ folder: String) throws -> NSDictionary {
-            let url = URL(fileURLWithPath: "\(folder)/interpretation/results.json")
-            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            object["timings_seconds"] = nil
-            var configuration = object["configuration"] as! [String: Any]
-            configuration["model"] = nil  // names the output folder
-            var provenance = configuration["model_provenance"] as! [String: Any]
-            (provenance["file"], provenance["description"]) = (nil, nil)
-            configuration["model_provenance"] = provenance
-            object["configuration"] = configuration
-            return object as NSDictionary
-        }
-        XCTAssertEqual(try results(a), try results(b), file: file, line: line)
+        XCTAssertEqual(try comparableResults(a), try comparableResults(b), file: file, line: line)
     }
 
     /// The plan's stages and their shard counts.

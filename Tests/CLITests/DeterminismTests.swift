@@ -15,19 +15,7 @@ final class DeterminismTests: XCTestCase {
                                              "--quiet", "--output", folder + "/" + name])
             XCTAssertEqual(result.status, 0, result.stderr)
         }
-        func results(_ name: String) throws -> NSDictionary {
-            let url = URL(fileURLWithPath: "\(folder)/\(name)/interpretation/results.json")
-            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            object["timings_seconds"] = nil
-            var configuration = object["configuration"] as! [String: Any]
-            configuration["model"] = nil  // names the output folder
-            var provenance = configuration["model_provenance"] as! [String: Any]
-            (provenance["file"], provenance["description"]) = (nil, nil)  // so do these
-            configuration["model_provenance"] = provenance
-            object["configuration"] = configuration
-            return object as NSDictionary
-        }
-        XCTAssertEqual(try results("a"), try results("b"))
+        XCTAssertEqual(try comparableResults(folder + "/a"), try comparableResults(folder + "/b"))
         var compared = ["model/model.safetensors", "interpretation/instances.csv", "interpretation/clusters.json",
                         "interpretation/interpretation.safetensors", "report/data.js", "report/diagrams/tree.dot"]
         compared += (0..<24).flatMap { ["report/diagrams/\($0).dot", "report/diagrams/\($0).txt", "report/diagrams/\($0).svg"] }
