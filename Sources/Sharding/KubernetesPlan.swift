@@ -12,7 +12,7 @@ public enum KubernetesPlan {
         let output = URL(fileURLWithPath: plan.output, relativeTo: URL(fileURLWithPath: plan.workingDirectory + "/")).standardizedFileURL.path
         let command = ["cnn-inte", "shard", stage, "--output", output].map(yaml).joined(separator: ", ")
         var lines = ["# cnn-inte stage \(stage): \(shards) shard\(shards == 1 ? "" : "s"); apply after the stage before it completed.",
-                     "apiVersion: batch/v1", "kind: Job", "metadata:", "  name: cnn-inte-\(stage)", "spec:",
+                     "apiVersion: batch/v1", "kind: Job", "metadata:", "  name: \(name(stage: stage, plan: plan))", "spec:",
                      "  completionMode: Indexed", "  completions: \(shards)", "  parallelism: \(shards)", "  backoffLimit: \(2 * shards)",
                      "  template:", "    spec:", "      restartPolicy: Never", "      containers:", "      - name: cnn-inte",
                      "        image: \(yaml(image))", "        command: [\(command)]"]
@@ -23,6 +23,11 @@ public enum KubernetesPlan {
                   "      volumes:", "      - name: shared", "        persistentVolumeClaim:", "          claimName: \(yaml(volumeClaim))"]
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// A Job's name: the stage and the plan's fingerprint, so two runs' Jobs never clash in
+    /// a namespace (a Job's spec cannot be changed once applied), while the same run
+    /// submitted again names the same Jobs.
+    static func name(stage: String, plan: ShardPlan) -> String { "cnn-inte-\(stage)-\(plan.fingerprint.prefix(10))" }
 
     /// Writes every stage's manifest into `<output>/shards/kubernetes/`, numbered in the
     /// order they are applied; returns that folder.

@@ -48,12 +48,14 @@ final class LauncherTests: XCTestCase {
     }
 
     func testAKubernetesIndexedJobPerStage() {
-        XCTAssertEqual(KubernetesPlan.manifest(stage: "activations", shards: 3, plan: plan(), image: "reg/cnn-inte:1", volumeClaim: "shared"), """
+        let plan = plan()
+        let name = "cnn-inte-activations-" + plan.fingerprint.prefix(10)
+        XCTAssertEqual(KubernetesPlan.manifest(stage: "activations", shards: 3, plan: plan, image: "reg/cnn-inte:1", volumeClaim: "shared"), """
             # cnn-inte stage activations: 3 shards; apply after the stage before it completed.
             apiVersion: batch/v1
             kind: Job
             metadata:
-              name: cnn-inte-activations
+              name: \(name)
             spec:
               completionMode: Indexed
               completions: 3
