@@ -101,9 +101,7 @@ struct InterpretCommand: ParsableCommand {
     func run() throws {
         runOptions.apply()
         let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
-        var configuration = options.configuration(seed: runOptions.seed)
-        configuration.layer = explained.layer(configuration.layer)
-        configuration.compareLayers = configuration.compareLayers.map(explained.layer)
+        let configuration = explained.configuration(options, seed: runOptions.seed)
         if cluster.sharded {
             try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
             let request = ShardedRun.Request(job: .interpret, output: runOptions.output, dataset: explained.dataset,
@@ -152,6 +150,15 @@ struct ExplainedModel {
             : "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)"
         return ExplainedModel(model: trained.model, provenance: .trained(weights: trained.weightsPath, sha256: trained.fingerprint),
                               dataset: dataset, layer: { $0 }, note: note)
+    }
+
+    /// `options`' settings with the layers named as the engine names them (an ONNX value or
+    /// a module name becomes the node that gives it).
+    func configuration(_ options: InterpretationOptions, seed: UInt64) -> InterpretationConfiguration {
+        var configuration = options.configuration(seed: seed)
+        configuration.layer = layer(configuration.layer)
+        configuration.compareLayers = configuration.compareLayers.map(layer)
+        return configuration
     }
 
     /// How a sharded run's jobs load this model again.

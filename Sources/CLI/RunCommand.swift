@@ -65,9 +65,7 @@ struct RunCommand: ParsableCommand {
         _ = runOptions.apply()
         let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
         let (labeller, provenance, dataset) = (explained.model, explained.provenance, explained.dataset)
-        var configuration = interpretation.configuration(seed: runOptions.seed)
-        configuration.layer = explained.layer(configuration.layer)
-        configuration.compareLayers = configuration.compareLayers.map(explained.layer)
+        let configuration = explained.configuration(interpretation, seed: runOptions.seed)
         try InterpretationRun.validate(dataset: dataset, labeller: labeller, configuration: configuration)
         let results = try OutputFolder(writing: runOptions.output).transaction(["interpretation", "report", "pdf"]) { staged in
             let results = try InterpretationRun.run(dataset: dataset, labeller: labeller, model: provenance,
@@ -92,9 +90,7 @@ struct RunCommand: ParsableCommand {
         var modelSHA256: String?
         if modelOptions.model != nil {
             let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
-            var configuration = interpretation.configuration(seed: runOptions.seed)
-            configuration.layer = explained.layer(configuration.layer)
-            configuration.compareLayers = configuration.compareLayers.map(explained.layer)
+            let configuration = explained.configuration(interpretation, seed: runOptions.seed)
             try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
             request = ShardedRun.Request(job: .run, output: runOptions.output, dataset: explained.dataset,
                                          model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,

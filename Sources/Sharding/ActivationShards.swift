@@ -9,8 +9,10 @@ import Numerics
 public enum ActivationShards {
     public static let stage = "activations"
 
-    /// The images of `pass` that `piece` covers, made as the interpretation makes them.
-    static func images(of piece: ActivationPiece, dataset: Dataset, configuration: InterpretationConfiguration) -> ImageSet {
+    /// The images of `pass` that `piece` covers, made as the interpretation makes them;
+    /// `calibrationSources` gives the training images the calibration copies are made of.
+    static func images(of piece: ActivationPiece, dataset: Dataset, configuration: InterpretationConfiguration,
+                       calibrationSources: () -> ImageSet) -> ImageSet {
         let whole: ImageSet
         switch piece.pass {
         case .train: whole = dataset.train.images
@@ -19,9 +21,8 @@ public enum ActivationShards {
             let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
             whole = InterpretationRun.augmentedChunk(chunk, of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed)
         case let .calibration(chunk):
-            let seed = CredibilityCalibration.seed(configuration)
-            whole = InterpretationRun.augmentedChunk(chunk, of: CredibilityCalibration.calibrationImages(dataset.train.images, seed: seed),
-                                                     copies: 1, seed: seed)
+            whole = InterpretationRun.augmentedChunk(chunk, of: calibrationSources(), copies: 1,
+                                                     seed: CredibilityCalibration.seed(configuration))
         }
         precondition(whole.count == piece.passImages, "ActivationShards: pass \(piece.pass) has \(whole.count) images, the plan \(piece.passImages)")
         if piece.start == 0 && piece.count == whole.count { return whole }
@@ -31,10 +32,19 @@ public enum ActivationShards {
     /// Computes `pieces` into `folder`, advancing `progress` by images.
     public static func compute(_ pieces: [ActivationPiece], dataset: Dataset, labeller: ImageLabeller,
                                configuration: InterpretationConfiguration, into folder: String, progress: ProgressMeter?) throws {
+        // Picked once per shard, however many calibration chunks it holds: past the cap,
+        // picking shuffles every training image's index and copies 20,000 images.
+        var picked: ImageSet?
+        func calibrationSources() -> ImageSet {
+            if picked == nil {
+                picked = CredibilityCalibration.calibrationImages(dataset.train.images, seed: CredibilityCalibration.seed(configuration))
+            }
+            return picked!
+        }
         for piece in pieces {
+            let share = images(of: piece, dataset: dataset, configuration: configuration, calibrationSources: calibrationSources)
             let (features, probabilities) = try labeller.featuresAndProbabilities(
-                layer: configuration.layer, images: images(of: piece, dataset: dataset, configuration: configuration),
-                shareOfPassOver: piece.passImages, progress: progress)
+                layer: configuration.layer, images: share, shareOfPassOver: piece.passImages, progress: progress)
             try NPY.write(features, to: (folder as NSString).appendingPathComponent(piece.featuresName))
             try NPY.write(probabilities, to: (folder as NSString).appendingPathComponent(piece.probabilitiesName))
         }

@@ -44,9 +44,15 @@ public enum ShardStages {
         }
     }
 
-    /// The shard key of the training stage: the plan and the data.
-    static func trainKey(_ plan: ShardPlan, dataset: Dataset) -> ShardKey {
-        ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint])
+    /// The shard key of the training stage: the plan and the data (`Dataset.fingerprint`,
+    /// a hash of every pixel: computed once per job and passed here).
+    static func trainKey(_ plan: ShardPlan, data: String) -> ShardKey {
+        ShardKey(plan: plan.fingerprint, inputs: ["data": data])
+    }
+
+    /// The shard key of the stages that read the data and the model.
+    static func key(_ plan: ShardPlan, data: String, model: String) -> ShardKey {
+        ShardKey(plan: plan.fingerprint, inputs: ["data": data, "model": model])
     }
 
     /// The trained model's folder in the training shard.
@@ -57,7 +63,7 @@ public enum ShardStages {
     static func train(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
         guard let training = plan.training else { throw UsageError("shard train: this run brings its model; it has no train stage") }
         let dataset = try plan.data.load()
-        return try folder.produce(Stage.train, 0, key: trainKey(plan, dataset: dataset)) { out in
+        return try folder.produce(Stage.train, 0, key: trainKey(plan, data: dataset.fingerprint)) { out in
             let (model, description) = try TrainingRun.run(dataset: dataset, configuration: training, progress: progress)
             let modelFolder = (out as NSString).appendingPathComponent("model")
             try Folders.make(modelFolder)
@@ -68,20 +74,21 @@ public enum ShardStages {
     /// The plan's data and network; for a trained network, the training shard must be done.
     public static func load(_ plan: ShardPlan, folder: ShardFolder) throws -> PlanInputs {
         let dataset = try plan.data.load()
+        let data = dataset.fingerprint
         switch plan.model {
         case let .imported(file, preprocessing, output):
             let imported = try ImportedModel.load(path: file, preprocessing: preprocessing, output: output)
             try imported.check(fits: dataset)
             return PlanInputs(dataset: dataset, labeller: imported.model,
                               provenance: .init(kind: .imported, file: imported.path, sha256: imported.fingerprint, description: imported.source),
-                              key: ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": imported.fingerprint]))
+                              key: key(plan, data: data, model: imported.fingerprint))
         case let .trained(modelFolder, weights):
-            if plan.training != nil, !folder.isDone(Stage.train, 0, key: trainKey(plan, dataset: dataset)) {
+            if plan.training != nil, !folder.isDone(Stage.train, 0, key: trainKey(plan, data: data)) {
                 throw ShardError.notDone(stage: Stage.train, shards: [0], folder: folder.root)
             }
             let trained = try TrainedModel.load(folder: modelFolder)
             return PlanInputs(dataset: dataset, labeller: trained.model, provenance: .trained(weights: weights, sha256: trained.fingerprint),
-                              key: ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": trained.fingerprint]))
+                              key: key(plan, data: data, model: trained.fingerprint))
         }
     }
 
@@ -188,7 +195,9 @@ public enum ShardStages {
                 "activations_images_per_s": Double(images) / max(seconds, 1e-9)]
     }
 
-    /// Copies every file of `source` into the existing folder `destination`.
+    /// Copies every file of `source` into the existing folder `destination`. Copied, not
+    /// linked as the diagram shards' files are (`ReportRun.link`): results.json is rewritten
+    /// in place afterwards, which through a link would change the shard's file too.
     static func copyContents(of source: String, into destination: String) throws {
         let fm = FileManager.default
         for name in try fm.contentsOfDirectory(atPath: source).sorted() {

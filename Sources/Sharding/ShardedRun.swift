@@ -77,12 +77,12 @@ public enum ShardedRun {
     /// network is still to be trained, that key is unknown, and everything after is to do.
     public static func pending(_ plan: ShardPlan, folder: ShardFolder, dataset: Dataset, modelSHA256: String?) -> [String: [Int]] {
         var pending: [String: [Int]] = [:]
-        var key: ShardKey? = modelSHA256.map { ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": $0]) }
+        let data = dataset.fingerprint
+        var key: ShardKey? = modelSHA256.map { ShardStages.key(plan, data: data, model: $0) }
         if plan.training != nil {
-            let trainKey = ShardStages.trainKey(plan, dataset: dataset)
-            if let record = folder.record(Stage.train, 0), record.key == trainKey,
+            if let record = folder.record(Stage.train, 0), record.key == ShardStages.trainKey(plan, data: data),
                let weights = record.files["model/" + ModelStore.weightsName] {
-                key = ShardKey(plan: plan.fingerprint, inputs: ["data": dataset.fingerprint, "model": weights])
+                key = ShardStages.key(plan, data: data, model: weights)
             } else {
                 pending[Stage.train] = [0]
                 key = nil
@@ -112,7 +112,7 @@ public enum ShardedRun {
                                message: "did not finish (cancelled, out of time or killed)", log: folder.log(submission.stage, index))
             }
         }
-        return .failed(stage: plan.stages.last!.name, index: 0, message: "did not finish", log: folder.log(plan.stages.last!.name, 0))
+        return .failed(stage: last, index: 0, message: "did not finish", log: folder.log(last, 0))
     }
 }
 
