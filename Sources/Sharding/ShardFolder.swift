@@ -35,7 +35,7 @@ public struct ShardRecord: Codable, Equatable, Sendable {
 /// shard (`<stage>/00003/`), each filled in a temporary folder and renamed into place whole
 /// with its `done.json` (img2dataset's habit: the stats file last, as the done marker). A
 /// shard that fails leaves `<stage>/00003.failed` (its error, one line); one killed leaves
-/// only a temporary folder, removed by the next attempt. Nothing outside this folder is
+/// only a temporary folder, removed once an attempt succeeds. Nothing outside this folder is
 /// written by a shard.
 public struct ShardFolder: Sendable {
     public let output: String
@@ -74,6 +74,15 @@ public struct ShardFolder: Sendable {
         (try? String(contentsOfFile: failedPath(stage, index), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Removes the temporary folders earlier attempts at a shard left (killed ones, often on
+    /// another node, under another process id), once the shard is done.
+    func removeAttempts(_ stage: String, _ index: Int) {
+        let prefix = (shard(stage, index) as NSString).lastPathComponent + ".partial-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: self.stage(stage))) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: (self.stage(stage) as NSString).appendingPathComponent(name))
+        }
+    }
+
     /// Runs one shard: skipped (returns false) when it is done with `key`; else `body`
     /// fills a fresh temporary folder and returns nothing or throws; the files it made are
     /// fingerprinted into `done.json`, and the folder renamed into place whole. A failure
@@ -109,6 +118,7 @@ public struct ShardFolder: Sendable {
             guard rename(temporary, final) == 0 else {
                 throw FileError(path: final, problem: "cannot be written (\(String(cString: strerror(errno))))")
             }
+            removeAttempts(stage, index)
             return true
         } catch {
             try? fm.removeItem(atPath: temporary)

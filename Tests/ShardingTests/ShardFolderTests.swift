@@ -22,7 +22,9 @@ final class ShardFolderTests: XCTestCase {
         XCTAssertEqual(record.files, ["a.bin": SHA256.hex(Array("abc".utf8))])
         XCTAssertTrue(folder.shard("activations", 3).hasSuffix("shards/activations/00003"))
         XCTAssertFalse(try folder.produce("activations", 3, key: key) { _ in XCTFail("done: not run again") })
-        // Other settings or inputs: redone, and the old files go.
+        // Other settings or inputs: redone, and the old files go, with what a killed
+        // attempt on another node left.
+        try FileManager.default.createDirectory(atPath: folder.shard("activations", 3) + ".partial-node7-4242", withIntermediateDirectories: false)
         let other = ShardKey(plan: "plan-2", inputs: key.inputs)
         XCTAssertTrue(try folder.produce("activations", 3, key: other) { out in
             try Data("xyz".utf8).write(to: URL(fileURLWithPath: out + "/b.bin"))
