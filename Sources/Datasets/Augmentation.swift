@@ -40,9 +40,9 @@ public struct Augmentation: Codable, Equatable, Sendable {
     public static func apply(_ t: Transform, images: ImageSet, index: Int, into target: UnsafeMutablePointer<Float>) {
         let (h, w, channels) = (images.rows, images.columns, images.channels)
         let cx = Float(w - 1) / 2, cy = Float(h - 1) / 2
-        images.pixels.withUnsafeBufferPointer { buffer in
+        images.withImage(index) { buffer in
           for channel in 0..<channels {
-            let source = buffer.baseAddress! + index * h * w * channels + channel
+            let source = buffer.baseAddress! + channel
             let target = target + channel * h * w
             @inline(__always) func pixel(_ x: Int, _ y: Int) -> Float {
                 (x < 0 || y < 0 || x >= w || y >= h) ? 0 : Float(source[(y * w + x) * channels])

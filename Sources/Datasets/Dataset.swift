@@ -81,10 +81,13 @@ public struct Dataset: Sendable {
     public let sourceFiles: [String]
 
     public var channels: Int { train.images.channels }
+    /// The fingerprint already computed where the data was put together (`DataIndex`), so
+    /// a job reading mapped images does not hash them all again; nil: computed.
+    let knownFingerprint: String?
 
     public init(name: String, source: DataSource, train: Split, test: Split, classNames: [String],
                 selection: DataSelection? = nil, format: String = "IDX files", skipped: [SkippedFile] = [],
-                sourceFiles: [String]? = nil) {
+                sourceFiles: [String]? = nil, fingerprint: String? = nil) {
         precondition(train.images.rows == test.images.rows && train.images.columns == test.images.columns
                      && train.images.channels == test.images.channels, "both splits have one image shape")
         self.name = name
@@ -96,6 +99,7 @@ public struct Dataset: Sendable {
         self.format = format
         self.skipped = skipped
         self.sourceFiles = sourceFiles ?? [train.imagesFile, train.labelsFile, test.imagesFile, test.labelsFile]
+        self.knownFingerprint = fingerprint
     }
 
     /// The data set's name and where it came from, for messages: `'mnist5k' (embedded)`.
@@ -132,12 +136,8 @@ public struct Dataset: Sendable {
                                                 channels: selection.channels,
                                                 skipBadImages: selection.skipBadImages)
                                 : { var s = selection; s.folder = absolute(folder); s.classesFile = s.classesFile.map(absolute); return s }()
-        let hasIDX = standardNames.contains { name in
-            let base = (folder as NSString).appendingPathComponent(name)
-            return FileManager.default.fileExists(atPath: base) || FileManager.default.fileExists(atPath: base + ".gz")
-        }
         var dataset: Dataset
-        if hasIDX {
+        if hasIDX(folder) {
             dataset = try loadIDX(folder: folder, classesFile: selection.classesFile, embedded: embedded, selection: recorded)
         } else if let kind = CIFAR.kind(of: folder) {
             dataset = try loadCIFAR(kind, folder: folder, classesFile: selection.classesFile, selection: recorded)
@@ -153,6 +153,19 @@ public struct Dataset: Sendable {
             dataset = try dataset.framed(framing, folder: folder)
         }
         return dataset.prepared(channels: selection.channels, size: selection.resize)
+    }
+
+    /// Whether `folder` holds the four IDX files (raw or `.gz`).
+    static func hasIDX(_ folder: String) -> Bool {
+        standardNames.contains { name in
+            let base = (folder as NSString).appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: base) || FileManager.default.fileExists(atPath: base + ".gz")
+        }
+    }
+
+    /// Whether `load` reads `folder` as an image folder (not IDX files or CIFAR batches).
+    public static func isImageFolder(_ folder: String) -> Bool {
+        !hasIDX(folder) && CIFAR.kind(of: folder) == nil && ImageFolder.recognises(folder)
     }
 
     /// Every image framed as torchvision's `Resize(N)` and `CenterCrop` would (`ImageFraming`).
@@ -241,55 +254,26 @@ public struct Dataset: Sendable {
     /// An image folder: listed, then decoded in parallel straight to the asked size and
     /// channels.
     static func loadImageFolder(_ folder: String, selection: DataSelection) throws -> Dataset {
-        let listing = try ImageFolder.list(folder, testFraction: selection.testFraction, splitSeed: selection.splitSeed ?? 1)
-        if listing.train.isEmpty { throw DatasetError.badFolder(path: folder, problem: "has no training images") }
-        if listing.test.isEmpty { throw DatasetError.badFolder(path: folder, problem: "has no test images\(listing.splitHere ? " (each class needs at least 2 images to be split)" : "")") }
+        let listed = try ImageFolderListing(folder: folder, selection: selection)
+        let listing = listed.listing
         let size = selection.resize.map { ($0.rows, $0.columns) }
         let skip = selection.skipBadImages ?? false
         // Decode the train split first; the test split then takes its size and channels.
         let trainPart = try ImageFolder.decode(listing.train, size: size, framing: selection.framing, channels: selection.channels, skipBad: skip,
-                                               what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "train"))
+                                               what: listed.splitFolder(.train))
         let testPart = try ImageFolder.decode(listing.test, size: size, framing: selection.framing,
                                               channels: selection.channels ?? (trainPart.channels == 3 ? 3 : nil), skipBad: skip,
-                                              what: (folder as NSString).appendingPathComponent(listing.splitHere ? "" : "test"))
+                                              what: listed.splitFolder(.test))
         if size == nil && (testPart.rows != trainPart.rows || testPart.columns != trainPart.columns) {
-            throw DatasetError.mismatch(first: listing.train[0].path, second: listing.test[0].path,
-                                        problem: "train images are \(trainPart.rows)x\(trainPart.columns), test images \(testPart.rows)x\(testPart.columns); bring them to one size with \(selection.framing == nil ? "--resize HxW" : "--center-crop HxW")")
+            throw listed.sizeMismatch(listing.train[0].path, trainPart.rows, trainPart.columns, listing.test[0].path, testPart.rows, testPart.columns)
         }
         if selection.channels == nil && testPart.channels != trainPart.channels {
             // Colour only among the test images: decode the train split again in colour.
             return try loadImageFolder(folder, selection: { var s = selection; s.channels = 3; return s }())
         }
-        var names = listing.classNames
-        let folderClasses = (folder as NSString).appendingPathComponent("classes.txt")
-        let namesFile = selection.classesFile ?? (FileManager.default.fileExists(atPath: folderClasses) ? folderClasses : nil)
-        if let classesFile = namesFile {
-            names = try ClassNames.load(classesFile)
-            guard names.count == listing.classNames.count else {
-                throw DatasetError.mismatch(first: classesFile, second: folder, problem: "\(names.count) class names for \(listing.classNames.count) class folders")
-            }
-        }
-        var format = listing.splitHere
-            ? "image folder, split here: \(Int((selection.testFraction ?? ImageFolder.defaultTestFraction) * 100))% of each class to test (--split-seed \(selection.splitSeed ?? 1))"
-            : "image folder (train/ and test/)"
-        if let resize = selection.resize { format += ", resized to \(resize)" }
-        if let framing = selection.framing { format += ", " + framing.description }
-        if let channels = selection.channels { format += ", as \(channels == 1 ? "grey" : "RGB")" }
-        func relative(_ paths: [String]) -> [String] {
-            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-            return paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
-        }
-        let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(relative(trainPart.files)))
-        let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(relative(testPart.files)))
-        if train.count == 0 || test.count == 0 {
-            throw DatasetError.badFolder(path: folder, problem: "no readable \(train.count == 0 ? "training" : "test") image is left")
-        }
-        try ClassCheck.check(classNames: names,
-                             train: .init(split: train, file: folder, classFolders: listing.splitHere ? folder : (folder as NSString).appendingPathComponent("train")),
-                             test: .init(split: test, file: folder), declared: namesFile != nil)
-        return Dataset(name: (folder as NSString).lastPathComponent, source: .folder(folder), train: train, test: test,
-                       classNames: names, selection: selection, format: format, skipped: trainPart.skipped + testPart.skipped,
-                       sourceFiles: [])
+        let train = Split(images: trainPart.images, labels: trainPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(listed.relative(trainPart.files)))
+        let test = Split(images: testPart.images, labels: testPart.labels, imagesFile: folder, labelsFile: folder, origin: .files(listed.relative(testPart.files)))
+        return try listed.dataset(train: train, test: test, skipped: trainPart.skipped + testPart.skipped)
     }
 
     /// Loads the four standard files from `folder` (each either raw or `.gz`).
@@ -375,9 +359,10 @@ extension Dataset {
     /// SHA-256 over the decoded images and labels of both splits: identifies the data a
     /// model was trained on, whatever the files' compression.
     public var fingerprint: String {
+        if let knownFingerprint { return knownFingerprint }
         var hasher = SHA256()
         for split in [train, test] {
-            hasher.update(split.images.pixels)
+            split.images.forEachPart { hasher.update($0) }
             hasher.update(split.labels)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()

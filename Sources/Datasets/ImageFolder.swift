@@ -83,9 +83,10 @@ public enum ImageFolder {
     /// Decodes every file of `entries` in parallel, to one size and channel count.
     /// `size` nil: every image must already have the size of the first. `channels` nil:
     /// 3 when any file is in colour, else 1. Files that fail are an error naming the first
-    /// (in listing order), or, with `skipBad`, dropped and returned.
+    /// (in listing order), or, with `skipBad`, dropped and returned. `allowEmpty`: no
+    /// readable file gives no image (a piece of a folder), not an error.
     public static func decode(_ entries: [Entry], size: (rows: Int, columns: Int)?, framing: ImageFraming? = nil, channels: Int?, skipBad: Bool,
-                              what: String) throws -> (images: ImageSet, labels: [UInt8], files: [String], skipped: [SkippedFile], channels: Int, rows: Int, columns: Int) {
+                              what: String, allowEmpty: Bool = false) throws -> (images: ImageSet, labels: [UInt8], files: [String], skipped: [SkippedFile], channels: Int, rows: Int, columns: Int) {
         // Pass 1: headers, to learn the size and channels before allocating.
         var headers = [ImageDecoder.Header?](repeating: nil, count: entries.count)
         var problems = [String?](repeating: nil, count: entries.count)
@@ -101,6 +102,11 @@ public enum ImageFolder {
         }
         try checkProblems(problems, entries: entries, skipBad: skipBad)
         let good = entries.indices.filter { problems[$0] == nil }
+        if good.isEmpty && allowEmpty && !entries.isEmpty {
+            let skipped = entries.indices.map { SkippedFile(path: entries[$0].path, problem: problems[$0] ?? "") }
+            let (rows, columns) = size ?? (0, 0), outChannels = channels ?? 1
+            return (ImageSet(count: 0, rows: rows, columns: columns, channels: outChannels, pixels: []), [], [], skipped, outChannels, rows, columns)
+        }
         guard !good.isEmpty else {
             throw DatasetError.badFolder(path: what, problem: "holds no image that can be read")
         }

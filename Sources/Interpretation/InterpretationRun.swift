@@ -154,6 +154,11 @@ public enum InterpretationRun {
 
     /// The options, and how they fit the data and the labeller.
     public static func validate(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration) throws {
+        try validate(data: dataset.shape, labeller: labeller, configuration: configuration)
+    }
+
+    /// The same checks on the data's shape (a sharded run's launcher does not decode it).
+    public static func validate(data dataset: DataShape, labeller: ImageLabeller, configuration: InterpretationConfiguration) throws {
         try configuration.validate()
         guard labeller.layerNames.contains(configuration.layer) else {
             throw UsageError("--layer: unknown layer '\(configuration.layer)'; the model has \(labeller.layerNames.joined(separator: ", "))")
@@ -164,8 +169,8 @@ public enum InterpretationRun {
         guard labeller.classCount == dataset.classCount else {
             throw UsageError("the model predicts \(labeller.classCount) classes but the data has \(dataset.classCount)")
         }
-        guard configuration.k1 <= dataset.train.count else {
-            throw UsageError("--k1 \(configuration.k1) is larger than the \(dataset.train.count.counted("training image")) to cluster")
+        guard configuration.k1 <= dataset.trainImages else {
+            throw UsageError("--k1 \(configuration.k1) is larger than the \(dataset.trainImages.counted("training image")) to cluster")
         }
     }
 
@@ -191,9 +196,7 @@ public enum InterpretationRun {
     /// `.calibration` pass).
     public static func augmentedChunk(_ chunk: Int, of images: ImageSet, copies: Int, seed: SplitMix64) -> ImageSet {
         let start = chunk * ActivationPass.chunkSize, end = min(start + ActivationPass.chunkSize, images.count)
-        let pixels = images.pixelsPerImage
-        let sources = ImageSet(count: end - start, rows: images.rows, columns: images.columns, channels: images.channels,
-                               pixels: Array(images.pixels[(start * pixels)..<(end * pixels)]))
+        let sources = images.images(in: start..<end)
         return Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)
     }
 

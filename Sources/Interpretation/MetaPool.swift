@@ -32,15 +32,16 @@ public enum MetaPool {
         let sources = (0..<images.count).filter { partner[$0] >= 0 }
         let pixels = images.pixelsPerImage
         var out = [UInt8](repeating: 0, count: sources.count * mixes * pixels)
-        images.pixels.withUnsafeBufferPointer { source in
-            for (slot, a) in sources.enumerated() {
-                let b = partner[a]
-                for m in 0..<mixes {
-                    let t = Float(m + 1) / Float(mixes + 1)
-                    let o = (slot * mixes + m) * pixels
-                    for p in 0..<pixels {
-                        let v = (1 - t) * Float(source[a * pixels + p]) + t * Float(source[b * pixels + p])
-                        out[o + p] = UInt8(v.rounded())
+        for (slot, a) in sources.enumerated() {
+            images.withImage(a) { first in
+                images.withImage(partner[a]) { second in
+                    for m in 0..<mixes {
+                        let t = Float(m + 1) / Float(mixes + 1)
+                        let o = (slot * mixes + m) * pixels
+                        for p in 0..<pixels {
+                            let v = (1 - t) * Float(first[p]) + t * Float(second[p])
+                            out[o + p] = UInt8(v.rounded())
+                        }
                     }
                 }
             }

@@ -52,9 +52,9 @@ public struct InputTransform: Equatable, Sendable, CustomStringConvertible {
     func write(_ images: ImageSet, indices: ArraySlice<Int>, into target: UnsafeMutablePointer<Float>) {
         let pixels = images.pixelsPerImage, channels = images.channels, plane = images.rows * images.columns
         precondition(channels == self.channels, "\(channels)-channel images for a \(self.channels)-channel input")
-        images.pixels.withUnsafeBufferPointer { buffer in
-            for (slot, index) in indices.enumerated() {
-                let from = buffer.baseAddress! + index * pixels, to = target + slot * pixels
+        for (slot, index) in indices.enumerated() {
+            images.withImage(index) { buffer in
+                let from = buffer.baseAddress!, to = target + slot * pixels
                 for c in 0..<channels {
                     let (a, b, s, out) = (scale[c], shift[c], source[c], to + c * plane)
                     for p in 0..<plane { out[p] = a * Float(from[p * channels + s]) + b }

@@ -32,13 +32,11 @@ public struct ReportInputs: Sendable {
 
     /// The test image of instance `i` and training image `t`.
     public func testImage(_ i: Int) -> ArraySlice<UInt8> {
-        let n = dataset.test.images.pixelsPerImage
-        return dataset.test.images.pixels[(i * n)..<((i + 1) * n)]
+        dataset.test.images.image(i)
     }
 
     public func trainImage(_ t: Int) -> ArraySlice<UInt8> {
-        let n = dataset.train.images.pixelsPerImage
-        return dataset.train.images.pixels[(t * n)..<((t + 1) * n)]
+        dataset.train.images.image(t)
     }
 
     /// The class whose booklet holds instance `i`.
