@@ -61,7 +61,7 @@ enum ClusterLaunch {
             try ShardFolders.claim(folder)
             plan = try ShardedRun.plan(request)
             try plan.write(to: folder)
-            pending = ShardedRun.pending(plan, folder: folder, dataset: request.dataset, modelSHA256: modelSHA256)
+            pending = ShardedRun.pending(plan, folder: folder, data: request.data, modelSHA256: modelSHA256)
             withExtendedLifetime(output) {}
         }
         let counts = plan.stages.map { "\($0.name) \(pending[$0.name]?.count ?? 0)/\($0.shards)" }.joined(separator: ", ")

@@ -100,16 +100,18 @@ struct InterpretCommand: ParsableCommand {
 
     func run() throws {
         runOptions.apply()
+        if cluster.sharded {
+            let planned = try PlannedModel.load(modelOptions, dataOptions, runOptions)
+            let configuration = planned.configuration(options, seed: runOptions.seed)
+            try InterpretationRun.validate(data: planned.data, labeller: planned.model, configuration: configuration)
+            let request = ShardedRun.Request(job: .interpret, output: runOptions.output, data: planned.data,
+                                             model: planned.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
+                                             report: nil, threads: runOptions.threads, shards: cluster.shards,
+                                             batch: planned.model.inferenceBatch)
+            return try ClusterLaunch.launch(request, options: cluster, modelSHA256: planned.provenance.sha256, progress: output.progress)
+        }
         let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
         let configuration = explained.configuration(options, seed: runOptions.seed)
-        if cluster.sharded {
-            try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
-            let request = ShardedRun.Request(job: .interpret, output: runOptions.output, dataset: explained.dataset,
-                                             model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
-                                             report: nil, threads: runOptions.threads, shards: cluster.shards,
-                                             batch: explained.model.inferenceBatch)
-            return try ClusterLaunch.launch(request, options: cluster, modelSHA256: explained.provenance.sha256, progress: output.progress)
-        }
         let results = try InterpretationRun.runAndSave(
             dataset: explained.dataset, labeller: explained.model, model: explained.provenance,
             configuration: configuration, output: runOptions.output, progress: output.progress)
@@ -124,7 +126,7 @@ struct InterpretCommand: ParsableCommand {
 
 /// The network a command explains: an imported ONNX model (`--model`, on the data given)
 /// or the one cnn-inte trained into the output folder (on its own data by default).
-struct ExplainedModel {
+struct ExplainedModel: NamesLayers {
     let model: Model
     /// Which file it is, its SHA-256 and how results name it.
     let provenance: ModelProvenance
@@ -150,23 +152,5 @@ struct ExplainedModel {
             : "note: the model was trained on '\(trained.description.data.name)'; these are its activations on \(dataset.provenance)"
         return ExplainedModel(model: trained.model, provenance: .trained(weights: trained.weightsPath, sha256: trained.fingerprint),
                               dataset: dataset, layer: { $0 }, note: note)
-    }
-
-    /// `options`' settings with the layers named as the engine names them (an ONNX value or
-    /// a module name becomes the node that gives it).
-    func configuration(_ options: InterpretationOptions, seed: UInt64) -> InterpretationConfiguration {
-        var configuration = options.configuration(seed: seed)
-        configuration.layer = layer(configuration.layer)
-        configuration.compareLayers = configuration.compareLayers.map(layer)
-        return configuration
-    }
-
-    /// How a sharded run's jobs load this model again.
-    func spec(_ modelOptions: ModelOptions, _ runOptions: RunOptions) -> ModelSpec {
-        if let file = modelOptions.model {
-            return .imported(file: URL(fileURLWithPath: file).standardizedFileURL.path, preprocessing: modelOptions.preprocessing,
-                             output: modelOptions.output ?? .auto)
-        }
-        return .trained(folder: runOptions.modelFolder, weights: provenance.file ?? runOptions.modelFolder)
     }
 }

@@ -89,26 +89,26 @@ struct RunCommand: ParsableCommand {
         var request: ShardedRun.Request
         var modelSHA256: String?
         if modelOptions.model != nil {
-            let explained = try ExplainedModel.load(modelOptions, dataOptions, runOptions)
-            let configuration = explained.configuration(interpretation, seed: runOptions.seed)
-            try InterpretationRun.validate(dataset: explained.dataset, labeller: explained.model, configuration: configuration)
-            request = ShardedRun.Request(job: .run, output: runOptions.output, dataset: explained.dataset,
-                                         model: explained.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
-                                         report: report.configuration(output: runOptions.output, data: explained.dataset.selection),
-                                         threads: runOptions.threads, shards: cluster.shards, batch: explained.model.inferenceBatch)
-            modelSHA256 = explained.provenance.sha256
+            let planned = try PlannedModel.load(modelOptions, dataOptions, runOptions)
+            let configuration = planned.configuration(interpretation, seed: runOptions.seed)
+            try InterpretationRun.validate(data: planned.data, labeller: planned.model, configuration: configuration)
+            request = ShardedRun.Request(job: .run, output: runOptions.output, data: planned.data,
+                                         model: planned.spec(modelOptions, runOptions), training: nil, interpretation: configuration,
+                                         report: report.configuration(output: runOptions.output, data: planned.data.selection),
+                                         threads: runOptions.threads, shards: cluster.shards, batch: planned.model.inferenceBatch)
+            modelSHA256 = planned.provenance.sha256
         } else {
-            let dataset = try dataOptions.load()
+            let data = try DataShape.of(dataOptions.selection ?? DataSelection())
             let training = training.configuration(seed: runOptions.seed, threads: threads)
             try training.validate()
-            let untrained = try Model(graph: training.resolvedGraph(for: dataset), seed: 0)
+            let untrained = try Model(graph: training.resolvedGraph(for: data), seed: 0)
             let configuration = interpretation.configuration(seed: runOptions.seed)
-            try InterpretationRun.validate(dataset: dataset, labeller: untrained, configuration: configuration)
+            try InterpretationRun.validate(data: data, labeller: untrained, configuration: configuration)
             let weights = (runOptions.modelFolder as NSString).appendingPathComponent(ModelStore.weightsName)
-            request = ShardedRun.Request(job: .run, output: runOptions.output, dataset: dataset,
+            request = ShardedRun.Request(job: .run, output: runOptions.output, data: data,
                                          model: .trained(folder: ShardStages.trainedFolder(ShardFolder(output: runOptions.output)), weights: weights),
                                          training: training, interpretation: configuration,
-                                         report: report.configuration(output: runOptions.output, data: dataset.selection),
+                                         report: report.configuration(output: runOptions.output, data: data.selection),
                                          threads: runOptions.threads, shards: cluster.shards, batch: untrained.inferenceBatch)
         }
         try ClusterLaunch.launch(request, options: cluster, modelSHA256: modelSHA256, progress: output.progress)

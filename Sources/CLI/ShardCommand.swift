@@ -9,7 +9,7 @@ struct ShardCommand: ParsableCommand {
         commandName: "shard",
         abstract: "Run one shard of a run planned with --slurm or --plan (what each job runs).",
         discussion: """
-            The stages, in order: \(Stage.all.joined(separator: ", ")) (train only when the run trains its network; diagrams and report only for 'run').
+            The stages, in order: \(Stage.all.joined(separator: ", ")) (decode and data only for an image folder; train only when the run trains its network; diagrams and report only for 'run').
             The index is --index, else SLURM_ARRAY_TASK_ID (Slurm job arrays), else JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
             A shard already done with the same settings and inputs is skipped; one from other settings is redone.
             """)
@@ -43,6 +43,7 @@ struct ShardCommand: ParsableCommand {
         let started = DispatchTime.now().uptimeNanoseconds
         let ran = try ShardStages.run(stage, index: index, plan: plan, folder: folder, progress: progress.progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        print(ran ? String(format: "shard %@ %d: done in %.1f s", stage, index, seconds) : "shard \(stage) \(index): already done")
+        print(ran ? String(format: "shard %@ %d: done in %.1f s, peak memory %.0f MiB", stage, index, seconds, Memory.peakResidentMiB())
+                  : "shard \(stage) \(index): already done")
     }
 }

@@ -48,9 +48,12 @@ public struct TrainedModel {
             throw UsageError("the data the model in \(folder) was trained on cannot be loaded (\(error)); pass --data")
         }
         let same = dataset.fingerprint == description.data.fingerprint
-        if !same && !allowOther {
-            throw UsageError("the model in \(folder) was trained on '\(description.data.name)' (\(trainingData.folder ?? "embedded")), not on \(dataset.provenance); pass --data \(trainingData.folder ?? "with no folder, for the embedded sample"), or train a model on this data")
-        }
+        if !same && !allowOther { throw otherDataError(dataset.provenance) }
         return (dataset, same)
+    }
+
+    /// The error for data (described by `provenance`) that is not the model's training data.
+    public func otherDataError(_ provenance: String) -> UsageError {
+        UsageError("the model in \(folder) was trained on '\(description.data.name)' (\(trainingData.folder ?? "embedded")), not on \(provenance); pass --data \(trainingData.folder ?? "with no folder, for the embedded sample"), or train a model on this data")
     }
 }

@@ -35,7 +35,10 @@ public enum TrainingRun {
 
         /// The network for `dataset`: the configured one or the default, sized to the data's
         /// images and checked against its class count.
-        public func resolvedGraph(for dataset: Dataset) throws -> Graph {
+        public func resolvedGraph(for dataset: Dataset) throws -> Graph { try resolvedGraph(for: dataset.shape) }
+
+        /// The network for data of this shape.
+        public func resolvedGraph(for dataset: DataShape) throws -> Graph {
             let input = Graph.InputShape(channels: dataset.channels, height: dataset.rows, width: dataset.columns)
             let chosen: Graph
             do {

@@ -100,8 +100,11 @@ public struct ImportedModel {
 
     /// Refuses data the model cannot take, naming both: images of another size or
     /// channel count, or another number of classes.
-    public func check(fits dataset: Dataset) throws {
-        let i = model.graph.input, images = dataset.train.images
+    public func check(fits dataset: Dataset) throws { try check(fits: dataset.shape) }
+
+    /// The same check on the data's shape (a sharded run's launcher does not decode it).
+    public func check(fits dataset: DataShape) throws {
+        let i = model.graph.input, images = dataset
         if (i.height, i.width) != (images.rows, images.columns) {
             throw UsageError("\(path) takes \(i.height)x\(i.width) images but \(dataset.provenance) has \(images.rows)x\(images.columns); bring them to the model's size with --resize \(i.height)x\(i.width)")
         }

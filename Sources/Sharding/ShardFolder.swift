@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Numerics
 import OutputFolders
@@ -29,6 +30,8 @@ public struct ShardRecord: Codable, Equatable, Sendable {
     public var seconds: Double
     /// Where it ran (host name), for `status`.
     public var host: String
+    /// The job's peak resident memory when the shard was done (MiB), to size `--mem`.
+    public var peakMiB: Double?
 }
 
 /// `<output>/shards`: what a sharded run keeps between its stages, one folder per stage and
@@ -104,13 +107,14 @@ public struct ShardFolder: Sendable {
             for name in try fm.subpathsOfDirectory(atPath: temporary).sorted() {
                 let path = (temporary as NSString).appendingPathComponent(name)
                 var isDir: ObjCBool = false
-                if fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue, let bytes = fm.contents(atPath: path) {
-                    files[name] = SHA256.hex(bytes)
+                if fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue {
+                    // Mapped, not read: a decode shard's pixels run to gigabytes.
+                    files[name] = try MappedPixels(path: path).withBytes { SHA256.hex($0) }
                 }
             }
             let record = ShardRecord(stage: stage, index: index, key: key, files: files,
                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-                                     host: ProcessInfo.processInfo.hostName)
+                                     host: ProcessInfo.processInfo.hostName, peakMiB: Memory.peakResidentMiB())
             try JSONEncoder.sorted.encode(record).write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent(Self.recordName)))
             // A stale shard (other settings, or an attempt that died after its rename) goes
             // first; the rename of a whole folder is the commit.

@@ -40,16 +40,25 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     /// another build).
     public var program: String
     public var programID: String
-    /// The activation stage's shards (`ActivationLayout`).
-    public var activations: [[ActivationPiece]]
+    /// The decode stage's shards, for an image folder (`DataShards`); empty for data read
+    /// whole by every job (IDX files, CIFAR batches, the embedded sample: seconds to load).
+    public var imagePieces: [[ImagePiece]] = []
+    /// The activation stage's shard count, and the network's inference batch its pieces
+    /// are cut at (`activations(trainImages:testImages:)`).
+    public var activationShards: Int
+    public var batch: Int
     /// The report's diagram shards: booklet classes c with c mod count == shard.
     public var diagramShards: Int = 1
+
+    /// Whether the images are decoded in shards (an image folder) rather than by each job.
+    public var decodesImages: Bool { !imagePieces.isEmpty }
 
     /// The stages in order, with their shard counts.
     public var stages: [(name: String, shards: Int)] {
         var stages: [(String, Int)] = []
+        if decodesImages { stages += [(Stage.decode, imagePieces.count), (Stage.data, 1)] }
         if training != nil { stages.append((Stage.train, 1)) }
-        stages.append((Stage.activations, activations.count))
+        stages.append((Stage.activations, activationShards))
         stages.append((Stage.interpret, 1))
         if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.report, 1)] }
         return stages
@@ -60,6 +69,22 @@ public struct ShardPlan: Codable, Equatable, Sendable {
         var copy = self
         copy.workingDirectory = ""  // where it was submitted from does not change a result
         return SHA256.hex((try? JSONEncoder.sorted.encode(copy)) ?? Data())
+    }
+
+    /// The activation stage's pieces for data of these sizes, `activationShards` lists
+    /// (some maybe empty). Computed by each job from the data it loads, so images left out
+    /// by `--skip-bad-images` while decoding cannot shift them.
+    public func activations(trainImages: Int, testImages: Int) -> [[ActivationPiece]] {
+        let layout = ActivationLayout.plan(Self.passes(interpretation, trainImages: trainImages, testImages: testImages),
+                                           batch: batch, shards: activationShards)
+        return layout + Array(repeating: [], count: max(0, activationShards - layout.count))
+    }
+
+    /// The CNN passes of an interpretation with these settings over data of these sizes.
+    static func passes(_ interpretation: InterpretationConfiguration, trainImages: Int, testImages: Int) -> [(ActivationPass, Int)] {
+        ActivationLayout.passes(trainImages: trainImages, testImages: testImages,
+                                copies: interpretation.effectiveAugmentCopies(trainingImages: trainImages),
+                                calibrationImages: min(trainImages, CredibilityCalibration.calibrationCap))
     }
 
     public func write(to folder: ShardFolder) throws {
@@ -78,12 +103,14 @@ public struct ShardPlan: Codable, Equatable, Sendable {
 
 /// The stages' names, as the `shard` command and the job scripts name them.
 public enum Stage {
+    public static let decode = "decode"
+    public static let data = "data"
     public static let train = "train"
     public static let activations = ActivationShards.stage
     public static let interpret = "interpret"
     public static let diagrams = "diagrams"
     public static let report = "report"
-    public static let all = [train, activations, interpret, diagrams, report]
+    public static let all = [decode, data, train, activations, interpret, diagrams, report]
 
     /// The cores a job of `stage` asks the scheduler for: `--threads` for the stages that
     /// compute in parallel; one for the report's, which draw with Graphviz on one thread

@@ -26,11 +26,13 @@ public enum ShardStages {
     public static func run(_ stage: String, index: Int, plan: ShardPlan, folder: ShardFolder,
                            progress: ProgressSink = .silent) throws -> Bool {
         switch stage {
+        case Stage.decode: return try DataShards.decode(plan, index: index, folder: folder, progress: progress)
+        case Stage.data: return try DataShards.assemble(plan, folder: folder, progress: progress)
         case Stage.train: return try train(plan, folder: folder, progress: progress)
         case Stage.activations:
             let inputs = try load(plan, folder: folder)
             return try folder.produce(stage, index, key: inputs.key) { out in
-                let pieces = plan.activations[index]
+                let pieces = plan.activations(trainImages: inputs.dataset.train.count, testImages: inputs.dataset.test.count)[index]
                 let meter = ProgressMeter(progress, stage: "shard \(stage) \(index): activations of \(plan.interpretation.layer)",
                                           total: pieces.reduce(0) { $0 + $1.count }, unit: "images")
                 defer { meter.finish() }
@@ -62,7 +64,7 @@ public enum ShardStages {
 
     static func train(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
         guard let training = plan.training else { throw UsageError("shard train: this run brings its model; it has no train stage") }
-        let dataset = try plan.data.load()
+        let dataset = try DataShards.dataset(plan, folder: folder)
         return try folder.produce(Stage.train, 0, key: trainKey(plan, data: dataset.fingerprint)) { out in
             let (model, description) = try TrainingRun.run(dataset: dataset, configuration: training, progress: progress)
             let modelFolder = (out as NSString).appendingPathComponent("model")
@@ -73,7 +75,7 @@ public enum ShardStages {
 
     /// The plan's data and network; for a trained network, the training shard must be done.
     public static func load(_ plan: ShardPlan, folder: ShardFolder) throws -> PlanInputs {
-        let dataset = try plan.data.load()
+        let dataset = try DataShards.dataset(plan, folder: folder)
         let data = dataset.fingerprint
         switch plan.model {
         case let .imported(file, preprocessing, output):
@@ -87,6 +89,11 @@ public enum ShardStages {
                 throw ShardError.notDone(stage: Stage.train, shards: [0], folder: folder.root)
             }
             let trained = try TrainedModel.load(folder: modelFolder)
+            if plan.training == nil, trained.description.data.fingerprint != data {
+                // `interpret` explains a trained model on its own data only; an image folder
+                // is first seen whole here.
+                throw trained.otherDataError(dataset.provenance)
+            }
             return PlanInputs(dataset: dataset, labeller: trained.model, provenance: .trained(weights: weights, sha256: trained.fingerprint),
                               key: key(plan, data: data, model: trained.fingerprint))
         }
@@ -102,13 +109,14 @@ public enum ShardStages {
     /// follows, else put in place as `<output>/interpretation`.
     static func interpret(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
         let inputs = try load(plan, folder: folder)
-        try requireDone(Stage.activations, shards: plan.activations.count, key: inputs.key, folder: folder)
-        let source = ShardedActivations(folder: folder, layout: plan.activations,
+        try requireDone(Stage.activations, shards: plan.activationShards, key: inputs.key, folder: folder)
+        let layout = plan.activations(trainImages: inputs.dataset.train.count, testImages: inputs.dataset.test.count)
+        let source = ShardedActivations(folder: folder, layout: layout,
                                         fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
         func interpret(into out: String) throws {
             try InterpretationRun.run(dataset: inputs.dataset, labeller: inputs.labeller, model: inputs.provenance,
                                       configuration: plan.interpretation, into: out, activations: source, progress: progress)
-            _ = try InterpretationResults.recordStages(activationTimings(plan, folder: folder), in: out)
+            _ = try InterpretationResults.recordStages(activationTimings(plan, layout: layout, folder: folder), in: out)
         }
         guard plan.report == nil else {
             return try folder.produce(Stage.interpret, 0, key: inputs.key) { out in
@@ -188,10 +196,10 @@ public enum ShardStages {
     /// The activation stage's figures for results.json: its shards, their seconds in all
     /// (each shard's computing, not its loading) and the images per second they made,
     /// which replaces the in-process figure (here, reading the shards' files).
-    static func activationTimings(_ plan: ShardPlan, folder: ShardFolder) -> [String: Double] {
-        let seconds = (0..<plan.activations.count).compactMap { folder.record(Stage.activations, $0)?.seconds }.reduce(0, +)
-        let images = plan.activations.joined().reduce(0) { $0 + $1.count }
-        return ["activation_shards": Double(plan.activations.count), "activation_shards_seconds": seconds,
+    static func activationTimings(_ plan: ShardPlan, layout: [[ActivationPiece]], folder: ShardFolder) -> [String: Double] {
+        let seconds = (0..<plan.activationShards).compactMap { folder.record(Stage.activations, $0)?.seconds }.reduce(0, +)
+        let images = layout.joined().reduce(0) { $0 + $1.count }
+        return ["activation_shards": Double(plan.activationShards), "activation_shards_seconds": seconds,
                 "activations_images_per_s": Double(images) / max(seconds, 1e-9)]
     }
 

@@ -15,6 +15,9 @@ public struct ShardStatus: Equatable, Sendable {
     public var done: Int
     public var running: Int
     public var failed: [Failure]
+    /// The largest peak memory of the done shards' jobs (MiB), where recorded: what
+    /// `--sbatch --mem` must at least give the stage.
+    public var peakMiB: Double?
     public var toDo: Int { shards - done - running - failed.count }
 
     /// Every stage of `plan`, in order.
@@ -25,8 +28,9 @@ public struct ShardStatus: Equatable, Sendable {
             var status = ShardStatus(stage: stage, shards: shards, done: 0, running: 0, failed: [])
             for index in 0..<shards {
                 let name = String(format: "%05d", index)
-                if folder.record(stage, index)?.key.plan == fingerprint {
+                if let record = folder.record(stage, index), record.key.plan == fingerprint {
                     status.done += 1
+                    if let peak = record.peakMiB { status.peakMiB = max(status.peakMiB ?? 0, peak) }
                 } else if entries.contains(where: { $0.hasPrefix(name + ".partial-") && isLive($0) }) {
                     status.running += 1
                 } else if let message = folder.failure(stage, index) {
@@ -53,6 +57,7 @@ public struct ShardStatus: Equatable, Sendable {
         return stages.map { s in
             s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  \(s.done)/\(s.shards) done, \(s.running) running, \(s.failed.count) failed, \(s.toDo) to do"
+                + (s.peakMiB.map { String(format: "; peak memory %.0f MiB", $0) } ?? "")
         }
     }
 }

@@ -14,7 +14,8 @@ public enum ShardedRun {
     public struct Request {
         public var job: ShardPlan.Job
         public var output: String
-        public var dataset: Dataset
+        /// The data, as far as the launcher looks at it (an image folder is only listed).
+        public var data: DataShape
         public var model: ModelSpec
         public var training: TrainingRun.Configuration?
         public var interpretation: InterpretationConfiguration
@@ -25,9 +26,9 @@ public enum ShardedRun {
         /// The network's inference batch (pieces of a pass start at its multiples).
         public var batch: Int
 
-        public init(job: ShardPlan.Job, output: String, dataset: Dataset, model: ModelSpec, training: TrainingRun.Configuration?,
+        public init(job: ShardPlan.Job, output: String, data: DataShape, model: ModelSpec, training: TrainingRun.Configuration?,
                     interpretation: InterpretationConfiguration, report: ReportRun.Configuration?, threads: Int?, shards: Int?, batch: Int) {
-            (self.job, self.output, self.dataset, self.model, self.training) = (job, output, dataset, model, training)
+            (self.job, self.output, self.data, self.model, self.training) = (job, output, data, model, training)
             (self.interpretation, self.report, self.threads, self.shards, self.batch) = (interpretation, report, threads, shards, batch)
         }
     }
@@ -45,21 +46,20 @@ public enum ShardedRun {
 
     /// The plan of `request`.
     public static func plan(_ request: Request) throws -> ShardPlan {
-        guard let selection = request.dataset.selection else {
-            throw UsageError("a sharded run needs data loaded from disk (--data) or the embedded sample")
-        }
-        let c = request.interpretation
-        let train = request.dataset.train.count
-        let passes = ActivationLayout.passes(trainImages: train, testImages: request.dataset.test.count,
-                                             copies: c.effectiveAugmentCopies(trainingImages: train),
-                                             calibrationImages: min(train, CredibilityCalibration.calibrationCap))
+        let data = request.data
         let (path, id) = try program()
-        return ShardPlan(job: request.job, output: request.output, workingDirectory: FileManager.default.currentDirectoryPath,
-                         data: selection, model: request.model, training: request.training, interpretation: c,
-                         report: request.report, threads: request.threads, program: path, programID: id,
-                         activations: ActivationLayout.plan(passes, batch: request.batch, shards: request.shards),
-                         diagramShards: diagramShards(classes: request.dataset.classCount, testImages: request.dataset.test.count,
-                                                      shards: request.shards))
+        var plan = ShardPlan(job: request.job, output: request.output, workingDirectory: FileManager.default.currentDirectoryPath,
+                             data: data.selection, model: request.model, training: request.training, interpretation: request.interpretation,
+                             report: request.report, threads: request.threads, program: path, programID: id,
+                             activationShards: 0, batch: request.batch,
+                             diagramShards: diagramShards(classes: data.classCount, testImages: data.testImages, shards: request.shards))
+        if data.listing != nil {
+            plan.imagePieces = DataShards.layout(trainImages: data.trainImages, testImages: data.testImages, shards: request.shards)
+        }
+        // As many shards as the layout of the listed sizes fills (`--shards`, or from the data).
+        let passes = ShardPlan.passes(request.interpretation, trainImages: data.trainImages, testImages: data.testImages)
+        plan.activationShards = ActivationLayout.plan(passes, batch: request.batch, shards: request.shards).count
+        return plan
     }
 
     /// Test instances a diagram shard draws when no --shards is given (about a minute of
@@ -75,20 +75,32 @@ public enum ShardedRun {
     /// The shards of each stage still to do. A stage after one with work to do is redone
     /// whole only where its own shards are not done with the key they will have; when the
     /// network is still to be trained, that key is unknown, and everything after is to do.
-    public static func pending(_ plan: ShardPlan, folder: ShardFolder, dataset: Dataset, modelSHA256: String?) -> [String: [Int]] {
+    public static func pending(_ plan: ShardPlan, folder: ShardFolder, data shape: DataShape, modelSHA256: String?) -> [String: [Int]] {
         var pending: [String: [Int]] = [:]
-        let data = dataset.fingerprint
+        var fingerprint = shape.fingerprint
+        if let listing = shape.listing {
+            // An image folder: its decode shards from the folder as listed now, the data
+            // stage from them; the data's fingerprint only once both are done.
+            pending[Stage.decode] = DataShards.pendingDecodes(plan, folder: folder, listed: listing)
+            fingerprint = pending[Stage.decode]!.isEmpty ? DataShards.fingerprint(plan, folder: folder) : nil
+            pending[Stage.data] = fingerprint == nil ? [0] : []
+        }
+        guard let data = fingerprint else {
+            for (stage, shards) in plan.stages where pending[stage] == nil { pending[stage] = Array(0..<shards) }
+            return pending
+        }
         var key: ShardKey? = modelSHA256.map { ShardStages.key(plan, data: data, model: $0) }
         if plan.training != nil {
             if let record = folder.record(Stage.train, 0), record.key == ShardStages.trainKey(plan, data: data),
                let weights = record.files["model/" + ModelStore.weightsName] {
                 key = ShardStages.key(plan, data: data, model: weights)
+                pending[Stage.train] = []
             } else {
                 pending[Stage.train] = [0]
                 key = nil
             }
         }
-        for (stage, shards) in plan.stages where stage != Stage.train {
+        for (stage, shards) in plan.stages where pending[stage] == nil {
             pending[stage] = (0..<shards).filter { index in key.map { !folder.isDone(stage, index, key: $0) } ?? true }
         }
         return pending

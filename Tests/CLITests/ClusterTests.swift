@@ -1,4 +1,6 @@
+import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 /// A run split into shards gives the one-process run's results: run stage by stage as a
@@ -48,11 +50,67 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(try comparableResults(a), try comparableResults(b), file: file, line: line)
     }
 
-    /// The plan's stages and their shard counts.
+    /// The plan's stages and their shard counts (a run that trains, with a report).
     func stages(_ output: String) throws -> [(String, Int)] {
         let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/shards/plan.json"))) as! [String: Any]
-        let activations = (plan["activations"] as! [Any]).count
-        return [("train", 1), ("activations", activations), ("interpret", 1), ("diagrams", plan["diagramShards"] as! Int), ("report", 1)]
+        let decodes = (plan["imagePieces"] as? [Any])?.count ?? 0
+        return (decodes > 0 ? [("decode", decodes), ("data", 1)] : [])
+            + [("train", 1), ("activations", plan["activationShards"] as! Int), ("interpret", 1), ("diagrams", plan["diagramShards"] as! Int),
+               ("report", 1)]
+    }
+
+    /// The toy images as a folder of PNGs (train/ and test/, a folder per class), 8 or 10
+    /// pixels wide (`--resize 6x6` brings them to one size); north-east, the first class
+    /// in the folder's order, grey and the others in colour, so the shard that decodes only
+    /// the first class's files decodes grey.
+    func writeImageFolder(_ path: String) throws {
+        for (split, count, seed) in [("train", 240, UInt64(1)), ("test", 24, 2)] {
+            let (images, labels) = ToyData.split(count: count, seed: seed)
+            for i in 0..<count {
+                let label = Int(labels[i]), grey = label == 1, columns = i % 3 == 0 ? 10 : 8
+                let pixels = (0..<(6 * columns)).flatMap { p -> [UInt8] in
+                    let v = images.image(i)[images.image(i).startIndex + (p / columns) * 6 + (p % columns) * 6 / columns]
+                    return grey ? [v] : [v, v / 2, 255 - v]
+                }
+                let file = "\(path)/\(split)/\(ToyData.classNames[label])/\(String(format: "%03d", i)).png"
+                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data(ImageEncoder.encode(pixels, rows: 6, columns: columns, channels: grey ? 1 : 3, format: .png)!)
+                    .write(to: URL(fileURLWithPath: file))
+            }
+        }
+    }
+
+    /// An image folder is decoded once, in shards, and every later job maps it: the same
+    /// results as one process, grey shards converted as a one-process load converts them;
+    /// a file changed after the run re-decodes its shard only.
+    func testAnImageFolderDecodedInShardsGivesTheOneProcessRun() throws {
+        try writeImageFolder(folder + "/images")
+        let arguments = runArguments.map { $0 == folder + "/data" ? folder + "/images" : $0 } + ["--resize", "6x6"]
+        let one = try run(arguments + ["--output", folder + "/one"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let sharded = folder + "/sharded"
+        let planned = try run(arguments + ["--plan", "slurm", "--shards", "5", "--output", sharded])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("shards to do: decode 5/5, data 1/1, train 1/1, activations 5/5"), planned.stdout)
+        let early = try run(["shard", "train", "--output", sharded])
+        XCTAssertTrue(early.stderr.contains("stage data has 1 shard not done (0)"), early.stderr)
+        for (stage, shards) in try stages(sharded) {
+            for index in 0..<shards {
+                let result = try run(["shard", stage, "--output", sharded, "--quiet"], environment: ["JOB_COMPLETION_INDEX": "\(index)"])
+                XCTAssertEqual(result.status, 0, "\(stage) \(index): \(result.stderr)")
+            }
+        }
+        // Shard 0 holds only grey files: converted to RGB when the pieces were put together.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/data/00000/converted/train-0.pixels"))
+        try assertSameResults(folder + "/one", sharded)
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/one/interpretation/images.json"),
+                       FileManager.default.contents(atPath: sharded + "/interpretation/images.json"))
+
+        // One test file replaced: its decode shard (the last) and everything after it are to do.
+        let changed = folder + "/images/test/south-east/023.png"
+        try Data(contentsOf: URL(fileURLWithPath: folder + "/images/test/south-east/019.png")).write(to: URL(fileURLWithPath: changed))
+        let again = try run(arguments + ["--plan", "slurm", "--shards", "5", "--output", sharded])
+        XCTAssertTrue(again.stdout.contains("shards to do: decode 1/5, data 1/1, train 1/1, activations 5/5"), again.stdout)
     }
 
     func testShardsRunOneAfterAnotherAsIndexedJobsGiveTheOneProcessRun() throws {
@@ -75,7 +133,7 @@ final class ClusterTests: XCTestCase {
         }
         try assertSameResults(folder + "/one", sharded)
         let status = try run(["status", "--output", sharded])
-        XCTAssertEqual(status.stdout.split(separator: "\n").first, "train        1/1 done, 0 running, 0 failed, 0 to do")
+        XCTAssertTrue(status.stdout.hasPrefix("train        1/1 done, 0 running, 0 failed, 0 to do; peak memory "), status.stdout)
         // Again: every shard is done, nothing is redone.
         let again = try run(["shard", "activations", "--output", sharded, "--index", "2"])
         XCTAssertEqual(again.stdout, "shard activations 2: already done\n")
@@ -96,7 +154,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         let stage = try run(["shard", "forests", "--output", output])
         XCTAssertEqual(stage.status, 64)
-        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are train, activations, interpret, diagrams, report"), stage.stderr)
+        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are decode, data, train, activations, interpret, diagrams, report"), stage.stderr)
         let status = try run(["status", "--output", output])
         XCTAssertEqual(status.status, 1)
         XCTAssertTrue(status.stderr.contains("/out/shards/plan.json: is missing"), status.stderr)
@@ -139,8 +197,11 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(slurm.stdout.contains("submitted activations: job "), slurm.stdout)
         try assertSameResults(folder + "/one", folder + "/slurm")
 
-        // A second run (another seed) whose activation task 2 is cancelled: the run stops.
-        let second = runArguments.map { $0 == "11" ? "12" : $0 } + ["--slurm", "--shards", "4", "--output", folder + "/second"]
+        // A second run (another seed, the images as a folder of PNGs, decoded by the jobs)
+        // whose activation task 2 is cancelled: the run stops.
+        try writeImageFolder(folder + "/images")
+        let second = runArguments.map { $0 == "11" ? "12" : $0 == folder + "/data" ? folder + "/images" : $0 }
+            + ["--resize", "6x6", "--slurm", "--shards", "4", "--output", folder + "/second"]
         let submitted = try run(second)
         XCTAssertEqual(submitted.status, 0, submitted.stderr)
         let line = try XCTUnwrap(submitted.stdout.split(separator: "\n").first { $0.hasPrefix("submitted activations: job ") })
@@ -160,7 +221,7 @@ final class ClusterTests: XCTestCase {
         // Submitting the same command again runs shard 2 and what follows, nothing else.
         let again = try run(second + ["--wait"])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertFalse(again.stdout.contains("submitted train"), again.stdout)
+        XCTAssertFalse(["decode", "data", "train"].contains { again.stdout.contains("submitted \($0):") }, again.stdout)
         XCTAssertTrue(again.stdout.contains("submitted activations: job ") && again.stdout.contains("(1 shard)"), again.stdout)
         for (path, bytes) in records { XCTAssertEqual(FileManager.default.contents(atPath: path), bytes, "\(path) was redone") }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/second/report/index.html"))

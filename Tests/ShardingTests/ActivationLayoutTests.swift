@@ -1,3 +1,4 @@
+import Datasets
 import Interpretation
 import Sharding
 import XCTest
@@ -40,5 +41,27 @@ final class ActivationLayoutTests: XCTestCase {
         XCTAssertEqual(ActivationLayout.plan([(.train, 29_000)], batch: 100).count, 3)
         XCTAssertEqual(ActivationLayout.plan([(.train, 500)], batch: 100).count, 1)
         XCTAssertTrue(ActivationLayout.plan([], batch: 100).isEmpty)
+    }
+}
+
+/// The decode stage's pieces of an image folder's listing.
+final class DataLayoutTests: XCTestCase {
+    func testTrainThenTestCutEvenlyAShardHoldingAPieceOfEach() {
+        // 10 train and 5 test files in 4 shards: files 0-2, 3-6, 7-10, 11-14 of the 15.
+        let layout = DataShards.layout(trainImages: 10, testImages: 5, shards: 4)
+        XCTAssertEqual(layout, [[ImagePiece(split: .train, start: 0, count: 3)], [ImagePiece(split: .train, start: 3, count: 4)],
+                                [ImagePiece(split: .train, start: 7, count: 3), ImagePiece(split: .test, start: 0, count: 1)],
+                                [ImagePiece(split: .test, start: 1, count: 4)]])
+        // By default about `imagesPerShard` files a shard; never more shards than files.
+        XCTAssertEqual(DataShards.layout(trainImages: 25_000, testImages: 5_000, shards: nil).count, 3)
+        XCTAssertEqual(DataShards.layout(trainImages: 2, testImages: 1, shards: 10).count, 3)
+        for (train, test, shards) in [(1_281_167, 50_000, 134), (7, 3, 1), (100, 1, 7)] {
+            let pieces = DataShards.layout(trainImages: train, testImages: test, shards: shards).joined()
+            for (split, total) in [(ImageFolderListing.SplitName.train, train), (.test, test)] {
+                let ofSplit = pieces.filter { $0.split == split }
+                XCTAssertEqual(ofSplit.map(\.start), ofSplit.indices.map { k in ofSplit[..<k].reduce(0) { $0 + $1.count } })
+                XCTAssertEqual(ofSplit.reduce(0) { $0 + $1.count }, total)
+            }
+        }
     }
 }

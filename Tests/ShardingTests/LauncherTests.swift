@@ -10,8 +10,7 @@ final class LauncherTests: XCTestCase {
         ShardPlan(job: .interpret, output: "runs/a b", workingDirectory: "/home/me/work", data: DataSelection(), 
                   model: .imported(file: "/m/r.onnx", preprocessing: .init(), output: .auto), training: nil,
                   interpretation: InterpretationConfiguration(), report: report ? .init() : nil, threads: threads,
-                  program: "/opt/cnn-inte/bin/cnn-inte", programID: "build-id:ab",
-                  activations: ActivationLayout.plan([(.train, 1_000)], batch: 100, shards: 3))
+                  program: "/opt/cnn-inte/bin/cnn-inte", programID: "build-id:ab", activationShards: 3, batch: 100)
     }
 
     func testStagesInOrder() {
@@ -103,7 +102,11 @@ final class LauncherTests: XCTestCase {
         struct Failed: Error {}
         _ = try? folder.produce("activations", 2, key: key) { _ in throw Failed() }
         let status = ShardStatus.of(plan, folder: folder)
-        XCTAssertEqual(ShardStatus.lines(status), ["activations  1/3 done, 0 running, 1 failed, 1 to do",
+        // The done shard's job's peak memory, as its record holds it.
+        let peak = try XCTUnwrap(folder.record("activations", 0)?.peakMiB)
+        XCTAssertEqual(status[0].peakMiB, peak)
+        XCTAssertGreaterThan(peak, 1)
+        XCTAssertEqual(ShardStatus.lines(status), [String(format: "activations  1/3 done, 0 running, 1 failed, 1 to do; peak memory %.0f MiB", peak),
                                                    "interpret    0/1 done, 0 running, 0 failed, 1 to do",
                                                    "diagrams     0/1 done, 0 running, 0 failed, 1 to do",
                                                    "report       0/1 done, 0 running, 0 failed, 1 to do"])
