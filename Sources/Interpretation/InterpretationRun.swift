@@ -12,11 +12,12 @@ public enum InterpretationRun {
     /// it by `model`: its kind, file and SHA-256) and
     /// writes the four artifacts into `folder` (made if missing). `activations`, when
     /// given, supplies the layer's passes over fixed images (a cluster's shards); the
-    /// labeller computes the others.
+    /// labeller computes the others. `precomputed` analyses (by file name) are taken as
+    /// they are, not computed.
     @discardableResult
     public static func run(dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
                            configuration: InterpretationConfiguration, into folder: String,
-                           activations source: ActivationSource? = nil,
+                           activations source: ActivationSource? = nil, precomputed: [String: any InterpretationAnalysis] = [:],
                            progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
         do { try Folders.make(folder) } catch {
@@ -38,7 +39,7 @@ public enum InterpretationRun {
             if copies > 0 {
                 let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
                                           total: copies * dataset.train.count, unit: "images")
-                try addAugmentedCopies(of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed,
+                try addAugmentedCopies(of: PickedImages(dataset.train.images), copies: copies, seed: configuration.augmentationSeed,
                                        source: source, pass: ActivationPass.augmented, progress: meter) { features, probabilities in
                     add(features, probabilities.argmaxRows(), soft(probabilities))
                 }
@@ -57,7 +58,8 @@ public enum InterpretationRun {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
         var context = AnalysisContext(dataset: dataset, labeller: labeller, model: model, folder: folder, configuration: configuration,
-                                      inputs: inputs, fitted: fitted, records: decided, activations: source, progress: progress)
+                                      inputs: inputs, fitted: fitted, records: decided, activations: source, progress: progress,
+                                      precomputed: precomputed)
         let (stages, stageSeconds) = try Analyses.decide(&context)
         let records = context.records
         seconds.merge(stageSeconds) { _, new in new }
@@ -177,7 +179,7 @@ public enum InterpretationRun {
     /// `copies` CNN-labelled augmented copies of every image, made, labelled, routed and
     /// binned `ActivationPass.chunkSize` source images at a time (the passes `pass(chunk)`)
     /// so only the pool's bins are ever held whole.
-    static func addAugmentedCopies(of images: ImageSet, copies: Int, seed: SplitMix64, source: ActivationSource,
+    static func addAugmentedCopies(of images: PickedImages, copies: Int, seed: SplitMix64, source: ActivationSource,
                                    pass: (_ chunk: Int) -> ActivationPass, progress: ProgressMeter? = nil,
                                    add: (_ features: Matrix, _ probabilities: Matrix) -> Void) throws {
         for chunk in 0..<chunks(of: images.count) {
@@ -194,7 +196,7 @@ public enum InterpretationRun {
     /// The augmented copies of chunk `chunk` of `images`: `copies` of each source image,
     /// from a seed derived from the chunk's first image (the images of an `.augmented` or
     /// `.calibration` pass).
-    public static func augmentedChunk(_ chunk: Int, of images: ImageSet, copies: Int, seed: SplitMix64) -> ImageSet {
+    public static func augmentedChunk(_ chunk: Int, of images: PickedImages, copies: Int, seed: SplitMix64) -> ImageSet {
         let start = chunk * ActivationPass.chunkSize, end = min(start + ActivationPass.chunkSize, images.count)
         let sources = images.images(in: start..<end)
         return Augmentation().augmentedCopies(of: sources, copies: copies, seed: seed.derived(UInt64(start)).state)

@@ -12,14 +12,14 @@ public enum ActivationShards {
     /// The images of `pass` that `piece` covers, made as the interpretation makes them;
     /// `calibrationSources` gives the training images the calibration copies are made of.
     static func images(of piece: ActivationPiece, dataset: Dataset, configuration: InterpretationConfiguration,
-                       calibrationSources: () -> ImageSet) -> ImageSet {
+                       calibrationSources: () -> PickedImages) -> ImageSet {
         let whole: ImageSet
         switch piece.pass {
         case .train: whole = dataset.train.images
         case .test: whole = dataset.test.images
         case let .augmented(chunk):
             let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
-            whole = InterpretationRun.augmentedChunk(chunk, of: dataset.train.images, copies: copies, seed: configuration.augmentationSeed)
+            whole = InterpretationRun.augmentedChunk(chunk, of: PickedImages(dataset.train.images), copies: copies, seed: configuration.augmentationSeed)
         case let .calibration(chunk):
             whole = InterpretationRun.augmentedChunk(chunk, of: calibrationSources(), copies: 1,
                                                      seed: CredibilityCalibration.seed(configuration))
@@ -33,9 +33,9 @@ public enum ActivationShards {
     public static func compute(_ pieces: [ActivationPiece], dataset: Dataset, labeller: ImageLabeller,
                                configuration: InterpretationConfiguration, into folder: String, progress: ProgressMeter?) throws {
         // Picked once per shard, however many calibration chunks it holds: past the cap,
-        // picking shuffles every training image's index and copies 20,000 images.
-        var picked: ImageSet?
-        func calibrationSources() -> ImageSet {
+        // picking shuffles every training image's index.
+        var picked: PickedImages?
+        func calibrationSources() -> PickedImages {
             if picked == nil {
                 picked = CredibilityCalibration.calibrationImages(dataset.train.images, seed: CredibilityCalibration.seed(configuration))
             }

@@ -47,12 +47,12 @@ public struct CredibilityCalibration: DecisionStage {
 
     /// The training images whose fresh copy calibrates: all, or `calibrationCap` of them
     /// chosen by `seed`, in their order.
-    public static func calibrationImages(_ images: ImageSet, seed: SplitMix64) -> ImageSet {
-        guard images.count > calibrationCap else { return images }
+    public static func calibrationImages(_ images: ImageSet, seed: SplitMix64) -> PickedImages {
+        guard images.count > calibrationCap else { return PickedImages(images) }
         var rng = seed.derived(1)
         var order = Array(0..<images.count)
         for i in 0..<calibrationCap { order.swapAt(i, i + rng.nextInt(below: order.count - i)) }
-        return images.images(at: order.prefix(calibrationCap).sorted())
+        return PickedImages(images, indices: order.prefix(calibrationCap).sorted())
     }
 
     /// Fits the credibility on one fresh CNN-labelled augmented copy of each training image

@@ -88,6 +88,8 @@ public struct AnalysisContext {
     public let progress: ProgressSink
     /// The results written, for the analyses run after them (nil before).
     public var results: InterpretationResults? = nil
+    /// Analyses computed elsewhere (a cluster's shards), by file name: used as they are.
+    public var precomputed: [String: any InterpretationAnalysis] = [:]
 }
 
 /// What a saved analysis must fit: the interpretation's sizes.
@@ -96,6 +98,10 @@ public struct SavedShape: Sendable {
     public let testCount: Int
     public let k1: Int
     public let classes: Int
+
+    public init(trainCount: Int, testCount: Int, k1: Int, classes: Int) {
+        (self.trainCount, self.testCount, self.k1, self.classes) = (trainCount, testCount, k1, classes)
+    }
 }
 
 /// The analyses a run computes, in this order, and the saved interpretation reads.
@@ -109,7 +115,7 @@ public enum Analyses {
         var seconds: [String: Double] = [:]
         for analysis in registered where analysis.phase == phase && analysis.isWanted(by: context.configuration) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let value = try analysis.compute(context)
+            let value = try context.precomputed[analysis.fileName] ?? analysis.compute(context)
             seconds[analysis.timingKey] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try write(try value.encoded(), analysis.fileName)
         }
