@@ -47,6 +47,8 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     /// are cut at (`activations(trainImages:testImages:)`).
     public var activationShards: Int
     public var batch: Int
+    /// The neighbours stage's shard count (0: no such stage, `--neighbours 0`).
+    public var neighbourShards: Int = 0
     /// The report's diagram shards: booklet classes c with c mod count == shard.
     public var diagramShards: Int = 1
 
@@ -59,6 +61,7 @@ public struct ShardPlan: Codable, Equatable, Sendable {
         if decodesImages { stages += [(Stage.decode, imagePieces.count), (Stage.data, 1)] }
         if training != nil { stages.append((Stage.train, 1)) }
         stages.append((Stage.activations, activationShards))
+        if neighbourShards > 0 { stages.append((Stage.neighbours, neighbourShards)) }
         stages.append((Stage.interpret, 1))
         if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.report, 1)] }
         return stages
@@ -107,10 +110,11 @@ public enum Stage {
     public static let data = "data"
     public static let train = "train"
     public static let activations = ActivationShards.stage
+    public static let neighbours = NeighbourShards.stage
     public static let interpret = "interpret"
     public static let diagrams = "diagrams"
     public static let report = "report"
-    public static let all = [decode, data, train, activations, interpret, diagrams, report]
+    public static let all = [decode, data, train, activations, neighbours, interpret, diagrams, report]
 
     /// The cores a job of `stage` asks the scheduler for: `--threads` for the stages that
     /// compute in parallel; one for the report's, which draw with Graphviz on one thread

@@ -39,6 +39,7 @@ public enum ShardStages {
                 try ActivationShards.compute(pieces, dataset: inputs.dataset, labeller: inputs.labeller,
                                              configuration: plan.interpretation, into: out, progress: meter)
             }
+        case Stage.neighbours: return try NeighbourShards.run(plan, index: index, folder: folder, progress: progress)
         case Stage.interpret: return try interpret(plan, folder: folder, progress: progress)
         case Stage.diagrams: return try diagrams(plan, index: index, folder: folder, progress: progress)
         case Stage.report: return try report(plan, folder: folder, progress: progress)
@@ -110,12 +111,18 @@ public enum ShardStages {
     static func interpret(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
         let inputs = try load(plan, folder: folder)
         try requireDone(Stage.activations, shards: plan.activationShards, key: inputs.key, folder: folder)
+        try requireDone(Stage.neighbours, shards: plan.neighbourShards, key: inputs.key, folder: folder)
         let layout = plan.activations(trainImages: inputs.dataset.train.count, testImages: inputs.dataset.test.count)
         let source = ShardedActivations(folder: folder, layout: layout,
                                         fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
+        var precomputed: [String: any InterpretationAnalysis] = [:]
+        if plan.neighbourShards > 0 {
+            precomputed[NearestTrainingImages.fileName] = try NeighbourShards.gather(plan, dataset: inputs.dataset, folder: folder)
+        }
         func interpret(into out: String) throws {
             try InterpretationRun.run(dataset: inputs.dataset, labeller: inputs.labeller, model: inputs.provenance,
-                                      configuration: plan.interpretation, into: out, activations: source, progress: progress)
+                                      configuration: plan.interpretation, into: out, activations: source, precomputed: precomputed,
+                                      progress: progress)
             _ = try InterpretationResults.recordStages(activationTimings(plan, layout: layout, folder: folder), in: out)
         }
         guard plan.report == nil else {
@@ -199,7 +206,9 @@ public enum ShardStages {
     static func activationTimings(_ plan: ShardPlan, layout: [[ActivationPiece]], folder: ShardFolder) -> [String: Double] {
         let seconds = (0..<plan.activationShards).compactMap { folder.record(Stage.activations, $0)?.seconds }.reduce(0, +)
         let images = layout.joined().reduce(0) { $0 + $1.count }
+        let neighbours = (0..<plan.neighbourShards).compactMap { folder.record(Stage.neighbours, $0)?.seconds }.reduce(0, +)
         return ["activation_shards": Double(plan.activationShards), "activation_shards_seconds": seconds,
+                "neighbour_shards": Double(plan.neighbourShards), "neighbour_shards_seconds": neighbours,
                 "activations_images_per_s": Double(images) / max(seconds, 1e-9)]
     }
 

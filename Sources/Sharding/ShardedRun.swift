@@ -59,6 +59,9 @@ public enum ShardedRun {
         // As many shards as the layout of the listed sizes fills (`--shards`, or from the data).
         let passes = ShardPlan.passes(request.interpretation, trainImages: data.trainImages, testImages: data.testImages)
         plan.activationShards = ActivationLayout.plan(passes, batch: request.batch, shards: request.shards).count
+        if request.interpretation.neighbours > 0 {
+            plan.neighbourShards = NeighbourShards.layout(testImages: data.testImages, shards: request.shards).count
+        }
         return plan
     }
 

@@ -1,5 +1,7 @@
 import Datasets
+import Foundation
 import Interpretation
+import Numerics
 import Sharding
 import XCTest
 
@@ -63,5 +65,39 @@ final class DataLayoutTests: XCTestCase {
                 XCTAssertEqual(ofSplit.reduce(0) { $0 + $1.count }, total)
             }
         }
+    }
+}
+
+/// The neighbours stage: ranges of whole blocks of test instances whose searches, put end
+/// to end, are the whole search.
+final class NeighbourShardsTests: XCTestCase {
+    func testRangesOfWholeBlocks() {
+        XCTAssertEqual(NeighbourShards.layout(testImages: 1_300, shards: 2), [0..<512, 512..<1_300])
+        XCTAssertEqual(NeighbourShards.layout(testImages: 1_300, shards: 3), [0..<512, 512..<1_024, 1_024..<1_300])
+        XCTAssertEqual(NeighbourShards.layout(testImages: 1_300, shards: 9), [0..<512, 512..<1_024, 1_024..<1_300])
+        XCTAssertEqual(NeighbourShards.layout(testImages: 24, shards: nil), [0..<24])
+        XCTAssertEqual(NeighbourShards.layout(testImages: 50_000, shards: nil).count, 10)
+        XCTAssertEqual(NeighbourShards.layout(testImages: 0, shards: nil), [])
+    }
+
+    func testShardsSearchesEndToEndAreTheWholeSearch() {
+        var rng = SplitMix64(seed: 5)
+        func matrix(_ rows: Int) -> Matrix {
+            Matrix(rows: rows, columns: 9, values: (0..<(rows * 9)).map { _ in Float(rng.nextUnit()) })
+        }
+        let (test, train) = (matrix(1_300), matrix(700))
+        let predictions = (0..<700).map { $0 % 3 }
+        let whole = NeighbourShards.search(0..<1_300, test: test, train: train, trainPredictions: predictions, k: 4)
+        XCTAssertEqual(whole.rows.count, 1_300)
+        for shards in [2, 3] {
+            let parts = NeighbourShards.layout(testImages: 1_300, shards: shards).flatMap {
+                NeighbourShards.search($0, test: test, train: train, trainPredictions: predictions, k: 4).rows
+            }
+            XCTAssertEqual(parts, whole.rows, "\(shards) shards")
+        }
+        // The nearest of instance 700 by hand: the training row at the least distance.
+        let distances = (0..<700).map { t in (0..<9).map { j in pow(test.values[700 * 9 + j] - train.values[t * 9 + j], 2) }.reduce(0, +) }
+        XCTAssertEqual(whole.rows[700][0].trainIndex, distances.indices.min { distances[$0] < distances[$1] })
+        XCTAssertEqual(whole.rows[700][0].cnnPrediction, whole.rows[700][0].trainIndex % 3)
     }
 }

@@ -62,9 +62,9 @@ final class ActivationShardsTests: XCTestCase {
             switch pass {
             case .train: make = { dataset.train.images }
             case .test: make = { dataset.test.images }
-            case let .augmented(chunk): make = { InterpretationRun.augmentedChunk(chunk, of: dataset.train.images, copies: 2, seed: c.augmentationSeed) }
+            case let .augmented(chunk): make = { InterpretationRun.augmentedChunk(chunk, of: PickedImages(dataset.train.images), copies: 2, seed: c.augmentationSeed) }
             case let .calibration(chunk):
-                make = { InterpretationRun.augmentedChunk(chunk, of: dataset.train.images, copies: 1, seed: CredibilityCalibration.seed(c)) }
+                make = { InterpretationRun.augmentedChunk(chunk, of: PickedImages(dataset.train.images), copies: 1, seed: CredibilityCalibration.seed(c)) }
             }
             let whole = try live.activations(pass, images: make, progress: nil)
             let read = try sharded.activations(pass, images: { XCTFail("\(pass) is read, not computed"); return make() }, progress: nil)
@@ -95,6 +95,32 @@ final class ActivationShardsTests: XCTestCase {
         }
     }
 
+    /// The neighbours searched by ranges from the shards' activations are the run's own,
+    /// and a run given them writes them as given (it does not search again).
+    func testNeighboursFromShardsAreTheRunsAndAreTakenAsGiven() throws {
+        let dataset = ToyData.dataset(train: 350, test: 130)
+        let model = try model(for: dataset)
+        var c = configuration()
+        c.neighbours = 3
+        let passes = ActivationLayout.passes(trainImages: 350, testImages: 130, copies: c.effectiveAugmentCopies(trainingImages: 350),
+                                             calibrationImages: 350)
+        let layout = ActivationLayout.plan(passes, batch: model.inferenceBatch, shards: 3)
+        try computeShards(layout, dataset: dataset, model: model, configuration: c)
+        let sharded = ShardedActivations(folder: ShardFolder(output: folder), layout: layout, fallback: NoActivationsHere())
+        let train = try sharded.activations(.train, images: { dataset.train.images }, progress: nil)
+        let test = try sharded.activations(.test, images: { dataset.test.images }, progress: nil)
+        let found = NeighbourShards.search(0..<130, test: test.features, train: train.features,
+                                           trainPredictions: train.probabilities.argmaxRows(), k: 3)
+        let provenance = ModelProvenance(labeller: "toy cnn")
+        try InterpretationRun.run(dataset: dataset, labeller: model, model: provenance, configuration: c, into: folder + "/one")
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/one/" + NearestTrainingImages.fileName), try found.encoded())
+        var changed = found
+        changed.rows[7].swapAt(0, 2)
+        try InterpretationRun.run(dataset: dataset, labeller: model, model: provenance, configuration: c, into: folder + "/given",
+                                  activations: sharded, precomputed: [NearestTrainingImages.fileName: changed])
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/given/" + NearestTrainingImages.fileName), try changed.encoded())
+    }
+
     func testAMissingPieceIsNamed() throws {
         let dataset = ToyData.dataset(train: 350, test: 130)
         let layout = ActivationLayout.plan([(.train, 350)], batch: 100, shards: 2)
@@ -104,5 +130,12 @@ final class ActivationShardsTests: XCTestCase {
         XCTAssertThrowsError(try sharded.activations(.train, images: { dataset.train.images }, progress: nil)) {
             XCTAssertTrue("\($0)".contains("train-0.features.npy: is missing"), "\($0)")
         }
+    }
+}
+
+/// A source with no pass: a test that must read everything from the shards.
+struct NoActivationsHere: ActivationSource {
+    func activations(_ pass: ActivationPass, images: () throws -> ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+        throw ShardError.layout("pass \(pass) is not in the shards")
     }
 }
