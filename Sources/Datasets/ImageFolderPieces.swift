@@ -57,8 +57,15 @@ public enum ImageFolderPieces {
         }
     }
 
+    /// Writes `bytes` to `path` without copying them first (a piece's pixels are gigabytes).
     static func write<C: ContiguousBytes>(_ bytes: C, to path: String) throws {
-        do { try bytes.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: path)) } } catch {
+        do {
+            try bytes.withUnsafeBytes { raw in
+                let data = raw.isEmpty ? Data()
+                    : Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: raw.count, deallocator: .none)
+                try data.write(to: URL(fileURLWithPath: path))
+            }
+        } catch {
             throw DatasetError.badFile(path: path, problem: "cannot be written (\(error.localizedDescription))")
         }
     }
