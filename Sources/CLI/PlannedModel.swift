@@ -58,7 +58,7 @@ struct PlannedModel: NamesLayers {
             let (dataset, _) = try trained.dataset(dataOptions.selection)
             data = dataset.shape
             data.fingerprint = dataset.fingerprint
-        } else if selection != trained.trainingData {
+        } else if data.selection != trained.trainingData {
             // An image folder: its content is checked by the jobs once it is decoded.
             throw trained.otherDataError(data.provenance)
         }

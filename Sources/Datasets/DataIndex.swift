@@ -69,6 +69,10 @@ public struct DataIndex: Codable, Equatable, Sendable {
     public func dataset(root: String, listed: ImageFolderListing? = nil) throws -> Dataset {
         func split(_ s: SplitIndex) throws -> Split {
             let files = try s.pixelFiles.map { try MappedPixels(path: (root as NSString).appendingPathComponent($0)) }
+            let per = s.rows * s.columns * s.channels
+            if let bad = files.first(where: { per == 0 || $0.length % per != 0 }) {
+                throw DatasetError.badFile(path: bad.path, problem: "holds \(bad.length) bytes, not whole \(s.rows)x\(s.columns)x\(s.channels) images: damaged; remove \(root) and submit the run again")
+            }
             let images = ImageSet(mapped: files, rows: s.rows, columns: s.columns, channels: s.channels)
             guard images.count == s.labels.count else {
                 throw DatasetError.mismatch(first: files.first?.path ?? root, second: DataIndex.fileName,

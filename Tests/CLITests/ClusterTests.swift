@@ -111,6 +111,17 @@ final class ClusterTests: XCTestCase {
         try Data(contentsOf: URL(fileURLWithPath: folder + "/images/test/south-east/019.png")).write(to: URL(fileURLWithPath: changed))
         let again = try run(arguments + ["--plan", "slurm", "--shards", "5", "--output", sharded])
         XCTAssertTrue(again.stdout.contains("shards to do: decode 1/5, data 1/1, train 1/1, activations 5/5"), again.stdout)
+
+        // Interpreting the trained model again, sharded: on its own data (as recorded with
+        // it), planned without decoding; on the folder prepared otherwise, refused.
+        let interpret = ["interpret", "--data", folder + "/images", "--layer", "fc", "--k1", "2", "--k2", "2", "--trees", "5",
+                         "--seed", "11", "--threads", "2", "--quiet", "--output", sharded, "--plan", "slurm"]
+        let planned2 = try run(interpret + ["--resize", "6x6"])
+        XCTAssertEqual(planned2.status, 0, planned2.stderr)
+        XCTAssertTrue(planned2.stdout.contains("shards to do: decode 1/1, data 1/1, activations"), planned2.stdout)
+        let other = try run(interpret + ["--resize", "7x7"])
+        XCTAssertEqual(other.status, 64, other.stderr)
+        XCTAssertTrue(other.stderr.contains("was trained on 'images'"), other.stderr)
     }
 
     func testShardsRunOneAfterAnotherAsIndexedJobsGiveTheOneProcessRun() throws {
