@@ -3,57 +3,38 @@ import Interpretation
 import Numerics
 import OutputFolders
 
-/// The report split over jobs that share no process (a cluster's): diagram shards draw
-/// ranges of instances (their diagrams and pages, `drawInstances`), booklet shards the
-/// booklets of their classes (`writeBooklets`), each into folders of its own, and one job
-/// then assembles the report (`assemble`): the cluster tree and prototypes, every shard's
-/// files linked into place (pictures are named by their content, so the shards' `img/`
-/// folders merge), and the HTML that links to all of it. The files are those
-/// `ReportRun.run` writes.
+/// The report split over jobs that share no process (a cluster's): each diagram shard
+/// draws its booklet classes' instances, pages and booklets into folders of its own
+/// (`drawShard`), and one job then assembles the report (`assemble`): the cluster tree and
+/// prototypes, every shard's files linked into place (pictures are named by their content,
+/// so the shards' `img/` folders merge), and the HTML that links to all of it. The files
+/// are those `ReportRun.run` writes.
 extension ReportRun {
-    /// Draws the diagrams and pages of test instances `range` into `reportFolder`.
-    public static func drawInstances(_ configuration: Configuration, inputs: ReportInputs, range: Range<Int>,
-                                     into reportFolder: String, progress: ProgressMeter?) throws {
+    /// Draws diagram shard `shard` of `shards` (booklet classes c with c mod shards == shard)
+    /// into `reportFolder` and `pdfFolder`, made if missing.
+    public static func drawShard(_ configuration: Configuration, inputs: ReportInputs, shard: Int, of shards: Int,
+                                 into reportFolder: String, pdf pdfFolder: String, progress: ProgressMeter?) throws {
         try configuration.validate()
-        try make([reportFolder])
+        for folder in [reportFolder, pdfFolder] {
+            do { try Folders.make(folder) } catch {
+                throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
+            }
+        }
         let builder = ReportBuilder(inputs: inputs, dpi: configuration.dpi, grouping: configuration.bookletsBy,
                                     sources: sources(configuration, saved: inputs.saved))
         let pages = builder.html(reportFolder: reportFolder, templates: try HTMLTemplates(folder: configuration.templates),
                                  generator: Release.version)
         var last = 0
-        try DiagramShard(shard: 0, shards: 1, dpi: configuration.dpi, grouping: configuration.bookletsBy)
-            .drawInstances(Array(range), inputs, reportFolder: reportFolder, pages: pages) { done in
-                progress?.advance(by: done - last)
-                last = done
-            }
+        try builder.shard(shard, of: shards).run(inputs, reportFolder: reportFolder, pdfFolder: pdfFolder, pages: pages) { done in
+            progress?.advance(by: done - last)
+            last = done
+        }
     }
 
-    /// Writes the booklets of classes c with c mod `shards` == `shard` into `pdfFolder`
-    /// (the pictures their pages show into `reportFolder`).
-    public static func writeBooklets(_ configuration: Configuration, inputs: ReportInputs, shard: Int, of shards: Int,
-                                     into reportFolder: String, pdf pdfFolder: String, progress: ProgressMeter?) throws {
-        try configuration.validate()
-        try make([reportFolder, pdfFolder])
-        var last = 0
-        try DiagramShard(shard: shard, shards: shards, dpi: configuration.dpi, grouping: configuration.bookletsBy)
-            .writeBooklets(inputs, reportFolder: reportFolder, pdfFolder: pdfFolder) { done in
-                progress?.advance(by: done - last)
-                last = done
-            }
-    }
-
-    /// The test instances booklet shard `shard` of `shards` lays out.
-    public static func instances(ofBookletShard shard: Int, of shards: Int, inputs: ReportInputs, grouping: BookletGrouping) -> Int {
+    /// The test instances diagram shard `shard` of `shards` draws.
+    public static func instances(ofShard shard: Int, of shards: Int, inputs: ReportInputs, grouping: BookletGrouping) -> Int {
         let classes = Set(DiagramShard(shard: shard, shards: shards, dpi: 96, grouping: grouping).classes(of: inputs))
         return inputs.saved.records.filter { classes.contains(inputs.bookletClass(of: $0, by: grouping)) }.count
-    }
-
-    static func make(_ folders: [String]) throws {
-        for folder in folders {
-            do { try Folders.make(folder) } catch {
-                throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
-            }
-        }
     }
 
     /// Writes the whole report into `reportFolder` and `pdfFolder` from the diagram shards'

@@ -49,10 +49,8 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     public var batch: Int
     /// The neighbours stage's shard count (0: no such stage, `--neighbours 0`).
     public var neighbourShards: Int = 0
-    /// The report's diagram shards: ranges of test instances (`DrawingShards.ranges`).
+    /// The report's diagram shards: booklet classes c with c mod count == shard.
     public var diagramShards: Int = 1
-    /// The report's booklet shards: booklet classes c with c mod count == shard.
-    public var bookletShards: Int = 1
 
     /// Whether the images are decoded in shards (an image folder) rather than by each job.
     public var decodesImages: Bool { !imagePieces.isEmpty }
@@ -65,7 +63,7 @@ public struct ShardPlan: Codable, Equatable, Sendable {
         stages.append((Stage.activations, activationShards))
         if neighbourShards > 0 { stages.append((Stage.neighbours, neighbourShards)) }
         stages.append((Stage.interpret, 1))
-        if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.booklets, bookletShards), (Stage.report, 1)] }
+        if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.report, 1)] }
         return stages
     }
 
@@ -115,15 +113,14 @@ public enum Stage {
     public static let neighbours = NeighbourShards.stage
     public static let interpret = "interpret"
     public static let diagrams = "diagrams"
-    public static let booklets = "booklets"
     public static let report = "report"
-    public static let all = [decode, data, train, activations, neighbours, interpret, diagrams, booklets, report]
+    public static let all = [decode, data, train, activations, neighbours, interpret, diagrams, report]
 
     /// The cores a job of `stage` asks the scheduler for: `--threads` for the stages that
     /// compute in parallel; one for the report's, which draw with Graphviz on one thread
     /// (so a node runs as many diagram shards at once as it has cores).
     public static func cores(_ stage: String, plan: ShardPlan) -> Int? {
-        stage == diagrams || stage == booklets || stage == report ? 1 : plan.threads
+        stage == diagrams || stage == report ? 1 : plan.threads
     }
 }
 

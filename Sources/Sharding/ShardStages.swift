@@ -41,8 +41,7 @@ public enum ShardStages {
             }
         case Stage.neighbours: return try NeighbourShards.run(plan, index: index, folder: folder, progress: progress)
         case Stage.interpret: return try interpret(plan, folder: folder, progress: progress)
-        case Stage.diagrams: return try DrawingShards.diagrams(plan, index: index, folder: folder, progress: progress)
-        case Stage.booklets: return try DrawingShards.booklets(plan, index: index, folder: folder, progress: progress)
+        case Stage.diagrams: return try diagrams(plan, index: index, folder: folder, progress: progress)
         case Stage.report: return try report(plan, folder: folder, progress: progress)
         default: throw UsageError("shard: unknown stage '\(stage)'; the stages are \(Stage.all.joined(separator: ", "))")
         }
@@ -149,13 +148,29 @@ public enum ShardStages {
         return configuration
     }
 
-    /// The report assembled from the diagram and booklet shards, and everything put in place at once.
+    /// One diagram shard: its booklet classes' diagrams, pages and booklets.
+    static func diagrams(_ plan: ShardPlan, index: Int, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        let inputs = try load(plan, folder: folder)
+        try requireDone(Stage.interpret, shards: 1, key: inputs.key, folder: folder)
+        let configuration = try reportConfiguration(plan, folder: folder)
+        return try folder.produce(Stage.diagrams, index, key: inputs.key) { out in
+            let report = try ReportRun.inputs(configuration, dataset: inputs.dataset)
+            let meter = ProgressMeter(progress, stage: "shard \(Stage.diagrams) \(index): diagrams",
+                                      total: ReportRun.instances(ofShard: index, of: plan.diagramShards, inputs: report,
+                                                                 grouping: configuration.bookletsBy), unit: "diagrams")
+            defer { meter.finish() }
+            try ReportRun.drawShard(configuration, inputs: report, shard: index, of: plan.diagramShards,
+                                    into: (out as NSString).appendingPathComponent("report"),
+                                    pdf: (out as NSString).appendingPathComponent("pdf"), progress: meter)
+        }
+    }
+
+    /// The report assembled from the diagram shards, and everything put in place at once.
     static func report(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
         var configuration = try reportConfiguration(plan, folder: folder)
         let inputs = try load(plan, folder: folder)
         try requireDone(Stage.interpret, shards: 1, key: inputs.key, folder: folder)
         try requireDone(Stage.diagrams, shards: plan.diagramShards, key: inputs.key, folder: folder)
-        try requireDone(Stage.booklets, shards: plan.bookletShards, key: inputs.key, folder: folder)
         if folder.isDone(Stage.report, 0, key: inputs.key) { return false }
         let trains = plan.training != nil
         let names = (trains ? ["model"] : []) + [InterpretationRun.folderName, "report", "pdf"]
@@ -171,11 +186,15 @@ public enum ShardStages {
             configuration.interpretation = interpretation
             if trains { configuration.modelWeights = (staged[0].path as NSString).appendingPathComponent(ModelStore.weightsName) }
             let start = DispatchTime.now().uptimeNanoseconds
-            try ReportRun.assemble(configuration, inputs: try ReportRun.inputs(configuration, dataset: inputs.dataset),
-                                   parts: DrawingShards.parts(plan, folder: folder), into: staged[next + 1].path, pdf: staged[next + 2].path,
-                                   progress: progress)
+            let parts = (0..<plan.diagramShards).map { index -> (report: String, pdf: String) in
+                let base = folder.shard(Stage.diagrams, index) as NSString
+                return (base.appendingPathComponent("report"), base.appendingPathComponent("pdf"))
+            }
+            try ReportRun.assemble(configuration, inputs: try ReportRun.inputs(configuration, dataset: inputs.dataset), parts: parts,
+                                   into: staged[next + 1].path, pdf: staged[next + 2].path, progress: progress)
             stages["report"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            stages.merge(DrawingShards.timings(plan, folder: folder)) { _, new in new }
+            stages["diagram_shards"] = Double(plan.diagramShards)
+            stages["diagram_shards_seconds"] = (0..<plan.diagramShards).compactMap { folder.record(Stage.diagrams, $0)?.seconds }.reduce(0, +)
             _ = try InterpretationResults.recordStages(stages, in: interpretation)
         }
         return try folder.produce(Stage.report, 0, key: inputs.key) { _ in }  // the run's done record

@@ -52,8 +52,7 @@ public enum ShardedRun {
                              data: data.selection, model: request.model, training: request.training, interpretation: request.interpretation,
                              report: request.report, threads: request.threads, program: path, programID: id,
                              activationShards: 0, batch: request.batch,
-                             diagramShards: DrawingShards.diagramShards(testImages: data.testImages, shards: request.shards))
-        plan.bookletShards = DrawingShards.bookletShards(classes: data.classCount, testImages: data.testImages, shards: request.shards)
+                             diagramShards: diagramShards(classes: data.classCount, testImages: data.testImages, shards: request.shards))
         if data.listing != nil {
             plan.imagePieces = DataShards.layout(trainImages: data.trainImages, testImages: data.testImages, shards: request.shards)
         }
@@ -64,6 +63,16 @@ public enum ShardedRun {
             plan.neighbourShards = NeighbourShards.layout(testImages: data.testImages, shards: request.shards).count
         }
         return plan
+    }
+
+    /// Test instances a diagram shard draws when no --shards is given (about a minute of
+    /// drawing at 96 dpi on one core; docs/CLUSTER.md).
+    public static let instancesPerDiagramShard = 1_000
+
+    /// The report's diagram shards: one or more booklet classes each, so at most the number
+    /// of classes; `shards`, else about `instancesPerDiagramShard` test instances each.
+    static func diagramShards(classes: Int, testImages: Int, shards: Int?) -> Int {
+        max(1, min(classes, shards ?? (testImages + instancesPerDiagramShard - 1) / instancesPerDiagramShard))
     }
 
     /// The shards of each stage still to do. A stage after one with work to do is redone

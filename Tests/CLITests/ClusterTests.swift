@@ -47,24 +47,6 @@ final class ClusterTests: XCTestCase {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(a)/\(path)"), FileManager.default.contents(atPath: "\(b)/\(path)"),
                            path, file: file, line: line)
         }
-        // The booklets, written apart from the diagrams when sharded: the same but for the
-        // time each was made.
-        let booklets = try FileManager.default.contentsOfDirectory(atPath: "\(a)/pdf").sorted()
-        XCTAssertEqual(booklets, try FileManager.default.contentsOfDirectory(atPath: "\(b)/pdf").sorted(), file: file, line: line)
-        XCTAssertFalse(booklets.isEmpty, file: file, line: line)
-        func undated(_ path: String) throws -> Data {
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let start = try XCTUnwrap(bytes.range(of: Data("/CreationDate (".utf8)), path)
-            let end = try XCTUnwrap(bytes.range(of: Data(")".utf8), in: start.upperBound..<bytes.endIndex), path)
-            bytes.removeSubrange(start.lowerBound..<end.upperBound)
-            return bytes
-        }
-        XCTAssertTrue(booklets.contains { $0.hasSuffix(".pdf") }, file: file, line: line)
-        for name in booklets {
-            let (x, y) = ("\(a)/pdf/\(name)", "\(b)/pdf/\(name)")
-            if name.hasSuffix(".pdf") { XCTAssertEqual(try undated(x), try undated(y), name, file: file, line: line) }
-            else { XCTAssertEqual(FileManager.default.contents(atPath: x), FileManager.default.contents(atPath: y), name, file: file, line: line) }
-        }
         XCTAssertEqual(try comparableResults(a), try comparableResults(b), file: file, line: line)
     }
 
@@ -74,7 +56,7 @@ final class ClusterTests: XCTestCase {
         let decodes = (plan["imagePieces"] as? [Any])?.count ?? 0
         return (decodes > 0 ? [("decode", decodes), ("data", 1)] : [])
             + [("train", 1), ("activations", plan["activationShards"] as! Int), ("neighbours", plan["neighbourShards"] as! Int), ("interpret", 1),
-               ("diagrams", plan["diagramShards"] as! Int), ("booklets", plan["bookletShards"] as! Int), ("report", 1)]
+               ("diagrams", plan["diagramShards"] as! Int), ("report", 1)]
     }
 
     /// The toy images as a folder of PNGs (train/ and test/, a folder per class), 8 or 10
@@ -148,7 +130,7 @@ final class ClusterTests: XCTestCase {
         let sharded = folder + "/sharded"
         let planned = try run(runArguments + ["--plan", "slurm", "--shards", "4", "--output", sharded])
         XCTAssertEqual(planned.status, 0, planned.stderr)
-        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, interpret 1/1, diagrams 4/4, booklets 4/4, report 1/1"), planned.stdout)
+        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/jobs/activations.sbatch"))
         // A stage before the one it needs is refused, naming what is missing.
         let early = try run(["shard", "interpret", "--output", sharded])
@@ -183,7 +165,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         let stage = try run(["shard", "forests", "--output", output])
         XCTAssertEqual(stage.status, 64)
-        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are decode, data, train, activations, neighbours, interpret, diagrams, booklets, report"), stage.stderr)
+        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are decode, data, train, activations, neighbours, interpret, diagrams, report"), stage.stderr)
         let status = try run(["status", "--output", output])
         XCTAssertEqual(status.status, 1)
         XCTAssertTrue(status.stderr.contains("/out/shards/plan.json: is missing"), status.stderr)

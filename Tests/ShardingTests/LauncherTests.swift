@@ -14,8 +14,8 @@ final class LauncherTests: XCTestCase {
     }
 
     func testStagesInOrder() {
-        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "diagrams", "booklets", "report"])
-        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1, 1, 1])
+        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "diagrams", "report"])
+        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1, 1])
         XCTAssertEqual(plan(report: false).stages.map(\.name), ["activations", "interpret"])
     }
 
@@ -109,7 +109,6 @@ final class LauncherTests: XCTestCase {
         XCTAssertEqual(ShardStatus.lines(status), [String(format: "activations  1/3 done, 0 running, 1 failed, 1 to do; peak memory %.0f MiB", peak),
                                                    "interpret    0/1 done, 0 running, 0 failed, 1 to do",
                                                    "diagrams     0/1 done, 0 running, 0 failed, 1 to do",
-                                                   "booklets     0/1 done, 0 running, 0 failed, 1 to do",
                                                    "report       0/1 done, 0 running, 0 failed, 1 to do"])
         XCTAssertEqual(status[0].failed.map(\.index), [2])
     }
