@@ -53,7 +53,7 @@ public struct DataIndex: Codable, Equatable, Sendable {
                     try FileManager.default.createDirectory(atPath: converted, withIntermediateDirectories: true)
                     try ImageFolderPieces.write(grey.converted(toChannels: channels).pixels, to: path)
                 }
-                index.pixelFiles.append(relative(path, to: root))
+                index.pixelFiles.append(ImageFolderListing.relative(path, to: root))
                 index.labels += infos[k].labels
                 index.files += infos[k].files
             }
@@ -97,12 +97,6 @@ public struct DataIndex: Codable, Equatable, Sendable {
         return copy
     }
 
-    public static func relativePath(_ path: String, to root: String) -> String { relative(path, to: root) }
-
-    static func relative(_ path: String, to root: String) -> String {
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-    }
 
     public func write(to path: String) throws {
         try ImageFolderPieces.write(try JSONEncoder.sorted.encode(self), to: path)

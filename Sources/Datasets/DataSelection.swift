@@ -36,6 +36,15 @@ public struct DataSelection: Codable, Equatable, Sendable {
     }
 
     public func load() throws -> Dataset { try Dataset.load(self) }
+
+    /// As a loaded data set records it: its folder and class list from the root, so it
+    /// loads again from anywhere (and two selections of one folder compare equal).
+    public func recorded() -> DataSelection {
+        var copy = self
+        copy.folder = folder.map(Dataset.absolute)
+        copy.classesFile = classesFile.map(Dataset.absolute)
+        return copy
+    }
 }
 
 /// An image size, rows x columns.

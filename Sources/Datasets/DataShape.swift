@@ -29,9 +29,7 @@ public struct DataShape: Sendable {
             shape.fingerprint = dataset.fingerprint
             return shape
         }
-        var recorded = selection
-        recorded.folder = Dataset.absolute(folder)
-        recorded.classesFile = selection.classesFile.map(Dataset.absolute)
+        let recorded = selection.recorded()
         try Dataset.checkOptions(recorded)
         return try ImageFolderListing(folder: folder, selection: recorded).shape()
     }

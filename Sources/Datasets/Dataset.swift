@@ -131,11 +131,7 @@ public struct Dataset: Sendable {
         guard isDir.boolValue else {
             throw DatasetError.badFolder(path: folder, problem: "is a file; --data takes a folder (IDX files, CIFAR binary batches, or class folders of images)")
         }
-        let recorded = embedded ? DataSelection(classesFile: selection.classesFile.map(absolute), testFraction: selection.testFraction,
-                                                splitSeed: selection.splitSeed, resize: selection.resize, framing: selection.framing,
-                                                channels: selection.channels,
-                                                skipBadImages: selection.skipBadImages)
-                                : { var s = selection; s.folder = absolute(folder); s.classesFile = s.classesFile.map(absolute); return s }()
+        let recorded = selection.recorded()
         var dataset: Dataset
         if hasIDX(folder) {
             dataset = try loadIDX(folder: folder, classesFile: selection.classesFile, embedded: embedded, selection: recorded)
@@ -365,6 +361,6 @@ extension Dataset {
             split.images.forEachPart { hasher.update($0) }
             hasher.update(split.labels)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 }

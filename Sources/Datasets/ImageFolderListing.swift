@@ -51,9 +51,12 @@ public struct ImageFolderListing: Sendable {
     }
 
     /// `paths` relative to the data folder (`train/cat/0003.png`).
-    public func relative(_ paths: [String]) -> [String] {
-        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+    public func relative(_ paths: [String]) -> [String] { paths.map { Self.relative($0, to: folder) } }
+
+    /// `path` relative to `root` when it lies under it, else as it is.
+    public static func relative(_ path: String, to root: String) -> String {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     /// Train and test images of different sizes where nothing brings them to one.
@@ -91,6 +94,6 @@ public struct ImageFolderListing: Sendable {
                 hasher.update(Array("\(entry.path)\t\(entry.label)\t\(described)\n".utf8))
             }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 }

@@ -14,11 +14,12 @@ public final class MappedPixels: @unchecked Sendable {
     private let mapping: UnsafeMutableRawPointer?
 
     public init(path: String) throws {
+        func failed(_ what: String) -> DatasetError { .badFile(path: path, problem: "cannot be \(what) (\(String(cString: strerror(errno))))") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DatasetError.badFile(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw failed("read") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DatasetError.badFile(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        guard fstat(fd, &info) == 0 else { throw failed("read") }
         self.path = path
         self.length = Int(info.st_size)
         if length == 0 {
@@ -27,7 +28,7 @@ public final class MappedPixels: @unchecked Sendable {
             return
         }
         guard let m = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
-            throw DatasetError.badFile(path: path, problem: "cannot be mapped (\(String(cString: strerror(errno))))")
+            throw failed("mapped")
         }
         mapping = m
         base = UnsafePointer(m.assumingMemoryBound(to: UInt8.self))

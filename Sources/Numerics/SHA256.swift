@@ -64,7 +64,12 @@ public struct SHA256 {
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
-        return hasher.finalize().map { byte in
+        return hasher.finalizeHex()
+    }
+
+    /// `finalize()` as lower-case hex.
+    public mutating func finalizeHex() -> String {
+        finalize().map { byte in
             let s = String(byte, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()

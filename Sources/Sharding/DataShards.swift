@@ -52,7 +52,7 @@ public enum DataShards {
             guard let record = folder.record(Stage.decode, index), record.key.plan == plan.fingerprint else { return nil }
             for (name, sha) in record.files.sorted(by: { $0.key < $1.key }) { hasher.update(Array("\(index)/\(name)=\(sha)\n".utf8)) }
         }
-        return ShardKey(plan: plan.fingerprint, inputs: ["pieces": hasher.finalize().map { String(format: "%02x", $0) }.joined()])
+        return ShardKey(plan: plan.fingerprint, inputs: ["pieces": hasher.finalizeHex()])
     }
 
     /// One decode shard: its pieces of the listing, decoded into raw pixel files.
@@ -91,7 +91,8 @@ public enum DataShards {
                                                converted: (out as NSString).appendingPathComponent("converted"))
             // The converted files were written under the temporary folder: name them
             // where the rename puts them.
-            let temporary = DataIndex.relativePath(out, to: folder.root), final = DataIndex.relativePath(folder.shard(Stage.data, 0), to: folder.root)
+            let temporary = ImageFolderListing.relative(out, to: folder.root)
+            let final = ImageFolderListing.relative(folder.shard(Stage.data, 0), to: folder.root)
             try index.renamingFolder(temporary, to: final).write(to: (out as NSString).appendingPathComponent(DataIndex.fileName))
         }
     }
@@ -100,11 +101,15 @@ public enum DataShards {
     /// must be done, from the decode shards there now), else loaded whole.
     public static func dataset(_ plan: ShardPlan, folder: ShardFolder) throws -> Dataset {
         guard plan.decodesImages else { return try plan.data.load() }
-        guard let key = dataKey(plan, folder: folder), folder.isDone(Stage.data, 0, key: key) else {
-            throw ShardError.notDone(stage: Stage.data, shards: [0], folder: folder.root)
-        }
-        let path = (folder.shard(Stage.data, 0) as NSString).appendingPathComponent(DataIndex.fileName)
-        return try DataIndex.read(path).dataset(root: folder.root)
+        guard let index = try index(plan, folder: folder) else { throw ShardError.notDone(stage: Stage.data, shards: [0], folder: folder.root) }
+        return try index.dataset(root: folder.root)
+    }
+
+    /// The data stage's index when that stage is done from the decode shards there now;
+    /// else nil.
+    static func index(_ plan: ShardPlan, folder: ShardFolder) throws -> DataIndex? {
+        guard let key = dataKey(plan, folder: folder), folder.isDone(Stage.data, 0, key: key) else { return nil }
+        return try DataIndex.read((folder.shard(Stage.data, 0) as NSString).appendingPathComponent(DataIndex.fileName))
     }
 
     /// The decode shards not done from the folder as it is listed now.
@@ -115,8 +120,6 @@ public enum DataShards {
     /// The data's fingerprint when the data stage is done from the decode shards there now
     /// (which the caller found done from the folder as listed now); else nil.
     static func fingerprint(_ plan: ShardPlan, folder: ShardFolder) -> String? {
-        guard let dataKey = dataKey(plan, folder: folder), folder.isDone(Stage.data, 0, key: dataKey) else { return nil }
-        let path = (folder.shard(Stage.data, 0) as NSString).appendingPathComponent(DataIndex.fileName)
-        return (try? DataIndex.read(path))?.fingerprint
+        (try? index(plan, folder: folder))?.fingerprint
     }
 }

@@ -77,8 +77,10 @@ public enum NeighbourShards {
 }
 
 /// A source that has no pass of its own: everything must come from the shards.
-struct NoActivations: ActivationSource {
-    func activations(_ pass: ActivationPass, images: () throws -> ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
+public struct NoActivations: ActivationSource {
+    public init() {}
+
+    public func activations(_ pass: ActivationPass, images: () throws -> ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
         throw ShardError.layout("pass \(pass) is in no activation shard")
     }
 }

@@ -59,6 +59,17 @@ final class ClusterTests: XCTestCase {
                ("diagrams", plan["diagramShards"] as! Int), ("report", 1)]
     }
 
+    /// Runs every stage's shards one after another, as Kubernetes Indexed Jobs would
+    /// (`JOB_COMPLETION_INDEX`), each expected to succeed.
+    func runEveryShard(_ output: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for (stage, shards) in try stages(output) {
+            for index in 0..<shards {
+                let result = try run(["shard", stage, "--output", output, "--quiet"], environment: ["JOB_COMPLETION_INDEX": "\(index)"])
+                XCTAssertEqual(result.status, 0, "\(stage) \(index): \(result.stderr)", file: file, line: line)
+            }
+        }
+    }
+
     /// The toy images as a folder of PNGs (train/ and test/, a folder per class), 8 or 10
     /// pixels wide (`--resize 6x6` brings them to one size); north-east, the first class
     /// in the folder's order, grey and the others in colour, so the shard that decodes only
@@ -94,12 +105,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(planned.stdout.contains("shards to do: decode 5/5, data 1/1, train 1/1, activations 5/5"), planned.stdout)
         let early = try run(["shard", "train", "--output", sharded])
         XCTAssertTrue(early.stderr.contains("stage data has 1 shard not done (0)"), early.stderr)
-        for (stage, shards) in try stages(sharded) {
-            for index in 0..<shards {
-                let result = try run(["shard", stage, "--output", sharded, "--quiet"], environment: ["JOB_COMPLETION_INDEX": "\(index)"])
-                XCTAssertEqual(result.status, 0, "\(stage) \(index): \(result.stderr)")
-            }
-        }
+        try runEveryShard(sharded)
         // Shard 0 holds only grey files: converted to RGB when the pieces were put together.
         XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/data/00000/converted/train-0.pixels"))
         try assertSameResults(folder + "/one", sharded)
@@ -136,12 +142,7 @@ final class ClusterTests: XCTestCase {
         let early = try run(["shard", "interpret", "--output", sharded])
         XCTAssertEqual(early.status, 1)
         XCTAssertTrue(early.stderr.contains("stage train has 1 shard not done (0)"), early.stderr)
-        for (stage, shards) in try stages(sharded) {
-            for index in 0..<shards {
-                let result = try run(["shard", stage, "--output", sharded, "--quiet"], environment: ["JOB_COMPLETION_INDEX": "\(index)"])
-                XCTAssertEqual(result.status, 0, "\(stage) \(index): \(result.stderr)")
-            }
-        }
+        try runEveryShard(sharded)
         try assertSameResults(folder + "/one", sharded)
         let status = try run(["status", "--output", sharded])
         XCTAssertTrue(status.stdout.hasPrefix("train        1/1 done, 0 running, 0 failed, 0 to do; peak memory "), status.stdout)

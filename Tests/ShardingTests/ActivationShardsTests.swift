@@ -106,7 +106,7 @@ final class ActivationShardsTests: XCTestCase {
                                              calibrationImages: 350)
         let layout = ActivationLayout.plan(passes, batch: model.inferenceBatch, shards: 3)
         try computeShards(layout, dataset: dataset, model: model, configuration: c)
-        let sharded = ShardedActivations(folder: ShardFolder(output: folder), layout: layout, fallback: NoActivationsHere())
+        let sharded = ShardedActivations(folder: ShardFolder(output: folder), layout: layout, fallback: NoActivations())
         let train = try sharded.activations(.train, images: { dataset.train.images }, progress: nil)
         let test = try sharded.activations(.test, images: { dataset.test.images }, progress: nil)
         let found = NeighbourShards.search(0..<130, test: test.features, train: train.features,
@@ -133,9 +133,3 @@ final class ActivationShardsTests: XCTestCase {
     }
 }
 
-/// A source with no pass: a test that must read everything from the shards.
-struct NoActivationsHere: ActivationSource {
-    func activations(_ pass: ActivationPass, images: () throws -> ImageSet, progress: ProgressMeter?) throws -> (features: Matrix, probabilities: Matrix) {
-        throw ShardError.layout("pass \(pass) is not in the shards")
-    }
-}
