@@ -203,17 +203,19 @@ final class OperatorRefusalTests: XCTestCase {
 /// through torch.export, its pooled features as an as_strided Gather (a Reshape to [-1],
 /// then indices from Range(0, N)); timm's ECA module (a 1-D convolution across pooled
 /// channels, the gate Expanded to the map); AlexNet's AdaptiveAvgPool2d((6, 6)) of a 2x2 map
-/// (torch.export's Transpose, GatherND, Transpose, ReduceMean).
+/// (torch.export's Transpose, GatherND, Transpose, ReduceMean); timm's ResNeSt split
+/// attention (5-axis views of the splits, a softmax across them, grouped 1x1 convolutions on
+/// pooled features).
 final class ZooFixtureTests: XCTestCase {
     func testBothExportersMatchOnnxruntime() throws {
         let both = ["legacy", "dynamo"]
         for (name, exporters) in [("zoo-densenet", both), ("zoo-mobilenet", both), ("zoo-mobilenetv3", both), ("zoo-efficientnet", both),
                                   ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", both), ("zoo-eca", both),
-                                  ("zoo-adaptive", ["dynamo"])] {
+                                  ("zoo-resnest", both), ("zoo-adaptive", ["dynamo"])] {
             for exporter in exporters {
                 let file = "\(name).\(exporter)"
                 let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
-                if exporter == "legacy" && name != "zoo-eca" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Identity" }, file) }
+                if exporter == "legacy" && !["zoo-eca", "zoo-resnest"].contains(name) { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Identity" }, file) }
                 if file == "zoo-convnext.dynamo" { XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Range" }, "as_strided's indices") }
                 let model = try ONNXImporter.model(onnx)
                 if file == "zoo-convnext.legacy" {
@@ -233,6 +235,11 @@ final class ZooFixtureTests: XCTestCase {
                     // AdaptiveAvgPool2d((6, 6)) of a 2x2 map: Transpose, GatherND, Transpose, ReduceMean, lowered to a resize.
                     XCTAssertTrue(onnx.graph.node.contains { $0.opType == "GatherND" })
                     XCTAssertEqual(model.graph.nodes.filter { if case .resize = $0.op { return true } else { return false } }.count, 1)
+                }
+                if name == "zoo-resnest" {
+                    // Each softmax across the splits is a max of each group's splits: one per group of radix 2 in 2 groups, two for radix 3.
+                    XCTAssertTrue(onnx.graph.node.contains { $0.opType == "ReduceSum" })
+                    XCTAssertEqual(model.graph.nodes.filter { $0.op == .binary(Binary(.max)) }.count, 4, file)
                 }
                 let logits = try model.features(layer: model.graph.logitsNode.name, images: Fixture.images(count: 3, channels: 3, side: 32))
                 Fixture.assertClose(logits.values, try Fixture.reference(file)["logits"]!.flatMap { $0 }, file)
@@ -255,6 +262,32 @@ final class ZooFixtureTests: XCTestCase {
         try proto.serializedData().write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ImportedModel.load(path: path)) {
             XCTAssertTrue("\($0)".contains("gathers pixels other than adaptive pooling's windows from a 2x2 map"), "\($0)")
+        }
+    }
+}
+
+/// ResNeSt's split attention written otherwise than timm writes it: refused in one line
+/// naming the node, not computed wrongly.
+final class SplitAttentionTests: XCTestCase {
+    func testOtherRadixPatternsAreRefused() throws {
+        let cases: [(String, (inout Onnx_NodeProto) -> Void, String)] = [
+            ("Transpose", { $0.attribute[0].ints = [0, 1, 3, 2] }, "of a [N, cardinality, radix, width] view: only ResNeSt's [0, 2, 1, 3] is supported"),
+            ("ReduceSum", { node in
+                if let k = node.attribute.firstIndex(where: { $0.name == "keepdims" }) { node.attribute[k].i = 1 }
+            }, "only ResNeSt's ReduceSum over axis 1 without keepdims is supported"),
+            ("Softmax", { $0.attribute[0].i = 3 }, "a softmax over axis 3 of a radix view: only across the splits"),
+        ]
+        for (op, change, message) in cases {
+            var proto = try ONNXModel.load(path: try Fixture.fixture("zoo-resnest.dynamo.onnx")).proto
+            let k = try XCTUnwrap(proto.graph.node.firstIndex { $0.opType == op }, op)
+            change(&proto.graph.node[k])
+            let path = NSTemporaryDirectory() + "cnn-inte-radix-\(UUID().uuidString).onnx"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try proto.serializedData().write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try ImportedModel.load(path: path)) {
+                XCTAssertTrue("\($0)".contains(message), "\(op): \($0)")
+                XCTAssertFalse("\($0)".contains("\n"), "\(op): one line")
+            }
         }
     }
 }

@@ -173,7 +173,8 @@ extension Lowering {
         if let base = channelsLastViews[name], let s = shapes[base], s.count == 3 { return [s[1], s[2], s[0]] }
         if shuffles[name] != nil {
             throw nodeFail("reads '\(name)', a map reshaped to 5 axes, which is supported only as a channel shuffle "
-                           + "(Reshape to [N, groups, C/groups, H, W], Transpose [0, 2, 1, 3, 4], Reshape back)")
+                           + "(Reshape to [N, groups, C/groups, H, W], Transpose [0, 2, 1, 3, 4], Reshape back) or as ResNeSt's splits "
+                           + "(Mul by the attention, ReduceSum over axis 1)")
         }
         guard let node = nodeOf[name], let shape = node == Graph.inputName ? input.shape : shapes[node] else {
             throw nodeFail("the shape of '\(name)' is not known")

@@ -17,10 +17,13 @@ struct Lowering {
     var flattenOrder: Graph.FlattenOrder?
     /// Values that are a feature map transposed to NHWC, waiting for their Flatten.
     var channelsLastViews: [String: String] = [:]
-    /// A channel shuffle in progress (ShuffleNet's Reshape to [N, g, C/g, H, W], Transpose
-    /// of axes 1 and 2, Reshape back): the feature map it started from, its shape, the
-    /// group count, and whether the transpose has come.
+    /// A map seen as [N, g, C/g, H, W]: a channel shuffle in progress (ShuffleNet's Reshape
+    /// to 5 axes, Transpose of axes 1 and 2, Reshape back) or ResNeSt's splits
+    /// (`SplitAttention.swift`): the feature map (or attention vector) it started from, its
+    /// shape, the group count, and whether the transpose has come.
     var shuffles: [String: (from: String, shape: [Int], groups: Int, transposed: Bool)] = [:]
+    /// ResNeSt's attention vectors seen as [N, cardinality, radix, width] (`RadixView`).
+    var radixViews: [String: RadixView] = [:]
     /// Tensors known at load: initializers, Constant nodes, and what `ConstantFolding`
     /// computes from them and from shapes (integer tensors may hold
     /// `ConstantFolding.batch`, the batch size).

@@ -19,7 +19,9 @@ RegNetY (depth 3, width 8: grouped convolutions, squeeze-and-excitation) and Con
 stages of 8 and 16 channels: LayerNorm, Linear and GELU on channels-last maps; through
 torch.export, its pooled features as an as_strided Gather over indices computed from the
 batch size), and timm's ECA module on a small stem (a 1-D convolution across pooled
-channels, the gate Expanded to the map); and AlexNet's AdaptiveAvgPool2d((6, 6)) after a
+channels, the gate Expanded to the map) and ResNeSt's split attention (radix 2 in 2 groups,
+then radix 3: Reshape to 5 axes, ReduceSum across the splits, a softmax across them after a
+Transpose); and AlexNet's AdaptiveAvgPool2d((6, 6)) after a
 2x2 map (torch.export only: a Transpose, GatherND, Transpose and ReduceMean, as AlexNet
 below 224 px is written).
 
@@ -70,6 +72,17 @@ def adaptive():
                                torch.nn.AdaptiveAvgPool2d((6, 6)), torch.nn.Flatten(), torch.nn.Linear(8 * 36, 5))
 
 
+def resnest():
+    """timm's own split attention (ResNeSt's SplitAttn, with batch norms), twice: 2 splits in
+    2 groups (cardinality 2: the softmax's transpose reorders channels, the attention's first
+    layer is a grouped 1x1 convolution), then 3 splits in one group."""
+    from timm.layers import SplitAttn
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 24, 3, stride=2, padding=1), torch.nn.BatchNorm2d(24), torch.nn.ReLU(),
+                               SplitAttn(24, 24, groups=2, radix=2, norm_layer=torch.nn.BatchNorm2d),
+                               SplitAttn(24, 24, stride=2, radix=3, norm_layer=torch.nn.BatchNorm2d),
+                               torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(24, 5))
+
+
 MODELS = {
     "densenet": lambda: torchvision.models.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
                                                     num_classes=5),
@@ -81,6 +94,7 @@ MODELS = {
     "convnext": convnext,
     "eca": eca,
     "adaptive": adaptive,
+    "resnest": resnest,
 }
 EXPORTERS = {"adaptive": ("dynamo",)}
 

@@ -15,6 +15,7 @@ extension Lowering {
         }
         let operands = current.input.filter { !$0.isEmpty }
         if operands.count == 2, operands.allSatisfy({ constants[$0] == nil }) {
+            if try lowerGroupedBinary(operands) { return }
             // Two maps of one shape added: `add`, which a convolution before it may take in.
             let residual = try op == "Add" && sameShape(operands)
             if !residual { return try lowerBinary(operands) }

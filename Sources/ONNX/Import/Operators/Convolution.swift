@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let convolution = OperatorLowering(
         operators: ["Conv"],
-        summary: "Conv (2-D, groups, dilations, auto_pad; a Pad just before it becomes its padding; 1x1 on pooled features becomes a dense layer; 1-D across pooled features, as ECA attention, a banded one)",
+        summary: "Conv (2-D, groups, dilations, auto_pad; a Pad just before it becomes its padding; 1x1 on pooled features becomes a dense layer, block-diagonal for groups; 1-D across pooled features, as ECA attention, a banded one)",
         lower: { try $0.lowerConvolution() })
 
     mutating func lowerConvolution() throws {
@@ -16,12 +16,16 @@ extension Lowering {
         let name = try result()
         if try perImageShape(try operand(0)).count == 1 {
             // A 1x1 convolution of pooled features (a classifier head written as a
-            // convolution, as Keras MobileNet and SqueezeNet-like models do): a dense layer.
-            guard kernel == [1, 1], int("group", default: 1) == 1, try padding(kernel: kernel) == .valid else {
-                throw nodeFail("on pooled features (1x1 maps) only a 1x1 convolution without padding or groups is supported")
+            // convolution, as Keras MobileNet and SqueezeNet-like models do; with groups,
+            // ResNeSt's attention of cardinality > 1): a dense layer, block-diagonal for groups.
+            let groups = int("group", default: 1), inputs = try perImageShape(try operand(0))[0]
+            guard kernel == [1, 1], try padding(kernel: kernel) == .valid, groups >= 1, inputs % groups == 0, w.dims[0] % groups == 0,
+                  w.dims[1] * groups == inputs else {
+                throw nodeFail("on pooled features (1x1 maps) only a 1x1 convolution without padding, of groups that divide its "
+                               + "\(inputs) inputs and \(w.dims[0]) outputs, is supported")
             }
             try add(.dense(Dense(units: w.dims[0], bias: hasBias)), inputs: [try source(try operand(0))])
-            weights[name + ".weight"] = w.floats
+            weights[name + ".weight"] = groups == 1 ? w.floats : Self.blockDiagonal(w.floats!, outputs: w.dims[0], inputs: inputs, groups: groups)
             if hasBias { weights[name + ".bias"] = try constant(try operand(2), what: "bias").floats }
             return
         }
@@ -60,5 +64,17 @@ extension Lowering {
             weights[name + ".bias"] = [Float](repeating: b[0], count: channels)
         }
         sequences.insert(name)
+    }
+
+    /// A grouped 1x1 convolution's weights [outputs, inputs / groups] as a dense layer's
+    /// [outputs, inputs]: output f reads only its group's inputs.
+    static func blockDiagonal(_ w: [Float], outputs: Int, inputs: Int, groups: Int) -> [Float] {
+        let (perGroupIn, perGroupOut) = (inputs / groups, outputs / groups)
+        var matrix = [Float](repeating: 0, count: outputs * inputs)
+        for f in 0..<outputs {
+            let first = (f / perGroupOut) * perGroupIn
+            for j in 0..<perGroupIn { matrix[f * inputs + first + j] = w[f * perGroupIn + j] }
+        }
+        return matrix
     }
 }

@@ -3,11 +3,12 @@ import Network
 extension Lowering {
     static let reduce = OperatorLowering(
         operators: ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum"],
-        summary: "ReduceMean, ReduceMax over the spatial axes (global pooling); ReduceMean, ReduceMax, ReduceMin, ReduceSum over the channels (keepdims)",
+        summary: "ReduceMean, ReduceMax over the spatial axes (global pooling); ReduceMean, ReduceMax, ReduceMin, ReduceSum over the channels (keepdims); ReduceSum over ResNeSt's splits",
         lower: { try $0.lowerReduce() })
 
     mutating func lowerReduce() throws {
         if try lowerAdaptiveMean(try operand(0)) { return }
+        if try lowerGroupSum(try operand(0)) { return }
         let axes = Set(try reduceAxes())
         let shape = try perImageShape(try operand(0))
         if shape.count == 3, axes == [2, 3] || axes == [-2, -1] {

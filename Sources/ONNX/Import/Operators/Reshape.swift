@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let reshape = OperatorLowering(
         operators: ["Reshape"],
-        summary: "Reshape to [N, features], to the same shape, of pooled features to [N, C, 1, 1] or [N, 1, C], of a one-channel NHWC input, or as a channel shuffle (Reshape, Transpose, Reshape)",
+        summary: "Reshape to [N, features], to the same shape, of pooled features to [N, C, 1, 1] or [N, 1, C], of a one-channel NHWC input, as a channel shuffle (Reshape, Transpose, Reshape), or as ResNeSt's split attention",
         lower: { try $0.lowerReshape() })
 
     mutating func lowerReshape() throws {
@@ -42,6 +42,7 @@ extension Lowering {
                 return
             }
         }
+        if view == nil, try startRadixView(x, shape: shape, perImage: perImage) { return }
         guard shape.count == 2, [Self.batch, -1, 0].contains(shape[0]) || perImage.count == 1, [width, -1].contains(shape[1]) else {
             throw nodeFail("a reshape to \(ConstantFolding.describe(shape)) is supported only as a flatten to [N, \(width)]")
         }
@@ -56,11 +57,12 @@ extension Lowering {
 
     /// The first step of a channel shuffle: [N, C, H, W] seen as [N, g, C/g, H, W].
     mutating func startShuffle(_ x: String, shape: [Int64]) throws {
-        let map = try perImageShape(x)
+        // An attention vector [C] (ResNeSt's) reshaped to [N, g, C/g, 1, 1] stands for [C, 1, 1].
+        let map = try perImageShape(x).count == 1 ? perImageShape(x) + [1, 1] : perImageShape(x)
         guard map.count == 3, [Self.batch, -1, 0].contains(shape[0]), shape[1] > 0, map[0] % Int(shape[1]) == 0,
               [Int64(map[0]) / shape[1], -1].contains(shape[2]), shape[3] == Int64(map[1]) || shape[3] == 0,
               shape[4] == Int64(map[2]) || shape[4] == 0 else {
-            throw nodeFail("a reshape to 5 axes is supported only as the first step of a channel shuffle, [N, groups, C/groups, H, W]")
+            throw nodeFail("a reshape to 5 axes is supported only as [N, groups, C/groups, H, W] (a channel shuffle's first step, ResNeSt's splits)")
         }
         shuffles[try result()] = (try source(x), map, Int(shape[1]), false)
     }

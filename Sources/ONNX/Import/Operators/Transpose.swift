@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let transpose = OperatorLowering(
         operators: ["Transpose"],
-        summary: "Transpose of an NHWC input to NCHW, of a map to channels last and back, as a channel shuffle's middle step, or around an adaptive pooling's GatherND",
+        summary: "Transpose of an NHWC input to NCHW, of a map to channels last and back, as a channel shuffle's middle step, of ResNeSt's attention before its softmax, or around an adaptive pooling's GatherND",
         lower: { try $0.lowerTranspose() })
 
     mutating func lowerTranspose() throws {
@@ -18,6 +18,7 @@ extension Lowering {
             nodeOf[affineValue!] = Graph.inputName
             return
         }
+        if try transposeRadixView(x) { return }
         if var shuffle = shuffles[x], !shuffle.transposed {
             guard ints("perm", default: []) == [0, 2, 1, 3, 4] else {
                 throw nodeFail("perm \(ints("perm", default: [])) of a [N, groups, C/groups, H, W] view: only a channel shuffle's [0, 2, 1, 3, 4] is supported")
