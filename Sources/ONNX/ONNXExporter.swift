@@ -165,7 +165,7 @@ private struct Exporter {
                 let flat = flattened(x, name: name)
                 node("Identity", [flat], name)
             case .softmax: node("Softmax", [x], name, [Onnx_AttributeProto.int("axis", 1)])
-            case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle:
+            case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle, .adaptiveAveragePooling:
                 throw GraphError("node '\(name)' (\(n.op.kind)) comes only from imported models; cnn-inte exports the networks it trains")
             }
         }

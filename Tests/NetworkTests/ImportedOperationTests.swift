@@ -63,6 +63,11 @@ final class ImportedOperationTests: XCTestCase {
             node("cr", .pad(Pad(top: -2, left: -3, bottom: -1, right: 1, mode: .reflect)), ["pe"]),
             node("cc", .pad(Pad(top: -1, left: 0, bottom: 0, right: -4, mode: .constant(0))), ["cr"]),
             node("mp", .pooling(Pooling(kind: .max, window: [3, 3], stride: [2, 2])), ["cc"]),
+            // PyTorch's adaptive pooling: 4x4 to 5x3 (windows of 1 and 2 rows, overlapping
+            // columns of 2), then to 3x2; and of 16 channels in oneDNN's blocks.
+            node("ap", .adaptiveAveragePooling(AdaptivePooling(height: 5, width: 3)), ["c0"]),
+            node("ap2", .adaptiveAveragePooling(AdaptivePooling(height: 3, width: 2)), ["ap"]),
+            node("c16", conv(16), [Graph.inputName]), node("ap16", .adaptiveAveragePooling(AdaptivePooling(height: 7, width: 3)), ["c16"]),
             node("out", .dense(Dense(units: 3)), ["mp"]),
         ]),
     ]
@@ -103,6 +108,23 @@ final class ImportedOperationTests: XCTestCase {
         }
     }
 
+    /// PyTorch's windows worked by hand, and the plane kernel on them: 3x3 to 2x2 (windows
+    /// of 2 that overlap), 2x2 to 3x3 (windows of 1 and 2 pixels).
+    func testAdaptivePoolingByHand() throws {
+        XCTAssertEqual(AdaptivePooling.windows(input: 3, output: 2), [0..<2, 1..<3])
+        XCTAssertEqual(AdaptivePooling.windows(input: 2, output: 3), [0..<1, 0..<2, 1..<2])
+        XCTAssertEqual(AdaptivePooling.windows(input: 3, output: 7), [0..<1, 0..<1, 0..<2, 1..<2, 1..<3, 2..<3, 2..<3])
+        XCTAssertEqual(AdaptivePooling.windows(input: 10, output: 4), [0..<3, 2..<5, 5..<8, 7..<10])
+        func pool(_ x: [Float], width: Int, height: Int, to out: (Int, Int)) -> [Float] {
+            var y = [Float](repeating: .nan, count: out.0 * out.1)
+            adaptiveAveragePool(x, width: width, rows: AdaptivePooling.windows(input: height, output: out.0),
+                                columns: AdaptivePooling.windows(input: width, output: out.1), into: &y)
+            return y
+        }
+        XCTAssertEqual(pool([1, 2, 3, 4, 5, 6, 7, 8, 9], width: 3, height: 3, to: (2, 2)), [3, 4, 6, 7])
+        XCTAssertEqual(pool([1, 2, 3, 4], width: 2, height: 2, to: (3, 3)), [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4])
+    }
+
     func testShapesAndRefusals() throws {
         func shape(_ op: Network.Operation, _ inputs: [[Int]]) throws -> [Int] {
             try Graph.outputShape(of: Node("n", op, inputs: inputs.indices.map { "i\($0)" }), inputs: inputs, isLast: false)
@@ -117,6 +139,9 @@ final class ImportedOperationTests: XCTestCase {
         XCTAssertThrowsError(try shape(.resize(Resize(height: 0, width: 3, mode: .linear)), [[8, 5, 5]]))
         XCTAssertThrowsError(try shape(.resize(Resize(height: 100_000, width: 100_000, mode: .linear)), [[8, 5, 5]]))
         XCTAssertEqual(try shape(.pad(Pad(top: 1, left: 2, bottom: 3, right: 4, mode: .edge)), [[8, 5, 5]]), [8, 9, 11])
+        XCTAssertEqual(try shape(.adaptiveAveragePooling(AdaptivePooling(height: 7, width: 3)), [[8, 3, 5]]), [8, 7, 3])
+        XCTAssertThrowsError(try shape(.adaptiveAveragePooling(AdaptivePooling(height: 0, width: 3)), [[8, 3, 5]]))
+        XCTAssertThrowsError(try shape(.adaptiveAveragePooling(AdaptivePooling(height: 7, width: 3)), [[8]]))
         XCTAssertEqual(try shape(.pad(Pad(top: -1, left: 2, bottom: -3, right: 0, mode: .edge)), [[8, 5, 5]]), [8, 1, 7])
         XCTAssertThrowsError(try shape(.pad(Pad(top: -2, left: 0, bottom: -3, right: 0, mode: .constant(0))), [[8, 5, 5]]))
         XCTAssertThrowsError(try shape(.pad(Pad(top: 5, left: 0, bottom: 0, right: 0, mode: .reflect)), [[8, 5, 5]]))

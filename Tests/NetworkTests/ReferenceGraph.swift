@@ -144,7 +144,7 @@ struct ReferenceGraph {
                 }
             case .flatten:
                 y.values = Self.flatten(x, order: graph.flattenOrder)
-            case .softmax, .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle:
+            case .softmax, .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle, .adaptiveAveragePooling:
                 y.values = Self.imported(node.op, xs, dims: dims, parameter: p)
             }
             out[node.name] = y

@@ -37,6 +37,18 @@ extension ReferenceGraph {
             for b0 in 0..<n { for i in 0..<groups { for j in 0..<perGroup { for p in 0..<area {
                 y[(b0 * dims[1] + j * groups + i) * area + p] = x.values[(b0 * dims[1] + i * perGroup + j) * area + p]
             } } } }
+        case let .adaptiveAveragePooling(a):
+            // PyTorch's windows: rows floor(i H / Ho) ..< ceil((i + 1) H / Ho), columns alike.
+            let (h, w) = (x.dims[2], x.dims[3])
+            func window(_ i: Int, _ input: Int, _ output: Int) -> Range<Int> {
+                Int((Double(i * input) / Double(output)).rounded(.down))..<Int((Double((i + 1) * input) / Double(output)).rounded(.up))
+            }
+            for b0 in 0..<n { for c in 0..<dims[1] { for i in 0..<a.height { for j in 0..<a.width {
+                let (rows, columns) = (window(i, h, a.height), window(j, w, a.width))
+                var total = 0.0
+                for r in rows { for q in columns { total += x.values[((b0 * dims[1] + c) * h + r) * w + q] } }
+                y[((b0 * dims[1] + c) * a.height + i) * a.width + j] = total / Double(rows.count * columns.count)
+            } } } }
         case let .channels(start, _):
             for b0 in 0..<n { for c in 0..<dims[1] { for i in 0..<area {
                 y[(b0 * dims[1] + c) * area + i] = x.values[(b0 * x.dims[1] + start + c) * area + i]

@@ -203,7 +203,8 @@ final class OperatorRefusalTests: XCTestCase {
 /// through torch.export, its pooled features as an as_strided Gather (a Reshape to [-1],
 /// then indices from Range(0, N)); timm's ECA module (a 1-D convolution across pooled
 /// channels, the gate Expanded to the map); AlexNet's AdaptiveAvgPool2d((6, 6)) of a 2x2 map
-/// (torch.export's Transpose, GatherND, Transpose, ReduceMean); timm's ResNeSt split
+/// (torch.export's Transpose, GatherND, Transpose, ReduceMean), and of a 3x3 map to 7x5 and
+/// 3x4 (windows of unequal sizes and overlapping ones); timm's ResNeSt split
 /// attention (5-axis views of the splits, a softmax across them, grouped 1x1 convolutions on
 /// pooled features).
 final class ZooFixtureTests: XCTestCase {
@@ -211,7 +212,7 @@ final class ZooFixtureTests: XCTestCase {
         let both = ["legacy", "dynamo"]
         for (name, exporters) in [("zoo-densenet", both), ("zoo-mobilenet", both), ("zoo-mobilenetv3", both), ("zoo-efficientnet", both),
                                   ("zoo-shufflenet", both), ("zoo-regnety", both), ("zoo-convnext", both), ("zoo-eca", both),
-                                  ("zoo-resnest", both), ("zoo-adaptive", ["dynamo"])] {
+                                  ("zoo-resnest", both), ("zoo-adaptive", ["dynamo"]), ("zoo-adaptive-unequal", ["dynamo"])] {
             for exporter in exporters {
                 let file = "\(name).\(exporter)"
                 let onnx = try ONNXModel.load(path: try Fixture.fixture(file + ".onnx"))
@@ -235,6 +236,11 @@ final class ZooFixtureTests: XCTestCase {
                     // AdaptiveAvgPool2d((6, 6)) of a 2x2 map: Transpose, GatherND, Transpose, ReduceMean, lowered to a resize.
                     XCTAssertTrue(onnx.graph.node.contains { $0.opType == "GatherND" })
                     XCTAssertEqual(model.graph.nodes.filter { if case .resize = $0.op { return true } else { return false } }.count, 1)
+                }
+                if name == "zoo-adaptive-unequal" {
+                    // 3x3 to 7x5 (Where, Gather, Add, Div), then to 3x4 (a ReduceMean of overlapping windows): two poolings.
+                    XCTAssertTrue(onnx.graph.node.contains { $0.opType == "Where" })
+                    XCTAssertEqual(model.graph.nodes.filter { if case .adaptiveAveragePooling = $0.op { return true } else { return false } }.count, 2)
                 }
                 if name == "zoo-resnest" {
                     // Each softmax across the splits is a max of each group's splits: one per group of radix 2 in 2 groups, two for radix 3.
@@ -262,6 +268,29 @@ final class ZooFixtureTests: XCTestCase {
         try proto.serializedData().write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ImportedModel.load(path: path)) {
             XCTAssertTrue("\($0)".contains("gathers pixels other than adaptive pooling's windows from a 2x2 map"), "\($0)")
+        }
+    }
+}
+
+/// Adaptive pooling's masks and window sizes other than PyTorch's are refused in one line.
+final class AdaptivePoolingImportTests: XCTestCase {
+    func testOtherMasksAndSizesAreRefused() throws {
+        func flipFirst(_ tensor: inout Onnx_TensorProto) {
+            if !tensor.rawData.isEmpty { tensor.rawData[0] ^= tensor.dataType == 1 ? 0x01 : 1; return }
+            if !tensor.int32Data.isEmpty { tensor.int32Data[0] ^= 1 } else { tensor.floatData[0] += 1 }
+        }
+        for (op, input, message) in [("Where", 0, "masks other positions than the padding of adaptive pooling's windows"),
+                                     ("Div", 1, "only the sum of every window position divided by the windows' sizes is supported")] {
+            var proto = try ONNXModel.load(path: try Fixture.fixture("zoo-adaptive-unequal.dynamo.onnx")).proto
+            let node = try XCTUnwrap(proto.graph.node.first { $0.opType == op }, op)
+            let k = try XCTUnwrap(proto.graph.initializer.firstIndex { $0.name == node.input[input] }, op)
+            flipFirst(&proto.graph.initializer[k])
+            let path = NSTemporaryDirectory() + "cnn-inte-adaptive-\(UUID().uuidString).onnx"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try proto.serializedData().write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try ImportedModel.load(path: path)) {
+                XCTAssertTrue("\($0)".contains(message), "\(op): \($0)")
+            }
         }
     }
 }

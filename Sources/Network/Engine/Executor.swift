@@ -284,6 +284,7 @@ extension Executor {
         case let .layerNormalization(epsilon): return try LayerNormalizationKernel(c, epsilon: epsilon)
         case let .channelReduction(op): return try ChannelReductionKernel(c, op)
         case let .channelShuffle(groups): return try ChannelShuffleKernel(c, groups: groups)
+        case let .adaptiveAveragePooling(op): return try AdaptivePoolingKernel(c, op)
         }
     }
 }

@@ -112,6 +112,8 @@ public enum Operation: Codable, Equatable, Sendable {
     /// ShuffleNet's channel shuffle in `groups` groups: output channel j * groups + i is
     /// input channel i * (C / groups) + j.
     case channelShuffle(groups: Int)
+    /// PyTorch's adaptive average pooling to a given height and width.
+    case adaptiveAveragePooling(AdaptivePooling)
 
     public var kind: String {
         switch self {
@@ -133,13 +135,14 @@ public enum Operation: Codable, Equatable, Sendable {
         case .layerNormalization: return "layernorm"
         case let .channelReduction(r): return "reduce" + r.kind.rawValue
         case .channelShuffle: return "shuffle"
+        case .adaptiveAveragePooling: return "adaptiveavgpool"
         }
     }
 
     /// Whether the engine can train through it (what cnn-inte's own networks use).
     public var trainable: Bool {
         switch self {
-        case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle: return false
+        case .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .channelShuffle, .adaptiveAveragePooling: return false
         case let .activation(a): return a.trainable
         default: return true
         }

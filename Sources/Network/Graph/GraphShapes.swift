@@ -119,6 +119,23 @@ extension Graph {
         case .softmax:
             try single()
             out = x
+        case .channelShuffle, .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .adaptiveAveragePooling:
+            out = try importedShape(node.op, inputs: inputs, fail: fail)
+        }
+        guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
+        return out
+    }
+
+    /// The shape an operation of imported models gives (`outputShape`).
+    static func importedShape(_ op: Operation, inputs: [[Int]], fail: (String) -> GraphError) throws -> [Int] {
+        let x = inputs[0]
+        func single() throws { if inputs.count != 1 { throw fail("takes one input, not \(inputs.count)") } }
+        func spatial() throws -> (c: Int, h: Int, w: Int) {
+            guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
+            return (x[0], x[1], x[2])
+        }
+        let out: [Int]
+        switch op {
         case let .channelShuffle(groups):
             try single()
             guard x.count == 3, groups >= 1, x[0] % groups == 0 else { throw fail("shuffles the channels of a map in groups that divide them (\(x) in \(groups))") }
@@ -147,8 +164,15 @@ extension Graph {
         case .channelReduction:
             try single()
             out = [1] + x.dropFirst()
+        case let .adaptiveAveragePooling(a):
+            try single()
+            let (c, _, _) = try spatial()
+            guard (1...65_536).contains(a.height), (1...65_536).contains(a.width), a.height * a.width <= 1 << 26 else {
+                throw fail("cannot pool to \(a.height)x\(a.width) (1-65536 a side, at most 2^26 positions)")
+            }
+            out = [c, a.height, a.width]
+        default: preconditionFailure("importedShape: \(op.kind) is cnn-inte's own")
         }
-        guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
         return out
     }
 

@@ -45,6 +45,22 @@ public struct Resize: Codable, Equatable, Sendable {
     }
 }
 
+/// PyTorch's adaptive average pooling to `height` x `width` (`AdaptiveAvgPool2d`): output
+/// row i averages input rows floor(i H / Ho) ..< ceil((i + 1) H / Ho), and columns alike.
+/// Where a side does not divide the other the windows differ in size and may overlap (VGG's
+/// 7x7 pooling of a 3x3 map below 224 px: windows of 1 and 2 rows), which one oneDNN
+/// pooling cannot express.
+public struct AdaptivePooling: Codable, Equatable, Sendable {
+    public var height: Int, width: Int
+
+    public init(height: Int, width: Int) { (self.height, self.width) = (height, width) }
+
+    /// The input rows (or columns), of `input`, that each of `output` cells averages.
+    public static func windows(input: Int, output: Int) -> [Range<Int>] {
+        (0..<output).map { i in (i * input / output)..<(((i + 1) * input + output - 1) / output) }
+    }
+}
+
 /// Padding a feature map's height and width: with a constant, by reflection (without
 /// repeating the edge) or by repeating the edge, as ONNX's Pad. A negative amount crops
 /// (leaves out that many rows or columns), as ONNX's Pad and a Slice of height and width.

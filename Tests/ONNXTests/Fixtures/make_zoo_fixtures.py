@@ -23,7 +23,9 @@ channels, the gate Expanded to the map) and ResNeSt's split attention (radix 2 i
 then radix 3: Reshape to 5 axes, ReduceSum across the splits, a softmax across them after a
 Transpose); and AlexNet's AdaptiveAvgPool2d((6, 6)) after a
 2x2 map (torch.export only: a Transpose, GatherND, Transpose and ReduceMean, as AlexNet
-below 224 px is written).
+below 224 px is written), and pooling of a 3x3 map to 7x5, then to 3x4 (windows of unequal
+sizes, as VGG below 224 px: Where, Gather, Add and Div after the GatherND; windows that
+overlap: a ReduceMean).
 
     /tmp/torchenv/bin/python Tests/ONNXTests/Fixtures/make_zoo_fixtures.py [NAME ...]
 
@@ -72,6 +74,17 @@ def adaptive():
                                torch.nn.AdaptiveAvgPool2d((6, 6)), torch.nn.Flatten(), torch.nn.Linear(8 * 36, 5))
 
 
+def adaptive_unequal():
+    """A map brought to 3x3, then VGG's kind of AdaptiveAvgPool2d to a larger map whose
+    windows differ in size (3 to 7 rows, 3 to 5 columns: windows of 1 and 2 pixels, the
+    padding masked by Where), then to a smaller one whose windows overlap (7 to 3 rows, 5 to
+    4 columns: every window 3x2, one ReduceMean)."""
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Conv2d(8, 16, 3, stride=2), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d((7, 5)),
+                               torch.nn.Conv2d(16, 8, 1), torch.nn.AdaptiveAvgPool2d((3, 4)), torch.nn.Flatten(),
+                               torch.nn.Linear(8 * 12, 5))
+
+
 def resnest():
     """timm's own split attention (ResNeSt's SplitAttn, with batch norms), twice: 2 splits in
     2 groups (cardinality 2: the softmax's transpose reorders channels, the attention's first
@@ -94,9 +107,10 @@ MODELS = {
     "convnext": convnext,
     "eca": eca,
     "adaptive": adaptive,
+    "adaptive-unequal": adaptive_unequal,
     "resnest": resnest,
 }
-EXPORTERS = {"adaptive": ("dynamo",)}
+EXPORTERS = {"adaptive": ("dynamo",), "adaptive-unequal": ("dynamo",)}
 
 
 def images(n, c, h, w):

@@ -9,6 +9,7 @@ extension Lowering {
 
     mutating func lowerArithmetic() throws {
         let op = current.opType
+        if try lowerAdaptiveArithmetic() { return }
         if op == "Mul", let x = siluProducts[try result()] {
             // x * sigmoid(x): one SiLU, fused where the Sigmoid and this Mul are x's only readers.
             return try activation(.silu, of: x, readers: 2)

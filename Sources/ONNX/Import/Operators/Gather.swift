@@ -3,7 +3,7 @@ import Network
 extension Lowering {
     static let gather = OperatorLowering(
         operators: ["Gather"],
-        summary: "Gather of a batch flattened by Reshape [-1] at the indices that restore it (PyTorch's as_strided view, as torch.export writes ConvNeXt's pooled features)",
+        summary: "Gather of a batch flattened by Reshape [-1] at the indices that restore it (PyTorch's as_strided view, as torch.export writes ConvNeXt's pooled features), or of adaptive pooling's window positions",
         lower: { try $0.lowerGather() })
 
     /// PyTorch's `as_strided` as the torch.export-based exporter writes it: the batch
@@ -12,6 +12,7 @@ extension Lowering {
     /// the value itself.
     mutating func lowerGather() throws {
         let data = try operand(0), indices = try operand(1)
+        if try lowerAdaptiveSelect(data) { return }
         guard let (node, shape) = batchFlattened[data], int("axis", default: 0) == 0,
               constants[indices] != nil || batchDependent[indices] != nil else {
             throw nodeFail("a Gather of computed values is supported only as PyTorch's as_strided view of a whole batch "
