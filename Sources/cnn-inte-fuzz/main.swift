@@ -246,6 +246,14 @@ let onnxSeeds: [[UInt8]] = try {
                                integers("as_map", [4], [-1, 2, 1, 1]), integers("map_shape", [4], [1, 2, 4, 4])]
     for (axis, size) in [(1, 6), (2, 6), (3, 1)] { model.graph.input[0].type.tensorType.shape.dim[axis].dimValue = Int64(size) }
     seeds.append([UInt8](try model.serializedData()))
+    // PyTorch's own exports of the patterns lowered as a whole, node by node checked
+    // (ResNeSt's split attention; adaptive pooling of windows of unequal sizes), from the
+    // test fixtures of this checkout.
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/ONNXTests/Fixtures")
+    for name in ["zoo-resnest.dynamo.onnx", "zoo-resnest.legacy.onnx", "zoo-adaptive-unequal.dynamo.onnx"] {
+        seeds.append([UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name))))
+    }
     return seeds
 }()
 

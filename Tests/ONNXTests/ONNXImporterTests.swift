@@ -272,6 +272,31 @@ final class ZooFixtureTests: XCTestCase {
     }
 }
 
+/// Shapes whose sizes overflow when multiplied (the fuzzer's find: a Reshape of
+/// ResNeSt's attention to [-1, -(2^56 - 2), 2^56 - 1, 12] trapped) are refused, not a crash.
+final class OverflowingShapeTests: XCTestCase {
+    func testOverflowingReshapesAreRefused() throws {
+        var proto = try ONNXModel.load(path: try Fixture.fixture("zoo-resnest.dynamo.onnx")).proto
+        let shapes = Set(proto.graph.node.filter { $0.opType == "Reshape" }.map { $0.input[1] })
+        var changed = 0
+        for k in proto.graph.initializer.indices where shapes.contains(proto.graph.initializer[k].name) && proto.graph.initializer[k].dims == [4] {
+            var values: [Int64] = [-1, -72_057_594_037_927_934, 72_057_594_037_927_935, 12]
+            proto.graph.initializer[k].int64Data = []
+            proto.graph.initializer[k].rawData = Data(bytes: &values, count: 32)
+            changed += 1
+        }
+        XCTAssertGreaterThan(changed, 0)
+        let path = NSTemporaryDirectory() + "cnn-inte-overflow-\(UUID().uuidString).onnx"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ImportedModel.load(path: path)) {
+            XCTAssertTrue("\($0)".contains("is supported only as a flatten"), "\($0)")
+        }
+        XCTAssertEqual([Int64(1) << 32, 1 << 32].checkedProduct, nil)
+        XCTAssertEqual([Int64(3), 4, -1].checkedProduct, -12)
+    }
+}
+
 /// Adaptive pooling's masks and window sizes other than PyTorch's are refused in one line.
 final class AdaptivePoolingImportTests: XCTestCase {
     func testOtherMasksAndSizesAreRefused() throws {

@@ -253,7 +253,7 @@ extension ConstantFolding {
 extension ONNXTensor {
     /// The same values under other dims (as many elements).
     func reshaped(_ newDims: [Int]) throws -> ONNXTensor {
-        guard newDims.reduce(1, *) == count, newDims.allSatisfy({ $0 >= 0 }) else {
+        guard newDims.checkedProduct == count, newDims.allSatisfy({ $0 >= 0 }) else {
             throw ConstantFolding.Failure(problem: "\(count) values do not reshape to \(newDims)")
         }
         return ONNXTensor(name: name, dims: newDims, floats: floats, integers: floats == nil ? integers : nil)

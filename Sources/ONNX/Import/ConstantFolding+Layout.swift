@@ -129,11 +129,11 @@ extension ConstantFolding {
         let count = from.reduce(1, *)
         if let free = dims.firstIndex(of: -1) {
             guard dims.filter({ $0 == -1 }).count == 1 else { throw Failure(problem: "shape \(describe(shape)) has two -1") }
-            let known = dims.enumerated().reduce(1) { $1.0 == free ? $0 : $0 * $1.1 }
+            let known = dims.enumerated().filter { $0.0 != free }.map(\.1).checkedProduct ?? 0
             guard known > 0, count % known == 0 else { throw Failure(problem: "\(count) values do not reshape to \(describe(shape))") }
             dims[free] = count / known
         }
-        guard dims.reduce(1, *) == count else { throw Failure(problem: "\(count) values do not reshape to \(describe(shape))") }
+        guard dims.checkedProduct == count else { throw Failure(problem: "\(count) values do not reshape to \(describe(shape))") }
         return dims
     }
 

@@ -177,3 +177,16 @@ enum ConstantFolding {
         return ONNXTensor(name: name, dims: [values.count], integers: values)
     }
 }
+
+extension Sequence where Element: FixedWidthInteger {
+    /// The product of the values; nil when it overflows (a file's shapes can hold anything).
+    var checkedProduct: Element? {
+        var total: Element = 1
+        for value in self {
+            let (product, overflow) = total.multipliedReportingOverflow(by: value)
+            if overflow { return nil }
+            total = product
+        }
+        return total
+    }
+}

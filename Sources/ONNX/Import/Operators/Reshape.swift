@@ -35,7 +35,7 @@ extension Lowering {
         if view == nil, shape.count == perImage.count + 1 || (perImage.count == 1 && shape.count == 4),
            [Self.batch, -1, 0].contains(shape[0]) {
             let target = shape.dropFirst().enumerated().map { axis, d in d == 0 && axis < perImage.count ? Int64(perImage[axis]) : d }
-            let known = target.filter { $0 != -1 }.reduce(1, *)
+            let known = target.filter { $0 != -1 }.checkedProduct ?? 0
             let resolved = target.map { $0 == -1 && known > 0 ? width / known : $0 }
             if resolved == perImage.map(Int64.init) || (perImage.count == 1 && resolved == [width, 1, 1]) {
                 nodeOf[try result()] = from

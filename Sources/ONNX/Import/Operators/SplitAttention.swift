@@ -32,10 +32,10 @@ extension Lowering {
         let channels = Int64(perImage[0])
         let known = shape.dropFirst().filter { $0 != -1 }
         guard known.allSatisfy({ $0 > 0 }), shape.dropFirst().filter({ $0 == -1 }).count <= 1,
-              channels % known.reduce(1, *) == 0 else { return false }
-        let axes = shape.dropFirst().map { $0 == -1 ? channels / known.reduce(1, *) : $0 }
+              let size = known.checkedProduct, channels % size == 0 else { return false }
+        let axes = shape.dropFirst().map { $0 == -1 ? channels / size : $0 }
         // At least two splits: with one, RadixSoftmax is a sigmoid and reshapes nothing.
-        guard axes.reduce(1, *) == channels, axes[1] >= 2 else { return false }
+        guard axes.checkedProduct == channels, axes[1] >= 2 else { return false }
         radixViews[try result()] = RadixView(source: try source(x), cardinality: Int(axes[0]), radix: Int(axes[1]), width: Int(axes[2]))
         return true
     }
