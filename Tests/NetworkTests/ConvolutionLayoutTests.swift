@@ -47,6 +47,18 @@ final class ConvolutionLayoutTests: XCTestCase {
         }
     }
 
+    /// Pooled features [N, C, 1, 1] are the same bytes plain and channels last (read
+    /// without a reorder); a map with a larger plane is not, and blocked layouts are left
+    /// to a reorder.
+    func testPooledFeaturesNeedNoReorder() {
+        let dims = [3, 40, 1, 1]
+        XCTAssertTrue(Step.sameBytes(.channelsLast(dims), MemoryDescriptor(dims: dims)))
+        XCTAssertTrue(Step.sameBytes(MemoryDescriptor(dims: dims), MemoryDescriptor(dims: dims)))
+        XCTAssertFalse(Step.sameBytes(.channelsLast([3, 40, 2, 1]), MemoryDescriptor(dims: [3, 40, 2, 1])))
+        XCTAssertFalse(Step.sameBytes(MemoryDescriptor(dims: dims, layout: .nChw8c), MemoryDescriptor(dims: dims)))
+        XCTAssertFalse(Step.sameBytes(.channelsLast(dims), MemoryDescriptor(dims: [3, 40])))
+    }
+
     func testSlowImplementationsAreNamed() {
         XCTAssertTrue(ConvolutionLayouts.isSlow("ref:any", groups: 1))
         XCTAssertTrue(ConvolutionLayouts.isSlow("x64:gemm:jit", groups: 32))

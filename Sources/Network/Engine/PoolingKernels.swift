@@ -74,7 +74,9 @@ final class GlobalPoolingKernel: Kernel {
     let forwardPrimitive: Primitive
     let source: DNNLMemory
     let pooled: DNNLMemory
-    let toMatrix: Primitive
+    /// The pooled map reordered to plain; nil where it is already those bytes (channels
+    /// last: `Step.sameBytes`).
+    let toMatrix: Primitive?
     /// `[N, C, 1, 1]` plain; `output` is the same bytes as `[N, C]`.
     let plain: DNNLMemory
     let output: DNNLMemory
@@ -89,8 +91,13 @@ final class GlobalPoolingKernel: Kernel {
                                                         paddingBegin: [0, 0], paddingEnd: [0, 0])
         forwardPrimitive = try Primitive(pd)
         pooled = try DNNLMemory(pd.memory(.destination))
-        plain = try DNNLMemory(MemoryDescriptor(dims: dims))
-        toMatrix = try Primitive(try .reorder(from: pooled.descriptor, to: plain.descriptor))
+        if Step.sameBytes(pooled.descriptor, MemoryDescriptor(dims: dims)) {
+            plain = try DNNLMemory(MemoryDescriptor(dims: dims), handle: pooled.pointer)
+            toMatrix = nil
+        } else {
+            plain = try DNNLMemory(MemoryDescriptor(dims: dims))
+            toMatrix = try Primitive(try .reorder(from: pooled.descriptor, to: plain.descriptor))
+        }
         output = try DNNLMemory(MemoryDescriptor(dims: [c.batch, x[0]]), handle: plain.pointer)
         try c.executor.register(c.node.name, output: output)
         guard c.training, let target = c.diffTargets[0] else { return }
@@ -106,7 +113,7 @@ final class GlobalPoolingKernel: Kernel {
 
     func forward() {
         forwardPrimitive.execute([(.source, source), (.destination, pooled)])
-        toMatrix.execute([(.from, pooled), (.to, plain)])
+        toMatrix?.execute([(.from, pooled), (.to, plain)])
     }
 
     func backward() {
