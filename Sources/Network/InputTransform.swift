@@ -55,7 +55,7 @@ public struct InputTransform: Equatable, Sendable, CustomStringConvertible {
     func write(_ images: ImageSet, indices: ArraySlice<Int>, into target: UnsafeMutablePointer<Float>) {
         let pixels = images.pixelsPerImage, channels = images.channels, plane = images.rows * images.columns
         precondition(channels == self.channels, "\(channels)-channel images for a \(self.channels)-channel input")
-        let list = Array(indices), (scale, shift, source) = (scale, shift, source)
+        let list = Array(indices)
         Parallel.forRanges(list.count, grain: max(1, 16_384 / max(pixels, 1))) { range in
             for slot in range {
                 images.withImage(list[slot]) { buffer in

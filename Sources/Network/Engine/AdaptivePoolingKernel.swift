@@ -12,7 +12,7 @@ final class AdaptivePoolingKernel: Kernel {
     private let planes: Int, inputArea: (height: Int, width: Int)
 
     init(_ c: KernelContext, _ op: AdaptivePooling) throws {
-        if c.training { throw GraphError("node '\(c.node.name)' (\(c.node.op.kind)) runs at inference only") }
+        try inferenceOnly(c)
         let shape = c.inputShapes[0]
         var steps: [Step] = []
         source = try Step.plain(c.inputs[0], &steps)

@@ -28,7 +28,8 @@ private func candidates(_ input: DNNLMemory) -> [MemoryDescriptor] {
     return out
 }
 
-private func inferenceOnly(_ c: KernelContext) throws {
+/// Throws for a kernel asked for while training: the operations imported models bring run at inference only.
+func inferenceOnly(_ c: KernelContext) throws {
     if c.training { throw GraphError("node '\(c.node.name)' (\(c.node.op.kind)) runs at inference only") }
 }
 

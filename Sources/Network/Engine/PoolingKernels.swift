@@ -76,7 +76,7 @@ final class GlobalPoolingKernel: Kernel {
     let pooled: DNNLMemory
     /// The pooled map reordered to plain; nil where it is already those bytes (channels
     /// last: `Step.sameBytes`).
-    let toMatrix: Primitive?
+    let toMatrix: Step?
     /// `[N, C, 1, 1]` plain; `output` is the same bytes as `[N, C]`.
     let plain: DNNLMemory
     let output: DNNLMemory
@@ -91,13 +91,7 @@ final class GlobalPoolingKernel: Kernel {
                                                         paddingBegin: [0, 0], paddingEnd: [0, 0])
         forwardPrimitive = try Primitive(pd)
         pooled = try DNNLMemory(pd.memory(.destination))
-        if Step.sameBytes(pooled.descriptor, MemoryDescriptor(dims: dims)) {
-            plain = try DNNLMemory(MemoryDescriptor(dims: dims), handle: pooled.pointer)
-            toMatrix = nil
-        } else {
-            plain = try DNNLMemory(MemoryDescriptor(dims: dims))
-            toMatrix = try Primitive(try .reorder(from: pooled.descriptor, to: plain.descriptor))
-        }
+        (plain, toMatrix) = try Step.copy(pooled, into: MemoryDescriptor(dims: dims))
         output = try DNNLMemory(MemoryDescriptor(dims: [c.batch, x[0]]), handle: plain.pointer)
         try c.executor.register(c.node.name, output: output)
         guard c.training, let target = c.diffTargets[0] else { return }
@@ -113,7 +107,7 @@ final class GlobalPoolingKernel: Kernel {
 
     func forward() {
         forwardPrimitive.execute([(.source, source), (.destination, pooled)])
-        toMatrix?.execute([(.from, pooled), (.to, plain)])
+        toMatrix?.run()
     }
 
     func backward() {

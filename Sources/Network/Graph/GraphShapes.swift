@@ -75,12 +75,9 @@ extension Graph {
     public static func outputShape(of node: Node, inputs: [[Int]], isLast: Bool) throws -> [Int] {
         func fail(_ problem: String) -> GraphError { GraphError("node '\(node.name)' (\(node.op.kind)): \(problem)") }
         guard !node.inputs.isEmpty else { throw fail("has no input") }
-        let x = inputs[0]
-        func single() throws { if inputs.count != 1 { throw fail("takes one input, not \(inputs.count)") } }
-        func spatial() throws -> (c: Int, h: Int, w: Int) {
-            guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
-            return (x[0], x[1], x[2])
-        }
+        let x = inputs[0], input = NodeInputs(shapes: inputs, fail: fail)
+        func single() throws { try input.single() }
+        func spatial() throws -> (c: Int, h: Int, w: Int) { try input.spatial() }
         let out: [Int]
         switch node.op {
         case let .convolution(c):
@@ -120,20 +117,17 @@ extension Graph {
             try single()
             out = x
         case .channelShuffle, .binary, .channels, .resize, .pad, .layerNormalization, .channelReduction, .adaptiveAveragePooling:
-            out = try importedShape(node.op, inputs: inputs, fail: fail)
+            out = try importedShape(node.op, input)
         }
         guard out.allSatisfy({ $0 >= 1 }) else { throw fail("gives an empty output \(out)") }
         return out
     }
 
     /// The shape an operation of imported models gives (`outputShape`).
-    static func importedShape(_ op: Operation, inputs: [[Int]], fail: (String) -> GraphError) throws -> [Int] {
-        let x = inputs[0]
-        func single() throws { if inputs.count != 1 { throw fail("takes one input, not \(inputs.count)") } }
-        func spatial() throws -> (c: Int, h: Int, w: Int) {
-            guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
-            return (x[0], x[1], x[2])
-        }
+    static func importedShape(_ op: Operation, _ input: NodeInputs) throws -> [Int] {
+        let (inputs, x, fail) = (input.shapes, input.shapes[0], input.fail)
+        func single() throws { try input.single() }
+        func spatial() throws -> (c: Int, h: Int, w: Int) { try input.spatial() }
         let out: [Int]
         switch op {
         case let .channelShuffle(groups):
@@ -349,5 +343,22 @@ extension Graph {
         var out: [String: [String]] = [:]
         for node in nodes { for input in node.inputs { out[input, default: []].append(node.name) } }
         return out
+    }
+}
+
+/// A node's input shapes (per sample) and how to fail naming the node: the checks every
+/// shape rule makes on them.
+struct NodeInputs {
+    let shapes: [[Int]]
+    let fail: (String) -> GraphError
+
+    /// Throws unless the node has exactly one input.
+    func single() throws { if shapes.count != 1 { throw fail("takes one input, not \(shapes.count)") } }
+
+    /// The first input as a feature map [channels, height, width].
+    func spatial() throws -> (c: Int, h: Int, w: Int) {
+        let x = shapes[0]
+        guard x.count == 3 else { throw fail("needs a feature map [channels, height, width], not \(x)") }
+        return (x[0], x[1], x[2])
     }
 }
