@@ -18,7 +18,7 @@ public enum InterpretationRun {
     public static func run(dataset: Dataset, labeller: ImageLabeller, model: ModelProvenance,
                            configuration: InterpretationConfiguration, into folder: String,
                            activations source: ActivationSource? = nil, precomputed: [String: any InterpretationAnalysis] = [:],
-                           progress: ProgressSink = .silent) throws -> InterpretationResults {
+                           grown: GrownForests? = nil, progress: ProgressSink = .silent) throws -> InterpretationResults {
         try validate(dataset: dataset, labeller: labeller, configuration: configuration)
         do { try Folders.make(folder) } catch {
             throw FileError(path: folder, problem: "cannot be created (\(FileError.reason(error)))")
@@ -29,31 +29,19 @@ public enum InterpretationRun {
         let source = source ?? LiveActivations(labeller: labeller, layer: layer)
         let inputs = try interpreterInputs(dataset: dataset, source: source, configuration: configuration,
                                            progress: progress, seconds: &seconds)
-        let (trainFeatures, testFeatures, trainPredictions) = (inputs.trainFeatures, inputs.testFeatures, inputs.trainPredictions)
-        func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
+        let (trainFeatures, trainPredictions) = (inputs.trainFeatures, inputs.trainPredictions)
         let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
-        if copies < configuration.augmentCopies {
-            progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
+        let fitted: InterpretationModel, decided: [InstanceRecord]
+        var timings: Interpreter.Timings
+        if let grown {
+            (fitted, timings) = (grown.model, grown.timings)
+            decided = Interpreter.decide(fitted, inputs: inputs, timings: &timings)
+        } else {
+            (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: configuration.meta, extraPool: { tree, add in
+                try addExtraPool(tree, add: add, dataset: dataset, labeller: labeller, configuration: configuration, source: source,
+                                 trainFeatures: trainFeatures, trainPredictions: trainPredictions, progress: progress, seconds: &seconds)
+            }, progress: progress)
         }
-        let (fitted, decided, timings) = try Interpreter.fit(inputs, clustering: configuration.clustering, meta: configuration.meta, extraPool: { tree, add in
-            if copies > 0 {
-                let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
-                                          total: copies * dataset.train.count, unit: "images")
-                try addAugmentedCopies(of: PickedImages(dataset.train.images), copies: copies, seed: configuration.augmentationSeed,
-                                       source: source, pass: ActivationPass.augmented, progress: meter) { features, probabilities in
-                    add(features, probabilities.argmaxRows(), soft(probabilities))
-                }
-                seconds["augmented_copies"] = meter.finish()
-            }
-            if configuration.boundaryBlends > 0 {
-                let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
-                                                     predictions: trainPredictions, level1: tree.trainLevel1,
-                                                     mixes: configuration.boundaryBlends)
-                let (features, probabilities) = try activations(of: blends, "\(blends.count) boundary blends", labeller: labeller, layer: layer,
-                                                                progress: progress, seconds: &seconds["boundary_blends"])
-                add(features, probabilities.argmaxRows(), soft(probabilities))
-            }
-        }, progress: progress)
         if fitted.tree.level1.count < configuration.k1 {
             progress.line("interpret: \(fitted.tree.level1.count.counted("level-1 cluster")) instead of \(configuration.k1): the layer gives only that many distinct activation vectors on the training images")
         }
@@ -110,6 +98,63 @@ public enum InterpretationRun {
             testLabels: dataset.test.labels.map(Int.init), classes: dataset.classCount)
         if configuration.softLabels { inputs.trainSoft = SoftLabels(probabilities: trainProbabilities) }
         return inputs
+    }
+
+    /// Forests grown apart from the run (a sharded run's forest shards) on the pool that
+    /// `pool` made, handed to `run` with the seconds their clustering, binning and growing took.
+    public struct GrownForests {
+        public var model: InterpretationModel
+        public var timings: Interpreter.Timings
+
+        public init(model: InterpretationModel, timings: Interpreter.Timings) {
+            self.model = model
+            self.timings = timings
+        }
+    }
+
+    /// What `run` would grow its forests from, made as `run` makes it: the clustering and
+    /// the pool of training activations, CNN-labelled augmented copies and blends. With
+    /// the stages' seconds.
+    public static func pool(dataset: Dataset, labeller: ImageLabeller, configuration: InterpretationConfiguration,
+                            activations source: ActivationSource, progress: ProgressSink = .silent) throws -> (ForestPool, [String: Double]) {
+        try validate(dataset: dataset, labeller: labeller, configuration: configuration)
+        var seconds: [String: Double] = [:], timings = Interpreter.Timings()
+        let inputs = try interpreterInputs(dataset: dataset, source: source, configuration: configuration, progress: progress, seconds: &seconds)
+        let pool = try Interpreter.pool(inputs, clustering: configuration.clustering, meta: configuration.meta, extraPool: { tree, add in
+            try addExtraPool(tree, add: add, dataset: dataset, labeller: labeller, configuration: configuration, source: source,
+                             trainFeatures: inputs.trainFeatures, trainPredictions: inputs.trainPredictions, progress: progress, seconds: &seconds)
+        }, progress: progress, timings: &timings)
+        seconds.merge(["clustering": timings.clusteringSeconds, "pool_and_binning": timings.binningSeconds]) { _, new in new }
+        return (pool, seconds)
+    }
+
+    /// The CNN-labelled data beyond the training images, given to `add` in chunks: the
+    /// augmented copies, then the boundary blends (`--boundary-blends`).
+    static func addExtraPool(_ tree: ClusterTree, add: (Matrix, [Int], SoftLabels?) -> Void, dataset: Dataset, labeller: ImageLabeller,
+                             configuration: InterpretationConfiguration, source: ActivationSource, trainFeatures: Matrix,
+                             trainPredictions: [Int], progress: ProgressSink, seconds: inout [String: Double]) throws {
+        func soft(_ probabilities: Matrix) -> SoftLabels? { configuration.softLabels ? SoftLabels(probabilities: probabilities) : nil }
+        let copies = configuration.effectiveAugmentCopies(trainingImages: dataset.train.count)
+        if copies < configuration.augmentCopies {
+            progress.line("interpret: \(copies) augmented copies per image instead of \(configuration.augmentCopies), to keep the pool under \(InterpretationConfiguration.poolCap) images")
+        }
+        if copies > 0 {
+            let meter = ProgressMeter(progress, stage: "interpret: activations of \(copies) CNN-labelled augmented copies of each training image",
+                                      total: copies * dataset.train.count, unit: "images")
+            try addAugmentedCopies(of: PickedImages(dataset.train.images), copies: copies, seed: configuration.augmentationSeed,
+                                   source: source, pass: ActivationPass.augmented, progress: meter) { features, probabilities in
+                add(features, probabilities.argmaxRows(), soft(probabilities))
+            }
+            seconds["augmented_copies"] = meter.finish()
+        }
+        if configuration.boundaryBlends > 0 {
+            let blends = MetaPool.boundaryBlends(images: dataset.train.images, features: trainFeatures,
+                                                 predictions: trainPredictions, level1: tree.trainLevel1,
+                                                 mixes: configuration.boundaryBlends)
+            let (features, probabilities) = try activations(of: blends, "\(blends.count) boundary blends", labeller: labeller,
+                                                            layer: configuration.layer, progress: progress, seconds: &seconds["boundary_blends"])
+            add(features, probabilities.argmaxRows(), soft(probabilities))
+        }
     }
 
     /// The interpreter's stage timings into `seconds` (the pool's without the activations of

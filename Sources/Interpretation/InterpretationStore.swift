@@ -30,60 +30,92 @@ public enum InterpretationStore {
     }
 
     public static func encode(_ model: InterpretationModel, classes: Int) throws -> [UInt8] {
+        var t = treeTensors(model.tree, binner: model.binner)
+        for (c, learner) in model.meta.learners.enumerated() { addLearner(learner, cluster: c, to: &t) }
+        return SafeTensors.encode(t, metadata: try treeMetadata(model.tree, meta: model.meta.configuration, classes: classes, format: formatTag))
+    }
+
+    /// The binner's and the cluster tree's tensors (the table's first five rows).
+    static func treeTensors(_ tree: ClusterTree, binner: Binner) -> [String: SafeTensors.Entry] {
         var t: [String: SafeTensors.Entry] = [:]
-        let edges = model.binner.edges
+        let edges = binner.edges
         var offsets: [Int32] = [0]
         for e in edges { offsets.append(offsets.last! + Int32(e.count)) }
         t["binner.edges"] = .init(shape: [Int(offsets.last!)], values: edges.flatMap { $0 })
         t["binner.offsets"] = .init(shape: [offsets.count], integers: offsets)
-        let tree = model.tree
         t["tree.level1.centroids"] = .init(shape: [tree.level1Centroids.rows, tree.level1Centroids.columns], values: tree.level1Centroids.values)
         for (c, m) in tree.level2Centroids.enumerated() {
             t["tree.level2.\(c).centroids"] = .init(shape: [m.rows, m.columns], values: m.values)
         }
         t["tree.train_level1"] = .init(shape: [tree.trainLevel1.count], integers: tree.trainLevel1.map(Int32.init))
         t["tree.train_level2"] = .init(shape: [tree.trainLevel2.count], integers: tree.trainLevel2.map(Int32.init))
-        for (c, learner) in model.meta.learners.enumerated() {
-            switch learner {
-            case let .constant(k):
-                t["forest.\(c).constant"] = .init(shape: [1], integers: [Int32(k)])
-            case let .forest(forest):
-                var treeOffsets: [Int32] = [0]
-                var feature: [Int32] = [], left: [Int32] = [], right: [Int32] = [], majority: [Int32] = []
-                var samples: [Int32] = [], bins: [Int32] = [], threshold: [Float] = []
-                var second: [Int32] = [], share: [Int32] = []
-                for tr in forest.trees {
-                    feature += tr.feature; left += tr.left; right += tr.right; majority += tr.majority
-                    samples += tr.samples; bins += tr.thresholdBin.map(Int32.init); threshold += tr.threshold
-                    second += tr.second; share += tr.share.map(Int32.init)
-                    treeOffsets.append(Int32(feature.count))
-                }
-                if forest.trees.first?.isSoft == true {
-                    t["forest.\(c).second"] = .init(shape: [second.count], integers: second)
-                    t["forest.\(c).share"] = .init(shape: [share.count], integers: share)
-                }
-                let n = feature.count
-                t["forest.\(c).tree_offsets"] = .init(shape: [treeOffsets.count], integers: treeOffsets)
-                t["forest.\(c).feature"] = .init(shape: [n], integers: feature)
-                t["forest.\(c).left"] = .init(shape: [n], integers: left)
-                t["forest.\(c).right"] = .init(shape: [n], integers: right)
-                t["forest.\(c).majority"] = .init(shape: [n], integers: majority)
-                t["forest.\(c).samples"] = .init(shape: [n], integers: samples)
-                t["forest.\(c).threshold_bin"] = .init(shape: [n], integers: bins)
-                t["forest.\(c).threshold"] = .init(shape: [n], values: threshold)
-                t["forest.\(c).importances"] = .init(shape: [forest.importances.count], values: forest.importances.map(Float.init))
-            }
-        }
+        return t
+    }
+
+    /// The metadata of a file holding a tree: its clusters' statistics and the meta-level
+    /// configuration, with `format`, `classes` and `features`.
+    static func treeMetadata(_ tree: ClusterTree, meta: MetaConfiguration, classes: Int, format: String) throws -> [String: String] {
         let nodes = String(decoding: try JSONEncoder.sorted.encode(Nodes(root: tree.root, level1: tree.level1, level2: tree.level2)), as: UTF8.self)
-        let meta = String(decoding: try JSONEncoder.sorted.encode(model.meta.configuration), as: UTF8.self)
-        return SafeTensors.encode(t, metadata: ["format": formatTag, "clusters": nodes, "meta": meta,
-                                                "classes": "\(classes)", "features": "\(tree.level1Centroids.columns)"])
+        let meta = String(decoding: try JSONEncoder.sorted.encode(meta), as: UTF8.self)
+        return ["format": format, "clusters": nodes, "meta": meta, "classes": "\(classes)", "features": "\(tree.level1Centroids.columns)"]
+    }
+
+    /// Level-1 cluster `c`'s learner as the `forest.C.*` tensors.
+    static func addLearner(_ learner: ClusterLearner, cluster c: Int, to t: inout [String: SafeTensors.Entry]) {
+        switch learner {
+        case let .constant(k):
+            t["forest.\(c).constant"] = .init(shape: [1], integers: [Int32(k)])
+        case let .forest(forest):
+            var treeOffsets: [Int32] = [0]
+            var feature: [Int32] = [], left: [Int32] = [], right: [Int32] = [], majority: [Int32] = []
+            var samples: [Int32] = [], bins: [Int32] = [], threshold: [Float] = []
+            var second: [Int32] = [], share: [Int32] = []
+            for tr in forest.trees {
+                feature += tr.feature; left += tr.left; right += tr.right; majority += tr.majority
+                samples += tr.samples; bins += tr.thresholdBin.map(Int32.init); threshold += tr.threshold
+                second += tr.second; share += tr.share.map(Int32.init)
+                treeOffsets.append(Int32(feature.count))
+            }
+            if forest.trees.first?.isSoft == true {
+                t["forest.\(c).second"] = .init(shape: [second.count], integers: second)
+                t["forest.\(c).share"] = .init(shape: [share.count], integers: share)
+            }
+            let n = feature.count
+            t["forest.\(c).tree_offsets"] = .init(shape: [treeOffsets.count], integers: treeOffsets)
+            t["forest.\(c).feature"] = .init(shape: [n], integers: feature)
+            t["forest.\(c).left"] = .init(shape: [n], integers: left)
+            t["forest.\(c).right"] = .init(shape: [n], integers: right)
+            t["forest.\(c).majority"] = .init(shape: [n], integers: majority)
+            t["forest.\(c).samples"] = .init(shape: [n], integers: samples)
+            t["forest.\(c).threshold_bin"] = .init(shape: [n], integers: bins)
+            t["forest.\(c).threshold"] = .init(shape: [n], values: threshold)
+            t["forest.\(c).importances"] = .init(shape: [forest.importances.count], values: forest.importances.map(Float.init))
+        }
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> (model: InterpretationModel, classes: Int) {
         let (t, metadata) = try SafeTensors.decode(bytes, path: path)
+        let header = try decodeTree(t, metadata: metadata, path: path, format: formatTag)
+        let learners = try (0..<header.tree.level1.count).map {
+            try decodeLearner($0, reader: header.reader, classes: header.classes, features: header.features)
+        }
+        return (InterpretationModel(tree: header.tree, binner: header.binner, meta: MetaLearner(learners: learners, configuration: header.meta)),
+                header.classes)
+    }
+
+    /// What `treeTensors` and `treeMetadata` wrote, every size checked.
+    struct TreeHeader {
+        var tree: ClusterTree
+        var binner: Binner
+        var meta: MetaConfiguration
+        var classes: Int
+        var features: Int
+        var reader: TensorReader
+    }
+
+    static func decodeTree(_ t: [String: SafeTensors.Entry], metadata: [String: String], path: String, format: String) throws -> TreeHeader {
         func fail(_ problem: String) -> InterpretationError { .badArtifact(path: path, problem: problem) }
-        guard metadata["format"] == formatTag else { throw fail("not a cnn-inte interpretation file (format \(metadata["format"] ?? "none"))") }
+        guard metadata["format"] == format else { throw fail("not a cnn-inte \(format == formatTag ? "interpretation" : "forest pool") file (format \(metadata["format"] ?? "none"))") }
         guard let classes = metadata["classes"].flatMap(Int.init), let d = metadata["features"].flatMap(Int.init),
               let nodesText = metadata["clusters"], let metaText = metadata["meta"] else { throw fail("metadata incomplete") }
         // Bounds before any range is built from them (the fuzzer's finds: negative or huge
@@ -117,18 +149,10 @@ public enum InterpretationStore {
         }
         let level1 = try matrix("tree.level1.centroids")
         guard level1.rows == k1, nodes.level2.count == k1 else { throw fail("level-1 centroids do not match the cluster list") }
-        var level2: [Matrix] = []
-        var learners: [ClusterLearner] = []
-        for c in 0..<k1 {
+        let level2 = try (0..<k1).map { c in
             let m = try matrix("tree.level2.\(c).centroids")
             guard m.rows == nodes.level2[c].count else { throw fail("level-2 centroids of cluster \(c) do not match its children") }
-            level2.append(m)
-            if let constant = t["forest.\(c).constant"] {
-                guard constant.dtype == .i32, let k = constant.integers.first, (0..<Int32(classes)).contains(k) else { throw fail("forest.\(c).constant is invalid") }
-                learners.append(.constant(Int(k)))
-                continue
-            }
-            learners.append(.forest(try decodeForest(c, reader: reader, classes: classes, features: d)))
+            return m
         }
         let trainLevel1 = try ints("tree.train_level1").map(Int.init), trainLevel2 = try ints("tree.train_level2").map(Int.init)
         guard trainLevel1.count == trainLevel2.count,
@@ -137,7 +161,18 @@ public enum InterpretationStore {
         }
         let tree = ClusterTree(root: nodes.root, level1: nodes.level1, level2: nodes.level2, level1Centroids: level1,
                                level2Centroids: level2, trainLevel1: trainLevel1, trainLevel2: trainLevel2)
-        return (InterpretationModel(tree: tree, binner: binner, meta: MetaLearner(learners: learners, configuration: meta)), classes)
+        return TreeHeader(tree: tree, binner: binner, meta: meta, classes: classes, features: d, reader: reader)
+    }
+
+    /// Level-1 cluster `c`'s learner: a constant class or a forest.
+    static func decodeLearner(_ c: Int, reader: TensorReader, classes: Int, features d: Int) throws -> ClusterLearner {
+        if let constant = reader.tensors["forest.\(c).constant"] {
+            guard constant.dtype == .i32, let k = constant.integers.first, (0..<Int32(classes)).contains(k) else {
+                throw reader.fail("forest.\(c).constant is invalid")
+            }
+            return .constant(Int(k))
+        }
+        return .forest(try decodeForest(c, reader: reader, classes: classes, features: d))
     }
 
     /// Level-1 cluster `c`'s forest, every node checked against the file's sizes.

@@ -34,6 +34,10 @@ public struct InterpretationModel: Codable, Equatable, Sendable {
     public var tree: ClusterTree
     public var binner: Binner
     public var meta: MetaLearner
+
+    public init(tree: ClusterTree, binner: Binner, meta: MetaLearner) {
+        (self.tree, self.binner, self.meta) = (tree, binner, meta)
+    }
 }
 
 /// CNN-INTE end to end on features: cluster, fit the forests, route and decide the test set.
@@ -69,6 +73,8 @@ public enum Interpreter {
         public var binningSeconds = 0.0
         public var forestSeconds = 0.0
         public var predictSeconds = 0.0
+
+        public init() {}
     }
 
     /// The comparator of docs/METHOD.md, section 5: one forest on all training activations,
@@ -91,55 +97,24 @@ public enum Interpreter {
                            extraPool: ((ClusterTree, (Matrix, [Int], SoftLabels?) -> Void) throws -> Void)? = nil,
                            progress: ProgressSink = .silent) throws -> (InterpretationModel, [InstanceRecord], Timings) {
         var timings = Timings()
-        var clock = DispatchTime.now().uptimeNanoseconds
-        func lap() -> Double {
-            let now = DispatchTime.now().uptimeNanoseconds
-            defer { clock = now }
-            return Double(now - clock) / 1e9
-        }
-        progress.line("interpret: two-level k-means on \(inputs.trainFeatures.rows) x \(inputs.trainFeatures.columns) features")
-        let tree = try ClusterTree.fit(features: inputs.trainFeatures, predictions: inputs.trainPredictions,
-                                       labels: inputs.trainLabels, classes: inputs.classes, configuration: clustering)
-        let trainRoutes = tree.route(inputs.trainFeatures)
-        timings.clusteringSeconds = lap()
-        // The meta-level training data: the training activations, then any extra CNN-labelled
-        // data, which arrives in chunks that are routed and binned at once and then dropped,
-        // so only bytes (not floats) of the whole pool are ever held.
-        let binner = Binner.fit(inputs.trainFeatures, seed: clustering.seed)
-        var rowBins = binner.binRows(inputs.trainFeatures)
-        var poolPredictions = inputs.trainPredictions
-        guard !meta.softLabels || inputs.trainSoft != nil else {
-            throw InterpretationError.invalidOption("soft-label forests need the CNN's probabilities of the training images")
-        }
-        var poolSoft = meta.softLabels ? inputs.trainSoft : nil
-        var poolRoutes = trainRoutes.map { RouteSummary(route: $0) }
-        // Exact splits need the pool's values too (4 bytes per value where bins take 1).
-        let exact = meta.forest.tree.exactSplits
-        var poolParts = exact ? [inputs.trainFeatures] : []
-        try extraPool?(tree) { extra, predictions, soft in
-            precondition(!meta.softLabels || soft?.second.count == predictions.count, "Interpreter: the pool's soft labels are missing")
-            if let soft { poolSoft?.append(soft) }
-            if exact { poolParts.append(extra) }
-            rowBins += binner.binRows(extra)
-            poolPredictions += predictions
-            poolRoutes += tree.route(extra).map { RouteSummary(route: $0) }
-        }
-        let binned = BinnedMatrix(rowMajor: rowBins, rows: poolPredictions.count, columns: binner.features)
-        rowBins = []
-        timings.binningSeconds = lap()
-        let forests = ProgressMeter(progress, stage: "interpret: \(meta.forest.trees)-tree forests on \(binned.rows) meta-level training points",
-                                    total: tree.level1.count, unit: "clusters")
-        let columns = exact ? Matrix.columnMajor(&poolParts) : nil
-        let learner = try MetaLearner.fit(predictions: poolPredictions, routes: poolRoutes,
-                                          clusters: tree.level1.count, classes: inputs.classes, binner: binner,
-                                          binned: binned, configuration: meta, values: columns, soft: poolSoft, progress: forests)
+        let pool = try Self.pool(inputs, clustering: clustering, meta: meta, extraPool: extraPool, progress: progress, timings: &timings)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let clusters = pool.tree.level1.count
+        let forests = ProgressMeter(progress, stage: "interpret: \(meta.forest.trees)-tree forests on \(pool.binned.rows) meta-level training points",
+                                    total: clusters, unit: "clusters")
+        let learners = try pool.learners(of: Array(0..<clusters), classes: inputs.classes, configuration: meta, progress: forests)
         forests.finish()
-        timings.forestSeconds = lap()
-        let model = InterpretationModel(tree: tree, binner: binner, meta: learner)
-        let records = decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,
-                             cnnProbabilities: inputs.testProbabilities, labels: inputs.testLabels, classes: inputs.classes)
-        timings.predictSeconds = lap()
-        return (model, records, timings)
+        timings.forestSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let model = InterpretationModel(tree: pool.tree, binner: pool.binner, meta: MetaLearner(learners: learners, configuration: meta))
+        return (model, decide(model, inputs: inputs, timings: &timings), timings)
+    }
+
+    /// `decide` on the test set of `inputs`, timed into `timings`.
+    public static func decide(_ model: InterpretationModel, inputs: Inputs, timings: inout Timings) -> [InstanceRecord] {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { timings.predictSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return decide(model, features: inputs.testFeatures, cnnPredictions: inputs.testPredictions,
+                      cnnProbabilities: inputs.testProbabilities, labels: inputs.testLabels, classes: inputs.classes)
     }
 
     /// Routes every row and takes the meta-level decision: the class with most votes in

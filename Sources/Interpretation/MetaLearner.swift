@@ -65,6 +65,10 @@ public struct MetaLearner: Codable, Equatable, Sendable {
     public var learners: [ClusterLearner]
     public var configuration: MetaConfiguration
 
+    public init(learners: [ClusterLearner], configuration: MetaConfiguration) {
+        (self.learners, self.configuration) = (learners, configuration)
+    }
+
     /// The meta-level training data is `binned` (one row per point) with the CNN's
     /// prediction for each and the level-1 cluster and runner-up each routes to; for exact
     /// splits also its `values`, column-major; with `configuration.softLabels`, `soft`.
@@ -72,30 +76,37 @@ public struct MetaLearner: Codable, Equatable, Sendable {
                            binner: Binner, binned: BinnedMatrix, configuration: MetaConfiguration,
                            values: [Float]? = nil, soft: SoftLabels? = nil, progress: ProgressMeter? = nil) throws -> MetaLearner {
         precondition(configuration.softLabels == (soft != nil), "MetaLearner: soft labels given exactly when configured")
-        var learners: [ClusterLearner] = []
         let labels = predictions.map { UInt8($0) }
-        for c in 0..<clusters {
+        let learners = try (0..<clusters).map { c in
             defer { progress?.advance(by: 1) }
-            var rows: [Int32] = []
-            for i in 0..<predictions.count {
-                if routes[i].level1 == c { rows.append(Int32(i)) }
-                else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c
-                            && Double(routes[i].closeness) >= configuration.boundaryCloseness { rows.append(Int32(i)) }
-            }
-            let distinct = Set(rows.map { labels[Int($0)] })
-            if distinct.count <= 1 {
-                // An empty cluster falls back to class 0 votes; it receives no test points
-                // anyway, since routing only reaches centroids that had members.
-                learners.append(.constant(Int(distinct.first ?? 0)))
-                continue
-            }
-            var forestConfiguration = configuration.forest
-            forestConfiguration.seed = SplitMix64(seed: configuration.forest.seed).derived(UInt64(c)).state
-            learners.append(.forest(try RandomForest.fit(data: binned, binner: binner, labels: labels, rows: rows,
-                                                         classes: classes, configuration: forestConfiguration, values: values,
-                                                         soft: soft)))
+            return try fitCluster(c, labels: labels, routes: routes, classes: classes, binner: binner, binned: binned,
+                                  configuration: configuration, values: values, soft: soft)
         }
         return MetaLearner(learners: learners, configuration: configuration)
+    }
+
+    /// The learner of level-1 cluster `c` alone, as `fit` grows it: its forest's seed is
+    /// derived from `c`, so clusters grown apart (a sharded run's forest shards) give the
+    /// forests grown together.
+    public static func fitCluster(_ c: Int, labels: [UInt8], routes: [RouteSummary], classes: Int, binner: Binner,
+                                  binned: BinnedMatrix, configuration: MetaConfiguration, values: [Float]?,
+                                  soft: SoftLabels?) throws -> ClusterLearner {
+        var rows: [Int32] = []
+        for i in 0..<labels.count {
+            if routes[i].level1 == c { rows.append(Int32(i)) }
+            else if configuration.trainingSet == .softBoundaries && routes[i].runnerUp == c
+                        && Double(routes[i].closeness) >= configuration.boundaryCloseness { rows.append(Int32(i)) }
+        }
+        let distinct = Set(rows.map { labels[Int($0)] })
+        if distinct.count <= 1 {
+            // An empty cluster falls back to class 0 votes; it receives no test points
+            // anyway, since routing only reaches centroids that had members.
+            return .constant(Int(distinct.first ?? 0))
+        }
+        var forestConfiguration = configuration.forest
+        forestConfiguration.seed = SplitMix64(seed: configuration.forest.seed).derived(UInt64(c)).state
+        return .forest(try RandomForest.fit(data: binned, binner: binner, labels: labels, rows: rows, classes: classes,
+                                            configuration: forestConfiguration, values: values, soft: soft))
     }
 }
 

@@ -3,19 +3,25 @@ import Foundation
 /// The safetensors file format (Hugging Face): an 8-byte little-endian header length N,
 /// N bytes of JSON `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
 /// "__metadata__": {string: string}}`, then the raw little-endian tensor data, offsets
-/// relative to its start. cnn-inte writes F32 (weights, thresholds) and I32 (tree
-/// structure), names sorted, data in name order, the header padded with spaces to a
+/// relative to its start. cnn-inte writes F32 (weights, thresholds), I32 (tree
+/// structure) and U8 (a sharded run's binned forest pool), names sorted, data in name order, the header padded with spaces to a
 /// multiple of 8 bytes.
 public enum SafeTensors {
-    public enum DType: String, Sendable { case f32 = "F32", i32 = "I32" }
+    public enum DType: String, Sendable {
+        case f32 = "F32", i32 = "I32", u8 = "U8"
+
+        var size: Int { self == .u8 ? 1 : 4 }
+    }
 
     public struct Entry: Equatable {
         public var shape: [Int]
         public var dtype: DType
         /// The values of an F32 tensor (empty for I32).
         public var values: [Float]
-        /// The values of an I32 tensor (empty for F32).
+        /// The values of an I32 tensor (empty for the others).
         public var integers: [Int32]
+        /// The values of a U8 tensor (empty for the others).
+        public var bytes: [UInt8] = []
 
         public init(shape: [Int], values: [Float]) {
             self.shape = shape
@@ -31,7 +37,21 @@ public enum SafeTensors {
             self.integers = integers
         }
 
-        var byteCount: Int { 4 * (dtype == .f32 ? values.count : integers.count) }
+        public init(shape: [Int], bytes: [UInt8]) {
+            self.shape = shape
+            self.dtype = .u8
+            self.values = []
+            self.integers = []
+            self.bytes = bytes
+        }
+
+        var byteCount: Int {
+            switch dtype {
+            case .f32: return 4 * values.count
+            case .i32: return 4 * integers.count
+            case .u8: return bytes.count
+            }
+        }
     }
 
     public struct FormatError: Error, CustomStringConvertible, Equatable {
@@ -65,6 +85,7 @@ public enum SafeTensors {
             switch entry.dtype {
             case .f32: entry.values.withUnsafeBytes { out.append(contentsOf: $0) }
             case .i32: entry.integers.withUnsafeBytes { out.append(contentsOf: $0) }
+            case .u8: out.append(contentsOf: entry.bytes)
             }
         }
         return out
@@ -103,7 +124,7 @@ public enum SafeTensors {
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw fail("tensor '\(name)' is not described by an object") }
             guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
-            guard let type = DType(rawValue: dtype) else { throw fail("tensor '\(name)' has dtype \(dtype); cnn-inte reads F32 and I32 only") }
+            guard let type = DType(rawValue: dtype) else { throw fail("tensor '\(name)' has dtype \(dtype); cnn-inte reads F32, I32 and U8 only") }
             guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                   shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)' has a malformed shape")
@@ -116,27 +137,14 @@ public enum SafeTensors {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, offsets[1] - offsets[0] == count * 4 else {
-                throw fail("tensor '\(name)': shape \(shape) needs \(count * 4) bytes but data_offsets span \(offsets[1] - offsets[0])")
+            let (needed, tooMany) = count.multipliedReportingOverflow(by: type.size)
+            guard !overflow, !tooMany, offsets[1] - offsets[0] == needed else {
+                throw fail("tensor '\(name)': shape \(shape) needs \(needed) bytes but data_offsets span \(offsets[1] - offsets[0])")
             }
             guard offsets[1] <= dataLength else {
                 throw fail("truncated: tensor '\(name)' ends at byte \(offsets[1]) of the data but the file holds \(dataLength)")
             }
-            let range = (headerEnd + offsets[0])..<(headerEnd + offsets[1])
-            switch type {
-            case .f32:
-                var values = [Float](repeating: 0, count: count)
-                values.withUnsafeMutableBytes { target in
-                    bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
-                }
-                tensors[name] = Entry(shape: shape, values: values)
-            case .i32:
-                var integers = [Int32](repeating: 0, count: count)
-                integers.withUnsafeMutableBytes { target in
-                    bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
-                }
-                tensors[name] = Entry(shape: shape, integers: integers)
-            }
+            tensors[name] = entry(type, shape: shape, count: count, from: bytes, (headerEnd + offsets[0])..<(headerEnd + offsets[1]))
             ranges.append((offsets[0], offsets[1], name))
         }
         // The tensors must tile the data exactly: no overlap, no gap, nothing after.
@@ -150,6 +158,25 @@ public enum SafeTensors {
             throw fail("\(dataLength - expected) bytes after the last tensor: not a complete safetensors file")
         }
         return (tensors, metadata)
+    }
+    /// The tensor of `count` values of `type` in `bytes[range]` (checked to span them).
+    static func entry(_ type: DType, shape: [Int], count: Int, from bytes: [UInt8], _ range: Range<Int>) -> Entry {
+        switch type {
+        case .f32:
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            }
+            return Entry(shape: shape, values: values)
+        case .i32:
+            var integers = [Int32](repeating: 0, count: count)
+            integers.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            }
+            return Entry(shape: shape, integers: integers)
+        case .u8:
+            return Entry(shape: shape, bytes: Array(bytes[range]))
+        }
     }
 }
 

@@ -49,6 +49,9 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     public var batch: Int
     /// The neighbours stage's shard count (0: no such stage, `--neighbours 0`).
     public var neighbourShards: Int = 0
+    /// The forest stage's shard count (`ForestShards`): level-1 clusters c with c mod
+    /// count == shard.
+    public var forestShards: Int = 1
     /// The report's diagram shards: booklet classes c with c mod count == shard.
     public var diagramShards: Int = 1
 
@@ -62,7 +65,7 @@ public struct ShardPlan: Codable, Equatable, Sendable {
         if training != nil { stages.append((Stage.train, 1)) }
         stages.append((Stage.activations, activationShards))
         if neighbourShards > 0 { stages.append((Stage.neighbours, neighbourShards)) }
-        stages.append((Stage.interpret, 1))
+        stages += [(Stage.clusters, 1), (Stage.forests, forestShards), (Stage.interpret, 1)]
         if report != nil { stages += [(Stage.diagrams, diagramShards), (Stage.report, 1)] }
         return stages
     }
@@ -111,10 +114,12 @@ public enum Stage {
     public static let train = "train"
     public static let activations = ActivationShards.stage
     public static let neighbours = NeighbourShards.stage
+    public static let clusters = ForestShards.clustersStage
+    public static let forests = ForestShards.stage
     public static let interpret = "interpret"
     public static let diagrams = "diagrams"
     public static let report = "report"
-    public static let all = [decode, data, train, activations, neighbours, interpret, diagrams, report]
+    public static let all = [decode, data, train, activations, neighbours, clusters, forests, interpret, diagrams, report]
 
     /// The cores a job of `stage` asks the scheduler for: `--threads` for the stages that
     /// compute in parallel; one for the report's, which draw with Graphviz on one thread

@@ -40,6 +40,8 @@ public enum ShardStages {
                                              configuration: plan.interpretation, into: out, progress: meter)
             }
         case Stage.neighbours: return try NeighbourShards.run(plan, index: index, folder: folder, progress: progress)
+        case Stage.clusters: return try ForestShards.cluster(plan, folder: folder, progress: progress)
+        case Stage.forests: return try ForestShards.grow(plan, index: index, folder: folder, progress: progress)
         case Stage.interpret: return try interpret(plan, folder: folder, progress: progress)
         case Stage.diagrams: return try diagrams(plan, index: index, folder: folder, progress: progress)
         case Stage.report: return try report(plan, folder: folder, progress: progress)
@@ -112,6 +114,8 @@ public enum ShardStages {
         let inputs = try load(plan, folder: folder)
         try requireDone(Stage.activations, shards: plan.activationShards, key: inputs.key, folder: folder)
         try requireDone(Stage.neighbours, shards: plan.neighbourShards, key: inputs.key, folder: folder)
+        try requireDone(Stage.clusters, shards: 1, key: inputs.key, folder: folder)
+        try requireDone(Stage.forests, shards: plan.forestShards, key: inputs.key, folder: folder)
         let layout = plan.activations(trainImages: inputs.dataset.train.count, testImages: inputs.dataset.test.count)
         let source = ShardedActivations(folder: folder, layout: layout,
                                         fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
@@ -120,10 +124,12 @@ public enum ShardStages {
             precomputed[NearestTrainingImages.fileName] = try NeighbourShards.gather(plan, dataset: inputs.dataset, folder: folder)
         }
         func interpret(into out: String) throws {
+            let (grown, poolSeconds) = try ForestShards.gather(plan, folder: folder)
             try InterpretationRun.run(dataset: inputs.dataset, labeller: inputs.labeller, model: inputs.provenance,
                                       configuration: plan.interpretation, into: out, activations: source, precomputed: precomputed,
-                                      progress: progress)
-            _ = try InterpretationResults.recordStages(activationTimings(plan, layout: layout, folder: folder), in: out)
+                                      grown: grown, progress: progress)
+            _ = try InterpretationResults.recordStages(activationTimings(plan, layout: layout, folder: folder)
+                                                        .merging(poolSeconds) { a, _ in a }, in: out)
         }
         guard plan.report == nil else {
             return try folder.produce(Stage.interpret, 0, key: inputs.key) { out in

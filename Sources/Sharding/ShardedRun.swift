@@ -59,6 +59,8 @@ public enum ShardedRun {
         // As many shards as the layout of the listed sizes fills (`--shards`, or from the data).
         let passes = ShardPlan.passes(request.interpretation, trainImages: data.trainImages, testImages: data.testImages)
         plan.activationShards = ActivationLayout.plan(passes, batch: request.batch, shards: request.shards).count
+        let points = data.trainImages * (1 + request.interpretation.effectiveAugmentCopies(trainingImages: data.trainImages))
+        plan.forestShards = ForestShards.count(k1: request.interpretation.k1, points: points, shards: request.shards)
         if request.interpretation.neighbours > 0 {
             plan.neighbourShards = NeighbourShards.layout(testImages: data.testImages, shards: request.shards).count
         }

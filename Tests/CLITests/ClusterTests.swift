@@ -55,7 +55,8 @@ final class ClusterTests: XCTestCase {
         let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/shards/plan.json"))) as! [String: Any]
         let decodes = (plan["imagePieces"] as? [Any])?.count ?? 0
         return (decodes > 0 ? [("decode", decodes), ("data", 1)] : [])
-            + [("train", 1), ("activations", plan["activationShards"] as! Int), ("neighbours", plan["neighbourShards"] as! Int), ("interpret", 1),
+            + [("train", 1), ("activations", plan["activationShards"] as! Int), ("neighbours", plan["neighbourShards"] as! Int),
+               ("clusters", 1), ("forests", plan["forestShards"] as! Int), ("interpret", 1),
                ("diagrams", plan["diagramShards"] as! Int), ("report", 1)]
     }
 
@@ -136,7 +137,7 @@ final class ClusterTests: XCTestCase {
         let sharded = folder + "/sharded"
         let planned = try run(runArguments + ["--plan", "slurm", "--shards", "4", "--output", sharded])
         XCTAssertEqual(planned.status, 0, planned.stderr)
-        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
+        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, clusters 1/1, forests 2/2, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/jobs/activations.sbatch"))
         // A stage before the one it needs is refused, naming what is missing.
         let early = try run(["shard", "interpret", "--output", sharded])
@@ -164,9 +165,9 @@ final class ClusterTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(message) && result.stderr.split(separator: "\n").count == 1, result.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
-        let stage = try run(["shard", "forests", "--output", output])
+        let stage = try run(["shard", "forest", "--output", output])
         XCTAssertEqual(stage.status, 64)
-        XCTAssertTrue(stage.stderr.contains("unknown stage 'forests'; the stages are decode, data, train, activations, neighbours, interpret, diagrams, report"), stage.stderr)
+        XCTAssertTrue(stage.stderr.contains("unknown stage 'forest'; the stages are decode, data, train, activations, neighbours, clusters, forests, interpret, diagrams, report"), stage.stderr)
         let status = try run(["status", "--output", output])
         XCTAssertEqual(status.status, 1)
         XCTAssertTrue(status.stderr.contains("/out/shards/plan.json: is missing"), status.stderr)

@@ -14,9 +14,17 @@ final class LauncherTests: XCTestCase {
     }
 
     func testStagesInOrder() {
-        XCTAssertEqual(plan().stages.map(\.name), ["activations", "interpret", "diagrams", "report"])
-        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1, 1])
-        XCTAssertEqual(plan(report: false).stages.map(\.name), ["activations", "interpret"])
+        XCTAssertEqual(plan().stages.map(\.name), ["activations", "clusters", "forests", "interpret", "diagrams", "report"])
+        XCTAssertEqual(plan().stages.map(\.shards), [3, 1, 1, 1, 1, 1])
+        XCTAssertEqual(plan(report: false).stages.map(\.name), ["activations", "clusters", "forests", "interpret"])
+    }
+
+    func testForestShardsFromThePool() {
+        XCTAssertEqual(ForestShards.count(k1: 2, points: 720, shards: 4), 2)  // at most one per level-1 cluster
+        XCTAssertEqual(ForestShards.count(k1: 40, points: 99_999, shards: nil), 1)
+        XCTAssertEqual(ForestShards.count(k1: 40, points: 1_281_167, shards: nil), 13)
+        XCTAssertEqual(ForestShards.clusters(ofShard: 1, of: 3, clusters: 7), [1, 4])
+        XCTAssertEqual(ForestShards.clusters(ofShard: 2, of: 3, clusters: 2), [])
     }
 
     func testTheSlurmScriptRunsTheShardFromTheRunsFolder() {

@@ -1,0 +1,120 @@
+import Datasets
+import Foundation
+import Interpretation
+import Numerics
+
+/// The forests of a sharded run, apart from the interpret job: the clusters job clusters
+/// the training activations and builds the meta-level pool (read from the activation
+/// shards) as a one-process run does, and writes both; each forest shard then grows the
+/// forests of its level-1 clusters from that pool (cluster c in shard c mod count), each
+/// forest from a seed derived from its cluster, so they are the forests one process
+/// grows; the interpret job only gathers them.
+public enum ForestShards {
+    public static let clustersStage = "clusters"
+    public static let stage = "forests"
+    static let treeName = "tree.safetensors"
+    static let poolName = "pool.safetensors"
+    static let secondsName = "seconds.json"
+    static let learnersName = "learners.safetensors"
+
+    /// Pool points (training images and their augmented copies) per forest shard when no
+    /// `--shards` is given: a forest shard reads the whole pool, so small pools take one.
+    public static let pointsPerShard = 100_000
+
+    /// The forest stage's shards: at most one per level-1 cluster.
+    public static func count(k1: Int, points: Int, shards: Int?) -> Int {
+        max(1, min(k1, shards ?? (points + pointsPerShard - 1) / pointsPerShard, ActivationLayout.maximumShards))
+    }
+
+    /// The level-1 clusters shard `index` of `count` grows, of the `clusters` the tree has.
+    public static func clusters(ofShard index: Int, of count: Int, clusters: Int) -> [Int] {
+        Array(stride(from: index, to: clusters, by: count))
+    }
+
+    /// The clusters job: the tree and the pool, as the one-process run makes them.
+    static func cluster(_ plan: ShardPlan, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        let inputs = try ShardStages.load(plan, folder: folder)
+        try ShardStages.requireDone(Stage.activations, shards: plan.activationShards, key: inputs.key, folder: folder)
+        let dataset = inputs.dataset
+        return try folder.produce(clustersStage, 0, key: inputs.key) { out in
+            let source = ShardedActivations(folder: folder, layout: plan.activations(trainImages: dataset.train.count, testImages: dataset.test.count),
+                                            fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
+            let (pool, seconds) = try InterpretationRun.pool(dataset: dataset, labeller: inputs.labeller, configuration: plan.interpretation,
+                                                            activations: source, progress: progress)
+            try write(try ForestPoolStore.encodeTree(pool.tree, binner: pool.binner, meta: plan.interpretation.meta, classes: dataset.classCount),
+                      out, treeName)
+            try write(ForestPoolStore.encodePool(pool), out, poolName)
+            try write([UInt8](try JSONEncoder.sorted.encode(seconds)), out, secondsName)
+        }
+    }
+
+    /// One forest shard: its clusters' learners, grown from the clusters job's pool.
+    static func grow(_ plan: ShardPlan, index: Int, folder: ShardFolder, progress: ProgressSink) throws -> Bool {
+        let inputs = try ShardStages.load(plan, folder: folder)
+        try ShardStages.requireDone(clustersStage, shards: 1, key: inputs.key, folder: folder)
+        return try folder.produce(stage, index, key: inputs.key) { out in
+            let tree = try readTree(folder)
+            let pool = try ForestPoolStore.decodePool(try read(folder, poolName), path: path(folder, poolName), tree: tree)
+            let clusters = clusters(ofShard: index, of: plan.forestShards, clusters: tree.tree.level1.count)
+            let meter = ProgressMeter(progress, stage: "shard \(stage) \(index): \(tree.meta.forest.trees)-tree forests of \(clusters.count.counted("level-1 cluster"))",
+                                      total: clusters.count, unit: "clusters")
+            defer { meter.finish() }
+            let learners = try pool.learners(of: clusters, classes: tree.classes, configuration: tree.meta, progress: meter)
+            try write(ForestPoolStore.encodeLearners(Array(zip(clusters, learners)), classes: tree.classes, features: tree.features),
+                      out, learnersName)
+        }
+    }
+
+    /// The fitted model for the interpret job, with the seconds its clustering and pool
+    /// (the clusters job's) and its forests (all forest shards') took; and the clusters
+    /// job's stage seconds.
+    static func gather(_ plan: ShardPlan, folder: ShardFolder) throws -> (InterpretationRun.GrownForests, [String: Double]) {
+        let tree = try readTree(folder)
+        let k1 = tree.tree.level1.count
+        var learners = [ClusterLearner?](repeating: nil, count: k1)
+        for index in 0..<plan.forestShards {
+            let file = path(folder, learnersName, shard: (stage, index))
+            let bytes = try read(file)
+            for (c, learner) in try ForestPoolStore.decodeLearners(bytes, path: file, classes: tree.classes, features: tree.features) {
+                guard c < k1, clusters(ofShard: index, of: plan.forestShards, clusters: k1).contains(c) else {
+                    throw FileError(path: file, problem: "holds the forest of level-1 cluster \(c), which is not its shard's")
+                }
+                learners[c] = learner
+            }
+        }
+        if let missing = learners.firstIndex(where: { $0 == nil }) {
+            throw FileError(path: folder.stage(stage), problem: "has no forest of level-1 cluster \(missing)")
+        }
+        let seconds = try JSONDecoder().decode([String: Double].self, from: Data(try read(path(folder, secondsName))))
+        var timings = Interpreter.Timings()
+        timings.clusteringSeconds = seconds["clustering"] ?? 0
+        timings.binningSeconds = seconds["pool_and_binning"] ?? 0
+        timings.forestSeconds = (0..<plan.forestShards).compactMap { folder.record(stage, $0)?.seconds }.reduce(0, +)
+        let model = InterpretationModel(tree: tree.tree, binner: tree.binner, meta: MetaLearner(learners: learners.map { $0! }, configuration: tree.meta))
+        return (InterpretationRun.GrownForests(model: model, timings: timings), seconds.merging(["forest_shards": Double(plan.forestShards)]) { a, _ in a })
+    }
+
+    static func readTree(_ folder: ShardFolder) throws -> ForestPoolStore.Tree {
+        try ForestPoolStore.decodeTree(try read(path(folder, treeName)), path: path(folder, treeName))
+    }
+
+    /// A file of the clusters job's shard, or of `shard`.
+    static func path(_ folder: ShardFolder, _ name: String, shard: (String, Int)? = nil) -> String {
+        let (stage, index) = shard ?? (clustersStage, 0)
+        return (folder.shard(stage, index) as NSString).appendingPathComponent(name)
+    }
+
+    static func read(_ folder: ShardFolder, _ name: String) throws -> [UInt8] { try read(path(folder, name)) }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, problem: "is missing (its shard is not done)") }
+        return [UInt8](data)
+    }
+
+    static func write(_ bytes: [UInt8], _ folder: String, _ name: String) throws {
+        let path = (folder as NSString).appendingPathComponent(name)
+        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
+            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
+        }
+    }
+}
