@@ -49,8 +49,8 @@ public struct ShardPlan: Codable, Equatable, Sendable {
     public var batch: Int
     /// The neighbours stage's shard count (0: no such stage, `--neighbours 0`).
     public var neighbourShards: Int = 0
-    /// The forest stage's shard count (`ForestShards`): level-1 clusters c with c mod
-    /// count == shard.
+    /// The forest stage's shard count (`ForestShards`; the level-1 clusters are dealt out
+    /// to them by size).
     public var forestShards: Int = 1
     /// The report's diagram shards: booklet classes c with c mod count == shard.
     public var diagramShards: Int = 1

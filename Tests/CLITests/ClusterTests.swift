@@ -137,8 +137,14 @@ final class ClusterTests: XCTestCase {
         let sharded = folder + "/sharded"
         let planned = try run(runArguments + ["--plan", "slurm", "--shards", "4", "--output", sharded])
         XCTAssertEqual(planned.status, 0, planned.stderr)
-        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, clusters 1/1, forests 2/2, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
+        XCTAssertTrue(planned.stdout.contains("shards to do: train 1/1, activations 4/4, neighbours 1/1, clusters 1/1, forests 1/1, interpret 1/1, diagrams 4/4, report 1/1"), planned.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: sharded + "/shards/jobs/activations.sbatch"))
+        // The toy pool (720 points) gets one forest shard; two, as a pool of 200,000 points
+        // would get, must gather into the same forests.
+        let planPath = sharded + "/shards/plan.json"
+        var plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planPath))) as! [String: Any]
+        plan["forestShards"] = 2
+        try JSONSerialization.data(withJSONObject: plan).write(to: URL(fileURLWithPath: planPath))
         // A stage before the one it needs is refused, naming what is missing.
         let early = try run(["shard", "interpret", "--output", sharded])
         XCTAssertEqual(early.status, 1)

@@ -20,11 +20,16 @@ final class LauncherTests: XCTestCase {
     }
 
     func testForestShardsFromThePool() {
-        XCTAssertEqual(ForestShards.count(k1: 2, points: 720, shards: 4), 2)  // at most one per level-1 cluster
-        XCTAssertEqual(ForestShards.count(k1: 40, points: 99_999, shards: nil), 1)
-        XCTAssertEqual(ForestShards.count(k1: 40, points: 1_281_167, shards: nil), 13)
-        XCTAssertEqual(ForestShards.clusters(ofShard: 1, of: 3, clusters: 7), [1, 4])
-        XCTAssertEqual(ForestShards.clusters(ofShard: 2, of: 3, clusters: 2), [])
+        XCTAssertEqual(ForestShards.count(k1: 2, points: 720, shards: 4), 1)  // a small pool is not split
+        XCTAssertEqual(ForestShards.count(k1: 10, points: 120_000, shards: 8), 1)
+        XCTAssertEqual(ForestShards.count(k1: 40, points: 250_000, shards: nil), 2)
+        XCTAssertEqual(ForestShards.count(k1: 10, points: 1_281_167, shards: nil), 10)  // one per level-1 cluster at most
+        XCTAssertEqual(ForestShards.count(k1: 40, points: 1_281_167, shards: 4), 4)
+        // Fashion-MNIST's ten level-1 clusters in 8 shards: the two largest (8, then 0) alone.
+        let sizes = [9808, 5700, 3757, 2884, 6516, 2890, 5678, 6744, 14034, 1989]
+        XCTAssertEqual((0..<8).map { ForestShards.clusters(ofShard: $0, of: 8, sizes: sizes) },
+                       [[8], [0], [7], [4], [1], [6], [2, 9], [3, 5]])
+        XCTAssertEqual(ForestShards.clusters(ofShard: 2, of: 3, sizes: [5, 5]), [])
     }
 
     func testTheSlurmScriptRunsTheShardFromTheRunsFolder() {
@@ -115,6 +120,8 @@ final class LauncherTests: XCTestCase {
         XCTAssertEqual(status[0].peakMiB, peak)
         XCTAssertGreaterThan(peak, 1)
         XCTAssertEqual(ShardStatus.lines(status), [String(format: "activations  1/3 done, 0 running, 1 failed, 1 to do; peak memory %.0f MiB", peak),
+                                                   "clusters     0/1 done, 0 running, 0 failed, 1 to do",
+                                                   "forests      0/1 done, 0 running, 0 failed, 1 to do",
                                                    "interpret    0/1 done, 0 running, 0 failed, 1 to do",
                                                    "diagrams     0/1 done, 0 running, 0 failed, 1 to do",
                                                    "report       0/1 done, 0 running, 0 failed, 1 to do"])
