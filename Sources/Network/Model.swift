@@ -149,18 +149,31 @@ public final class Model {
         try forwardPass(layer: graph.logitsNode.name, images: images, batchSize: batchSize, probabilities: true).probabilities
     }
 
-    /// Images an inference pass takes at once: 100, or fewer where the graph's feature maps
-    /// of 100 images would take more than `inferenceMemory` bytes. A ResNet-50 at 224x224
-    /// keeps about 90 MB of them per image: in batches of 100 it took 9.2 GB and ran 9.5
-    /// images/s; with 1 GiB, 15.9; 512 MiB, 16.9; 256 MiB, 15.4 (2-core EPYC, AVX2).
+    /// Images an inference pass takes at once: as many as keep the batch's largest feature
+    /// map within `inferenceCache` bytes, but at least 8 and at most 100; fewer only where
+    /// the graph's feature maps of that many images would take more than `inferenceMemory`.
+    /// Maps that stay in the caches from one primitive to the next matter more than large
+    /// batches once images are large: at 224x224 (2-core AMD EPYC Zen 4, AVX-512, medians
+    /// of 3 to 5 rounds of `cnn-inte bench --only infer --model F` with ImageNet's
+    /// `--mean/--std`, docs/EXPERIMENTS.md, "Inference batches"), batches of 8 against the
+    /// earlier rule (100 images, fewer where their maps passed 512 MiB): MobileNetV3-Small
+    /// 966 against 852 images/s (batch 76), MobileNetV3-Large 299 against 267 (24),
+    /// MobileNetV2 258 against 237 (19), DenseNet-121 39.1 against 34.1 (3), ResNet-50
+    /// 30.1 against 28.4 (6); the other models of the list alike within the noise. A
+    /// ResNet-50 in batches of 100 took 9.2 GB and ran 9.5 images/s (2-core EPYC, AVX2).
     public var inferenceBatch: Int {
         guard let shapes = try? graph.shapes() else { return 100 }
-        let perImage = graph.nodes.reduce(0) { $0 + 4 * (shapes[$1.name]?.reduce(1, *) ?? 0) }
-        return max(1, min(100, Self.inferenceMemory / max(perImage, 1)))
+        let sizes = graph.nodes.map { 4 * (shapes[$0.name]?.reduce(1, *) ?? 0) }
+        let perImage = sizes.reduce(0, +), largest = sizes.max() ?? 0
+        let cached = max(8, Self.inferenceCache / max(largest, 1))
+        return max(1, min(100, cached, Self.inferenceMemory / max(perImage, 1)))
     }
 
-    /// The feature-map memory an inference batch is sized to.
-    public static let inferenceMemory = 1 << 29
+    /// The bytes of one feature map a batch of more than 8 images is sized to.
+    public static let inferenceCache = 8 << 20
+
+    /// The feature-map memory an inference batch is bounded by.
+    public static let inferenceMemory = 2 << 30
 
     /// The activations of layer `name` and, when `wanted`, the softmax probabilities, in
     /// one forward pass, in batches of `batchSize` (default `inferenceBatch`). `passImages`:
