@@ -25,24 +25,15 @@ public enum ForestPoolStore {
     public static let poolFormat = "cnn-inte-forest-pool-1"
     public static let learnersFormat = "cnn-inte-forest-learners-1"
 
-    /// The tree and binner a pool was routed and binned by, read back by `decodeTree`.
-    public struct Tree {
-        public var tree: ClusterTree
-        public var binner: Binner
-        public var meta: MetaConfiguration
-        public var classes: Int
-        public var features: Int { binner.features }
-    }
-
     public static func encodeTree(_ tree: ClusterTree, binner: Binner, meta: MetaConfiguration, classes: Int) throws -> [UInt8] {
         SafeTensors.encode(InterpretationStore.treeTensors(tree, binner: binner),
                            metadata: try InterpretationStore.treeMetadata(tree, meta: meta, classes: classes, format: treeFormat))
     }
 
-    public static func decodeTree(_ bytes: [UInt8], path: String) throws -> Tree {
+    /// The tree and binner a pool was routed and binned by.
+    public static func decodeTree(_ bytes: [UInt8], path: String) throws -> InterpretationStore.StoredTree {
         let (t, metadata) = try SafeTensors.decode(bytes, path: path)
-        let header = try InterpretationStore.decodeTree(t, metadata: metadata, path: path, format: treeFormat)
-        return Tree(tree: header.tree, binner: header.binner, meta: header.meta, classes: header.classes)
+        return try InterpretationStore.decodeTree(t, metadata: metadata, path: path, format: treeFormat)
     }
 
     /// The pool's points (its tree and binner go to the tree file).
@@ -63,7 +54,7 @@ public enum ForestPoolStore {
     }
 
     /// The pool routed and binned by `tree`, every size and route checked against it.
-    public static func decodePool(_ bytes: [UInt8], path: String, tree: Tree) throws -> ForestPool {
+    public static func decodePool(_ bytes: [UInt8], path: String, tree: InterpretationStore.StoredTree) throws -> ForestPool {
         let (t, metadata) = try SafeTensors.decode(bytes, path: path)
         let reader = TensorReader(tensors: t, path: path)
         guard metadata["format"] == poolFormat else { throw reader.fail("not a cnn-inte forest pool file (format \(metadata["format"] ?? "none"))") }

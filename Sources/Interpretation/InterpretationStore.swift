@@ -103,17 +103,19 @@ public enum InterpretationStore {
                 header.classes)
     }
 
-    /// What `treeTensors` and `treeMetadata` wrote, every size checked.
-    struct TreeHeader {
-        var tree: ClusterTree
-        var binner: Binner
-        var meta: MetaConfiguration
-        var classes: Int
-        var features: Int
-        var reader: TensorReader
+    /// What `treeTensors` and `treeMetadata` wrote, every size checked: the tree, the
+    /// binner, the meta-level configuration and the class and feature counts.
+    public struct StoredTree {
+        public let tree: ClusterTree
+        public let binner: Binner
+        public let meta: MetaConfiguration
+        public let classes: Int
+        public let features: Int
+        /// The file's tensors, for what follows the tree in it (the forests).
+        let reader: TensorReader
     }
 
-    static func decodeTree(_ t: [String: SafeTensors.Entry], metadata: [String: String], path: String, format: String) throws -> TreeHeader {
+    static func decodeTree(_ t: [String: SafeTensors.Entry], metadata: [String: String], path: String, format: String) throws -> StoredTree {
         func fail(_ problem: String) -> InterpretationError { .badArtifact(path: path, problem: problem) }
         guard metadata["format"] == format else { throw fail("not a cnn-inte \(format == formatTag ? "interpretation" : "forest pool") file (format \(metadata["format"] ?? "none"))") }
         guard let classes = metadata["classes"].flatMap(Int.init), let d = metadata["features"].flatMap(Int.init),
@@ -161,7 +163,7 @@ public enum InterpretationStore {
         }
         let tree = ClusterTree(root: nodes.root, level1: nodes.level1, level2: nodes.level2, level1Centroids: level1,
                                level2Centroids: level2, trainLevel1: trainLevel1, trainLevel2: trainLevel2)
-        return TreeHeader(tree: tree, binner: binner, meta: meta, classes: classes, features: d, reader: reader)
+        return StoredTree(tree: tree, binner: binner, meta: meta, classes: classes, features: d, reader: reader)
     }
 
     /// Level-1 cluster `c`'s learner: a constant class or a forest.

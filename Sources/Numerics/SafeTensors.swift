@@ -4,8 +4,8 @@ import Foundation
 /// N bytes of JSON `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
 /// "__metadata__": {string: string}}`, then the raw little-endian tensor data, offsets
 /// relative to its start. cnn-inte writes F32 (weights, thresholds), I32 (tree
-/// structure) and U8 (a sharded run's binned forest pool), names sorted, data in name order, the header padded with spaces to a
-/// multiple of 8 bytes.
+/// structure) and U8 (a sharded run's binned forest pool), names sorted, data in name
+/// order, the header padded with spaces to a multiple of 8 bytes.
 public enum SafeTensors {
     public enum DType: String, Sendable {
         case f32 = "F32", i32 = "I32", u8 = "U8"
@@ -16,7 +16,7 @@ public enum SafeTensors {
     public struct Entry: Equatable {
         public var shape: [Int]
         public var dtype: DType
-        /// The values of an F32 tensor (empty for I32).
+        /// The values of an F32 tensor (empty for the others).
         public var values: [Float]
         /// The values of an I32 tensor (empty for the others).
         public var integers: [Int32]
@@ -159,23 +159,20 @@ public enum SafeTensors {
         }
         return (tensors, metadata)
     }
+
     /// The tensor of `count` values of `type` in `bytes[range]` (checked to span them).
     static func entry(_ type: DType, shape: [Int], count: Int, from bytes: [UInt8], _ range: Range<Int>) -> Entry {
-        switch type {
-        case .f32:
-            var values = [Float](repeating: 0, count: count)
+        func copied<T>(_ zero: T) -> [T] {
+            var values = [T](repeating: zero, count: count)
             values.withUnsafeMutableBytes { target in
                 bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
             }
-            return Entry(shape: shape, values: values)
-        case .i32:
-            var integers = [Int32](repeating: 0, count: count)
-            integers.withUnsafeMutableBytes { target in
-                bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
-            }
-            return Entry(shape: shape, integers: integers)
-        case .u8:
-            return Entry(shape: shape, bytes: Array(bytes[range]))
+            return values
+        }
+        switch type {
+        case .f32: return Entry(shape: shape, values: copied(Float(0)))
+        case .i32: return Entry(shape: shape, integers: copied(Int32(0)))
+        case .u8: return Entry(shape: shape, bytes: Array(bytes[range]))
         }
     }
 }

@@ -56,10 +56,11 @@ public enum ForestShards {
                                             fallback: LiveActivations(labeller: inputs.labeller, layer: plan.interpretation.layer))
             let (pool, seconds) = try InterpretationRun.pool(dataset: dataset, labeller: inputs.labeller, configuration: plan.interpretation,
                                                             activations: source, progress: progress)
-            try write(try ForestPoolStore.encodeTree(pool.tree, binner: pool.binner, meta: plan.interpretation.meta, classes: dataset.classCount),
-                      out, treeName)
-            try write(ForestPoolStore.encodePool(pool), out, poolName)
-            try write([UInt8](try JSONEncoder.sorted.encode(seconds)), out, secondsName)
+            func write(_ data: Data, _ name: String) throws { try FileWriting.atomically(data, to: (out as NSString).appendingPathComponent(name)) }
+            try write(Data(try ForestPoolStore.encodeTree(pool.tree, binner: pool.binner, meta: plan.interpretation.meta, classes: dataset.classCount)),
+                      treeName)
+            try write(Data(ForestPoolStore.encodePool(pool)), poolName)
+            try write(try JSONEncoder.sorted.encode(seconds), secondsName)
         }
     }
 
@@ -69,14 +70,15 @@ public enum ForestShards {
         try ShardStages.requireDone(clustersStage, shards: 1, key: inputs.key, folder: folder)
         return try folder.produce(stage, index, key: inputs.key) { out in
             let tree = try readTree(folder)
-            let pool = try ForestPoolStore.decodePool(try read(folder, poolName), path: path(folder, poolName), tree: tree)
+            let pool = try ForestPoolStore.decodePool([UInt8](try folder.read(clustersStage, 0, poolName)),
+                                                      path: folder.file(clustersStage, 0, poolName), tree: tree)
             let clusters = clusters(ofShard: index, of: plan.forestShards, sizes: tree.tree.level1.map(\.size))
             let meter = ProgressMeter(progress, stage: "shard \(stage) \(index): \(tree.meta.forest.trees)-tree forests of \(clusters.count.counted("level-1 cluster"))",
                                       total: clusters.count, unit: "clusters")
             defer { meter.finish() }
             let learners = try pool.learners(of: clusters, classes: tree.classes, configuration: tree.meta, progress: meter)
-            try write(ForestPoolStore.encodeLearners(Array(zip(clusters, learners)), classes: tree.classes, features: tree.features),
-                      out, learnersName)
+            try FileWriting.atomically(Data(ForestPoolStore.encodeLearners(Array(zip(clusters, learners)), classes: tree.classes, features: tree.features)),
+                                       to: (out as NSString).appendingPathComponent(learnersName))
         }
     }
 
@@ -85,13 +87,13 @@ public enum ForestShards {
     /// job's stage seconds.
     static func gather(_ plan: ShardPlan, folder: ShardFolder) throws -> (InterpretationRun.GrownForests, [String: Double]) {
         let tree = try readTree(folder)
-        let k1 = tree.tree.level1.count
-        var learners = [ClusterLearner?](repeating: nil, count: k1)
+        let sizes = tree.tree.level1.map(\.size)
+        var learners = [ClusterLearner?](repeating: nil, count: sizes.count)
         for index in 0..<plan.forestShards {
-            let file = path(folder, learnersName, shard: (stage, index))
-            let bytes = try read(file)
+            let file = folder.file(stage, index, learnersName), own = clusters(ofShard: index, of: plan.forestShards, sizes: sizes)
+            let bytes = [UInt8](try folder.read(stage, index, learnersName))
             for (c, learner) in try ForestPoolStore.decodeLearners(bytes, path: file, classes: tree.classes, features: tree.features) {
-                guard clusters(ofShard: index, of: plan.forestShards, sizes: tree.tree.level1.map(\.size)).contains(c) else {
+                guard own.contains(c) else {
                     throw FileError(path: file, problem: "holds the forest of level-1 cluster \(c), which is not its shard's")
                 }
                 learners[c] = learner
@@ -100,7 +102,7 @@ public enum ForestShards {
         if let missing = learners.firstIndex(where: { $0 == nil }) {
             throw FileError(path: folder.stage(stage), problem: "has no forest of level-1 cluster \(missing)")
         }
-        let seconds = try JSONDecoder().decode([String: Double].self, from: Data(try read(path(folder, secondsName))))
+        let seconds = try JSONDecoder().decode([String: Double].self, from: try folder.read(clustersStage, 0, secondsName))
         var timings = Interpreter.Timings()
         timings.clusteringSeconds = seconds["clustering"] ?? 0
         timings.binningSeconds = seconds["pool_and_binning"] ?? 0
@@ -109,27 +111,7 @@ public enum ForestShards {
         return (InterpretationRun.GrownForests(model: model, timings: timings), seconds.merging(["forest_shards": Double(plan.forestShards)]) { a, _ in a })
     }
 
-    static func readTree(_ folder: ShardFolder) throws -> ForestPoolStore.Tree {
-        try ForestPoolStore.decodeTree(try read(path(folder, treeName)), path: path(folder, treeName))
-    }
-
-    /// A file of the clusters job's shard, or of `shard`.
-    static func path(_ folder: ShardFolder, _ name: String, shard: (String, Int)? = nil) -> String {
-        let (stage, index) = shard ?? (clustersStage, 0)
-        return (folder.shard(stage, index) as NSString).appendingPathComponent(name)
-    }
-
-    static func read(_ folder: ShardFolder, _ name: String) throws -> [UInt8] { try read(path(folder, name)) }
-
-    static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, problem: "is missing (its shard is not done)") }
-        return [UInt8](data)
-    }
-
-    static func write(_ bytes: [UInt8], _ folder: String, _ name: String) throws {
-        let path = (folder as NSString).appendingPathComponent(name)
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-            throw FileError(path: path, problem: "cannot be written (\(FileError.reason(error)))")
-        }
+    static func readTree(_ folder: ShardFolder) throws -> InterpretationStore.StoredTree {
+        try ForestPoolStore.decodeTree([UInt8](try folder.read(clustersStage, 0, treeName)), path: folder.file(clustersStage, 0, treeName))
     }
 }

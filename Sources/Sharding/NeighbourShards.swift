@@ -67,8 +67,7 @@ public enum NeighbourShards {
     static func gather(_ plan: ShardPlan, dataset: Dataset, folder: ShardFolder) throws -> NearestTrainingImages {
         var rows: [[Neighbour]] = []
         for (index, range) in layout(testImages: dataset.test.count, shards: plan.neighbourShards).enumerated() {
-            let path = (folder.shard(stage, index) as NSString).appendingPathComponent(fileName)
-            guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, problem: "is missing (its shard is not done)") }
+            let path = folder.file(stage, index, fileName), data = try folder.read(stage, index, fileName)
             let shape = SavedShape(trainCount: dataset.train.count, testCount: range.count, k1: 0, classes: dataset.classCount)
             rows += try NearestTrainingImages.decode(data, path: path, shape: shape).rows
         }

@@ -55,6 +55,18 @@ public struct ShardFolder: Sendable {
         (self.stage(stage) as NSString).appendingPathComponent(String(format: "%05d", index))
     }
     public func failedPath(_ stage: String, _ index: Int) -> String { shard(stage, index) + ".failed" }
+    /// File `name` in a shard's folder.
+    public func file(_ stage: String, _ index: Int, _ name: String) -> String {
+        (shard(stage, index) as NSString).appendingPathComponent(name)
+    }
+
+    /// The bytes of file `name` that a shard wrote; its absence (the shard is not done)
+    /// names the file.
+    public func read(_ stage: String, _ index: Int, _ name: String) throws -> Data {
+        let path = file(stage, index, name)
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, problem: "is missing (its shard is not done)") }
+        return data
+    }
     /// The log Slurm writes for a shard (`sbatch --output`).
     public func log(_ stage: String, _ index: Int) -> String {
         (logs as NSString).appendingPathComponent(String(format: "%@-%05d.log", stage, index))
